@@ -1,0 +1,86 @@
+import { ConfigurationError } from './errors';
+
+// Internal validators shared by every construct; each throws a ConfigurationError naming the field.
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Kubernetes resource.Quantity, e.g. 500m, 4, 1.5, 24Gi, 1e3.
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+
+/** A DNS-1123 label: what Services and most names need (63 characters at most). */
+export function checkDnsLabel(field: string, value: string | undefined, maxLength = 63): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !DNS1123_LABEL.test(value)) {
+    throw new ConfigurationError(field, value,
+      `Use a DNS-1123 label: at most ${maxLength} characters of lower-case letters, digits and '-', starting and ending with a letter or digit (for example "h2ogpt").`);
+  }
+  return value;
+}
+
+/** A DNS-1123 subdomain: what Secret and ConfigMap names may be. */
+export function checkDnsSubdomain(field: string, value: string | undefined): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    throw new ConfigurationError(field, value,
+      'Use a DNS-1123 subdomain: lower-case letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
+  }
+  return value;
+}
+
+export function checkNonEmpty(field: string, value: string | undefined, hint: string): string {
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw new ConfigurationError(field, value, hint);
+  }
+  return value;
+}
+
+export function checkInteger(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigurationError(field, value, `Use a whole number ${range}${unit ? ` (${unit})` : ''}.`);
+  }
+  return value;
+}
+
+export function checkPort(field: string, value: number): number {
+  return checkInteger(field, value, 1, 65535, 'a TCP port');
+}
+
+/** Two ports of one pod must differ: a Service or probe could not tell them apart. */
+export function checkDistinctPorts(ports: Array<{ field: string; port: number }>): void {
+  const seen = new Map<number, string>();
+  for (const { field, port } of ports) {
+    const other = seen.get(port);
+    if (other) {
+      throw new ConfigurationError(field, port, `It collides with ${other} (${port}); give each port its own number.`);
+    }
+    seen.set(port, field);
+  }
+}
+
+export function checkQuantity(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !QUANTITY.test(value)) {
+    throw new ConfigurationError(field, value, 'Use a Kubernetes quantity such as "500m", "4", "24Gi" or "512Mi".');
+  }
+  return value;
+}
+
+/** An image must carry an explicit tag or digest: `latest` or no tag makes rollouts unreproducible. */
+export function checkImage(field: string, image: string): string {
+  const ref = typeof image === 'string' ? image : '';
+  const atDigest = ref.includes('@sha256:');
+  const lastSegment = ref.split('/').pop() ?? '';
+  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  if (!ref || /\s/.test(ref) || (!atDigest && (!tag || tag === 'latest'))) {
+    throw new ConfigurationError(field, image,
+      'Pin the image with an explicit tag other than "latest" (for example "vllm/vllm-openai:v0.10.2") or a @sha256 digest.');
+  }
+  return image;
+}
+
+/** Environment variable names that Kubernetes accepts and that shells can expand. */
+export function checkEnvName(field: string, name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new ConfigurationError(field, name, 'Use letters, digits and "_" only, not starting with a digit.');
+  }
+  return name;
+}

@@ -1,0 +1,24 @@
+import { App, Chart } from 'cdk8s';
+import { H2oGptStack } from './stack/h2ogpt-stack';
+
+/**
+ * The default stack that `npm run synth` writes to dist/: Qwen2.5-1.5B-Instruct (Apache-2.0,
+ * not gated, so no Hugging Face token) on one GPU, h2oGPT in front of it, no service mesh.
+ * It applies as it is to a cluster with an NVIDIA GPU node and a default storage class.
+ */
+export function buildDefaultApp(app: App = new App()): App {
+  const chart = new Chart(app, 'h2ogpt', { disableResourceNameHashes: true });
+  new H2oGptStack(chart, 'stack', {
+    name: 'h2ogpt',
+    vllm: {
+      model: 'Qwen/Qwen2.5-1.5B-Instruct',
+      gpus: 1,
+      maxModelLen: 8192,
+    },
+  });
+  return app;
+}
+
+if (require.main === module) {
+  buildDefaultApp().synth();
+}

@@ -1,0 +1,136 @@
+import { ConfigurationError } from '../common/errors';
+import { allMeshProfiles, Dataplane, Mesh, MeshProfile, meshProfile } from './mesh-profiles';
+
+/** How the mesh treats plaintext traffic to the vLLM upstream. */
+export enum MtlsMode {
+  /** Only mTLS from the mesh is accepted: plaintext is refused. */
+  STRICT = 'strict',
+  /** Plaintext is accepted alongside mTLS. */
+  PERMISSIVE = 'permissive',
+}
+
+/** Options common to every mesh mode. */
+export interface MeshOptions {
+  /**
+   * Whether the vLLM upstream accepts plaintext.
+   * @default MtlsMode.STRICT
+   */
+  readonly mtls?: MtlsMode;
+}
+
+/** Options of a sidecar mesh mode. */
+export interface SidecarMeshOptions extends MeshOptions {
+  /**
+   * Whether the mesh's CNI plugin (istio-cni, linkerd-cni) sets up traffic capture. With it, user
+   * init containers are blackholed. You rarely know for sure, so the default assumes the worst.
+   * @default true
+   */
+  readonly cni?: boolean;
+}
+
+/**
+ * The service mesh a stack runs in, named by the user. Build one with a static factory, e.g.
+ * `MeshMode.istioSidecar({ cni: true })`, or from a CLI name with `MeshMode.fromName`.
+ */
+export class MeshMode {
+  /** No service mesh. */
+  public static none(): MeshMode {
+    return new MeshMode(Mesh.NONE, Dataplane.NONE, false, MtlsMode.PERMISSIVE);
+  }
+
+  /** Istio with a classic sidecar (`istio-proxy` in `containers`). */
+  public static istioSidecar(options: SidecarMeshOptions = {}): MeshMode {
+    return MeshMode.of(Mesh.ISTIO, Dataplane.SIDECAR, options);
+  }
+
+  /** Istio with a native sidecar (Istio >= 1.24 per pod, Kubernetes >= 1.29). */
+  public static istioNativeSidecar(options: MeshOptions = {}): MeshMode {
+    return MeshMode.of(Mesh.ISTIO, Dataplane.NATIVE_SIDECAR, options);
+  }
+
+  /** Istio ambient mode (ztunnel on the node, no proxy in the pod). */
+  public static istioAmbient(options: MeshOptions = {}): MeshMode {
+    return MeshMode.of(Mesh.ISTIO, Dataplane.AMBIENT, options);
+  }
+
+  /** Linkerd with a classic sidecar (`linkerd-proxy` in `containers`). */
+  public static linkerdSidecar(options: SidecarMeshOptions = {}): MeshMode {
+    return MeshMode.of(Mesh.LINKERD, Dataplane.SIDECAR, options);
+  }
+
+  /** Linkerd with a native sidecar (Linkerd >= 2.15, Kubernetes >= 1.29). */
+  public static linkerdNativeSidecar(options: MeshOptions = {}): MeshMode {
+    return MeshMode.of(Mesh.LINKERD, Dataplane.NATIVE_SIDECAR, options);
+  }
+
+  /**
+   * A mode from its CLI name (`none`, `istio-sidecar`, `istio-native-sidecar`, `istio-ambient`,
+   * `linkerd`, `linkerd-native-sidecar`).
+   * @param field what to call the name in an error, e.g. `--mesh`
+   */
+  public static fromName(name: string, options: SidecarMeshOptions = {}, field: string = 'mesh'): MeshMode {
+    if (name === 'none') return MeshMode.none();
+    for (const profile of allMeshProfiles()) {
+      for (const [dataplane, modeName] of Object.entries(profile.modeNames)) {
+        if (modeName === name) return MeshMode.of(profile.mesh, dataplane as Dataplane, options);
+      }
+    }
+    throw new ConfigurationError(field, name, `Use one of: ${MeshMode.names().join(', ')}.`);
+  }
+
+  /** Every mode name `fromName` accepts. */
+  public static names(): string[] {
+    return ['none', ...allMeshProfiles().flatMap((p) => Object.values(p.modeNames) as string[])];
+  }
+
+  private static of(mesh: Mesh, dataplane: Dataplane, options: SidecarMeshOptions): MeshMode {
+    if (options.mtls !== undefined && !Object.values(MtlsMode).includes(options.mtls)) {
+      throw new ConfigurationError('mtls', options.mtls, `Use one of: ${Object.values(MtlsMode).join(', ')}.`);
+    }
+    if (options.cni !== undefined && typeof options.cni !== 'boolean') {
+      throw new ConfigurationError('cni', options.cni, 'Use true or false.');
+    }
+    // CNI only changes what user init containers see with a classic sidecar.
+    const cni = dataplane === Dataplane.SIDECAR ? options.cni ?? true : false;
+    return new MeshMode(mesh, dataplane, cni, options.mtls ?? MtlsMode.STRICT);
+  }
+
+  /** The mesh (Istio, Linkerd, or none). */
+  public readonly mesh: Mesh;
+  /** How its data plane reaches the pod. */
+  public readonly dataplane: Dataplane;
+  /** Whether the mesh's CNI plugin captures traffic (classic sidecars only; false otherwise). */
+  public readonly cni: boolean;
+  /** How the upstream treats plaintext. Always PERMISSIVE with no mesh. */
+  public readonly mtls: MtlsMode;
+
+  private constructor(mesh: Mesh, dataplane: Dataplane, cni: boolean, mtls: MtlsMode) {
+    this.mesh = mesh;
+    this.dataplane = dataplane;
+    this.cni = cni;
+    this.mtls = mtls;
+  }
+
+  /** The CLI name of this mode, e.g. `istio-sidecar`. */
+  public get name(): string {
+    return meshProfile(this.mesh)?.modeNames[this.dataplane] ?? 'none';
+  }
+
+  /** A human description, e.g. "Istio sidecar with istio-cni, mTLS strict". */
+  public describe(): string {
+    const profile = meshProfile(this.mesh);
+    if (!profile) return 'no mesh';
+    const dataplane = {
+      [Dataplane.SIDECAR]: `sidecar ${this.cni ? 'with' : 'without'} ${profile.cniPluginName}`,
+      [Dataplane.NATIVE_SIDECAR]: 'native sidecar',
+      [Dataplane.AMBIENT]: 'ambient',
+      [Dataplane.NONE]: '',
+    }[this.dataplane];
+    return `${profile.displayName} ${dataplane}, mTLS ${this.mtls}`;
+  }
+}
+
+/** Internal: the facts about a mode's mesh, or undefined with no mesh. */
+export function profileOf(mode: MeshMode): MeshProfile | undefined {
+  return meshProfile(mode.mesh);
+}

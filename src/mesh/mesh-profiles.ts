@@ -1,0 +1,151 @@
+/**
+ * What each service mesh does to a pod, in one place. Synthesis (which labels and annotations
+ * to write) and the analyzer (what a given pod will look like once injected) both read this,
+ * so a new mesh such as Kuma (sidecar UID 5678, `kuma.io/init-first`) or Consul (UID 5995) is
+ * one new entry here plus its `Mesh` enum value.
+ *
+ * Facts: ../shared/REFERENCE.md §1 (injection and init placement) and §2 (escape hatches).
+ */
+
+/** The service meshes this library knows. */
+export enum Mesh {
+  /** No service mesh. */
+  NONE = 'none',
+  /** Istio (sidecar, native sidecar or ambient). */
+  ISTIO = 'istio',
+  /** Linkerd (sidecar or native sidecar). */
+  LINKERD = 'linkerd',
+}
+
+/** How the mesh's data plane reaches the pod. */
+export enum Dataplane {
+  /** No data plane: plain Kubernetes networking. */
+  NONE = 'none',
+  /** A proxy in `containers`, started only after every init container has finished. */
+  SIDECAR = 'sidecar',
+  /** A proxy in `initContainers` with `restartPolicy: Always`, running before user init containers. */
+  NATIVE_SIDECAR = 'native-sidecar',
+  /** No proxy in the pod: a node-level proxy (Istio ztunnel) carries the traffic. */
+  AMBIENT = 'ambient',
+}
+
+/** A label or annotation with its value. */
+export interface MetadataEntry {
+  readonly key: string;
+  readonly value: string;
+  /** Where Kubernetes objects carry it. */
+  readonly on: 'label' | 'annotation';
+}
+
+/** Internal: the facts about one mesh. Not part of the jsii surface. */
+export interface MeshProfile {
+  readonly mesh: Mesh;
+  readonly displayName: string;
+  /** The data planes this mesh offers, with the mode name the CLI accepts for each. */
+  readonly modeNames: Partial<Record<Dataplane, string>>;
+  /** Name of the injected proxy container. */
+  readonly proxyContainerName: string;
+  /** UID the proxy runs as; traffic from this UID is not captured. */
+  readonly proxyUid: number;
+  /** Name of the CNI plugin, for messages. */
+  readonly cniPluginName: string;
+  /** Init container the mesh injects when its CNI plugin is on (placed first). */
+  readonly cniInitContainerName: string;
+  /** Init container the mesh injects without CNI; it is appended after user init containers. */
+  readonly iptablesInitContainerName: string;
+  /** Metadata that asks for injection. */
+  readonly injectionEnabled: MetadataEntry;
+  /** Keys and values that turn injection off for a pod. */
+  readonly injectionDisabled: ReadonlyArray<MetadataEntry>;
+  /** Metadata that opts one pod into a native sidecar (all written; any one honoured), and the value that opts it out. */
+  readonly nativeSidecarOptIn: ReadonlyArray<MetadataEntry>;
+  readonly nativeSidecarOptOutValue: string;
+  /** Metadata that keeps app containers from starting before the proxy is ready. */
+  readonly holdUntilProxyReady: MetadataEntry;
+  /** Whether that hold is on unless a pod turns it off. */
+  readonly holdOnByDefault: boolean;
+  /** Annotation that excludes outbound ports from capture (comma-separated). */
+  readonly excludeOutboundPortsAnnotation: string;
+  /** Annotation that excludes outbound CIDRs from capture (comma-separated). */
+  readonly excludeOutboundCidrsAnnotation: string;
+  /** Ambient enrolment label (pod or namespace), if the mesh has an ambient mode. */
+  readonly ambientEnrolment?: MetadataEntry;
+  /** The value of the ambient label that takes a pod out of ambient. */
+  readonly ambientOptOutValue?: string;
+  /** Namespace label that turns injection on or off for every pod in it. */
+  readonly namespaceInjectionLabel?: string;
+}
+
+const ISTIO: MeshProfile = {
+  mesh: Mesh.ISTIO,
+  displayName: 'Istio',
+  modeNames: {
+    [Dataplane.SIDECAR]: 'istio-sidecar',
+    [Dataplane.NATIVE_SIDECAR]: 'istio-native-sidecar',
+    [Dataplane.AMBIENT]: 'istio-ambient',
+  },
+  proxyContainerName: 'istio-proxy',
+  proxyUid: 1337,
+  cniPluginName: 'istio-cni',
+  cniInitContainerName: 'istio-validation',
+  iptablesInitContainerName: 'istio-init',
+  injectionEnabled: { key: 'sidecar.istio.io/inject', value: 'true', on: 'label' },
+  injectionDisabled: [
+    { key: 'sidecar.istio.io/inject', value: 'false', on: 'label' },
+    { key: 'sidecar.istio.io/inject', value: 'false', on: 'annotation' },
+  ],
+  nativeSidecarOptIn: [{ key: 'sidecar.istio.io/nativeSidecar', value: 'true', on: 'annotation' }],
+  nativeSidecarOptOutValue: 'false',
+  holdUntilProxyReady: {
+    key: 'proxy.istio.io/config',
+    value: '{"holdApplicationUntilProxyStarts":true}',
+    on: 'annotation',
+  },
+  holdOnByDefault: false,
+  excludeOutboundPortsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  excludeOutboundCidrsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+  ambientEnrolment: { key: 'istio.io/dataplane-mode', value: 'ambient', on: 'label' },
+  ambientOptOutValue: 'none',
+  namespaceInjectionLabel: 'istio-injection',
+};
+
+const LINKERD: MeshProfile = {
+  mesh: Mesh.LINKERD,
+  displayName: 'Linkerd',
+  modeNames: {
+    [Dataplane.SIDECAR]: 'linkerd',
+    [Dataplane.NATIVE_SIDECAR]: 'linkerd-native-sidecar',
+  },
+  proxyContainerName: 'linkerd-proxy',
+  proxyUid: 2102,
+  cniPluginName: 'linkerd-cni',
+  cniInitContainerName: 'linkerd-network-validator',
+  iptablesInitContainerName: 'linkerd-init',
+  injectionEnabled: { key: 'linkerd.io/inject', value: 'enabled', on: 'annotation' },
+  injectionDisabled: [{ key: 'linkerd.io/inject', value: 'disabled', on: 'annotation' }],
+  // alpha from 2.15, beta from 2.19: write both so either release honours it.
+  nativeSidecarOptIn: [
+    { key: 'config.alpha.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
+    { key: 'config.beta.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
+  ],
+  nativeSidecarOptOutValue: 'false',
+  holdUntilProxyReady: { key: 'config.linkerd.io/proxy-await', value: 'enabled', on: 'annotation' },
+  holdOnByDefault: true,
+  excludeOutboundPortsAnnotation: 'config.linkerd.io/skip-outbound-ports',
+  excludeOutboundCidrsAnnotation: 'config.linkerd.io/skip-subnets',
+};
+
+const PROFILES: Partial<Record<Mesh, MeshProfile>> = {
+  [Mesh.ISTIO]: ISTIO,
+  [Mesh.LINKERD]: LINKERD,
+};
+
+/** The profile of a mesh; undefined for `Mesh.NONE`. */
+export function meshProfile(mesh: Mesh): MeshProfile | undefined {
+  return PROFILES[mesh];
+}
+
+/** Every mesh with a profile, for the CLI's mode list and the analyzer. */
+export function allMeshProfiles(): MeshProfile[] {
+  return Object.values(PROFILES) as MeshProfile[];
+}

@@ -1,0 +1,153 @@
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkImage } from '../common/checks';
+import { withFieldPrefix } from '../common/errors';
+import { ANNOTATIONS } from '../common/labels';
+import { MeshMode, profileOf } from '../mesh/mesh-mode';
+import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
+import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor } from '../startup/decide';
+import { StartupStrategy } from '../startup/startup-strategy';
+import { DEFAULT_WAITER_IMAGE, StartupWait } from '../startup/startup-wait';
+import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
+import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
+import { VllmServer, VllmServerOptions } from '../workloads/vllm-server';
+
+/** Props of `H2oGptStack`. */
+export interface H2oGptStackProps {
+  /**
+   * Installation name: the h2oGPT Deployment and Service take it, vLLM's objects add `-vllm`.
+   * A DNS-1123 label of at most 47 characters, so every derived name stays valid.
+   * @default "h2ogpt"
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object.
+   * @default the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The service mesh the pods run in.
+   * @default MeshMode.none()
+   */
+  readonly mesh?: MeshMode;
+  /**
+   * How h2oGPT waits for vLLM. AUTO picks one that cannot deadlock in the mesh; an explicit
+   * strategy that would deadlock or be rejected fails with an error naming the safe ones.
+   * @default StartupStrategy.AUTO
+   */
+  readonly startupStrategy?: StartupStrategy;
+  /**
+   * Kubernetes version of the target cluster, e.g. "1.30". Native sidecars need 1.29 or later.
+   * @default "1.30"
+   */
+  readonly kubernetesVersion?: string;
+  /** The vLLM server. */
+  readonly vllm: VllmServerOptions;
+  /**
+   * The h2oGPT front end.
+   * @default see H2oGptOptions
+   */
+  readonly h2ogpt?: H2oGptOptions;
+  /**
+   * How the waiter polls vLLM.
+   * @default see WaiterSettings
+   */
+  readonly waiter?: WaiterSettings;
+  /**
+   * Image of the init-container waiter (sh and wget), pinned.
+   * @default DEFAULT_WAITER_IMAGE
+   */
+  readonly waiterImage?: string;
+}
+
+/**
+ * vLLM plus h2oGPT for one mesh mode, with a startup strategy chosen so the h2oGPT pod cannot
+ * deadlock waiting for vLLM. The choice and its reason are attributes and pod annotations.
+ */
+export class H2oGptStack extends Construct {
+  public readonly vllm: VllmServer;
+  public readonly h2ogpt: H2oGpt;
+  public readonly mesh: MeshMode;
+  /** The strategy in use (never AUTO). */
+  public readonly startupStrategy: StartupStrategy;
+  /** Why that strategy. */
+  public readonly startupReason: string;
+  /** Costs of the choice worth a reviewer's attention; printed at synthesis. */
+  public readonly warnings: string[];
+
+  public constructor(scope: Construct, id: string, props: H2oGptStackProps) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'h2ogpt', 47);
+    if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
+    this.mesh = props.mesh ?? MeshMode.none();
+    const kubernetesMinor = parseKubernetesMinor(props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    const waiterImage = checkImage('waiterImage', props.waiterImage ?? DEFAULT_WAITER_IMAGE);
+    const meshMetadata = meshPodMetadata(this.mesh);
+
+    this.vllm = withFieldPrefix('vllm.', () => new VllmServer(this, 'vllm', {
+      ...props.vllm,
+      name: `${name}-vllm`,
+      instance: name,
+      namespace: props.namespace,
+      podLabels: { ...props.vllm?.podLabels, ...meshMetadata.labels },
+      podAnnotations: { ...props.vllm?.podAnnotations, ...meshMetadata.annotations },
+    }));
+
+    const decision = decideStartup(this.mesh, props.startupStrategy ?? StartupStrategy.AUTO, {
+      upstreamPort: this.vllm.port,
+      kubernetesMinor,
+      upstreamStartupBudgetSeconds: this.vllm.startupBudgetSeconds,
+    });
+    // Checked here so an error names the stack's own `waiter` prop.
+    resolveWaiterSettings('waiter', props.waiter ?? {}, this.vllm.startupBudgetSeconds);
+    this.startupStrategy = decision.strategy;
+    this.startupReason = decision.reason;
+    this.warnings = decision.warnings;
+
+    const h2ogptAnnotations: { [key: string]: string } = {
+      ...props.h2ogpt?.podAnnotations,
+      ...meshMetadata.annotations,
+      [ANNOTATIONS.startupStrategy]: decision.strategy,
+      [ANNOTATIONS.startupReason]: decision.reason,
+    };
+    let startupWait: StartupWait;
+    switch (decision.strategy) {
+      case StartupStrategy.INIT_CONTAINER:
+        startupWait = StartupWait.initContainer({ image: waiterImage });
+        break;
+      case StartupStrategy.PROXY_UID_BYPASS:
+        startupWait = StartupWait.initContainer({ image: waiterImage, runAsUser: profileOf(this.mesh)!.proxyUid });
+        break;
+      case StartupStrategy.PORT_EXCLUSION:
+        startupWait = StartupWait.initContainer({ image: waiterImage });
+        Object.assign(h2ogptAnnotations, portExclusionMetadata(this.mesh, this.vllm.port).annotations);
+        break;
+      case StartupStrategy.IN_APP_WAIT:
+        startupWait = StartupWait.inApp();
+        break;
+      default:
+        startupWait = StartupWait.none();
+    }
+
+    this.h2ogpt = withFieldPrefix('h2ogpt.', () => new H2oGpt(this, 'h2ogpt', {
+      ...props.h2ogpt,
+      name,
+      instance: name,
+      namespace: props.namespace,
+      vllm: this.vllm,
+      startupWait,
+      waiter: props.waiter,
+      podLabels: { ...props.h2ogpt?.podLabels, ...meshMetadata.labels },
+      podAnnotations: h2ogptAnnotations,
+    }));
+
+    let printed = false;
+    this.node.addValidation({
+      validate: () => {
+        // Runs once per synthesis: the place to tell the person running `cdk8s synth`.
+        if (!printed) this.warnings.forEach((w) => console.warn(`[cdk8s-h2ogpt] warning: ${w}`));
+        printed = true;
+        return [];
+      },
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { ConfigurationError } from '../common/errors';
+import { MeshMode, MtlsMode, profileOf } from '../mesh/mesh-mode';
+import { Dataplane } from '../mesh/mesh-profiles';
+import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffAddedDelay } from './restart-backoff';
+import { CONCRETE_STRATEGIES, StartupStrategy } from './startup-strategy';
+
+/** Kubernetes turned SidecarContainers on by default in 1.29 (REFERENCE §2). */
+export const NATIVE_SIDECAR_MIN_KUBERNETES_MINOR = 29;
+/** The Kubernetes version assumed when a stack does not name one. */
+export const DEFAULT_KUBERNETES_VERSION = '1.30';
+
+/** Why a strategy is refused; each code has one explanation. */
+export enum RefusalCode {
+  DEADLOCK = 'deadlock',
+  PLAINTEXT_REJECTED = 'plaintext-rejected',
+  NOTHING_TO_BYPASS = 'nothing-to-bypass',
+  KUBERNETES_TOO_OLD = 'kubernetes-too-old',
+}
+
+/** What one concrete strategy means under one mode: allowed or refused, and why. */
+export interface StrategyEvaluation {
+  readonly strategy: StartupStrategy;
+  readonly allowed: boolean;
+  /** Present when refused. */
+  readonly refusal?: RefusalCode;
+  readonly reason: string;
+  /** Costs the user should know about even though it is allowed. */
+  readonly warnings: string[];
+}
+
+/** The strategy a stack uses, why, and any warnings. */
+export interface StartupDecision {
+  readonly requested: StartupStrategy;
+  readonly strategy: StartupStrategy;
+  readonly reason: string;
+  readonly warnings: string[];
+}
+
+/** Thrown when the requested strategy would hang or be rejected under the mode. */
+export class StartupRefusedError extends Error {
+  public readonly refusal: RefusalCode;
+  public constructor(message: string, refusal: RefusalCode) {
+    super(message);
+    this.name = 'StartupRefusedError';
+    this.refusal = refusal;
+  }
+}
+
+/** What the facts in an evaluation depend on besides the mode. */
+export interface StartupContext {
+  /** The port h2oGPT calls vLLM on (named in the port-exclusion text). */
+  readonly upstreamPort: number;
+  /** Kubernetes minor version of the target cluster, e.g. 30 for 1.30. */
+  readonly kubernetesMinor: number;
+  /** How long vLLM may take to load, for the NONE strategy's worst-case delay. */
+  readonly upstreamStartupBudgetSeconds: number;
+}
+
+/** Parses "1.30" or "1.30.2" (a leading "v" is accepted) into the minor version. */
+export function parseKubernetesMinor(version: string, field = 'kubernetesVersion'): number {
+  const match = /^v?1\.(\d{1,3})(\.\d+)?$/.exec(typeof version === 'string' ? version : '');
+  if (!match) {
+    throw new ConfigurationError(field, version, 'Use a Kubernetes version such as "1.30" or "1.30.2".');
+  }
+  return Number(match[1]);
+}
+
+/** The strategy AUTO picks for a mode. */
+export function autoStrategy(mode: MeshMode): StartupStrategy {
+  return mode.dataplane === Dataplane.SIDECAR ? StartupStrategy.IN_APP_WAIT : StartupStrategy.INIT_CONTAINER;
+}
+
+/** Evaluates one concrete strategy under a mode. This is the decision table the README shows. */
+export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, context: StartupContext): StrategyEvaluation {
+  const profile = profileOf(mode);
+  const where = mode.describe();
+  const allow = (reason: string, warnings: string[] = []): StrategyEvaluation => ({ strategy, allowed: true, reason, warnings });
+  const refuse = (refusal: RefusalCode, reason: string): StrategyEvaluation => ({ strategy, allowed: false, refusal, reason, warnings: [] });
+
+  if (strategy === StartupStrategy.AUTO) {
+    throw new Error('evaluateStrategy takes a concrete strategy; resolve AUTO with autoStrategy() first');
+  }
+
+  if (mode.dataplane === Dataplane.NATIVE_SIDECAR && context.kubernetesMinor < NATIVE_SIDECAR_MIN_KUBERNETES_MINOR) {
+    return refuse(RefusalCode.KUBERNETES_TOO_OLD,
+      `native sidecars need the SidecarContainers feature, on by default from Kubernetes 1.${NATIVE_SIDECAR_MIN_KUBERNETES_MINOR}; `
+      + `the target is 1.${context.kubernetesMinor}. Set kubernetesVersion to the cluster's real version (>= 1.29), or use the classic sidecar mode`);
+  }
+
+  const plaintextRejected = `its traffic to vLLM leaves the pod as plaintext outside the mesh, and vLLM's STRICT mTLS rejects it`;
+
+  switch (strategy) {
+    case StartupStrategy.INIT_CONTAINER:
+      if (!profile) {
+        return allow('no mesh: the init container reaches vLLM directly, so h2oGPT starts only once vLLM is healthy');
+      }
+      if (mode.dataplane === Dataplane.NATIVE_SIDECAR) {
+        return allow(`native sidecar: ${profile.proxyContainerName} starts before user init containers, so the init-container wait is meshed`);
+      }
+      if (mode.dataplane === Dataplane.AMBIENT) {
+        return allow('ambient: the node\'s ztunnel carries init-container traffic with mTLS; it enrols pods lazily, so the waiter keeps retrying');
+      }
+      if (mode.cni) {
+        return refuse(RefusalCode.DEADLOCK,
+          `it deadlocks: ${profile.cniPluginName} blackholes the init container's traffic until ${profile.proxyContainerName} runs, `
+          + `and ${profile.proxyContainerName} starts only after every init container has finished`);
+      }
+      if (mode.mtls === MtlsMode.STRICT) {
+        return refuse(RefusalCode.PLAINTEXT_REJECTED,
+          `without ${profile.cniPluginName} the init container runs before ${profile.iptablesInitContainerName}, so ${plaintextRejected}`);
+      }
+      return allow(`without ${profile.cniPluginName} the init container runs before ${profile.iptablesInitContainerName} and reaches vLLM in plaintext, which permissive mTLS accepts`,
+        [`the init-container wait under ${where} is plaintext; it breaks if vLLM's mTLS becomes STRICT`]);
+
+    case StartupStrategy.IN_APP_WAIT:
+      if (profile && mode.dataplane === Dataplane.SIDECAR) {
+        return allow(`${profile.displayName} sidecar: init containers cannot use the mesh (${mode.cni ? 'blackholed by ' + profile.cniPluginName : 'plaintext before ' + profile.iptablesInitContainerName}), `
+          + `so h2oGPT waits for vLLM in its own container once ${profile.proxyContainerName} is ready (${profile.holdUntilProxyReady.key}), then execs generate.py`);
+      }
+      return allow('h2oGPT waits for vLLM in its own container, then execs generate.py');
+
+    case StartupStrategy.PROXY_UID_BYPASS:
+    case StartupStrategy.PORT_EXCLUSION: {
+      if (!profile || mode.dataplane !== Dataplane.SIDECAR) {
+        return refuse(RefusalCode.NOTHING_TO_BYPASS,
+          `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
+      }
+      if (mode.mtls === MtlsMode.STRICT) {
+        return refuse(RefusalCode.PLAINTEXT_REJECTED, plaintextRejected);
+      }
+      if (strategy === StartupStrategy.PROXY_UID_BYPASS) {
+        return allow(`the init container runs as ${profile.displayName}'s proxy UID ${profile.proxyUid}, so its traffic escapes capture; plaintext, which permissive mTLS accepts`,
+          [`proxy-uid-bypass relies on ${profile.displayName} exempting UID ${profile.proxyUid} from capture, an implementation detail; on OpenShift the proxy UID is assigned per namespace and must be pinned`]);
+      }
+      return allow(`port ${context.upstreamPort} is excluded from capture (${profile.excludeOutboundPortsAnnotation}), so the init container reaches vLLM in plaintext, which permissive mTLS accepts`,
+        [`port-exclusion makes all of h2oGPT's traffic to vLLM port ${context.upstreamPort} plaintext for the pod's whole life, not only the startup check`]);
+    }
+
+    case StartupStrategy.NONE: {
+      const delay = restartBackoffAddedDelay(context.upstreamStartupBudgetSeconds);
+      return allow('no wait: h2oGPT starts at once and crashes until vLLM is up; the kubelet\'s restart back-off retries it',
+        [`startup strategy "none": h2oGPT may start up to ${KUBELET_BACKOFF_CAP_SECONDS} s after vLLM is ready `
+          + `(kubelet restart back-off, 10 s doubling to ${KUBELET_BACKOFF_CAP_SECONDS} s); for a vLLM load of ${context.upstreamStartupBudgetSeconds} s `
+          + `the modelled delay is ${delay} s. Use "auto" to start as soon as vLLM is ready`]);
+    }
+  }
+  throw new ConfigurationError('startupStrategy', strategy, `Use one of: ${Object.values(StartupStrategy).join(', ')}.`);
+}
+
+/**
+ * Resolves the requested strategy (AUTO included) under a mode. Throws a StartupRefusedError that
+ * says why and names the safe alternatives when the combination would hang or be rejected.
+ */
+export function decideStartup(mode: MeshMode, requested: StartupStrategy, context: StartupContext): StartupDecision {
+  if (!Object.values(StartupStrategy).includes(requested)) {
+    throw new ConfigurationError('startupStrategy', requested, `Use one of: ${Object.values(StartupStrategy).join(', ')}.`);
+  }
+  const strategy = requested === StartupStrategy.AUTO ? autoStrategy(mode) : requested;
+  const evaluation = evaluateStrategy(mode, strategy, context);
+  if (!evaluation.allowed) {
+    const safe = CONCRETE_STRATEGIES.filter((s) => evaluateStrategy(mode, s, context).allowed);
+    const alternatives = safe.length > 0
+      ? `Safe alternatives under ${mode.describe()}: ${safe.join(', ')}${safe.includes(autoStrategy(mode)) ? ` (auto picks ${autoStrategy(mode)})` : ''}.`
+      : 'No strategy is safe under this mode as configured; fix the setting named above.';
+    throw new StartupRefusedError(
+      `Startup strategy "${strategy}" is refused under ${mode.describe()}: ${evaluation.reason}. ${alternatives}`,
+      evaluation.refusal!,
+    );
+  }
+  const reason = requested === StartupStrategy.AUTO ? `auto: ${evaluation.reason}` : evaluation.reason;
+  return { requested, strategy, reason, warnings: evaluation.warnings };
+}

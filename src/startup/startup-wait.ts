@@ -1,0 +1,66 @@
+import { checkImage, checkInteger } from '../common/checks';
+
+/** A small image with `sh` and `wget` for the init-container wait, pinned. */
+export const DEFAULT_WAITER_IMAGE = 'busybox:1.36.1';
+
+const NOBODY = 65534;
+
+/** Where the h2oGPT pod waits for vLLM. */
+export enum StartupWaitKind {
+  /** It does not wait. */
+  NONE = 'none',
+  /** An init container waits before h2oGPT starts. */
+  INIT_CONTAINER = 'init-container',
+  /** The h2oGPT container waits, then execs generate.py. */
+  IN_APP = 'in-app',
+}
+
+/** Options of the init-container wait. */
+export interface InitContainerWaitOptions {
+  /**
+   * Image with `sh` and `wget` (or `curl`), pinned.
+   * @default DEFAULT_WAITER_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * UID the init container runs as. The mesh proxy's UID (1337 Istio, 2102 Linkerd) makes its
+   * traffic escape capture; leave it unset otherwise.
+   * @default 65534 (nobody)
+   */
+  readonly runAsUser?: number;
+}
+
+/**
+ * How the h2oGPT workload waits for its upstream. The stack picks one from the mesh mode; use
+ * these factories when composing the workloads yourself.
+ */
+export class StartupWait {
+  /** Start at once and let Kubernetes restart h2oGPT until vLLM is up. */
+  public static none(): StartupWait {
+    return new StartupWait(StartupWaitKind.NONE, DEFAULT_WAITER_IMAGE, NOBODY);
+  }
+
+  /** Wait in an init container. */
+  public static initContainer(options: InitContainerWaitOptions = {}): StartupWait {
+    const image = checkImage('startupWait.image', options.image ?? DEFAULT_WAITER_IMAGE);
+    const uid = checkInteger('startupWait.runAsUser', options.runAsUser ?? NOBODY, 1, 2147483647, 'a non-root UID');
+    return new StartupWait(StartupWaitKind.INIT_CONTAINER, image, uid);
+  }
+
+  /** Wait inside the h2oGPT container, then exec generate.py. */
+  public static inApp(): StartupWait {
+    return new StartupWait(StartupWaitKind.IN_APP, DEFAULT_WAITER_IMAGE, NOBODY);
+  }
+
+  public readonly kind: StartupWaitKind;
+  /** Image of the init container (INIT_CONTAINER only). */
+  public readonly image: string;
+  /** UID of the init container (INIT_CONTAINER only). */
+  public readonly runAsUser: number;
+
+  private constructor(kind: StartupWaitKind, image: string, runAsUser: number) {
+    this.kind = kind;
+    this.image = image;
+    this.runAsUser = runAsUser;
+  }
+}

@@ -1,0 +1,229 @@
+#!/bin/sh
+# wait-for-upstream.sh: the cdk8s-h2ogpt startup waiter.
+#
+# Polls WAIT_URL until it answers HTTP 2xx once, then execs its arguments (the in-app form,
+# where PID 1 and signals pass to the real program) or exits 0 when it has none (the
+# init-container form). One 2xx is enough: vLLM's /health turns 200 once the engine is up and
+# h2oGPT retries its own requests, so demanding a streak would only add delay.
+#
+# Runs unchanged under bash with curl or GNU wget (the h2oGPT image) and under busybox sh with
+# busybox wget (the init image). It needs a shell, date, od, sleep and kill, nothing else.
+#
+# Settings, all whole seconds except WAIT_URL, read from the environment so that
+# `kubectl set env` retunes a running Deployment:
+#   WAIT_URL                      required; http:// or https:// URL that answers 2xx when ready
+#   WAIT_DEADLINE_SECONDS         give up after this long (default 2100)
+#   WAIT_INITIAL_DELAY_SECONDS    shortest pause between attempts (default 1)
+#   WAIT_MAX_DELAY_SECONDS        longest pause between attempts (default 3)
+#   WAIT_ATTEMPT_TIMEOUT_SECONDS  one attempt's time limit (default 5)
+# Pauses are jittered within [max(initial, ceiling/2), ceiling], where the ceiling doubles from
+# 2 x initial up to the maximum, so many waiters do not poll in lockstep.
+#
+# Exit status: 0 when ready (or the exec'd program's own), 64 for a missing or malformed
+# setting, 69 when the deadline passes, 143 on SIGTERM and 130 on SIGINT.
+
+me=wait-for-upstream
+
+log() { printf '%s: %s\n' "$me" "$*" >&2; }
+
+bad_setting() {
+  log "invalid setting $1=\"$2\": $3"
+  exit 64
+}
+
+# Reads a whole-seconds setting into the variable named $1 (default $2, minimum $3).
+whole_seconds() {
+  eval "value=\${$1-}"
+  [ -n "$value" ] || value=$2
+  case "$value" in
+    *[!0-9]* | '') bad_setting "$1" "$value" "expected a whole number of seconds" ;;
+    0?*) bad_setting "$1" "$value" "expected a whole number of seconds without leading zeros" ;;
+  esac
+  [ "${#value}" -le 7 ] || bad_setting "$1" "$value" "at most 9999999 seconds"
+  [ "$value" -ge "$3" ] || bad_setting "$1" "$value" "must be at least $3"
+  eval "$1=\$value"
+}
+
+[ -n "${WAIT_URL-}" ] || bad_setting WAIT_URL "" "set it to the upstream's health URL, e.g. http://vllm:8000/health"
+case "$WAIT_URL" in
+  http://?* | https://?*) ;;
+  *) bad_setting WAIT_URL "$WAIT_URL" "expected an http:// or https:// URL" ;;
+esac
+case "$WAIT_URL" in
+  *[[:space:]]*) bad_setting WAIT_URL "$WAIT_URL" "a URL cannot contain white space" ;;
+esac
+whole_seconds WAIT_DEADLINE_SECONDS 2100 1
+whole_seconds WAIT_INITIAL_DELAY_SECONDS 1 1
+whole_seconds WAIT_MAX_DELAY_SECONDS 3 1
+whole_seconds WAIT_ATTEMPT_TIMEOUT_SECONDS 5 1
+[ "$WAIT_MAX_DELAY_SECONDS" -ge "$WAIT_INITIAL_DELAY_SECONDS" ] ||
+  bad_setting WAIT_MAX_DELAY_SECONDS "$WAIT_MAX_DELAY_SECONDS" "must be at least WAIT_INITIAL_DELAY_SECONDS ($WAIT_INITIAL_DELAY_SECONDS)"
+
+# Scratch space for one attempt's output. Without it attempts run in the foreground, and a
+# SIGTERM is then handled only when the attempt ends (at most WAIT_ATTEMPT_TIMEOUT_SECONDS).
+work=$(mktemp -d 2>/dev/null) || work=""
+
+child=""
+watchdog=""
+cleanup() {
+  [ -z "$child" ] || kill "$child" 2>/dev/null
+  [ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null
+  [ -z "$work" ] || rm -rf "$work"
+}
+on_signal() {
+  log "received $1 while waiting for $WAIT_URL; exiting"
+  cleanup
+  exit "$2"
+}
+trap 'on_signal SIGTERM 143' TERM
+trap 'on_signal SIGINT 130' INT
+
+if command -v curl >/dev/null 2>&1; then
+  client=curl
+elif command -v wget >/dev/null 2>&1; then
+  if wget --version 2>/dev/null | grep -q 'GNU Wget'; then client=gnu-wget; else client=busybox-wget; fi
+else
+  log "neither curl nor wget is on PATH; cannot poll $WAIT_URL"
+  exit 64
+fi
+
+# Runs one request in place of the calling (sub)shell, so a kill reaches the client itself.
+# curl prints the HTTP status on stdout; errors go to stderr.
+request() {
+  case "$client" in
+    curl) exec curl -sS -o /dev/null -w '%{http_code}' --connect-timeout "$WAIT_ATTEMPT_TIMEOUT_SECONDS" \
+      --max-time "$WAIT_ATTEMPT_TIMEOUT_SECONDS" "$WAIT_URL" ;;
+    gnu-wget) exec wget -nv --tries=1 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" -O /dev/null "$WAIT_URL" ;;
+    busybox-wget) exec wget -q -O /dev/null "$WAIT_URL" ;;
+  esac
+}
+
+# Turns one attempt's exit code, stdout and stderr into a short reason; returns 0 when ready.
+classify() {
+  rc=$1 out=$2 err=$3
+  if [ "$rc" -eq 0 ]; then
+    case "$client:$out" in
+      curl:2??) result="HTTP $out"; return 0 ;;
+      curl:*) result="HTTP $out"; return 1 ;;
+      *) result="HTTP 2xx"; return 0 ;;
+    esac
+  fi
+  # 137/143: the watchdog stopped an attempt that outlived its time limit.
+  if [ "$rc" -eq 137 ] || [ "$rc" -eq 143 ]; then
+    result="timeout after ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s"
+    return 1
+  fi
+  if [ "$client" = curl ]; then
+    case "$rc" in
+      6) result="DNS failure" ;;
+      7) result="connection refused" ;;
+      28) result="timeout after ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s" ;;
+      52) result="connection closed without a reply" ;;
+      56 | 35) result="connection reset" ;;
+      *) result="curl exit $rc" ;;
+    esac
+    return 1
+  fi
+  case "$err" in
+    *"server returned error: HTTP/"*) result="HTTP $(printf '%s' "${err#*HTTP/}" | cut -d' ' -f2)" ;;
+    *"ERROR "[0-9][0-9][0-9]*) result="HTTP $(printf '%s' "${err##*ERROR }" | cut -c1-3)" ;;
+    *[Rr]efused*) result="connection refused" ;;
+    *"bad address"* | *"unable to resolve"* | *"resolve host"* | *"Name or service not known"* | *"name resolution"*) result="DNS failure" ;;
+    *"timed out"*) result="timeout after ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s" ;;
+    *[Rr]eset*) result="connection reset" ;;
+    *) result="wget failed: $(printf '%s' "$err" | tr '\n' ' ' | cut -c1-200)" ;;
+  esac
+  return 1
+}
+
+# Kills process $1 if it outlives the attempt time limit; ends quietly when itself terminated.
+watchdog_for() {
+  trap 'kill "$timer" 2>/dev/null; exit 0' TERM
+  sleep "$((WAIT_ATTEMPT_TIMEOUT_SECONDS + 1))" &
+  timer=$!
+  wait "$timer" && kill -9 "$1" 2>/dev/null
+}
+
+# One attempt, bounded by a watchdog so that a server that accepts and never answers cannot
+# hold it past WAIT_ATTEMPT_TIMEOUT_SECONDS (busybox wget has no timeout option of its own).
+attempt() {
+  if [ -z "$work" ]; then
+    both=$(request 2>&1)
+    rc=$?
+    classify "$rc" "$both" "$both"
+    return
+  fi
+  request >"$work/out" 2>"$work/err" &
+  child=$!
+  watchdog_for "$child" >/dev/null 2>&1 &
+  watchdog=$!
+  wait "$child"
+  rc=$?
+  child=""
+  kill "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+  watchdog=""
+  classify "$rc" "$(cat "$work/out")" "$(cat "$work/err")"
+}
+
+now() { date +%s; }
+
+# A random whole number in [0, $1].
+random_upto() {
+  r=$(od -An -N4 -tu4 /dev/urandom 2>/dev/null | tr -d ' ')
+  [ -n "$r" ] || r=$$
+  echo $((r % ($1 + 1)))
+}
+
+# The pause after attempt $1, in milliseconds.
+pause_ms() {
+  ceiling=$((WAIT_INITIAL_DELAY_SECONDS * 2000))
+  cap=$((WAIT_MAX_DELAY_SECONDS * 1000))
+  n=1
+  while [ "$n" -lt "$1" ] && [ "$ceiling" -lt "$cap" ]; do
+    ceiling=$((ceiling * 2))
+    n=$((n + 1))
+  done
+  [ "$ceiling" -le "$cap" ] || ceiling=$cap
+  floor=$((ceiling / 2))
+  [ "$floor" -ge $((WAIT_INITIAL_DELAY_SECONDS * 1000)) ] || floor=$((WAIT_INITIAL_DELAY_SECONDS * 1000))
+  [ "$floor" -le "$ceiling" ] || floor=$ceiling
+  echo $((floor + $(random_upto $((ceiling - floor)))))
+}
+
+pause() { # milliseconds; interruptible by SIGTERM
+  sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" &
+  child=$!
+  wait "$child"
+  child=""
+}
+
+started=$(now)
+deadline=$((started + WAIT_DEADLINE_SECONDS))
+log "waiting for $WAIT_URL (deadline ${WAIT_DEADLINE_SECONDS}s, pauses ${WAIT_INITIAL_DELAY_SECONDS}-${WAIT_MAX_DELAY_SECONDS}s, attempt timeout ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s, client $client)"
+n=0
+while :; do
+  n=$((n + 1))
+  if attempt; then
+    log "attempt $n: $WAIT_URL is ready ($result) after $(($(now) - started))s"
+    break
+  fi
+  remaining=$((deadline - $(now)))
+  if [ "$remaining" -le 0 ]; then
+    log "gave up: $WAIT_URL was not ready within WAIT_DEADLINE_SECONDS=${WAIT_DEADLINE_SECONDS}s after $n attempts; last result: $result"
+    cleanup
+    exit 69
+  fi
+  delay=$(pause_ms "$n")
+  [ "$delay" -le $((remaining * 1000)) ] || delay=$((remaining * 1000))
+  log "attempt $n: $WAIT_URL not ready ($result); next attempt in $(($delay / 1000)).$(printf '%03d' $(($delay % 1000)))s, ${remaining}s left"
+  pause "$delay"
+done
+
+cleanup
+trap - TERM INT
+if [ "$#" -gt 0 ]; then
+  log "starting: $*"
+  exec "$@"
+fi
+exit 0

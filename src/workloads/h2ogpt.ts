@@ -1,0 +1,355 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
+} from '../common/checks';
+import { ConfigurationError } from '../common/errors';
+import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
+import { StartupWait, StartupWaitKind } from '../startup/startup-wait';
+import {
+  ResolvedWaiterSettings, resolveWaiterSettings, WAITER_MOUNT_PATH, WAITER_SCRIPT, WAITER_SCRIPT_KEY,
+  WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
+} from '../startup/waiter';
+import { checkPodMetadata, checkTolerations, podResources, secretEnv } from './pod-helpers';
+import { VllmServer } from './vllm-server';
+
+/** The h2oGPT runtime image, pinned. */
+export const DEFAULT_H2OGPT_IMAGE = 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1';
+/** The port h2oGPT's Gradio UI listens on inside the container. */
+export const H2OGPT_UI_CONTAINER_PORT = 7860;
+/** h2oGPT's command, as its image runs it. */
+export const H2OGPT_COMMAND = ['python3', '/workspace/generate.py'];
+/** Name of the init container that waits for vLLM. */
+export const WAIT_INIT_CONTAINER_NAME = 'wait-for-vllm';
+const SAVE_DIR = '/workspace/save';
+
+// Settings the construct derives from its props; a user value would silently fight them.
+const MANAGED_SETTINGS: { [key: string]: string } = {
+  H2OGPT_INFERENCE_SERVER: 'the vllm prop',
+  H2OGPT_BASE_MODEL: 'the vLLM server\'s servedModelName',
+  H2OGPT_SAVE_DIR: 'saveDirClaimName',
+  H2OGPT_OPENAI_SERVER: 'openAiApi',
+  H2OGPT_OPENAI_PORT: 'openAiApiPort',
+};
+
+/** Options of the h2oGPT front end; `H2oGptProps` adds its name and upstream. */
+export interface H2oGptOptions {
+  /**
+   * Image, pinned to a tag other than latest or a digest.
+   * @default DEFAULT_H2OGPT_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * Use vLLM's chat-completions API (`vllm_chat:`) rather than the completions API (`vllm:`).
+   * @default true
+   */
+  readonly chatApi?: boolean;
+  /**
+   * More h2oGPT settings as `H2OGPT_<ARG>` environment variables (each becomes `--<arg>`).
+   * @default none
+   */
+  readonly settings?: { [key: string]: string };
+  /**
+   * Service port of the Gradio UI (the container always listens on 7860).
+   * @default 7860
+   */
+  readonly uiPort?: number;
+  /**
+   * Serve h2oGPT's OpenAI-compatible API too.
+   * @default false
+   */
+  readonly openAiApi?: boolean;
+  /**
+   * Port of that API, in the container and on the Service.
+   * @default 5000
+   */
+  readonly openAiApiPort?: number;
+  /**
+   * CPU request.
+   * @default "1"
+   */
+  readonly cpuRequest?: string;
+  /**
+   * CPU limit.
+   * @default no limit
+   */
+  readonly cpuLimit?: string;
+  /**
+   * Memory request.
+   * @default "4Gi"
+   */
+  readonly memoryRequest?: string;
+  /**
+   * Memory limit.
+   * @default "8Gi"
+   */
+  readonly memoryLimit?: string;
+  /**
+   * Pod replicas. More than one sets `sessionAffinity: ClientIP`, which Gradio needs.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * An existing claim for h2oGPT's save directory.
+   * @default an emptyDir
+   */
+  readonly saveDirClaimName?: string;
+  /**
+   * Size limit of the emptyDir save directory.
+   * @default "10Gi"
+   */
+  readonly saveDirSizeLimit?: string;
+  /**
+   * How long h2oGPT itself may take to start serving its UI, on top of any in-app wait.
+   * @default 600
+   */
+  readonly startupProbeBudgetSeconds?: number;
+  /**
+   * Consecutive failed readiness checks (every 10 s) before the pod leaves the Service.
+   * @default 3
+   */
+  readonly readinessFailureThreshold?: number;
+  /**
+   * Node selector.
+   * @default none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations.
+   * @default none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Extra pod-template labels. Never used in selectors.
+   * @default none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra pod-template annotations.
+   * @default none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+}
+
+/** Props of `H2oGpt`. */
+export interface H2oGptProps extends H2oGptOptions {
+  /** Name of the Deployment and Service (a DNS-1123 label). */
+  readonly name: string;
+  /** The vLLM server this front end talks to. */
+  readonly vllm: VllmServer;
+  /**
+   * `app.kubernetes.io/instance`.
+   * @default name
+   */
+  readonly instance?: string;
+  /**
+   * Namespace.
+   * @default the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * How h2oGPT waits for vLLM. Use H2oGptStack to have it chosen for your mesh.
+   * @default StartupWait.initContainer()
+   */
+  readonly startupWait?: StartupWait;
+  /**
+   * How the waiter polls.
+   * @default see WaiterSettings
+   */
+  readonly waiter?: WaiterSettings;
+}
+
+/**
+ * The h2oGPT front end wired to a `VllmServer`: a Deployment, a Service and, when it waits for
+ * vLLM, a ConfigMap holding the waiter script.
+ */
+export class H2oGpt extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  /** The waiter script's ConfigMap, when h2oGPT waits for vLLM. */
+  public readonly waiterConfigMap?: k8s.KubeConfigMap;
+  public readonly name: string;
+  /** The `h2ogpt_inference_server` value, with `$(VLLM_API_KEY)` where the key goes. */
+  public readonly inferenceServer: string;
+  /** How it waits for vLLM. */
+  public readonly startupWait: StartupWait;
+  /** The waiter's settings, when it waits. */
+  public readonly waiterSettings?: ResolvedWaiterSettings;
+  /** How long the startup probe allows, in seconds (any in-app wait included). */
+  public readonly startupBudgetSeconds: number;
+  public readonly selectorLabels: { [key: string]: string };
+
+  public constructor(scope: Construct, id: string, props: H2oGptProps) {
+    super(scope, id);
+    this.name = checkDnsLabel('name', props.name);
+    const instance = checkDnsLabel('instance', props.instance ?? props.name);
+    if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
+    if (!(props.vllm instanceof VllmServer)) {
+      throw new ConfigurationError('vllm', typeof props.vllm, 'Pass the VllmServer construct this front end talks to.');
+    }
+    const vllm = props.vllm;
+    const image = checkImage('image', props.image ?? DEFAULT_H2OGPT_IMAGE);
+    const uiPort = checkPort('uiPort', props.uiPort ?? H2OGPT_UI_CONTAINER_PORT);
+    const openAiApiPort = props.openAiApi ? checkPort('openAiApiPort', props.openAiApiPort ?? 5000) : undefined;
+    if (openAiApiPort !== undefined) {
+      checkDistinctPorts([{ field: 'uiPort', port: uiPort }, { field: 'openAiApiPort', port: openAiApiPort }]);
+      checkDistinctPorts([{ field: 'UI container port', port: H2OGPT_UI_CONTAINER_PORT }, { field: 'openAiApiPort', port: openAiApiPort }]);
+    }
+    const replicas = checkInteger('replicas', props.replicas ?? 1, 0, 1000);
+    const readinessFailureThreshold = checkInteger('readinessFailureThreshold', props.readinessFailureThreshold ?? 3, 1, 100);
+    const appStartupBudget = checkInteger('startupProbeBudgetSeconds', props.startupProbeBudgetSeconds ?? 600, 1, 86_400, 'seconds');
+    if (props.saveDirClaimName !== undefined) checkDnsSubdomain('saveDirClaimName', props.saveDirClaimName);
+    const saveDirSizeLimit = checkQuantity('saveDirSizeLimit', props.saveDirSizeLimit ?? '10Gi')!;
+    const tolerations = props.tolerations === undefined ? undefined : checkTolerations('tolerations', props.tolerations);
+    checkPodMetadata('podLabels', props.podLabels);
+    checkPodMetadata('podAnnotations', props.podAnnotations);
+    const settings = checkSettings(props.settings ?? {});
+    this.startupWait = props.startupWait ?? StartupWait.initContainer();
+    const waits = this.startupWait.kind !== StartupWaitKind.NONE;
+    this.waiterSettings = waits ? resolveWaiterSettings('waiter', props.waiter ?? {}, vllm.startupBudgetSeconds) : undefined;
+    // An in-app wait happens inside the container, so the startup probe must outlast it.
+    this.startupBudgetSeconds = appStartupBudget
+      + (this.startupWait.kind === StartupWaitKind.IN_APP ? this.waiterSettings!.deadlineSeconds : 0);
+
+    const api = props.chatApi === false ? 'vllm' : 'vllm_chat';
+    const upstream = `${vllm.host}:${vllm.port}`;
+    // With a key, h2oGPT takes host, port, path and key; the key comes from the Secret through
+    // Kubernetes' $(VAR) expansion of VLLM_API_KEY, defined earlier in the same env list.
+    this.inferenceServer = vllm.apiKey ? `${api}:http://${upstream}:/v1:$(VLLM_API_KEY)` : `${api}:${upstream}`;
+
+    this.selectorLabels = selectorLabels('h2ogpt', instance);
+    const labels = standardLabels('h2ogpt', instance, 'frontend');
+    const metadata = { name: this.name, namespace: props.namespace, labels };
+
+    const env: k8s.EnvVar[] = [
+      ...(vllm.apiKey ? [secretEnv('VLLM_API_KEY', vllm.apiKey)] : []),
+      { name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer },
+      { name: 'H2OGPT_BASE_MODEL', value: vllm.servedModelName },
+      { name: 'H2OGPT_SAVE_DIR', value: SAVE_DIR },
+      ...(openAiApiPort !== undefined
+        ? [{ name: 'H2OGPT_OPENAI_SERVER', value: 'True' }, { name: 'H2OGPT_OPENAI_PORT', value: String(openAiApiPort) }]
+        : []),
+      ...Object.entries(settings).map(([name, value]) => ({ name, value })),
+    ];
+
+    const volumes: k8s.Volume[] = [
+      props.saveDirClaimName
+        ? { name: 'save', persistentVolumeClaim: { claimName: props.saveDirClaimName } }
+        : { name: 'save', emptyDir: { sizeLimit: k8s.Quantity.fromString(saveDirSizeLimit) } },
+    ];
+    const initContainers: k8s.Container[] = [];
+    let command = H2OGPT_COMMAND;
+    const appMounts: k8s.VolumeMount[] = [{ name: 'save', mountPath: SAVE_DIR }];
+    const annotations: { [key: string]: string } = { ...props.podAnnotations };
+
+    if (waits) {
+      const configMapName = `${this.name}-startup-waiter`;
+      this.waiterConfigMap = new k8s.KubeConfigMap(this, 'waiter', {
+        metadata: { ...metadata, name: configMapName },
+        data: { [WAITER_SCRIPT_KEY]: WAITER_SCRIPT },
+      });
+      volumes.push({ name: 'startup-waiter', configMap: { name: configMapName, defaultMode: 0o444 } });
+      annotations[ANNOTATIONS.waiterSha256] = WAITER_SCRIPT_SHA256;
+      const waiterMount = { name: 'startup-waiter', mountPath: WAITER_MOUNT_PATH, readOnly: true };
+      const waitVars = waiterEnv(vllm.healthUrl, this.waiterSettings!);
+      if (this.startupWait.kind === StartupWaitKind.INIT_CONTAINER) {
+        volumes.push({ name: 'waiter-tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } });
+        initContainers.push({
+          name: WAIT_INIT_CONTAINER_NAME,
+          image: this.startupWait.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', WAITER_SCRIPT_PATH],
+          env: waitVars,
+          resources: podResources('waiter.', { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
+          securityContext: {
+            runAsUser: this.startupWait.runAsUser,
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+          },
+          volumeMounts: [waiterMount, { name: 'waiter-tmp', mountPath: '/tmp' }],
+        });
+      } else {
+        // The waiter execs generate.py, so PID 1 and signals belong to h2oGPT once vLLM is up.
+        command = ['/bin/bash', WAITER_SCRIPT_PATH, ...H2OGPT_COMMAND];
+        env.push(...waitVars);
+        appMounts.push(waiterMount);
+      }
+    }
+    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).join(',');
+
+    const uiProbe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('ui') } };
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata,
+      spec: {
+        replicas,
+        selector: { matchLabels: this.selectorLabels },
+        template: {
+          metadata: { labels: { ...props.podLabels, ...labels }, annotations },
+          spec: {
+            nodeSelector: props.nodeSelector,
+            tolerations,
+            initContainers: initContainers.length > 0 ? initContainers : undefined,
+            containers: [{
+              name: 'h2ogpt',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command,
+              env,
+              ports: [
+                { name: 'ui', containerPort: H2OGPT_UI_CONTAINER_PORT, protocol: 'TCP' },
+                ...(openAiApiPort !== undefined ? [{ name: 'openai', containerPort: openAiApiPort, protocol: 'TCP' }] : []),
+              ],
+              resources: podResources('', {
+                cpuRequest: props.cpuRequest ?? '1', cpuLimit: props.cpuLimit,
+                memoryRequest: props.memoryRequest ?? '4Gi', memoryLimit: props.memoryLimit ?? '8Gi',
+              }),
+              startupProbe: {
+                ...uiProbe, periodSeconds: 10, timeoutSeconds: 5,
+                failureThreshold: Math.ceil(this.startupBudgetSeconds / 10),
+              },
+              readinessProbe: { ...uiProbe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
+              securityContext: { allowPrivilegeEscalation: false },
+              volumeMounts: appMounts,
+            }],
+            volumes,
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selectorLabels,
+        // Gradio keeps session state in one process: pin each client to one pod (h2oGPT FAQ).
+        sessionAffinity: replicas > 1 ? 'ClientIP' : undefined,
+        ports: [
+          { name: 'ui', port: uiPort, targetPort: k8s.IntOrString.fromString('ui'), protocol: 'TCP', appProtocol: 'http' },
+          ...(openAiApiPort !== undefined
+            ? [{ name: 'openai', port: openAiApiPort, targetPort: k8s.IntOrString.fromString('openai'), protocol: 'TCP', appProtocol: 'http' }]
+            : []),
+        ],
+      },
+    });
+  }
+}
+
+function checkSettings(settings: { [key: string]: string }): { [key: string]: string } {
+  for (const [key, value] of Object.entries(settings)) {
+    if (!/^(H2OGPT|h2ogpt)_[A-Za-z0-9_]+$/.test(key)) {
+      throw new ConfigurationError(`settings["${key}"]`, key,
+        'Keys are h2oGPT settings as environment variables: "H2OGPT_" followed by the generate.py argument, e.g. "H2OGPT_MAX_SEQ_LEN".');
+    }
+    const managedBy = MANAGED_SETTINGS[key.toUpperCase()];
+    if (managedBy) {
+      throw new ConfigurationError(`settings["${key}"]`, value, `The construct sets ${key.toUpperCase()} from ${managedBy}; set that instead.`);
+    }
+    if (typeof value !== 'string') {
+      throw new ConfigurationError(`settings["${key}"]`, value, 'Values must be strings; quote numbers and booleans.');
+    }
+  }
+  return settings;
+}

@@ -1,0 +1,78 @@
+import { k8s } from 'cdk8s-plus-28';
+import { checkQuantity } from '../common/checks';
+import { ConfigurationError } from '../common/errors';
+import { SecretKeyReference } from '../common/secret-key-reference';
+
+// Internal helpers shared by the workload constructs.
+
+export interface ResourceSettings {
+  readonly cpuRequest?: string;
+  readonly cpuLimit?: string;
+  readonly memoryRequest?: string;
+  readonly memoryLimit?: string;
+}
+
+/**
+ * Requests and limits from flat props, each checked; `extraLimits` (such as GPUs) are passed as
+ * numeric quantities because a string GPU count is silently dropped (REFERENCE §6).
+ */
+export function podResources(fieldPrefix: string, settings: ResourceSettings,
+  extraLimits: { [name: string]: k8s.Quantity } = {}): k8s.ResourceRequirements {
+  const field = (name: string) => `${fieldPrefix}${name}`;
+  const quantity = (name: keyof ResourceSettings) => {
+    const value = checkQuantity(field(name), settings[name]);
+    return value === undefined ? undefined : k8s.Quantity.fromString(value);
+  };
+  const requests: { [key: string]: k8s.Quantity } = {};
+  const limits: { [key: string]: k8s.Quantity } = { ...extraLimits };
+  const cpuRequest = quantity('cpuRequest');
+  const cpuLimit = quantity('cpuLimit');
+  const memoryRequest = quantity('memoryRequest');
+  const memoryLimit = quantity('memoryLimit');
+  if (cpuRequest) requests.cpu = cpuRequest;
+  if (memoryRequest) requests.memory = memoryRequest;
+  if (cpuLimit) limits.cpu = cpuLimit;
+  if (memoryLimit) limits.memory = memoryLimit;
+  return {
+    requests: Object.keys(requests).length > 0 ? requests : undefined,
+    limits: Object.keys(limits).length > 0 ? limits : undefined,
+  };
+}
+
+export function secretEnv(name: string, ref: SecretKeyReference): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
+}
+
+const TOLERATION_OPERATORS = ['Exists', 'Equal'];
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+export function checkTolerations(field: string, tolerations: k8s.Toleration[]): k8s.Toleration[] {
+  tolerations.forEach((t, i) => {
+    if (t.operator !== undefined && !TOLERATION_OPERATORS.includes(t.operator)) {
+      throw new ConfigurationError(`${field}[${i}].operator`, t.operator, `Use one of: ${TOLERATION_OPERATORS.join(', ')}.`);
+    }
+    if (t.effect !== undefined && !TAINT_EFFECTS.includes(t.effect)) {
+      throw new ConfigurationError(`${field}[${i}].effect`, t.effect, `Use one of: ${TAINT_EFFECTS.join(', ')}, or leave it unset for all.`);
+    }
+  });
+  return tolerations;
+}
+
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Label and annotation keys must be qualified names, and values strings. */
+export function checkPodMetadata(field: string, entries: { [key: string]: string } | undefined): void {
+  for (const [key, value] of Object.entries(entries ?? {})) {
+    if (!QUALIFIED_NAME.test(key)) {
+      throw new ConfigurationError(`${field}`, key, 'Keys must be qualified names such as "example.com/team" or "team".');
+    }
+    if (typeof value !== 'string') {
+      throw new ConfigurationError(`${field}["${key}"]`, value, 'Values must be strings; quote numbers and booleans.');
+    }
+  }
+}
+
+/** Undefined for an empty map, so manifests do not carry `annotations: {}`. */
+export function nonEmpty(map: { [key: string]: string } | undefined): { [key: string]: string } | undefined {
+  return map && Object.keys(map).length > 0 ? map : undefined;
+}

@@ -1,0 +1,339 @@
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
+} from '../common/checks';
+import { ConfigurationError } from '../common/errors';
+import { selectorLabels, standardLabels } from '../common/labels';
+import { SecretKeyReference } from '../common/secret-key-reference';
+import { ModelCache, ModelCacheAccessMode } from './model-cache';
+import { checkPodMetadata, checkTolerations, nonEmpty, podResources, secretEnv } from './pod-helpers';
+
+/** The vLLM OpenAI-compatible server image, pinned. */
+export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
+/** vLLM's default port. */
+export const DEFAULT_VLLM_PORT = 8000;
+/** Where the model cache is mounted; vLLM downloads weights into it. */
+export const MODEL_CACHE_PATH = '/models';
+
+/** Options of a vLLM server; `VllmServerProps` adds its name. */
+export interface VllmServerOptions {
+  /** Hugging Face model id, e.g. "Qwen/Qwen2.5-1.5B-Instruct". */
+  readonly model: string;
+  /**
+   * Name clients use for the model.
+   * @default the model id
+   */
+  readonly servedModelName?: string;
+  /**
+   * Image, pinned to a tag other than latest or a digest.
+   * @default DEFAULT_VLLM_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * GPUs per pod (`nvidia.com/gpu` limit).
+   * @default 1
+   */
+  readonly gpus?: number;
+  /**
+   * `--tensor-parallel-size`; at most `gpus`.
+   * @default gpus
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * `--max-model-len`.
+   * @default the model's own context length
+   */
+  readonly maxModelLen?: number;
+  /**
+   * `--gpu-memory-utilization`, in (0, 1].
+   * @default 0.9
+   */
+  readonly gpuMemoryUtilization?: number;
+  /**
+   * More vLLM arguments, appended last.
+   * @default none
+   */
+  readonly extraArgs?: string[];
+  /**
+   * Hugging Face token for gated models, as env `HF_TOKEN`.
+   * @default no token
+   */
+  readonly huggingFaceToken?: SecretKeyReference;
+  /**
+   * API key that clients must send, as env `VLLM_API_KEY`.
+   * @default no key
+   */
+  readonly apiKey?: SecretKeyReference;
+  /**
+   * Where downloaded weights live.
+   * @default ModelCache.newClaim() (100Gi, default storage class)
+   */
+  readonly modelCache?: ModelCache;
+  /**
+   * Size of the memory-backed `/dev/shm` that tensor parallelism needs.
+   * @default "8Gi"
+   */
+  readonly shmSize?: string;
+  /**
+   * Port the server listens on (and the Service exposes).
+   * @default 8000
+   */
+  readonly port?: number;
+  /**
+   * CPU request.
+   * @default "4"
+   */
+  readonly cpuRequest?: string;
+  /**
+   * CPU limit.
+   * @default no limit
+   */
+  readonly cpuLimit?: string;
+  /**
+   * Memory request.
+   * @default "24Gi"
+   */
+  readonly memoryRequest?: string;
+  /**
+   * Memory limit.
+   * @default "32Gi"
+   */
+  readonly memoryLimit?: string;
+  /**
+   * Node selector.
+   * @default none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations.
+   * @default tolerate the `nvidia.com/gpu` NoSchedule taint
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Pod replicas.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * How long the startup probe lets the model load before the kubelet restarts the container.
+   * @default 1800 (30 minutes)
+   */
+  readonly startupProbeBudgetSeconds?: number;
+  /**
+   * Consecutive failed readiness checks (every 10 s) before the pod leaves the Service.
+   * @default 3
+   */
+  readonly readinessFailureThreshold?: number;
+  /**
+   * Consecutive failed liveness checks (every 15 s) before the container is restarted.
+   * @default 4
+   */
+  readonly livenessFailureThreshold?: number;
+  /**
+   * Extra pod-template labels (a mesh's enrolment label, for example). Never used in selectors.
+   * @default none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra pod-template annotations.
+   * @default none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+}
+
+/** Props of `VllmServer`. */
+export interface VllmServerProps extends VllmServerOptions {
+  /** Name of the Deployment and Service (a DNS-1123 label). */
+  readonly name: string;
+  /**
+   * `app.kubernetes.io/instance`, shared by the workloads of one installation.
+   * @default name
+   */
+  readonly instance?: string;
+  /**
+   * Namespace.
+   * @default the chart's namespace
+   */
+  readonly namespace?: string;
+}
+
+/** The period of the startup probe; its failureThreshold is derived from the budget. */
+const STARTUP_PROBE_PERIOD_SECONDS = 10;
+
+/**
+ * A vLLM OpenAI-compatible server: a Deployment with GPUs, a ClusterIP Service and, by default,
+ * a PersistentVolumeClaim for the model cache.
+ */
+export class VllmServer extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  /** The model-cache claim, when this construct creates one. */
+  public readonly modelCacheClaim?: k8s.KubePersistentVolumeClaim;
+  /** Name of the Deployment and Service. */
+  public readonly name: string;
+  /** Namespace, if known at synthesis. */
+  public readonly namespace?: string;
+  /** DNS name clients use: the Service name, qualified with the namespace when one is set. */
+  public readonly host: string;
+  public readonly port: number;
+  /** Base URL, e.g. `http://chat-vllm.ai.svc:8000`. */
+  public readonly url: string;
+  /** The health endpoint: 200 once the engine is up. */
+  public readonly healthUrl: string;
+  public readonly model: string;
+  public readonly servedModelName: string;
+  public readonly apiKey?: SecretKeyReference;
+  /** How long the startup probe allows for loading the model, in seconds. */
+  public readonly startupBudgetSeconds: number;
+  /** Labels the Deployment and Service select on. */
+  public readonly selectorLabels: { [key: string]: string };
+
+  public constructor(scope: Construct, id: string, props: VllmServerProps) {
+    super(scope, id);
+    this.name = checkDnsLabel('name', props.name);
+    const instance = checkDnsLabel('instance', props.instance ?? props.name);
+    if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.model = checkNonEmpty('model', props.model, 'Set it to a Hugging Face model id such as "Qwen/Qwen2.5-1.5B-Instruct".');
+    this.servedModelName = props.servedModelName === undefined ? this.model
+      : checkNonEmpty('servedModelName', props.servedModelName, 'Leave it unset to serve the model under its id, or give a non-empty name.');
+    const image = checkImage('image', props.image ?? DEFAULT_VLLM_IMAGE);
+    const gpus = checkInteger('gpus', props.gpus ?? 1, 1, 64, 'GPUs per pod');
+    const tensorParallelSize = checkInteger('tensorParallelSize', props.tensorParallelSize ?? gpus, 1, 64);
+    if (tensorParallelSize > gpus) {
+      throw new ConfigurationError('tensorParallelSize', tensorParallelSize,
+        `It cannot exceed gpus (${gpus}): each tensor-parallel rank needs its own GPU. Lower tensorParallelSize or raise gpus.`);
+    }
+    const utilization = props.gpuMemoryUtilization ?? 0.9;
+    if (typeof utilization !== 'number' || !(utilization > 0 && utilization <= 1)) {
+      throw new ConfigurationError('gpuMemoryUtilization', utilization, 'Use a fraction greater than 0 and at most 1, e.g. 0.9.');
+    }
+    if (props.maxModelLen !== undefined) checkInteger('maxModelLen', props.maxModelLen, 1, 100_000_000, 'tokens');
+    this.port = checkPort('port', props.port ?? DEFAULT_VLLM_PORT);
+    this.startupBudgetSeconds = checkInteger('startupProbeBudgetSeconds', props.startupProbeBudgetSeconds ?? 1800, 1, 86_400, 'seconds');
+    const readinessFailureThreshold = checkInteger('readinessFailureThreshold', props.readinessFailureThreshold ?? 3, 1, 100);
+    const livenessFailureThreshold = checkInteger('livenessFailureThreshold', props.livenessFailureThreshold ?? 4, 1, 100);
+    const replicas = checkInteger('replicas', props.replicas ?? 1, 0, 1000);
+    const shmSize = checkQuantity('shmSize', props.shmSize ?? '8Gi')!;
+    props.huggingFaceToken?.validate('huggingFaceToken');
+    props.apiKey?.validate('apiKey');
+    this.apiKey = props.apiKey;
+    const extraArgs = props.extraArgs ?? [];
+    extraArgs.forEach((arg, i) => {
+      if (typeof arg !== 'string') throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Each argument must be a string.');
+      if (/^--(api-key|port)(=|$)/.test(arg)) {
+        throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Set the port with the port prop and the API key with apiKey (a Secret reference), not as an argument.');
+      }
+    });
+    const tolerations = checkTolerations('tolerations', props.tolerations
+      ?? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    checkPodMetadata('podLabels', props.podLabels);
+    checkPodMetadata('podAnnotations', props.podAnnotations);
+    const cache = props.modelCache ?? ModelCache.newClaim();
+    const sharedRwoClaim = cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE;
+    if (sharedRwoClaim && replicas > 1) {
+      throw new ConfigurationError('replicas', replicas,
+        'A ReadWriteOnce model-cache claim cannot be mounted by pods on several nodes. Use ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim, ModelCache.ephemeral(), or one replica.');
+    }
+
+    this.host = this.namespace ? `${this.name}.${this.namespace}.svc` : this.name;
+    this.url = `http://${this.host}:${this.port}`;
+    this.healthUrl = `${this.url}/health`;
+    this.selectorLabels = selectorLabels('vllm', instance);
+    const labels = standardLabels('vllm', instance, 'inference-server');
+    const metadata = { name: this.name, namespace: props.namespace, labels };
+
+    const claimName = cache.createsClaim ? `${this.name}-model-cache` : cache.claimName;
+    if (cache.createsClaim) {
+      this.modelCacheClaim = new k8s.KubePersistentVolumeClaim(this, 'model-cache', {
+        metadata: { ...metadata, name: claimName },
+        spec: {
+          accessModes: [cache.accessMode!],
+          storageClassName: cache.storageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(cache.size!) } },
+        },
+      });
+    }
+
+    const args = [
+      '--model', this.model,
+      '--served-model-name', this.servedModelName,
+      '--port', String(this.port),
+      '--tensor-parallel-size', String(tensorParallelSize),
+      '--gpu-memory-utilization', String(utilization),
+      '--download-dir', MODEL_CACHE_PATH,
+      ...(props.maxModelLen !== undefined ? ['--max-model-len', String(props.maxModelLen)] : []),
+      ...extraArgs,
+    ];
+    const env: k8s.EnvVar[] = [
+      { name: 'HF_HOME', value: `${MODEL_CACHE_PATH}/huggingface` },
+      ...(props.huggingFaceToken ? [secretEnv('HF_TOKEN', props.huggingFaceToken)] : []),
+      ...(props.apiKey ? [secretEnv('VLLM_API_KEY', props.apiKey)] : []),
+    ];
+    const httpGetHealth = { path: '/health', port: k8s.IntOrString.fromString('http') };
+
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata,
+      spec: {
+        replicas,
+        selector: { matchLabels: this.selectorLabels },
+        // An RWO cache cannot be attached to an old and a new pod on different nodes at once,
+        // and GPUs are scarce: replace pods rather than surge.
+        strategy: sharedRwoClaim
+          ? { type: 'Recreate' }
+          : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels: { ...props.podLabels, ...labels }, annotations: nonEmpty(props.podAnnotations) },
+          spec: {
+            terminationGracePeriodSeconds: 60,
+            nodeSelector: props.nodeSelector,
+            tolerations,
+            containers: [{
+              name: 'vllm',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              args,
+              env,
+              ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+              resources: podResources('', {
+                cpuRequest: props.cpuRequest ?? '4', cpuLimit: props.cpuLimit,
+                memoryRequest: props.memoryRequest ?? '24Gi', memoryLimit: props.memoryLimit ?? '32Gi',
+              }, { 'nvidia.com/gpu': k8s.Quantity.fromNumber(gpus) }),
+              startupProbe: {
+                httpGet: httpGetHealth,
+                periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
+                timeoutSeconds: 5,
+                failureThreshold: Math.ceil(this.startupBudgetSeconds / STARTUP_PROBE_PERIOD_SECONDS),
+              },
+              readinessProbe: { httpGet: httpGetHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
+              livenessProbe: { httpGet: httpGetHealth, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: livenessFailureThreshold },
+              securityContext: { allowPrivilegeEscalation: false },
+              volumeMounts: [
+                { name: 'model-cache', mountPath: MODEL_CACHE_PATH },
+                { name: 'dshm', mountPath: '/dev/shm' },
+              ],
+            }],
+            volumes: [
+              claimName
+                ? { name: 'model-cache', persistentVolumeClaim: { claimName } }
+                : { name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(cache.sizeLimit!) } },
+              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize) } },
+            ],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selectorLabels,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
+      },
+    });
+  }
+}
+

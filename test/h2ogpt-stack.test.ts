@@ -1,0 +1,121 @@
+import { Chart } from 'cdk8s';
+import { H2oGptStack, H2oGptStackProps, SecretKeyReference, StartupStrategy } from '../src';
+import { errorOf, find, Manifest, newChart, podSpec, synth } from './helpers';
+
+const vllm = { model: 'Qwen/Qwen2.5-1.5B-Instruct' };
+
+function build(props: Partial<H2oGptStackProps> = {}, id = 'stack'): { objects: Manifest[]; stack: H2oGptStack } {
+  let stack!: H2oGptStack;
+  const objects = synth((chart: Chart) => { stack = new H2oGptStack(chart, id, { vllm, ...props }); });
+  return { objects, stack };
+}
+
+describe('H2oGptStack with no mesh', () => {
+  test('composes vLLM and h2oGPT under one installation name', () => {
+    const { objects, stack } = build({ name: 'chat' });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'PersistentVolumeClaim/chat-vllm-model-cache', 'Deployment/chat-vllm', 'Service/chat-vllm',
+      'ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat',
+    ]);
+    for (const o of objects) expect(o.metadata.labels['app.kubernetes.io/instance']).toBe('chat');
+    expect(stack.mesh.name).toBe('none');
+  });
+
+  test('h2oGPT waits for vLLM with an init container by default', () => {
+    const { objects, stack } = build({ name: 'chat' });
+    expect(stack.startupStrategy).toBe(StartupStrategy.INIT_CONTAINER);
+    expect(stack.startupReason).toMatch(/^auto: no mesh/);
+    const pod = find(objects, 'Deployment', 'chat').spec.template;
+    expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm']);
+    expect(pod.spec.initContainers[0].env[0]).toEqual({ name: 'WAIT_URL', value: 'http://chat-vllm:8000/health' });
+    expect(pod.metadata.annotations).toMatchObject({
+      'cdk8s-h2ogpt.io/startup-strategy': 'init-container',
+      'cdk8s-h2ogpt.io/startup-reason': stack.startupReason,
+    });
+  });
+
+  test('the waiter deadline defaults to the vLLM load budget plus 5 minutes', () => {
+    const { objects } = build({ name: 'chat', vllm: { ...vllm, startupProbeBudgetSeconds: 3600 } });
+    const init = podSpec(find(objects, 'Deployment', 'chat')).initContainers[0];
+    expect(init.env.find((e: any) => e.name === 'WAIT_DEADLINE_SECONDS').value).toBe('3900');
+  });
+
+  test('selectors depend only on the name, never on construct ids', () => {
+    const selectors = (objects: Manifest[]) => objects
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'Service')
+      .map((o) => [o.kind, o.metadata.name, o.kind === 'Service' ? o.spec.selector : o.spec.selector.matchLabels]);
+    const a = selectors(build({ name: 'chat' }, 'stack').objects);
+    const b = selectors(build({ name: 'chat' }, 'renamed-construct-id').objects);
+    expect(b).toEqual(a);
+    for (const [, , selector] of a) {
+      expect(Object.keys(selector as object).sort()).toEqual(['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+    }
+    expect(JSON.stringify(a)).not.toContain('cdk8s.io/metadata.addr');
+  });
+
+  test('no Secret value ever appears in the output', () => {
+    // Values a careless implementation could pick up from the environment of `cdk8s synth`.
+    const sentinels = { HF_TOKEN: 'hf_SENTINEL_token_value_123', VLLM_API_KEY: 'sk-SENTINEL-api-key-456' };
+    const saved = { ...process.env };
+    Object.assign(process.env, sentinels);
+    try {
+      const { objects } = build({
+        name: 'chat',
+        vllm: { ...vllm, huggingFaceToken: SecretKeyReference.fromSecret('hf', 'token'), apiKey: SecretKeyReference.fromSecret('vllm-auth', 'key') },
+      });
+      const text = JSON.stringify(objects);
+      for (const value of Object.values(sentinels)) expect(text).not.toContain(value);
+      expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+      const secretEnv = objects.flatMap((o) => (o.spec?.template?.spec?.containers ?? []).flatMap((c: any) => c.env ?? []))
+        .filter((e: any) => /TOKEN|KEY/.test(e.name));
+      expect(secretEnv.length).toBe(3); // HF_TOKEN and VLLM_API_KEY on vLLM, VLLM_API_KEY on h2oGPT
+      for (const e of secretEnv) {
+        expect(e.value).toBeUndefined();
+        expect(e.valueFrom.secretKeyRef).toBeDefined();
+      }
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test('namespace applies to every object and to the vLLM URL', () => {
+    const { objects } = build({ name: 'chat', namespace: 'ai' });
+    for (const o of objects) expect(o.metadata.namespace).toBe('ai');
+    const init = podSpec(find(objects, 'Deployment', 'chat')).initContainers[0];
+    expect(init.env[0].value).toBe('http://chat-vllm.ai.svc:8000/health');
+  });
+
+  test('a chart namespace is used when the stack has none', () => {
+    const objects = synth((chart) => new H2oGptStack(chart, 'stack', { vllm }), 'team-a');
+    for (const o of objects) expect(o.metadata.namespace).toBe('team-a');
+    expect(podSpec(find(objects, 'Deployment', 'h2ogpt')).initContainers[0].env[0].value).toBe('http://h2ogpt-vllm.team-a.svc:8000/health');
+  });
+
+  test('no warning is printed for a safe choice', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const { app, chart } = newChart();
+      new H2oGptStack(chart, 'stack', { vllm });
+      app.synth();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  describe('refuses bad input with the nested field name', () => {
+    test.each<[string, Partial<H2oGptStackProps>, RegExp]>([
+      ['stack name', { name: 'Chat' }, /Invalid name: "Chat"\. Use a DNS-1123 label: at most 47 characters/],
+      ['long stack name', { name: 'a'.repeat(48) }, /Invalid name: "a{48}"/],
+      ['namespace', { namespace: 'AI' }, /Invalid namespace: "AI"/],
+      ['vLLM GPUs', { vllm: { ...vllm, gpus: 0 } }, /Invalid vllm\.gpus: 0\./],
+      ['vLLM model', { vllm: { model: '' } }, /Invalid vllm\.model: ""\./],
+      ['h2oGPT port', { h2ogpt: { uiPort: 0 } }, /Invalid h2ogpt\.uiPort: 0\./],
+      ['waiter settings', { waiter: { attemptTimeoutSeconds: 0 } }, /Invalid waiter\.attemptTimeoutSeconds: 0\./],
+      ['waiter image', { waiterImage: 'busybox' }, /Invalid waiterImage: "busybox"\. Pin the image/],
+      ['Kubernetes version', { kubernetesVersion: '1.x' }, /Invalid kubernetesVersion: "1\.x"\. Use a Kubernetes version such as "1\.30"/],
+    ])('%s', (_label, props, message) => {
+      expect(errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm, ...props })).message).toMatch(message);
+    });
+  });
+});

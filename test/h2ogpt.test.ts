@@ -1,0 +1,136 @@
+import { Chart } from 'cdk8s';
+import { H2oGpt, H2oGptProps, SecretKeyReference, StartupWait, VllmServer } from '../src';
+import { container, envOf, errorOf, find, podSpec, synth } from './helpers';
+
+function build(props: Partial<H2oGptProps> = {}, vllmProps: { apiKey?: SecretKeyReference } = {}) {
+  let front!: H2oGpt;
+  const objects = synth((chart: Chart) => {
+    const vllm = new VllmServer(chart, 'vllm', { name: 'llm', model: 'Qwen/Qwen2.5-1.5B-Instruct', servedModelName: 'qwen', ...vllmProps });
+    front = new H2oGpt(chart, 'h2ogpt', { name: 'chat', vllm, ...props });
+  });
+  const deployment = find(objects, 'Deployment', 'chat');
+  return { objects, front, deployment, app: container(deployment, 'h2ogpt') };
+}
+
+function buildError(props: Partial<H2oGptProps>): string {
+  return errorOf((scope) => {
+    const vllm = new VllmServer(scope, 'vllm', { name: 'llm', model: 'm' });
+    return new H2oGpt(scope, 'h2ogpt', { name: 'chat', vllm, ...props });
+  }).message;
+}
+
+describe('H2oGpt', () => {
+  test('renders a Deployment, a Service and the waiter ConfigMap', () => {
+    const { objects } = build();
+    expect(objects.filter((o) => o.metadata.name.startsWith('chat')).map((o) => `${o.kind}/${o.metadata.name}`))
+      .toEqual(['ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat']);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('wires h2oGPT to the vLLM Service through h2ogpt_inference_server', () => {
+    const env = envOf(build().app);
+    expect(env.H2OGPT_INFERENCE_SERVER).toBe('vllm_chat:llm:8000');
+    expect(env.H2OGPT_BASE_MODEL).toBe('qwen');
+    expect(envOf(build({ chatApi: false }).app).H2OGPT_INFERENCE_SERVER).toBe('vllm:llm:8000');
+  });
+
+  test('with an API key, the key comes from the Secret by $(VAR) expansion of an earlier env var', () => {
+    const { app, front } = build({}, { apiKey: SecretKeyReference.fromSecret('vllm-auth', 'key') });
+    const names = app.env.map((e: any) => e.name);
+    expect(names.indexOf('VLLM_API_KEY')).toBeLessThan(names.indexOf('H2OGPT_INFERENCE_SERVER'));
+    const env = envOf(app);
+    expect(env.VLLM_API_KEY).toEqual({ secretKeyRef: { name: 'vllm-auth', key: 'key' } });
+    expect(env.H2OGPT_INFERENCE_SERVER).toBe('vllm_chat:http://llm:8000:/v1:$(VLLM_API_KEY)');
+    expect(front.inferenceServer).toBe(env.H2OGPT_INFERENCE_SERVER);
+  });
+
+  test('passes H2OGPT_* settings through and refuses the ones it manages', () => {
+    const env = envOf(build({ settings: { H2OGPT_MAX_SEQ_LEN: '4096', h2ogpt_visible_models: "['qwen']" } }).app);
+    expect(env.H2OGPT_MAX_SEQ_LEN).toBe('4096');
+    expect(env.h2ogpt_visible_models).toBe("['qwen']");
+    expect(buildError({ settings: { MAX_SEQ_LEN: '1' } })).toMatch(/Invalid settings\["MAX_SEQ_LEN"\]: "MAX_SEQ_LEN"\. Keys are h2oGPT settings .*"H2OGPT_"/);
+    expect(buildError({ settings: { H2OGPT_INFERENCE_SERVER: 'x' } })).toMatch(/sets H2OGPT_INFERENCE_SERVER from the vllm prop/);
+  });
+
+  test('UI port 7860 and an optional OpenAI-compatible API port 5000', () => {
+    const plain = build();
+    expect(plain.app.ports).toEqual([{ name: 'ui', containerPort: 7860, protocol: 'TCP' }]);
+    const withApi = build({ openAiApi: true, uiPort: 80 });
+    expect(withApi.app.ports).toEqual([
+      { name: 'ui', containerPort: 7860, protocol: 'TCP' }, { name: 'openai', containerPort: 5000, protocol: 'TCP' },
+    ]);
+    expect(envOf(withApi.app)).toMatchObject({ H2OGPT_OPENAI_SERVER: 'True', H2OGPT_OPENAI_PORT: '5000' });
+    expect(find(withApi.objects, 'Service', 'chat').spec.ports.map((p: any) => [p.name, p.port, p.targetPort]))
+      .toEqual([['ui', 80, 'ui'], ['openai', 5000, 'openai']]);
+  });
+
+  test('probes the UI port for readiness and startup', () => {
+    const { app } = build();
+    expect(app.readinessProbe.httpGet).toEqual({ path: '/', port: 'ui' });
+    expect(app.startupProbe.httpGet).toEqual({ path: '/', port: 'ui' });
+    expect(app.startupProbe.failureThreshold * app.startupProbe.periodSeconds).toBe(600);
+  });
+
+  test('more than one replica pins clients with sessionAffinity: ClientIP', () => {
+    expect(find(build().objects, 'Service', 'chat').spec.sessionAffinity).toBeUndefined();
+    const { objects, deployment } = build({ replicas: 3 });
+    expect(deployment.spec.replicas).toBe(3);
+    expect(find(objects, 'Service', 'chat').spec.sessionAffinity).toBe('ClientIP');
+  });
+
+  test('save directory is an emptyDir by default or an existing claim', () => {
+    expect(podSpec(build().deployment).volumes).toContainEqual({ name: 'save', emptyDir: { sizeLimit: '10Gi' } });
+    expect(podSpec(build({ saveDirClaimName: 'chat-save' }).deployment).volumes)
+      .toContainEqual({ name: 'save', persistentVolumeClaim: { claimName: 'chat-save' } });
+  });
+
+  test('init-container wait: a pinned busybox polls vLLM /health with a deadline, non-root', () => {
+    const { deployment, app } = build();
+    const [init] = podSpec(deployment).initContainers;
+    expect(init.name).toBe('wait-for-vllm');
+    expect(init.image).toBe('busybox:1.36.1');
+    expect(init.command).toEqual(['sh', '/opt/cdk8s-h2ogpt/wait-for-upstream.sh']);
+    expect(envOf(init)).toEqual({
+      WAIT_URL: 'http://llm:8000/health', WAIT_DEADLINE_SECONDS: '2100', WAIT_INITIAL_DELAY_SECONDS: '1',
+      WAIT_MAX_DELAY_SECONDS: '3', WAIT_ATTEMPT_TIMEOUT_SECONDS: '5',
+    });
+    expect(init.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true, readOnlyRootFilesystem: true });
+    expect(app.command).toEqual(['python3', '/workspace/generate.py']);
+    expect(deployment.spec.template.metadata.annotations['cdk8s-h2ogpt.io/network-init-containers']).toBe('wait-for-vllm');
+  });
+
+  test('in-app wait: h2oGPT runs the waiter, which execs generate.py; the startup probe covers the wait', () => {
+    const { deployment, app } = build({ startupWait: StartupWait.inApp(), waiter: { deadlineSeconds: 900 } });
+    expect(podSpec(deployment).initContainers).toBeUndefined();
+    expect(app.command).toEqual(['/bin/bash', '/opt/cdk8s-h2ogpt/wait-for-upstream.sh', 'python3', '/workspace/generate.py']);
+    expect(envOf(app).WAIT_DEADLINE_SECONDS).toBe('900');
+    expect(app.volumeMounts).toContainEqual({ name: 'startup-waiter', mountPath: '/opt/cdk8s-h2ogpt', readOnly: true });
+    expect(app.startupProbe.failureThreshold * app.startupProbe.periodSeconds).toBe(900 + 600);
+  });
+
+  test('no wait: no init container, no ConfigMap', () => {
+    const { objects, deployment, app } = build({ startupWait: StartupWait.none() });
+    expect(podSpec(deployment).initContainers).toBeUndefined();
+    expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
+    expect(app.env.some((e: any) => e.name.startsWith('WAIT_'))).toBe(false);
+  });
+
+  describe('refuses bad input', () => {
+    test.each<[string, Partial<H2oGptProps>, RegExp]>([
+      ['name not DNS-1123', { name: 'chat.ui' }, /Invalid name: "chat\.ui"\. Use a DNS-1123 label/],
+      ['image without a tag', { image: 'gcr.io/vorvan/h2oai/h2ogpt-runtime' }, /Invalid image: .*Pin the image/],
+      ['UI port out of range', { uiPort: 65536 }, /Invalid uiPort: 65536\. Use a whole number from 1 to 65535/],
+      ['API port colliding with the UI port', { openAiApi: true, uiPort: 5000 }, /Invalid openAiApiPort: 5000\. It collides with uiPort \(5000\)/],
+      ['API port colliding with the UI container port', { openAiApi: true, openAiApiPort: 7860, uiPort: 80 }, /Invalid openAiApiPort: 7860\. It collides with UI container port/],
+      ['zero startup budget', { startupProbeBudgetSeconds: 0 }, /Invalid startupProbeBudgetSeconds: 0/],
+      ['waiter max below initial', { waiter: { initialDelaySeconds: 5, maxDelaySeconds: 2 } }, /Invalid waiter\.maxDelaySeconds: 2\. It must be at least waiter\.initialDelaySeconds \(5\)/],
+      ['waiter deadline zero', { waiter: { deadlineSeconds: 0 } }, /Invalid waiter\.deadlineSeconds: 0/],
+    ])('%s', (_label, props, message) => {
+      expect(buildError(props)).toMatch(message);
+    });
+
+    test('waiter image tagged latest', () => {
+      expect(() => StartupWait.initContainer({ image: 'busybox:latest' })).toThrow(/Invalid startupWait\.image: "busybox:latest"\. Pin the image/);
+    });
+  });
+});

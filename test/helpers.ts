@@ -1,0 +1,50 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** A manifest object as synthesized. */
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: any; annotations?: any }; spec?: any; data?: any };
+
+/** A chart with stable names, like the one users get from the default app. */
+export function newChart(namespace?: string): { app: App; chart: Chart } {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { disableResourceNameHashes: true, namespace });
+  return { app, chart };
+}
+
+/** Builds constructs in a fresh chart and returns what synthesis emits. */
+export function synth(build: (chart: Chart) => unknown, namespace?: string): Manifest[] {
+  const { chart } = newChart(namespace);
+  build(chart);
+  return Testing.synth(chart) as Manifest[];
+}
+
+export function find(objects: Manifest[], kind: string, name: string): Manifest {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+export function podSpec(deployment: Manifest): any {
+  return deployment.spec.template.spec;
+}
+
+export function container(deployment: Manifest, name: string): any {
+  const c = podSpec(deployment).containers.find((x: any) => x.name === name);
+  if (!c) throw new Error(`no container ${name}`);
+  return c;
+}
+
+export function envOf(c: any): Record<string, any> {
+  return Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+/** Calls `build` in a fresh chart and returns the error it throws. */
+export function errorOf(build: (scope: Construct) => unknown): Error {
+  const { chart } = newChart();
+  try {
+    build(chart);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error, but construction succeeded');
+}

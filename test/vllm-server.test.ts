@@ -1,0 +1,150 @@
+import { ModelCache, ModelCacheAccessMode, SecretKeyReference, VllmServer, VllmServerProps } from '../src';
+import { container, envOf, errorOf, find, podSpec, synth } from './helpers';
+
+const base: VllmServerProps = { name: 'llm', model: 'Qwen/Qwen2.5-1.5B-Instruct' };
+
+function build(props: Partial<VllmServerProps> = {}, namespace?: string) {
+  let server!: VllmServer;
+  const objects = synth((chart) => { server = new VllmServer(chart, 'vllm', { ...base, ...props }); }, namespace);
+  const deployment = find(objects, 'Deployment', 'llm');
+  return { objects, server, deployment, vllm: container(deployment, 'vllm') };
+}
+
+describe('VllmServer', () => {
+  test('renders a Deployment, a ClusterIP Service and a model-cache claim', () => {
+    const { objects } = build();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'PersistentVolumeClaim/llm-model-cache', 'Deployment/llm', 'Service/llm',
+    ]);
+    const service = find(objects, 'Service', 'llm');
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('GPU count is a numeric nvidia.com/gpu limit, not a dropped string', () => {
+    expect(build().vllm.resources.limits['nvidia.com/gpu']).toBe(1);
+    const { vllm } = build({ gpus: 4 });
+    expect(vllm.resources.limits['nvidia.com/gpu']).toBe(4);
+    expect(vllm.args.join(' ')).toContain('--tensor-parallel-size 4');
+  });
+
+  test('tensor parallelism defaults to the GPU count and may be lower', () => {
+    expect(build({ gpus: 2 }).vllm.args.join(' ')).toContain('--tensor-parallel-size 2');
+    expect(build({ gpus: 4, tensorParallelSize: 2 }).vllm.args.join(' ')).toContain('--tensor-parallel-size 2');
+  });
+
+  test('renders model, served name, port, utilization, max length, download dir and extra args in order', () => {
+    const { vllm } = build({ servedModelName: 'qwen', maxModelLen: 4096, gpuMemoryUtilization: 0.85, extraArgs: ['--enable-prefix-caching'] });
+    expect(vllm.args).toEqual([
+      '--model', 'Qwen/Qwen2.5-1.5B-Instruct', '--served-model-name', 'qwen', '--port', '8000',
+      '--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.85', '--download-dir', '/models',
+      '--max-model-len', '4096', '--enable-prefix-caching',
+    ]);
+  });
+
+  test('mounts a memory-backed /dev/shm of the requested size', () => {
+    const { deployment, vllm } = build({ shmSize: '16Gi' });
+    expect(vllm.volumeMounts).toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
+    expect(podSpec(deployment).volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } });
+  });
+
+  test('startup probe on /health covers the load budget; readiness and liveness probe /health', () => {
+    const { vllm } = build();
+    expect(vllm.startupProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 180 });
+    expect(vllm.startupProbe.periodSeconds * vllm.startupProbe.failureThreshold).toBeGreaterThanOrEqual(1800);
+    expect(vllm.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+    expect(vllm.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+    const custom = build({ startupProbeBudgetSeconds: 3605 }).vllm.startupProbe;
+    expect(custom.failureThreshold).toBe(361);
+  });
+
+  test('sets resources deliberately, never the cdk8s-plus defaults', () => {
+    const { vllm } = build();
+    expect(vllm.resources).toEqual({ requests: { cpu: '4', memory: '24Gi' }, limits: { 'memory': '32Gi', 'nvidia.com/gpu': 1 } });
+    const custom = build({ cpuRequest: '8', cpuLimit: '16', memoryRequest: '64Gi', memoryLimit: '96Gi' }).vllm;
+    expect(custom.resources).toEqual({ requests: { cpu: '8', memory: '64Gi' }, limits: { 'cpu': '16', 'memory': '96Gi', 'nvidia.com/gpu': 1 } });
+    expect(custom.imagePullPolicy).toBe('IfNotPresent');
+  });
+
+  test('tolerates the nvidia.com/gpu taint by default and takes a node selector', () => {
+    const spec = podSpec(build({ nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-L4' } }).deployment);
+    expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4' });
+  });
+
+  test('token and API key come from Secret references, never as values', () => {
+    const { vllm } = build({
+      huggingFaceToken: SecretKeyReference.fromSecret('hf', 'token'),
+      apiKey: SecretKeyReference.fromSecret('vllm-auth', 'api-key'),
+    });
+    const env = envOf(vllm);
+    expect(env.HF_TOKEN).toEqual({ secretKeyRef: { name: 'hf', key: 'token' } });
+    expect(env.VLLM_API_KEY).toEqual({ secretKeyRef: { name: 'vllm-auth', key: 'api-key' } });
+    expect(vllm.args).not.toContain('--api-key');
+  });
+
+  test('model cache: new claim with storage class, existing claim, or emptyDir', () => {
+    const created = build({ modelCache: ModelCache.newClaim({ size: '500Gi', storageClassName: 'fast-ssd' }) });
+    expect(find(created.objects, 'PersistentVolumeClaim', 'llm-model-cache').spec).toEqual({
+      accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '500Gi' } },
+    });
+    expect(created.deployment.spec.strategy).toEqual({ type: 'Recreate' });
+
+    const existing = build({ modelCache: ModelCache.existingClaim('weights') });
+    expect(existing.objects.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
+    expect(podSpec(existing.deployment).volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'weights' } });
+    expect(existing.deployment.spec.strategy.type).toBe('RollingUpdate');
+
+    const ephemeral = build({ modelCache: ModelCache.ephemeral({ sizeLimit: '20Gi' }) });
+    expect(podSpec(ephemeral.deployment).volumes).toContainEqual({ name: 'model-cache', emptyDir: { sizeLimit: '20Gi' } });
+  });
+
+  test('exposes host, URL and health URL, namespace-qualified when known', () => {
+    expect(build().server.healthUrl).toBe('http://llm:8000/health');
+    const { server } = build({ port: 9000 }, 'ai');
+    expect(server.host).toBe('llm.ai.svc');
+    expect(server.url).toBe('http://llm.ai.svc:9000');
+  });
+
+  test('selector uses only stable app.kubernetes.io labels', () => {
+    const { deployment, objects } = build();
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'llm' });
+    expect(find(objects, 'Service', 'llm').spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(deployment.spec.template.metadata.labels).toMatchObject({
+      'app.kubernetes.io/component': 'inference-server', 'app.kubernetes.io/part-of': 'h2ogpt', 'app.kubernetes.io/managed-by': 'cdk8s-h2ogpt',
+    });
+  });
+
+  describe('refuses bad input, naming the field, the value and the fix', () => {
+    const cases: Array<[string, Partial<VllmServerProps>, RegExp]> = [
+      ['name not DNS-1123', { name: 'My_Server' }, /Invalid name: "My_Server"\. Use a DNS-1123 label/],
+      ['zero GPUs', { gpus: 0 }, /Invalid gpus: 0\. Use a whole number from 1 to 64/],
+      ['fractional GPUs', { gpus: 1.5 }, /Invalid gpus: 1\.5\. Use a whole number/],
+      ['tensor parallel above GPUs', { gpus: 2, tensorParallelSize: 4 }, /Invalid tensorParallelSize: 4\. It cannot exceed gpus \(2\)/],
+      ['utilization 0', { gpuMemoryUtilization: 0 }, /Invalid gpuMemoryUtilization: 0\. Use a fraction greater than 0 and at most 1/],
+      ['utilization above 1', { gpuMemoryUtilization: 1.2 }, /Invalid gpuMemoryUtilization: 1\.2\./],
+      ['port 0', { port: 0 }, /Invalid port: 0\. Use a whole number from 1 to 65535 \(a TCP port\)/],
+      ['port above 65535', { port: 70000 }, /Invalid port: 70000\./],
+      ['empty model id', { model: '  ' }, /Invalid model: " {2}"\. Set it to a Hugging Face model id/],
+      ['image without a tag', { image: 'vllm/vllm-openai' }, /Invalid image: "vllm\/vllm-openai"\. Pin the image with an explicit tag/],
+      ['image tagged latest', { image: 'vllm/vllm-openai:latest' }, /Invalid image: "vllm\/vllm-openai:latest"/],
+      ['Secret reference without a key', { huggingFaceToken: SecretKeyReference.fromSecret('hf', '') }, /Invalid huggingFaceToken\.key: ""\. Name the key inside Secret "hf"/],
+      ['Secret reference without a name', { apiKey: SecretKeyReference.fromSecret('', 'k') }, /Invalid apiKey\.secretName: ""/],
+      ['zero probe budget', { startupProbeBudgetSeconds: 0 }, /Invalid startupProbeBudgetSeconds: 0\. Use a whole number from 1 to 86400 \(seconds\)/],
+      ['negative probe budget', { startupProbeBudgetSeconds: -60 }, /Invalid startupProbeBudgetSeconds: -60\./],
+      ['bad memory quantity', { memoryLimit: '32 GB' }, /Invalid memoryLimit: "32 GB"\. Use a Kubernetes quantity/],
+      ['API key as an argument', { extraArgs: ['--api-key=abc'] }, /Invalid extraArgs\[0\]: "--api-key=abc"\. .*apiKey \(a Secret reference\)/],
+      ['RWO cache with two replicas', { replicas: 2 }, /Invalid replicas: 2\. A ReadWriteOnce model-cache claim/],
+      ['bad toleration effect', { tolerations: [{ key: 'x', effect: 'Never' }] }, /Invalid tolerations\[0\]\.effect: "Never"/],
+    ];
+    test.each(cases)('%s', (_label, props, message) => {
+      expect(errorOf((scope) => new VllmServer(scope, 'vllm', { ...base, ...props })).message).toMatch(message);
+    });
+
+    test('two replicas are fine with a ReadWriteMany cache', () => {
+      const { deployment } = build({ replicas: 2, modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }) });
+      expect(deployment.spec.replicas).toBe(2);
+    });
+  });
+});
