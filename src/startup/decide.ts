@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
-import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffAddedDelay } from './restart-backoff';
+import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffWorstCaseDelay } from './restart-backoff';
 import { CONCRETE_STRATEGIES, StartupStrategy } from './startup-strategy';
 
 /** Kubernetes turned SidecarContainers on by default in 1.29 (REFERENCE §2). */
@@ -137,11 +137,11 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
     }
 
     case StartupStrategy.NONE: {
-      const delay = restartBackoffAddedDelay(context.upstreamStartupBudgetSeconds);
+      const worst = restartBackoffWorstCaseDelay(context.upstreamStartupBudgetSeconds);
       return allow('no wait: h2oGPT starts at once and crashes until vLLM is up; the kubelet\'s restart back-off retries it',
-        [`startup strategy "none": h2oGPT may start up to ${KUBELET_BACKOFF_CAP_SECONDS} s after vLLM is ready `
-          + `(kubelet restart back-off, 10 s doubling to ${KUBELET_BACKOFF_CAP_SECONDS} s); for a vLLM load of ${context.upstreamStartupBudgetSeconds} s `
-          + `the modelled delay is ${delay} s. Use "auto" to start as soon as vLLM is ready`]);
+        [`startup strategy "none": with a vLLM load of up to ${context.upstreamStartupBudgetSeconds} s, h2oGPT may start up to ${worst} s `
+          + `after vLLM is ready (kubelet restart back-off: 10 s doubling to ${KUBELET_BACKOFF_CAP_SECONDS} s, a model, not a measurement). `
+          + 'Use "auto" to start as soon as vLLM is ready']);
     }
   }
   throw new ConfigurationError('startupStrategy', strategy, `Use one of: ${Object.values(StartupStrategy).join(', ')}.`);

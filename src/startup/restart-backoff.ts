@@ -32,3 +32,16 @@ export function restartBackoffStarts(horizonSeconds: number, crashAfterSeconds =
   }
   return starts;
 }
+
+/**
+ * The longest modelled delay for any ready time up to `horizonSeconds`: the widest gap between
+ * two starts that straddles a ready time in range.
+ */
+export function restartBackoffWorstCaseDelay(horizonSeconds: number, crashAfterSeconds = 0): number {
+  const starts = restartBackoffStarts(horizonSeconds + KUBELET_BACKOFF_CAP_SECONDS + crashAfterSeconds, crashAfterSeconds);
+  let worst = 0;
+  for (let i = 1; i < starts.length && starts[i - 1] < horizonSeconds; i++) {
+    worst = Math.max(worst, starts[i] - starts[i - 1]);
+  }
+  return worst;
+}

@@ -19,6 +19,8 @@
 # Pauses are jittered within [max(initial, ceiling/2), ceiling], where the ceiling doubles from
 # 2 x initial up to the maximum, so many waiters do not poll in lockstep.
 #
+# WAIT_PRINT_SCHEDULE=N prints the first N pauses (milliseconds) and exits, for tests.
+#
 # Exit status: 0 when ready (or the exec'd program's own), 64 for a missing or malformed
 # setting, 69 when the deadline passes, 143 on SIGTERM and 130 on SIGINT.
 
@@ -93,7 +95,8 @@ request() {
   case "$client" in
     curl) exec curl -sS -o /dev/null -w '%{http_code}' --connect-timeout "$WAIT_ATTEMPT_TIMEOUT_SECONDS" \
       --max-time "$WAIT_ATTEMPT_TIMEOUT_SECONDS" "$WAIT_URL" ;;
-    gnu-wget) exec wget -nv --tries=1 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" -O /dev/null "$WAIT_URL" ;;
+    # Verbose on purpose: GNU wget's quiet modes drop the read errors that name a reset.
+    gnu-wget) exec wget --tries=1 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" --progress=dot -O /dev/null "$WAIT_URL" ;;
     busybox-wget) exec wget -q -O /dev/null "$WAIT_URL" ;;
   esac
 }
@@ -131,7 +134,7 @@ classify() {
     *"bad address"* | *"unable to resolve"* | *"resolve host"* | *"Name or service not known"* | *"name resolution"*) result="DNS failure" ;;
     *"timed out"*) result="timeout after ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s" ;;
     *[Rr]eset*) result="connection reset" ;;
-    *) result="wget failed: $(printf '%s' "$err" | tr '\n' ' ' | cut -c1-200)" ;;
+    *) result="wget exit $rc: $(printf '%s' "$err" | tail -n 1 | cut -c1-200)" ;;
   esac
   return 1
 }
@@ -197,6 +200,20 @@ pause() { # milliseconds; interruptible by SIGTERM
   wait "$child"
   child=""
 }
+
+# For tests and the startup benchmark: print the first N pauses in milliseconds, one a line,
+# computed exactly as the loop below computes them, and exit.
+if [ -n "${WAIT_PRINT_SCHEDULE-}" ]; then
+  case "$WAIT_PRINT_SCHEDULE" in
+    *[!0-9]* | '' | 0?*) bad_setting WAIT_PRINT_SCHEDULE "$WAIT_PRINT_SCHEDULE" "expected a count of pauses" ;;
+  esac
+  i=1
+  while [ "$i" -le "$WAIT_PRINT_SCHEDULE" ]; do
+    pause_ms "$i"
+    i=$((i + 1))
+  done
+  exit 0
+fi
 
 started=$(now)
 deadline=$((started + WAIT_DEADLINE_SECONDS))

@@ -1,0 +1,63 @@
+import { runSynth, SYNTH_HELP } from './synth-command';
+import { CliUsageError, CommandIo } from './cli-error';
+
+const HELP = `Usage: cdk8s-h2ogpt <command> [options]
+
+Commands:
+  synth   write vLLM + h2oGPT manifests for your mesh, with a startup strategy that cannot deadlock
+  help    this text
+
+Run 'cdk8s-h2ogpt <command> --help' for a command's options.
+
+${SYNTH_HELP}`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'synth':
+        return runSynth(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${HELP}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliUsageError(`Unknown command "${command}". Use one of: synth, help.`);
+    }
+  } catch (error) {
+    if (error instanceof CliUsageError || isParseArgsError(error)) {
+      let message = (error as Error).message;
+      if (isParseArgsError(error)) {
+        // parseArgs ends some messages with a hint of its own; keep only its first sentence.
+        message = `${message.split('. ')[0].replace(/\.$/, '')}. Run 'cdk8s-h2ogpt ${command} --help' for the options.`;
+      }
+      io.stderr(`cdk8s-h2ogpt${command ? ` ${command}` : ''}: ${message}\n`);
+      return 2;
+    }
+    io.stderr(`cdk8s-h2ogpt: unexpected error: ${(error as Error).stack ?? error}\n`);
+    return 1;
+  }
+}
+
+// util.parseArgs throws TypeErrors with these codes for unknown flags and missing values.
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? '';
+  return code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/** Entry point of the `cdk8s-h2ogpt` bin. */
+export function run(): void {
+  const io: CommandIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+  main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,62 @@
+import { Dataplane, Mesh, MeshMode, MtlsMode } from '../src';
+import { meshPodMetadata, portExclusionMetadata } from '../src/mesh/pod-metadata';
+
+describe('MeshMode', () => {
+  test('sidecar modes assume CNI and strict mTLS unless told', () => {
+    const mode = MeshMode.istioSidecar();
+    expect([mode.mesh, mode.dataplane, mode.cni, mode.mtls]).toEqual([Mesh.ISTIO, Dataplane.SIDECAR, true, MtlsMode.STRICT]);
+    expect(MeshMode.linkerdSidecar({ cni: false }).cni).toBe(false);
+    expect(MeshMode.istioAmbient({ mtls: MtlsMode.PERMISSIVE }).mtls).toBe(MtlsMode.PERMISSIVE);
+  });
+
+  test('CNI only matters for classic sidecars', () => {
+    expect(MeshMode.istioNativeSidecar().cni).toBe(false);
+    expect(MeshMode.fromName('istio-ambient', { cni: true }).cni).toBe(false);
+  });
+
+  test('every CLI name round-trips', () => {
+    expect(MeshMode.names()).toEqual(['none', 'istio-sidecar', 'istio-native-sidecar', 'istio-ambient', 'linkerd', 'linkerd-native-sidecar']);
+    for (const name of MeshMode.names()) expect(MeshMode.fromName(name).name).toBe(name);
+  });
+
+  test('an unknown name is refused with the list', () => {
+    expect(() => MeshMode.fromName('consul', {}, '--mesh')).toThrow(
+      'Invalid --mesh: "consul". Use one of: none, istio-sidecar, istio-native-sidecar, istio-ambient, linkerd, linkerd-native-sidecar.');
+    expect(() => MeshMode.istioSidecar({ mtls: 'strictest' as MtlsMode })).toThrow(/Invalid mtls: "strictest"\. Use one of: strict, permissive/);
+  });
+
+  test('describe() reads as a sentence fragment', () => {
+    expect(MeshMode.linkerdSidecar({ cni: false, mtls: MtlsMode.PERMISSIVE }).describe()).toBe('Linkerd sidecar without linkerd-cni, mTLS permissive');
+    expect(MeshMode.istioNativeSidecar().describe()).toBe('Istio native sidecar, mTLS strict');
+  });
+});
+
+describe('pod metadata per mode', () => {
+  test('Istio sidecar: inject label and hold-until-proxy', () => {
+    expect(meshPodMetadata(MeshMode.istioSidecar())).toEqual({
+      labels: { 'sidecar.istio.io/inject': 'true' },
+      annotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}' },
+    });
+  });
+
+  test('Linkerd native sidecar: inject and both opt-in annotations, no proxy-await', () => {
+    expect(meshPodMetadata(MeshMode.linkerdNativeSidecar())).toEqual({
+      labels: {},
+      annotations: {
+        'linkerd.io/inject': 'enabled',
+        'config.alpha.linkerd.io/proxy-enable-native-sidecar': 'true',
+        'config.beta.linkerd.io/proxy-enable-native-sidecar': 'true',
+      },
+    });
+  });
+
+  test('ambient: the dataplane label only; no mesh: nothing', () => {
+    expect(meshPodMetadata(MeshMode.istioAmbient())).toEqual({ labels: { 'istio.io/dataplane-mode': 'ambient' }, annotations: {} });
+    expect(meshPodMetadata(MeshMode.none())).toEqual({ labels: {}, annotations: {} });
+  });
+
+  test('port exclusion uses each mesh\'s own annotation', () => {
+    expect(portExclusionMetadata(MeshMode.istioSidecar(), 8000).annotations).toEqual({ 'traffic.sidecar.istio.io/excludeOutboundPorts': '8000' });
+    expect(portExclusionMetadata(MeshMode.linkerdSidecar(), 9000).annotations).toEqual({ 'config.linkerd.io/skip-outbound-ports': '9000' });
+  });
+});

@@ -1,0 +1,213 @@
+import { spawnSync } from 'child_process';
+import {
+  fastSettings, runnableForms, sleep, startWaiter, synthesizedWaiterScript, TestServer, WaiterForm,
+} from './support/waiter-harness';
+
+// The waiter under faults, as a real process, in every form a target image runs it in
+// (issue #6). Servers listen on 127.0.0.1 only and every test closes what it opened.
+
+const forms = runnableForms();
+const unshareWorks = spawnSync('unshare', ['-n', 'true']).status === 0;
+
+let servers: TestServer[] = [];
+async function server(...args: Parameters<typeof TestServer.start>): Promise<TestServer> {
+  const s = await TestServer.start(...args);
+  servers.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+/** A port nothing listens on (yet): taken from the OS, then released. */
+async function freePort(): Promise<TestServer> {
+  const s = await server();
+  await s.close();
+  return s;
+}
+
+describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s', (_name, form) => {
+  describe('interface', () => {
+    test('a missing WAIT_URL exits 64 at once, naming the variable', async () => {
+      const exit = await startWaiter(form, { env: {} }).exited;
+      expect(exit.code).toBe(64);
+      expect(exit.elapsedMs).toBeLessThan(2000);
+      expect(exit.stderr).toMatch(/invalid setting WAIT_URL="": set it to the upstream's health URL/);
+    });
+
+    test.each([
+      ['WAIT_URL', 'vllm:8000/health', /invalid setting WAIT_URL="vllm:8000\/health": expected an http:\/\/ or https:\/\/ URL/],
+      ['WAIT_DEADLINE_SECONDS', 'soon', /invalid setting WAIT_DEADLINE_SECONDS="soon": expected a whole number of seconds/],
+      ['WAIT_DEADLINE_SECONDS', '0', /invalid setting WAIT_DEADLINE_SECONDS="0": must be at least 1/],
+      ['WAIT_INITIAL_DELAY_SECONDS', '0.5', /invalid setting WAIT_INITIAL_DELAY_SECONDS="0\.5": expected a whole number/],
+      ['WAIT_MAX_DELAY_SECONDS', '-3', /invalid setting WAIT_MAX_DELAY_SECONDS="-3"/],
+      ['WAIT_MAX_DELAY_SECONDS', '010', /invalid setting WAIT_MAX_DELAY_SECONDS="010": .*without leading zeros/],
+      ['WAIT_ATTEMPT_TIMEOUT_SECONDS', '12345678', /invalid setting WAIT_ATTEMPT_TIMEOUT_SECONDS="12345678": at most 9999999/],
+    ])('a malformed %s=%s exits 64 at once, naming it', async (name, value, message) => {
+      const exit = await startWaiter(form, { env: { ...fastSettings('http://127.0.0.1:1/health'), [name]: value } }).exited;
+      expect(exit.code).toBe(64);
+      expect(exit.elapsedMs).toBeLessThan(2000);
+      expect(exit.stderr).toMatch(message);
+    });
+
+    test('a maximum below the initial delay is refused, naming both', async () => {
+      const exit = await startWaiter(form, { env: fastSettings('http://127.0.0.1:1/', { WAIT_INITIAL_DELAY_SECONDS: '5', WAIT_MAX_DELAY_SECONDS: '2' }) }).exited;
+      expect(exit.code).toBe(64);
+      expect(exit.stderr).toMatch(/WAIT_MAX_DELAY_SECONDS="2": must be at least WAIT_INITIAL_DELAY_SECONDS \(5\)/);
+    });
+
+    test('without arguments it exits 0 once the URL answers 2xx (init-container form)', async () => {
+      const up = await server(TestServer.status(204));
+      const exit = await startWaiter(form, { env: fastSettings(up.url) }).exited;
+      expect(exit.code).toBe(0);
+      expect(exit.stderr).toMatch(/attempt 1: http:\/\/127\.0\.0\.1:\d+\/health is ready/);
+      expect(up.requests.length).toBe(1);
+    });
+  });
+
+  describe('faults', () => {
+    test('1. nothing listening, then listening: it succeeds soon after the server comes up', async () => {
+      const later = await freePort();
+      const waiter = startWaiter(form, { env: fastSettings(later.url) });
+      await waiter.waitForLog(/attempt 1: .* not ready \(connection refused\)/);
+      await sleep(1500);
+      await later.listen(later.port);
+      const upAt = Date.now();
+      const exit = await waiter.exited;
+      expect(exit.code).toBe(0);
+      // At most one pause (1 s here) plus process start-up after the server is up.
+      expect(exit.elapsedMs - (upAt - waiter.startedAt)).toBeLessThan(2500);
+      expect(later.requests.length).toBe(1);
+    });
+
+    test('2. 503 until T, then 200', async () => {
+      const upstream = await server(TestServer.status(503));
+      const waiter = startWaiter(form, { env: fastSettings(upstream.url) });
+      await waiter.waitForLog(/not ready \(HTTP 503\)/);
+      await sleep(1200);
+      upstream.behaviour = TestServer.status(200);
+      const readyAt = Date.now();
+      const exit = await waiter.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.elapsedMs - (readyAt - waiter.startedAt)).toBeLessThan(2500);
+      expect(upstream.requests.length).toBeGreaterThanOrEqual(2);
+    });
+
+    test('3. flapping 503/200: one 2xx is enough', async () => {
+      let n = 0;
+      const upstream = await server((req, res) => TestServer.status(n++ % 2 === 0 ? 503 : 200)(req, res));
+      const exit = await startWaiter(form, { env: fastSettings(upstream.url) }).exited;
+      expect(exit.code).toBe(0);
+      expect(upstream.requests.length).toBe(2);
+      expect(exit.stderr).toMatch(/attempt 1: .*HTTP 503.*\n.*attempt 2: .* is ready/);
+    });
+
+    test('4. a server that accepts and never answers: the attempt times out and it goes on', async () => {
+      const upstream = await server(TestServer.hang());
+      const waiter = startWaiter(form, { env: fastSettings(upstream.url, { WAIT_ATTEMPT_TIMEOUT_SECONDS: '1' }) });
+      await waiter.waitForLog(/attempt 1: .* not ready \(timeout after 1s\)/, 8000);
+      const firstTimeoutAt = Date.now() - waiter.startedAt;
+      // The watchdog allows one second past the limit for clients without a timeout of their own.
+      expect(firstTimeoutAt).toBeLessThan(4000);
+      await waiter.waitForLog(/attempt 2: .* not ready \(timeout/, 8000);
+      upstream.behaviour = TestServer.status(200);
+      const exit = await waiter.exited;
+      expect(exit.code).toBe(0);
+    });
+
+    (unshareWorks ? test : test.skip)('5. a host name that does not resolve: DNS failure, then the deadline', async () => {
+      // A fresh network namespace has no route to any resolver, so nothing leaves this machine.
+      const exit = await startWaiter(form, {
+        env: fastSettings('http://vllm.invalid:8000/health', { WAIT_DEADLINE_SECONDS: '2' }),
+        isolatedNetwork: true,
+      }).exited;
+      expect(exit.stderr).toMatch(/attempt 1: http:\/\/vllm\.invalid:8000\/health not ready \(DNS failure\)/);
+      expect(exit.code).toBe(69);
+    });
+
+    test('6. a connection reset mid-response is a failed attempt, not success', async () => {
+      const upstream = await server(TestServer.resetMidResponse());
+      const waiter = startWaiter(form, { env: fastSettings(upstream.url) });
+      await waiter.waitForLog(/attempt 1: .* not ready \((connection reset|connection closed without a reply|wget exit .*)\)/);
+      await waiter.waitForLog(/attempt 2: .* not ready/);
+      upstream.behaviour = TestServer.status(200);
+      const exit = await waiter.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.stderr).toMatch(/connection reset/);
+    });
+
+    test('7. the deadline passes: exit 69 within deadline + one attempt, naming the URL', async () => {
+      const nobody = await freePort();
+      const exit = await startWaiter(form, { env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '3', WAIT_ATTEMPT_TIMEOUT_SECONDS: '1' }) }).exited;
+      expect(exit.code).toBe(69);
+      // Deadline 3 s, one attempt (1 s, +1 s watchdog grace), second-granular clock, process start.
+      expect(exit.elapsedMs).toBeGreaterThanOrEqual(2000);
+      expect(exit.elapsedMs).toBeLessThan(3000 + 2000 + 1500);
+      expect(exit.stderr).toMatch(new RegExp(`gave up: ${nobody.url.replace(/[.]/g, '\\.')} was not ready within WAIT_DEADLINE_SECONDS=3s after \\d+ attempts; last result: connection refused`));
+    });
+
+    test('8. SIGTERM while waiting: it exits within 1 s', async () => {
+      const upstream = await server(TestServer.status(503));
+      for (const phase of ['pause', 'attempt'] as const) {
+        upstream.behaviour = phase === 'pause' ? TestServer.status(503) : TestServer.hang();
+        const waiter = startWaiter(form, { env: fastSettings(upstream.url, { WAIT_MAX_DELAY_SECONDS: '30', WAIT_INITIAL_DELAY_SECONDS: '20', WAIT_ATTEMPT_TIMEOUT_SECONDS: '30' }) });
+        if (phase === 'pause') await waiter.waitForLog(/next attempt in/);
+        else await waiter.waitForLog(/waiting for/).then(() => sleep(300));
+        const sentAt = Date.now();
+        waiter.child.kill('SIGTERM');
+        const exit = await waiter.exited;
+        expect(Date.now() - sentAt).toBeLessThan(1000);
+        expect(exit.code).toBe(143);
+        expect(exit.stderr).toMatch(/received SIGTERM while waiting for http/);
+      }
+    });
+
+    test('9. once ready it execs the command: same PID, args and env intact, stdout passed, exit code kept', async () => {
+      const upstream = await server(TestServer.status(200));
+      const waiter = startWaiter(form, {
+        env: { ...fastSettings(upstream.url), PROBE_VAR: 'kept value' },
+        args: ['sh', '-c', 'echo "pid=$$"; printf "<%s>" "$0" "$@"; echo; echo "env=$PROBE_VAR"; exit 7', 'zero', 'a b', ' c '],
+      });
+      const exit = await waiter.exited;
+      expect(exit.code).toBe(7);
+      expect(exit.stdout).toBe(`pid=${waiter.child.pid}\n<zero><a b>< c >\nenv=kept value\n`);
+      expect(exit.stderr).toMatch(/starting: sh -c/);
+    });
+  });
+
+  describe('backoff schedule', () => {
+    function schedule(env: Record<string, string>, count: number): number[] {
+      const script = synthesizedWaiterScript();
+      const result = spawnSync(form.shell[0], [...form.shell.slice(1), script], {
+        env: { PATH: form.path, WAIT_URL: 'http://127.0.0.1:1/', WAIT_PRINT_SCHEDULE: String(count), ...env }, encoding: 'utf8',
+      });
+      expect(result.status).toBe(0);
+      return result.stdout.trim().split('\n').map(Number);
+    }
+
+    test.each([[1, 3], [2, 30], [5, 5]])('initial %i s, cap %i s: never below the initial delay, never above the cap', (initial, cap) => {
+      const pauses = schedule({ WAIT_INITIAL_DELAY_SECONDS: String(initial), WAIT_MAX_DELAY_SECONDS: String(cap) }, 40);
+      expect(pauses).toHaveLength(40);
+      for (const p of pauses) {
+        expect(p).toBeGreaterThanOrEqual(initial * 1000);
+        expect(p).toBeLessThanOrEqual(cap * 1000);
+      }
+      expect(pauses[0]).toBeLessThanOrEqual(Math.min(cap, 2 * initial) * 1000);
+      // Exponential: once the ceiling reaches the cap, pauses sit in [cap/2, cap].
+      for (const p of pauses.slice(10)) expect(p).toBeGreaterThanOrEqual(Math.max(initial * 1000, cap * 500));
+    });
+
+    test('jittered: 100 waiters do not poll in lockstep', () => {
+      const firstPauses = Array.from({ length: 100 }, () => schedule({ WAIT_INITIAL_DELAY_SECONDS: '1', WAIT_MAX_DELAY_SECONDS: '3' }, 3));
+      // Distinct schedules, and first pauses spread over their whole range [1 s, 2 s].
+      expect(new Set(firstPauses.map((s) => s.join(','))).size).toBeGreaterThan(95);
+      const firsts = firstPauses.map((s) => s[0]);
+      expect(Math.max(...firsts) - Math.min(...firsts)).toBeGreaterThan(700);
+      // Within any 100 ms window, at most a handful of the 100 waiters retry together.
+      const buckets = new Map<number, number>();
+      for (const f of firsts) buckets.set(Math.floor(f / 100), (buckets.get(Math.floor(f / 100)) ?? 0) + 1);
+      expect(Math.max(...buckets.values())).toBeLessThanOrEqual(25);
+    });
+  });
+});
