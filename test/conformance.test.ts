@@ -1,0 +1,112 @@
+import { Testing } from 'cdk8s';
+import {
+  CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, ModelCache, ModelCacheAccessMode, SecretKeyReference, StartupRefusedError, StartupStrategy,
+} from '../src';
+import { buildDefaultApp } from '../src/main';
+import { allModeVariants } from '../src/startup/decision-table';
+import { Manifest, synth } from './helpers';
+import { crossObjectProblems, schemaModel, schemaProblems, UserProvided } from './support/conformance';
+
+// Issue #4: every object synthesis emits, in every allowed mode x strategy and for the default
+// app, against the official schemas and the cross-object facts they cannot see. The walk covers
+// whatever is emitted, so a new kind is checked (or fails for lack of a schema) automatically.
+
+const USER_PROVIDED: UserProvided = { secrets: ['hf-token', 'vllm-api-key'], claims: ['shared-weights', 'chat-save'] };
+
+const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
+  ['defaults', {}],
+  ['secrets, API port, replicas, namespace', {
+    namespace: 'ai',
+    vllm: {
+      model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: 2, replicas: 2,
+      huggingFaceToken: SecretKeyReference.fromSecret('hf-token', 'token'),
+      apiKey: SecretKeyReference.fromSecret('vllm-api-key', 'key'),
+      modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY, storageClassName: 'nfs' }),
+    },
+    h2ogpt: { replicas: 3, openAiApi: true, saveDirClaimName: 'chat-save', settings: { H2OGPT_MAX_SEQ_LEN: '8192' } },
+  }],
+  ['existing claim', { vllm: { model: 'm', modelCache: ModelCache.existingClaim('shared-weights'), port: 9000 } }],
+  ['ephemeral cache', { vllm: { model: 'm', modelCache: ModelCache.ephemeral() } }],
+];
+
+interface Output { label: string; objects: Manifest[] }
+
+function allOutputs(): Output[] {
+  const outputs: Output[] = [{ label: 'default app (src/main.ts)', objects: buildDefaultApp(Testing.app()).charts.flatMap((c) => c.toJson()) }];
+  for (const mesh of allModeVariants()) {
+    for (const startupStrategy of [StartupStrategy.AUTO, ...CONCRETE_STRATEGIES]) {
+      for (const [variant, props] of VARIANTS) {
+        try {
+          const objects = synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', vllm: { model: 'm' }, ...props, mesh, startupStrategy }));
+          outputs.push({ label: `${mesh.describe()} / ${startupStrategy} / ${variant}`, objects });
+        } catch (error) {
+          if (!(error instanceof StartupRefusedError)) throw error;
+        }
+      }
+    }
+  }
+  return outputs;
+}
+
+const outputs = allOutputs();
+
+describe('conformance of everything synthesis emits', () => {
+  test('the walk covers the matrix and every kind it emits has a schema', () => {
+    expect(outputs.length).toBeGreaterThan(200);
+    const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
+    expect([...kinds].sort()).toEqual(['apps/v1 Deployment', 'v1 ConfigMap', 'v1 PersistentVolumeClaim', 'v1 Service']);
+    for (const kind of kinds) expect(schemaModel(kind.split(' ')[0], kind.split(' ')[1])).toBeDefined();
+  });
+
+  test('every object validates against the official Kubernetes OpenAPI schemas', () => {
+    const problems = outputs.flatMap((o) => o.objects.flatMap(schemaProblems).map((p) => `${o.label}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+
+  test('cross-object facts hold: selectors, ports, volumes, references, unique names', () => {
+    const problems = outputs.flatMap((o) => crossObjectProblems(o.objects, USER_PROVIDED).map((p) => `${o.label}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the checks themselves can fail', () => {
+  const base = () => synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', vllm: { model: 'm' } }));
+  const deployment = (objects: Manifest[], name: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!;
+
+  test('a schema violation names the object and the path', () => {
+    const objects = base();
+    deployment(objects, 'chat').spec.template.spec.containers[0].ports[0].containerPort = '7860';
+    expect(schemaProblems(deployment(objects, 'chat'))).toEqual(['Deployment/chat: /spec/template/spec/containers/0/ports/0/containerPort must be integer {"type":"integer"}']);
+  });
+
+  test('an unknown kind is reported, not skipped', () => {
+    expect(schemaProblems({ apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'vllm' } })[0])
+      .toMatch(/Server\/vllm: no schema known for policy\.linkerd\.io\/v1beta3 Server/);
+  });
+
+  test('Istio custom resources are validated against the Istio schemas', () => {
+    const policy = { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', metadata: { name: 'vllm' }, spec: { mtls: { mode: 'STRICT' } } };
+    expect(schemaProblems(policy)).toEqual([]);
+    expect(schemaProblems({ ...policy, spec: { mtls: { mode: 7 } } })[0]).toMatch(/PeerAuthentication\/vllm: \/spec\/mtls\/mode/);
+  });
+
+  test('selector, target port, probe port, volume, reference and duplicate faults are each found', () => {
+    const objects = base();
+    const front = deployment(objects, 'chat');
+    front.spec.template.metadata.labels['app.kubernetes.io/name'] = 'other';
+    const vllm = deployment(objects, 'chat-vllm');
+    vllm.spec.template.spec.containers[0].startupProbe.httpGet.port = 'metrics';
+    vllm.spec.template.spec.containers[0].volumeMounts.push({ name: 'missing', mountPath: '/x' });
+    vllm.spec.template.spec.containers[0].env.push({ name: 'T', valueFrom: { secretKeyRef: { name: 'nowhere', key: 'k' } } });
+    objects.find((o) => o.kind === 'Service' && o.metadata.name === 'chat-vllm')!.spec.ports[0].targetPort = 'grpc';
+    objects.push({ ...objects[0] });
+    expect(crossObjectProblems(objects)).toEqual([
+      'PersistentVolumeClaim/chat-vllm-model-cache: objects #0 and #6 share kind, namespace and name',
+      'Service/chat-vllm: spec.ports[0].targetPort "grpc" is not a port of any container in Deployment/chat-vllm',
+      'Service/chat: spec.selector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates (none); it must match exactly one',
+      'Deployment/chat-vllm: spec.template.spec.containers[0].volumeMounts[2] names volume "missing", which the pod does not have',
+      'Deployment/chat-vllm: spec.template.spec.containers[0].startupProbe uses port "metrics", which the container does not declare',
+      'Deployment/chat-vllm: spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.name "nowhere" is neither emitted nor user-provided',
+    ]);
+  });
+});
