@@ -27,8 +27,12 @@ const result = spawnSync(cdk8s, ['synth', '--no-check-upgrade', '--format', 'hel
   { cwd: root, encoding: 'utf8' });
 if (result.status !== 0) fail(`cdk8s synth failed:\n${result.stderr || result.stdout}`);
 
-// appVersion is the h2oGPT image tag the chart deploys.
+// cdk8s records construct metadata for its validation plugins next to the manifests; it is not
+// a Kubernetes object and Helm rejects a .json template.
 const templates = join(staging, 'templates');
+rmSync(join(templates, 'construct-metadata.json'), { force: true });
+
+// appVersion is the h2oGPT image tag the chart deploys.
 const objects = readdirSync(templates).flatMap((f) => parseAllDocuments(readFileSync(join(templates, f), 'utf8')).map((d) => d.toJS()));
 const frontend = objects.find((o) => o && o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'h2ogpt');
 const image = frontend?.spec.template.spec.containers.find((c) => c.name === 'h2ogpt')?.image;

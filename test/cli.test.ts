@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 const BIN = join(__dirname, '..', 'bin', 'cdk8s-h2ogpt.js');
 
 function cli(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000, cwd: join(__dirname, '..') });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -103,5 +103,73 @@ describe('cdk8s-h2ogpt', () => {
     const { code, stdout } = cli(['help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/synth\s+write vLLM \+ h2oGPT manifests/);
+  });
+});
+
+describe('cdk8s-h2ogpt check', () => {
+  const fixture = (name: string) => join(__dirname, 'fixtures', name);
+
+  test('exit 1 and a timeline when a pod deadlocks', () => {
+    const { code, stdout, stderr } = cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'istio-sidecar']);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toContain('Deployment h2ogpt/h2ogpt-web: DEADLOCK');
+    expect(stdout).toContain('  1. istio-validation [mesh init]');
+    expect(stdout).toContain('  2. vllm-check [init, blackholed]  DEADLOCK');
+    expect(stdout).toMatch(/2 pod\(s\) checked: 1 deadlock, 0 fails, 0 slow, 1 ok\n$/);
+  });
+
+  test('exit 0 when every pod can start', () => {
+    const { code, stdout } = cli(['check', fixture('upstream-chart.yaml'), fixture('no-network-init.yaml'), '--mesh', 'istio-native-sidecar']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/3 pod\(s\) checked: 0 deadlock, 0 fails, 0 slow, 3 ok/);
+  });
+
+  test('--no-cni and --mtls change the verdict', () => {
+    expect(cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'linkerd', '--no-cni']).code).toBe(1);
+    expect(cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'linkerd', '--no-cni', '--mtls', 'permissive']).code).toBe(0);
+  });
+
+  test('JSON output has the documented shape; a pod\'s verdict is its worst container\'s', () => {
+    const { code, stdout } = cli(['check', fixture('upstream-chart-uid1337.yaml'), '--mesh', 'istio-sidecar', '--format', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    const web = report.pods.find((p: any) => p.name === 'h2ogpt-web');
+    expect(web).toMatchObject({ kind: 'Deployment', name: 'h2ogpt-web', namespace: 'h2ogpt', verdict: 'fails' });
+    expect(web.initContainers).toEqual([{
+      name: 'vllm-check', network: 'unmeshed', verdict: 'fails', inferred: true,
+      reason: 'calls h2ogpt-vllm-inference:5000 (inferred from wget) in plaintext (runs as the proxy UID 1337, which capture skips), and strict mTLS rejects it',
+    }]);
+    expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
+  });
+
+  test('reads stdin, as from `helm template ... |`', () => {
+    const { code, stdout } = cli(['check', '--mesh', 'linkerd', '--format', 'json'], readFileSync(fixture('nesting.yaml'), 'utf8'));
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).pods.map((p: any) => `${p.kind}/${p.name}:${p.verdict}`)).toEqual(['StatefulSet/db-client:deadlock', 'Job/migrate:deadlock', 'CronJob/nightly:deadlock']);
+    expect(cli(['check', '-', '--mesh', 'none'], readFileSync(fixture('list.yaml'), 'utf8')).code).toBe(0);
+  });
+
+  test('checks our own synthesized output: no deadlock in any mode', () => {
+    for (const mesh of ['none', 'istio-sidecar', 'istio-native-sidecar', 'istio-ambient', 'linkerd', 'linkerd-native-sidecar']) {
+      expect(cli(['synth', '--mesh', mesh, '--out', work]).code).toBe(0);
+      const { code, stdout } = cli(['check', join(work, 'h2ogpt.k8s.yaml'), '--mesh', mesh]);
+      expect([mesh, code]).toEqual([mesh, 0]);
+      expect(stdout).toMatch(/2 pod\(s\) checked: 0 deadlock, 0 fails, 0 slow, 2 ok/);
+    }
+  });
+
+  test.each([
+    [['check', 'test/fixtures/broken.yaml', '--mesh', 'none'], /^cdk8s-h2ogpt check: test\/fixtures\/broken\.yaml:\d+:\d+: YAML syntax error/],
+    [['check', 'no/such/file.yaml', '--mesh', 'none'], /cannot read no\/such\/file\.yaml: no such file/],
+    [['check', 'test/fixtures/list.yaml', '--mesh', 'kuma'], /Invalid --mesh: "kuma"\. Use one of: none, istio-sidecar/],
+    [['check', 'test/fixtures/list.yaml'], /--mesh is required/],
+    [['check', 'test/fixtures/list.yaml', '--mesh', 'none', '--format', 'xml'], /Invalid --format: "xml"\. Use one of: text, json/],
+    [['check', 'test/fixtures/list.yaml', '--mesh', 'none', '--mtls', 'maybe'], /Invalid --mtls: "maybe"/],
+  ])('bad input %j exits 2', (args, message) => {
+    const { code, stderr, stdout } = cli(args as string[]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe('');
   });
 });

@@ -15,7 +15,14 @@ export function newChart(namespace?: string): { app: App; chart: Chart } {
 export function synth(build: (chart: Chart) => unknown, namespace?: string): Manifest[] {
   const { chart } = newChart(namespace);
   build(chart);
-  return Testing.synth(chart) as Manifest[];
+  // Synthesis prints the stack's warnings; tests that care spy on console.warn themselves.
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return Testing.synth(chart) as Manifest[];
+  } finally {
+    console.warn = warn;
+  }
 }
 
 export function find(objects: Manifest[], kind: string, name: string): Manifest {

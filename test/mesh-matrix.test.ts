@@ -3,7 +3,7 @@ import {
   Dataplane, H2oGptStack, MeshMode, MtlsMode, StartupStrategy,
 } from '../src';
 import { allModeVariants } from '../src/startup/decision-table';
-import { errorOf, find, Manifest, synth } from './helpers';
+import { errorOf, find, Manifest, newChart, synth } from './helpers';
 
 // The rules of issue #3, written out independently of src/startup/decide.ts so that the matrix
 // checks the implementation rather than restating it.
@@ -150,7 +150,9 @@ describe('mesh mode x startup strategy', () => {
   test('the none strategy prints the worst-case restart delay at synthesis', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      const { stack } = build(MeshMode.istioSidecar(), StartupStrategy.NONE);
+      const { app, chart } = newChart();
+      const stack = new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), startupStrategy: StartupStrategy.NONE, vllm: { model: 'm' } });
+      app.synth();
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0][0])).toMatch(/\[cdk8s-h2ogpt\] warning: startup strategy "none": .*h2oGPT may start up to 300 s after vLLM is ready/);
       expect(stack.warnings).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { CHECK_HELP, runCheck } from './check-command';
 import { runSynth, SYNTH_HELP } from './synth-command';
 import { CliUsageError, CommandIo } from './cli-error';
 
@@ -5,11 +6,14 @@ const HELP = `Usage: cdk8s-h2ogpt <command> [options]
 
 Commands:
   synth   write vLLM + h2oGPT manifests for your mesh, with a startup strategy that cannot deadlock
+  check   tell whether the pods in any manifests can start under your mesh (init-container deadlocks)
   help    this text
 
 Run 'cdk8s-h2ogpt <command> --help' for a command's options.
 
-${SYNTH_HELP}`;
+${SYNTH_HELP}
+
+${CHECK_HELP}`;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -18,6 +22,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     switch (command) {
       case 'synth':
         return runSynth(rest, io);
+      case 'check':
+        return await runCheck(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -25,7 +31,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         io.stdout(`${HELP}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new CliUsageError(`Unknown command "${command}". Use one of: synth, help.`);
+        throw new CliUsageError(`Unknown command "${command}". Use one of: synth, check, help.`);
     }
   } catch (error) {
     if (error instanceof CliUsageError || isParseArgsError(error)) {

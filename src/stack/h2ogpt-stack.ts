@@ -1,4 +1,6 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { StartupCheck } from '../analyzer/startup-check';
 import { checkDnsLabel, checkImage } from '../common/checks';
 import { withFieldPrefix } from '../common/errors';
 import { ANNOTATIONS } from '../common/labels';
@@ -139,6 +141,9 @@ export class H2oGptStack extends Construct {
       podLabels: { ...props.h2ogpt?.podLabels, ...meshMetadata.labels },
       podAnnotations: h2ogptAnnotations,
     }));
+
+    // Any pod in the chart, the user's too, must be able to start under this mesh.
+    StartupCheck.addToChart(Chart.of(this), this.mesh);
 
     let printed = false;
     this.node.addValidation({

@@ -1,0 +1,71 @@
+import { readFileSync } from 'fs';
+import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
+import { analyzeObjects } from './analyze';
+import { fixFor, ruleName } from './fixes';
+import { readManifests, SourcedObject } from './manifest-reader';
+
+/** Properties from the `validations:` entry in cdk8s.yaml. */
+export interface StartupValidationProperties {
+  /** Mesh mode name, as the CLI's `--mesh`. */
+  readonly mesh?: string;
+  /** Whether the mesh's CNI plugin is on (sidecar modes). Default true. */
+  readonly cni?: boolean;
+  /** "strict" (default) or "permissive". */
+  readonly mtls?: string;
+}
+
+// The subset of cdk8s-cli's ValidationContext this plugin uses (cdk8s-cli is a dev tool, not a dependency).
+interface ValidationContextLike {
+  readonly manifests: readonly string[];
+  readonly report: {
+    addViolation(violation: {
+      ruleName: string; recommendation: string; fix: string;
+      violatingResources: Array<{ resourceName: string; locations: string[]; manifestPath: string }>;
+    }): void;
+    submit(status: 'success' | 'failure', metadata?: { [key: string]: string }): void;
+  };
+  readonly logger: { log(message: string): void };
+}
+
+/**
+ * A cdk8s validation plugin: `cdk8s synth` fails (exit 2) when a synthesized pod would deadlock
+ * or be rejected at startup under the mesh. In cdk8s.yaml:
+ *
+ *   validations:
+ *     - package: ./node_modules/cdk8s-h2ogpt/lib/analyzer/validation-plugin.js
+ *       class: StartupValidation
+ *       version: 0.1.0
+ *       properties: { mesh: istio-sidecar, cni: true, mtls: strict }
+ */
+export class StartupValidation {
+  private readonly mesh: MeshMode;
+
+  public constructor(properties: StartupValidationProperties = {}) {
+    const mtls = properties.mtls ?? MtlsMode.STRICT;
+    if (!Object.values(MtlsMode).includes(mtls as MtlsMode)) {
+      throw new Error(`StartupValidation: invalid properties.mtls "${mtls}". Use strict or permissive.`);
+    }
+    try {
+      this.mesh = MeshMode.fromName(properties.mesh ?? 'none', { cni: properties.cni, mtls: mtls as MtlsMode }, 'properties.mesh');
+    } catch (error) {
+      throw new Error(`StartupValidation: ${(error as Error).message}`);
+    }
+  }
+
+  public async validate(context: ValidationContextLike): Promise<void> {
+    const objects: SourcedObject[] = context.manifests.flatMap((path) => readManifests(readFileSync(path, 'utf8'), path));
+    const report = analyzeObjects(objects, this.mesh);
+    for (const pod of report.pods) {
+      for (const finding of pod.initContainers.filter((f) => f.verdict === 'deadlock' || f.verdict === 'fails')) {
+        context.report.addViolation({
+          ruleName: ruleName(finding.verdict),
+          recommendation: `${pod.kind} ${pod.name}: init container "${finding.name}" ${finding.verdict === 'deadlock' ? 'deadlocks' : 'fails'} under ${this.mesh.describe()}: ${finding.reason}`,
+          fix: fixFor(finding, this.mesh),
+          violatingResources: [{ resourceName: pod.name, locations: [`${pod.specPath}.initContainers[${finding.index}]`], manifestPath: pod.source ?? '' }],
+        });
+      }
+    }
+    context.logger.log(`cdk8s-h2ogpt startup check: ${report.pods.length} pod(s) under ${this.mesh.describe()}`);
+    context.report.submit(report.failed ? 'failure' : 'success', { mesh: this.mesh.describe() });
+  }
+}

@@ -1,0 +1,215 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import {
+  analyzeObjects, CONCRETE_STRATEGIES, H2oGptStack, MeshMode, MtlsMode, readManifests, reportText, StartupRefusedError, StartupStrategy,
+} from '../src';
+import { allModeVariants } from '../src/startup/decision-table';
+import { synth } from './helpers';
+
+const fixture = (name: string) => readManifests(readFileSync(join(__dirname, 'fixtures', name), 'utf8'), name);
+const verdicts = (name: string, mesh: MeshMode) => Object.fromEntries(
+  analyzeObjects(fixture(name), mesh).pods.map((p) => [`${p.kind}/${p.name}`, [p.verdict, ...p.initContainers.map((c) => `${c.name}:${c.network}:${c.verdict}`)].join(' ')]));
+
+const strict = MtlsMode.STRICT;
+const permissive = MtlsMode.PERMISSIVE;
+const MODES: Array<[string, MeshMode]> = [
+  ['none', MeshMode.none()],
+  ['istio-sidecar+cni strict', MeshMode.istioSidecar({ cni: true, mtls: strict })],
+  ['istio-sidecar+cni permissive', MeshMode.istioSidecar({ cni: true, mtls: permissive })],
+  ['istio-sidecar-cni strict', MeshMode.istioSidecar({ cni: false, mtls: strict })],
+  ['istio-sidecar-cni permissive', MeshMode.istioSidecar({ cni: false, mtls: permissive })],
+  ['istio-native-sidecar strict', MeshMode.istioNativeSidecar()],
+  ['istio-ambient strict', MeshMode.istioAmbient()],
+  ['linkerd+cni strict', MeshMode.linkerdSidecar()],
+  ['linkerd+cni permissive', MeshMode.linkerdSidecar({ mtls: permissive })],
+  ['linkerd-cni strict', MeshMode.linkerdSidecar({ cni: false })],
+  ['linkerd-native-sidecar strict', MeshMode.linkerdNativeSidecar()],
+];
+
+// Expected verdicts of the h2oGPT pod's vllm-check, by fixture and mode (REFERENCE §1-§2).
+const EXPECTED: Record<string, Record<string, string>> = {
+  'upstream-chart.yaml': {
+    'none': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar+cni strict': 'deadlock vllm-check:blackholed:deadlock',
+    'istio-sidecar+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-native-sidecar strict': 'ok vllm-check:meshed:ok',
+    'istio-ambient strict': 'ok vllm-check:meshed:ok',
+    'linkerd+cni strict': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
+    'linkerd-native-sidecar strict': 'ok vllm-check:meshed:ok',
+  },
+  'upstream-chart-uid1337.yaml': {
+    'none': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar+cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar+cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-native-sidecar strict': 'fails vllm-check:unmeshed:fails',
+    'istio-ambient strict': 'ok vllm-check:meshed:ok',
+    'linkerd+cni strict': 'deadlock vllm-check:blackholed:deadlock', // 1337 is Istio's UID, not Linkerd's (2102)
+    'linkerd+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
+    'linkerd-native-sidecar strict': 'ok vllm-check:meshed:ok',
+  },
+  'exclusion-covers-port.yaml': {
+    'none': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar+cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar+cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-native-sidecar strict': 'fails vllm-check:unmeshed:fails',
+    'istio-ambient strict': 'ok vllm-check:meshed:ok',
+    'linkerd+cni strict': 'fails vllm-check:unmeshed:fails', // 5000 is in the skipped range 4000-5999
+    'linkerd+cni permissive': 'ok vllm-check:unmeshed:ok',
+    'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
+    'linkerd-native-sidecar strict': 'fails vllm-check:unmeshed:fails',
+  },
+  'exclusion-other-port.yaml': {
+    'none': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar+cni strict': 'deadlock vllm-check:blackholed:deadlock',
+    'istio-sidecar+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-native-sidecar strict': 'ok vllm-check:meshed:ok',
+    'istio-ambient strict': 'ok vllm-check:meshed:ok',
+    'linkerd+cni strict': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
+    'linkerd-native-sidecar strict': 'ok vllm-check:meshed:ok',
+  },
+  'injection-disabled.yaml': {
+    'none': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar+cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar+cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
+    'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
+    'istio-native-sidecar strict': 'fails vllm-check:unmeshed:fails',
+    'istio-ambient strict': 'ok vllm-check:meshed:ok', // sidecar injection off does not leave ambient
+    'linkerd+cni strict': 'fails vllm-check:unmeshed:fails',
+    'linkerd+cni permissive': 'ok vllm-check:unmeshed:ok',
+    'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
+    'linkerd-native-sidecar strict': 'fails vllm-check:unmeshed:fails',
+  },
+};
+
+describe('analyzer verdicts on fixtures', () => {
+  const cases = Object.keys(EXPECTED).flatMap((file) => MODES.map(([label, mesh]) => [file, label, mesh] as const));
+  test.each(cases)('%s under %s', (file, label, mesh) => {
+    const result = verdicts(file, mesh);
+    expect(result['Deployment/h2ogpt-web']).toBe(EXPECTED[file][label]);
+    expect(result['Deployment/h2ogpt-vllm']).toBe('ok'); // no init containers
+  });
+
+  test('network use of foreign init containers is inferred, and says so', () => {
+    const [pod] = analyzeObjects(fixture('upstream-chart.yaml'), MeshMode.istioSidecar()).pods.filter((p) => p.name === 'h2ogpt-web');
+    expect(pod.initContainers[0]).toMatchObject({ name: 'vllm-check', inferred: true });
+    expect(pod.initContainers[0].reason).toBe('waits on h2ogpt-vllm-inference:5000 (inferred from wget), but istio-cni redirects it to istio-proxy, '
+      + 'which starts only after every init container has finished: it never completes');
+  });
+
+  test('an init container that does no networking is ok in every mode', () => {
+    for (const [, mesh] of MODES) {
+      const [pod] = analyzeObjects(fixture('no-network-init.yaml'), mesh).pods;
+      expect(pod.verdict).toBe('ok');
+      expect(pod.initContainers[0].reason).toMatch(/does not use the network/);
+    }
+  });
+
+  test('StatefulSet, Job and CronJob templates are found; other kinds are skipped quietly', () => {
+    const report = analyzeObjects(fixture('nesting.yaml'), MeshMode.linkerdSidecar());
+    expect(report.pods.map((p) => [p.kind, p.namespace, p.name, p.specPath, p.verdict, p.initContainers[0].reason.split(' (')[0]])).toEqual([
+      ['StatefulSet', 'data', 'db-client', 'spec.template.spec', 'deadlock', 'waits on postgres:5432'],
+      ['Job', 'data', 'migrate', 'spec.template.spec', 'deadlock', 'waits on api.data.svc:443'],
+      ['CronJob', 'data', 'nightly', 'spec.jobTemplate.spec.template.spec', 'deadlock', 'waits on redis:6379'],
+    ]);
+  });
+
+  test('a List is flattened; a one-shot check without retries is slow without a mesh', () => {
+    const report = analyzeObjects(fixture('list.yaml'), MeshMode.none());
+    expect(report.pods.map((p) => `${p.kind}/${p.name}:${p.verdict}`)).toEqual(['Deployment/from-list:slow', 'Pod/pod-in-list:ok']);
+    expect(report.pods[0].initContainers[0].reason).toMatch(/calls backend:8080 once \(inferred from curl\) without retrying/);
+  });
+
+  test('broken YAML names the file, line and column', () => {
+    expect(() => fixture('broken.yaml')).toThrow(/^broken\.yaml:\d+:\d+: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a \]/);
+  });
+
+  test('the ambient label on a Namespace in the same input counts', () => {
+    const objects = [
+      { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'h2ogpt', labels: { 'istio.io/dataplane-mode': 'none' } } }, source: 'ns' },
+      ...fixture('upstream-chart.yaml'),
+    ];
+    const pod = analyzeObjects(objects, MeshMode.istioAmbient({ mtls: permissive })).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(pod.initContainers[0].network).toBe('unmeshed');
+  });
+
+  test('the container\'s runAsUser wins over the pod\'s', () => {
+    const objects = fixture('upstream-chart.yaml');
+    const web = objects.find((o) => o.object.metadata.name === 'h2ogpt-web')!.object;
+    web.spec.template.spec.securityContext.runAsUser = 1337;
+    web.spec.template.spec.initContainers[0].securityContext = { runAsUser: 1000 };
+    const pod = analyzeObjects(objects, MeshMode.istioSidecar({ mtls: permissive })).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(pod.initContainers[0].network).toBe('blackholed');
+  });
+
+  test('per-pod native-sidecar opt-in under a classic-sidecar mesh makes the init container meshed', () => {
+    const objects = fixture('upstream-chart.yaml');
+    const web = objects.find((o) => o.object.metadata.name === 'h2ogpt-web')!.object;
+    web.spec.template.metadata.annotations = { 'sidecar.istio.io/nativeSidecar': 'true' };
+    const pod = analyzeObjects(objects, MeshMode.istioSidecar()).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(pod.verdict).toBe('ok');
+    expect(pod.timeline.map((s) => s.name)).toEqual(['istio-validation', 'istio-proxy', 'vllm-check', 'h2ogpt']);
+  });
+
+  test('the timeline shows the order the mesh produces and where startup stops', () => {
+    const withCni = analyzeObjects(fixture('upstream-chart.yaml'), MeshMode.istioSidecar()).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(withCni.timeline.map((s) => `${s.name}:${s.role}:${s.reached}`)).toEqual([
+      'istio-validation:mesh-init:true', 'vllm-check:init:true', 'istio-proxy:proxy:false', 'h2ogpt:app:false',
+    ]);
+    const withoutCni = analyzeObjects(fixture('upstream-chart.yaml'), MeshMode.linkerdSidecar({ cni: false, mtls: permissive })).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(withoutCni.timeline.map((s) => s.name)).toEqual(['vllm-check', 'linkerd-init', 'linkerd-proxy', 'h2ogpt']);
+    expect(withoutCni.timeline.every((s) => s.reached)).toBe(true);
+    const text = reportText(analyzeObjects(fixture('upstream-chart.yaml'), MeshMode.istioSidecar()));
+    expect(text).toContain('  2. vllm-check [init, blackholed]  DEADLOCK\n');
+    expect(text).toContain('     ^ startup stops here\n  3. istio-proxy [proxy]  (not reached)');
+  });
+
+  test('manifests already injected (istioctl kube-inject) are read as they are', () => {
+    const objects = fixture('upstream-chart.yaml');
+    const web = objects.find((o) => o.object.metadata.name === 'h2ogpt-web')!.object;
+    web.spec.template.spec.initContainers.unshift({ name: 'istio-validation', image: 'istio/proxyv2:1.24.0' });
+    web.spec.template.spec.containers.push({ name: 'istio-proxy', image: 'istio/proxyv2:1.24.0' });
+    const pod = analyzeObjects(objects, MeshMode.istioSidecar({ cni: false })).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(pod.initContainers.map((c) => c.name)).toEqual(['vllm-check']);
+    expect(pod.initContainers[0].network).toBe('blackholed'); // istio-validation in the manifest means CNI
+    expect(pod.timeline.map((s) => s.name)).toEqual(['istio-validation', 'vllm-check', 'h2ogpt', 'istio-proxy']);
+  });
+});
+
+describe('our own stack passes the check in every mode and strategy', () => {
+  test('no deadlock and no failure, ever; our init containers are declared, not inferred', () => {
+    let checked = 0;
+    for (const mesh of allModeVariants()) {
+      for (const startupStrategy of [StartupStrategy.AUTO, ...CONCRETE_STRATEGIES]) {
+        let objects;
+        try {
+          objects = synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', mesh, startupStrategy, vllm: { model: 'm' } }));
+        } catch (error) {
+          if (error instanceof StartupRefusedError) continue;
+          throw error;
+        }
+        const report = analyzeObjects(objects.map((object) => ({ object, source: 'synth' })), mesh);
+        expect(report.pods.length).toBe(2);
+        for (const pod of report.pods) {
+          expect([mesh.describe(), startupStrategy, pod.name, pod.verdict]).toEqual([mesh.describe(), startupStrategy, pod.name, startupStrategy === StartupStrategy.NONE && pod.name === 'chat' ? 'slow' : 'ok']);
+          for (const c of pod.initContainers) expect(c.inferred).toBe(false);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBe(62);
+  });
+});

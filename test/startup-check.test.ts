@@ -1,0 +1,124 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { H2oGptStack, MeshMode, MtlsMode, StartupCheck, StartupValidation } from '../src';
+
+const ROOT = join(__dirname, '..');
+const fixture = (name: string) => join(__dirname, 'fixtures', name);
+
+/** A user's own Deployment whose init container loops on wget, like the historic upstream chart. */
+function addWaitingDeployment(chart: Chart, id = 'legacy'): k8s.KubeDeployment {
+  return new k8s.KubeDeployment(chart, id, {
+    metadata: { name: 'legacy-client' },
+    spec: {
+      selector: { matchLabels: { app: 'legacy' } },
+      template: {
+        metadata: { labels: { app: 'legacy' } },
+        spec: {
+          initContainers: [{ name: 'wait-for-api', image: 'busybox:1.36', command: ['sh', '-c', 'until wget -q -O- http://api:8080/ready; do sleep 5; done'] }],
+          containers: [{ name: 'app', image: 'example/app:1.0' }],
+        },
+      },
+    },
+  });
+}
+
+let work: string;
+beforeEach(() => { work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-check-')); });
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+describe('synth-time startup check', () => {
+  test('the stack fails synthesis when a user-added pod in its chart would deadlock, naming it, its construct and a fix', () => {
+    const app = new App({ outdir: work });
+    const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
+    new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
+    addWaitingDeployment(chart);
+    expect(() => app.synth()).toThrow(new RegExp(
+      'Deployment "legacy-client" \\(construct chat/legacy\\), init container "wait-for-api": deadlocks under Istio sidecar with istio-cni, mTLS strict: '
+      + 'waits on api:8080 \\(inferred from wget\\), but istio-cni redirects it to istio-proxy.*Fix: .*move the wait into the app container'));
+    expect(readdirSync(work)).toEqual([]); // nothing is written
+  });
+
+  test('the same chart synthesizes when the mesh makes init containers meshed', () => {
+    const app = new App({ outdir: work });
+    const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
+    new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioNativeSidecar(), vllm: { model: 'm' } });
+    addWaitingDeployment(chart);
+    app.synth();
+    expect(existsSync(join(work, 'chat.k8s.yaml'))).toBe(true);
+  });
+
+  test('any chart can opt in; plaintext under strict mTLS fails too', () => {
+    const app = new App({ outdir: work });
+    const chart = new Chart(app, 'other');
+    addWaitingDeployment(chart);
+    StartupCheck.addToChart(chart, MeshMode.linkerdSidecar({ cni: false }));
+    StartupCheck.addToChart(chart, MeshMode.linkerdSidecar({ cni: false })); // once per mode
+    expect(chart.node.validate()).toHaveLength(1);
+    expect(chart.node.validate()[0]).toMatch(/init container "wait-for-api": fails under Linkerd sidecar without linkerd-cni, mTLS strict: calls api:8080 .* in plaintext/);
+    expect(StartupCheck.problems(chart, MeshMode.linkerdSidecar({ cni: false, mtls: MtlsMode.PERMISSIVE }))).toEqual([]);
+  });
+});
+
+describe('cdk8s validation plugin', () => {
+  function fakeContext(manifests: string[]) {
+    const violations: any[] = [];
+    const submitted: any[] = [];
+    return {
+      violations, submitted,
+      context: {
+        manifests,
+        report: { addViolation: (v: any) => violations.push(v), submit: (status: string, metadata?: any) => submitted.push({ status, metadata }) },
+        logger: { log: () => undefined },
+      },
+    };
+  }
+
+  test('reports each deadlocked init container with its location and a fix', async () => {
+    const { context, violations, submitted } = fakeContext([fixture('upstream-chart.yaml'), fixture('nesting.yaml')]);
+    await new StartupValidation({ mesh: 'istio-sidecar' }).validate(context);
+    expect(submitted).toEqual([{ status: 'failure', metadata: { mesh: 'Istio sidecar with istio-cni, mTLS strict' } }]);
+    expect(violations.map((v) => [v.ruleName, v.violatingResources[0].resourceName, v.violatingResources[0].locations[0]])).toEqual([
+      ['init-container-deadlock', 'h2ogpt-web', 'spec.template.spec.initContainers[0]'],
+      ['init-container-deadlock', 'db-client', 'spec.template.spec.initContainers[0]'],
+      ['init-container-deadlock', 'migrate', 'spec.template.spec.initContainers[0]'],
+      ['init-container-deadlock', 'nightly', 'spec.jobTemplate.spec.template.spec.initContainers[0]'],
+    ]);
+    expect(violations[0].violatingResources[0].manifestPath).toBe(fixture('upstream-chart.yaml'));
+    expect(violations[0].fix).toMatch(/^Init container "vllm-check" can never reach its upstream: move the wait into the app container/);
+  });
+
+  test('passes clean manifests', async () => {
+    const { context, violations, submitted } = fakeContext([fixture('no-network-init.yaml')]);
+    await new StartupValidation({ mesh: 'linkerd' }).validate(context);
+    expect(violations).toEqual([]);
+    expect(submitted[0].status).toBe('success');
+  });
+
+  test('bad properties name the property', () => {
+    expect(() => new StartupValidation({ mesh: 'consul' })).toThrow(/StartupValidation: Invalid properties\.mesh: "consul"/);
+    expect(() => new StartupValidation({ mtls: 'loose' })).toThrow(/invalid properties\.mtls "loose"/);
+  });
+
+  test('real `cdk8s synth` exits 2 with the report when a manifest would deadlock', () => {
+    // A minimal cdk8s project whose "app" emits the historic upstream chart.
+    writeFileSync(join(work, 'app.js'), [
+      "const fs = require('fs'); const out = process.env.CDK8S_OUTDIR;",
+      `fs.mkdirSync(out, { recursive: true }); fs.copyFileSync(${JSON.stringify(fixture('upstream-chart.yaml'))}, out + '/legacy.k8s.yaml');`,
+    ].join('\n'));
+    writeFileSync(join(work, 'cdk8s.yaml'), [
+      'language: typescript', 'app: node app.js', 'output: dist', 'validations:',
+      `  - package: ${join(ROOT, 'lib', 'analyzer', 'validation-plugin.js')}`,
+      '    class: StartupValidation', '    version: 0.1.0', '    properties:', '      mesh: linkerd', '',
+    ].join('\n'));
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade'], { cwd: work, encoding: 'utf8' });
+    const output = result.stdout + result.stderr;
+    expect(result.status).toBe(2);
+    expect(output).toContain('init-container-deadlock');
+    expect(output).toMatch(/h2ogpt-web: init container "vllm-check" deadlocks under Linkerd sidecar with linkerd-cni, mTLS strict/);
+    expect(output).toContain('Validation failed');
+  });
+});
