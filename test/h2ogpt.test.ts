@@ -91,7 +91,7 @@ describe('H2oGpt', () => {
     expect(init.image).toBe('busybox:1.36.1');
     expect(init.command).toEqual(['sh', '/opt/cdk8s-h2ogpt/wait-for-upstream.sh']);
     expect(envOf(init)).toEqual({
-      WAIT_URL: 'http://llm:8000/health', WAIT_DEADLINE_SECONDS: '2100', WAIT_INITIAL_DELAY_SECONDS: '1',
+      WAIT_URL: 'http://llm:8000/health', WAIT_DEADLINE_SECONDS: '2100', WAIT_INITIAL_DELAY_SECONDS: '2',
       WAIT_MAX_DELAY_SECONDS: '3', WAIT_ATTEMPT_TIMEOUT_SECONDS: '5',
     });
     expect(init.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true, readOnlyRootFilesystem: true });

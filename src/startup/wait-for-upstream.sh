@@ -13,7 +13,7 @@
 # `kubectl set env` retunes a running Deployment:
 #   WAIT_URL                      required; http:// or https:// URL that answers 2xx when ready
 #   WAIT_DEADLINE_SECONDS         give up after this long (default 2100)
-#   WAIT_INITIAL_DELAY_SECONDS    shortest pause between attempts (default 1)
+#   WAIT_INITIAL_DELAY_SECONDS    shortest pause between attempts (default 2)
 #   WAIT_MAX_DELAY_SECONDS        longest pause between attempts (default 3)
 #   WAIT_ATTEMPT_TIMEOUT_SECONDS  one attempt's time limit (default 5)
 # Pauses are jittered within [max(initial, ceiling/2), ceiling], where the ceiling doubles from
@@ -55,7 +55,7 @@ case "$WAIT_URL" in
   *[[:space:]]*) bad_setting WAIT_URL "$WAIT_URL" "a URL cannot contain white space" ;;
 esac
 whole_seconds WAIT_DEADLINE_SECONDS 2100 1
-whole_seconds WAIT_INITIAL_DELAY_SECONDS 1 1
+whole_seconds WAIT_INITIAL_DELAY_SECONDS 2 1
 whole_seconds WAIT_MAX_DELAY_SECONDS 3 1
 whole_seconds WAIT_ATTEMPT_TIMEOUT_SECONDS 5 1
 [ "$WAIT_MAX_DELAY_SECONDS" -ge "$WAIT_INITIAL_DELAY_SECONDS" ] ||
@@ -171,27 +171,33 @@ attempt() {
 
 now() { date +%s; }
 
-# A random whole number in [0, $1].
+# Sets $random to a random whole number in [0, $1]. Uses the shell's RANDOM (bash, busybox ash)
+# without a subshell, so it advances; elsewhere /dev/urandom.
 random_upto() {
-  r=$(od -An -N4 -tu4 /dev/urandom 2>/dev/null | tr -d ' ')
-  [ -n "$r" ] || r=$$
-  echo $((r % ($1 + 1)))
+  if [ -n "${RANDOM-}" ]; then
+    random=$(((RANDOM * 32768 + RANDOM) % ($1 + 1)))
+  else
+    random=$(od -An -N4 -tu4 /dev/urandom 2>/dev/null | tr -d ' ')
+    [ -n "$random" ] || random=$$
+    random=$((random % ($1 + 1)))
+  fi
 }
 
-# The pause after attempt $1, in milliseconds.
-pause_ms() {
+# Sets $pause to the pause after attempt $1, in milliseconds.
+next_pause() {
   ceiling=$((WAIT_INITIAL_DELAY_SECONDS * 2000))
   cap=$((WAIT_MAX_DELAY_SECONDS * 1000))
-  n=1
-  while [ "$n" -lt "$1" ] && [ "$ceiling" -lt "$cap" ]; do
+  i_=1
+  while [ "$i_" -lt "$1" ] && [ "$ceiling" -lt "$cap" ]; do
     ceiling=$((ceiling * 2))
-    n=$((n + 1))
+    i_=$((i_ + 1))
   done
   [ "$ceiling" -le "$cap" ] || ceiling=$cap
   floor=$((ceiling / 2))
   [ "$floor" -ge $((WAIT_INITIAL_DELAY_SECONDS * 1000)) ] || floor=$((WAIT_INITIAL_DELAY_SECONDS * 1000))
   [ "$floor" -le "$ceiling" ] || floor=$ceiling
-  echo $((floor + $(random_upto $((ceiling - floor)))))
+  random_upto $((ceiling - floor))
+  pause=$((floor + random))
 }
 
 pause() { # milliseconds; interruptible by SIGTERM
@@ -209,7 +215,8 @@ if [ -n "${WAIT_PRINT_SCHEDULE-}" ]; then
   esac
   i=1
   while [ "$i" -le "$WAIT_PRINT_SCHEDULE" ]; do
-    pause_ms "$i"
+    next_pause "$i"
+    echo "$pause"
     i=$((i + 1))
   done
   exit 0
@@ -231,7 +238,8 @@ while :; do
     cleanup
     exit 69
   fi
-  delay=$(pause_ms "$n")
+  next_pause "$n"
+  delay=$pause
   [ "$delay" -le $((remaining * 1000)) ] || delay=$((remaining * 1000))
   log "attempt $n: $WAIT_URL not ready ($result); next attempt in $(($delay / 1000)).$(printf '%03d' $(($delay % 1000)))s, ${remaining}s left"
   pause "$delay"

@@ -28,8 +28,9 @@ export interface WaiterSettings {
    */
   readonly deadlineSeconds?: number;
   /**
-   * Shortest pause between attempts.
-   * @default 1
+   * Shortest pause between attempts. With 2 s a waiter never sends more than one request per
+   * second to vLLM, even in its first seconds (bench/README.md).
+   * @default 2
    */
   readonly initialDelaySeconds?: number;
   /**
@@ -46,7 +47,7 @@ export interface WaiterSettings {
 
 /** The defaults the script itself also applies when a variable is unset. */
 export const DEFAULT_WAITER_SETTINGS = {
-  initialDelaySeconds: 1,
+  initialDelaySeconds: 2,
   maxDelaySeconds: 3,
   attemptTimeoutSeconds: 5,
 } as const;

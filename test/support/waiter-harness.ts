@@ -118,10 +118,12 @@ export interface StartOptions {
   readonly isolatedNetwork?: boolean;
   /** Kill it after this long, whatever happens (a test must never hang). */
   readonly killAfterMs?: number;
+  /** Run this script instead of the synthesized waiter (the benchmark's historic loop). */
+  readonly scriptPath?: string;
 }
 
 export function startWaiter(form: WaiterForm, options: StartOptions): RunningWaiter {
-  const command = [...form.shell, synthesizedWaiterScript(), ...(options.args ?? [])];
+  const command = [...form.shell, options.scriptPath ?? synthesizedWaiterScript(), ...(options.args ?? [])];
   const full = options.isolatedNetwork ? ['unshare', '-n', ...command] : command;
   const startedAt = Date.now();
   const child = spawn(full[0], full.slice(1), {
