@@ -232,14 +232,14 @@ function render(rows: Row[], seconds: number): { markdown: string; svg: string }
 }
 
 function svgPlot(stats: Array<{ method: string; t: number; p95: number }>): string {
-  const width = 760;
+  const width = 900;
   const height = 420;
   const left = 70;
-  const right = 250;
+  const right = 300;
   const top = 30;
   const bottom = 50;
   const methods = [...new Set(stats.map((s) => s.method))];
-  const colors = ['#1b6ac9', '#6aa9f0', '#2e9e44', '#d9822b', '#c23030'];
+  const colors = ['#1b6ac9', '#7fb2ec', '#2e9e44', '#d9822b', '#c23030', '#7a3db8'];
   const ts = [...new Set(stats.map((s) => s.t))].sort((a, b) => a - b);
   const x = (t: number) => left + ((Math.log10(t) - Math.log10(ts[0])) / (Math.log10(ts[ts.length - 1]) - Math.log10(ts[0]))) * (width - left - right);
   const maxY = Math.max(...stats.map((s) => s.p95)) * 1.1;
@@ -252,14 +252,16 @@ function svgPlot(stats: Array<{ method: string; t: number; p95: number }>): stri
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
     `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">T: seconds until vLLM /health turns 200</text>`,
     `<text x="16" y="${(top + height - bottom) / 2}" transform="rotate(-90 16 ${(top + height - bottom) / 2})" text-anchor="middle">p95 added delay (s)</text>`,
-    ...ts.map((t) => `<text x="${x(t)}" y="${height - bottom + 16}" text-anchor="middle">${t}</text>`),
+    // Label ticks that are far enough apart on the log axis to stay readable.
+    ...ts.filter((t, i) => i === 0 || x(t) - x(ts[i - 1]) > 24 || t === ts[ts.length - 1])
+      .map((t) => `<text x="${x(t)}" y="${height - bottom + 16}" text-anchor="middle">${t}</text>`),
     ...[0, 1, 3, 5, 10, 30, 100, 300].filter((v) => v <= maxY).map((v) => `<line x1="${left - 4}" y1="${y(v)}" x2="${width - right}" y2="${y(v)}" stroke="#ddd"/><text x="${left - 8}" y="${y(v) + 4}" text-anchor="end">${v}</text>`),
     `<line x1="${left}" y1="${y(3)}" x2="${width - right}" y2="${y(3)}" stroke="#888" stroke-dasharray="4 3"/><text x="${width - right + 4}" y="${y(3) + 4}" fill="#555">3 s goal</text>`,
   ];
   methods.forEach((method, i) => {
     const points = stats.filter((s) => s.method === method).sort((a, b) => a.t - b.t);
     const color = colors[i % colors.length];
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map((p) => `${x(p.t).toFixed(1)},${y(p.p95).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${i === 0 ? 3 : 2}" points="${points.map((p) => `${x(p.t).toFixed(1)},${y(p.p95).toFixed(1)}`).join(' ')}"/>`);
     parts.push(...points.map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.p95).toFixed(1)}" r="3" fill="${color}"/>`));
     parts.push(`<rect x="${width - right + 10}" y="${top + 40 + i * 22}" width="12" height="12" fill="${color}"/><text x="${width - right + 28}" y="${top + 50 + i * 22}">${method.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
   });
