@@ -20,5 +20,11 @@ export function buildDefaultApp(app: App = new App()): App {
 }
 
 if (require.main === module) {
-  buildDefaultApp().synth();
+  try {
+    buildDefaultApp().synth();
+  } catch (error) {
+    // A bad prop or a refused combination is the user's to fix: say what, without a stack trace.
+    process.stderr.write(`cdk8s-h2ogpt: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }
