@@ -146,6 +146,14 @@ describe('analyzer verdicts on fixtures', () => {
     expect(pod.initContainers[0].network).toBe('unmeshed');
   });
 
+  test('host-network pods are left out of the mesh', () => {
+    const objects = fixture('upstream-chart.yaml');
+    objects.find((o) => o.object.metadata.name === 'h2ogpt-web')!.object.spec.template.spec.hostNetwork = true;
+    const pod = analyzeObjects(objects, MeshMode.istioSidecar({ mtls: permissive })).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(pod.initContainers[0]).toMatchObject({ network: 'unmeshed', verdict: 'ok' });
+    expect(pod.timeline.map((s) => s.name)).toEqual(['vllm-check', 'h2ogpt']);
+  });
+
   test('the container\'s runAsUser wins over the pod\'s', () => {
     const objects = fixture('upstream-chart.yaml');
     const web = objects.find((o) => o.object.metadata.name === 'h2ogpt-web')!.object;

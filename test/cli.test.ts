@@ -173,3 +173,16 @@ describe('cdk8s-h2ogpt check', () => {
     expect(stdout).toBe('');
   });
 });
+
+describe('cdk8s-h2ogpt check without input', () => {
+  test('with nothing piped in and no file it asks for input instead of waiting on the terminal', async () => {
+    const { main } = await import('../src/cli/cli');
+    const err: string[] = [];
+    const code = await main(['check', '--mesh', 'none'], {
+      stdout: () => undefined, stderr: (t) => err.push(t), stdinIsTerminal: () => true,
+      stdin: () => { throw new Error('stdin must not be read from a terminal'); },
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toMatch(/name the manifest files to check, or pipe them in/);
+  });
+});

@@ -83,6 +83,8 @@ function effectiveDataplane(mode: MeshMode, profile: MeshProfile | undefined, po
   const labels = pod.metadata.labels ?? {};
   const annotations = pod.metadata.annotations ?? {};
   if (!profile) return { dataplane: Dataplane.NONE, cni: false, why: 'no mesh', preInjected: false };
+  // Meshes do not inject or capture host-network pods: their traffic is the node's.
+  if (pod.spec.hostNetwork === true) return { dataplane: Dataplane.NONE, cni: false, why: 'hostNetwork pods are left out of the mesh', preInjected: false };
 
   const inits: any[] = pod.spec.initContainers ?? [];
   const proxyAsInit = inits.find((c) => c.name === profile.proxyContainerName);

@@ -60,6 +60,9 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
     throw error;
   }
 
+  if (positionals.length === 0 && io.stdinIsTerminal?.()) {
+    throw new CliUsageError('name the manifest files to check, or pipe them in (e.g. helm template ... | cdk8s-h2ogpt check --mesh MODE).');
+  }
   const files = positionals.length > 0 ? positionals : ['-'];
   const objects: SourcedObject[] = [];
   for (const file of files) {

@@ -11,4 +11,6 @@ export interface CommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly stdin?: () => Promise<string>;
+  /** Whether stdin is a terminal (nothing piped in). */
+  readonly stdinIsTerminal?: () => boolean;
 }

@@ -59,6 +59,7 @@ export function run(): void {
   const io: CommandIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stdinIsTerminal: () => process.stdin.isTTY === true,
     stdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
