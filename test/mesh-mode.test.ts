@@ -1,4 +1,4 @@
-import { Dataplane, Mesh, MeshMode, MtlsMode } from '../src';
+import { Dataplane, Mesh, MeshMode, MtlsMode, withFieldPrefix } from '../src';
 import { meshPodMetadata, portExclusionMetadata } from '../src/mesh/pod-metadata';
 
 describe('MeshMode', () => {
@@ -20,8 +20,11 @@ describe('MeshMode', () => {
   });
 
   test('an unknown name is refused with the list', () => {
-    expect(() => MeshMode.fromName('consul', {}, '--mesh')).toThrow(
-      'Invalid --mesh: "consul". Use one of: none, istio-sidecar, istio-native-sidecar, istio-ambient, linkerd, linkerd-native-sidecar.');
+    expect(() => MeshMode.fromName('consul')).toThrow(
+      'Invalid mesh: "consul". Use one of: none, istio-sidecar, istio-native-sidecar, istio-ambient, linkerd, linkerd-native-sidecar.');
+    expect(() => withFieldPrefix('--', () => MeshMode.fromName('consul'))).toThrow(/^Invalid --mesh: "consul"/);
+    // Options are checked with no mesh too, where nothing else would use them.
+    expect(() => MeshMode.fromName('none', { mtls: 'sometimes' as MtlsMode })).toThrow(/Invalid mtls: "sometimes"/);
     expect(() => MeshMode.istioSidecar({ mtls: 'strictest' as MtlsMode })).toThrow(/Invalid mtls: "strictest"\. Use one of: strict, permissive/);
   });
 

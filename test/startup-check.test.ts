@@ -100,7 +100,7 @@ describe('cdk8s validation plugin', () => {
 
   test('bad properties name the property', () => {
     expect(() => new StartupValidation({ mesh: 'consul' })).toThrow(/StartupValidation: Invalid properties\.mesh: "consul"/);
-    expect(() => new StartupValidation({ mtls: 'loose' })).toThrow(/invalid properties\.mtls "loose"/);
+    expect(() => new StartupValidation({ mtls: 'loose' })).toThrow(/StartupValidation: Invalid properties\.mtls: "loose"\. Use one of: strict, permissive/);
   });
 
   test('real `cdk8s synth` exits 2 with the report when a manifest would deadlock', () => {

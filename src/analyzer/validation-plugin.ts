@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { withFieldPrefix } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { analyzeObjects } from './analyze';
 import { fixFor, ruleName } from './fixes';
@@ -41,12 +42,8 @@ export class StartupValidation {
   private readonly mesh: MeshMode;
 
   public constructor(properties: StartupValidationProperties = {}) {
-    const mtls = properties.mtls ?? MtlsMode.STRICT;
-    if (!Object.values(MtlsMode).includes(mtls as MtlsMode)) {
-      throw new Error(`StartupValidation: invalid properties.mtls "${mtls}". Use strict or permissive.`);
-    }
     try {
-      this.mesh = MeshMode.fromName(properties.mesh ?? 'none', { cni: properties.cni, mtls: mtls as MtlsMode }, 'properties.mesh');
+      this.mesh = withFieldPrefix('properties.', () => MeshMode.fromName(properties.mesh ?? 'none', { cni: properties.cni, mtls: properties.mtls as MtlsMode | undefined }));
     } catch (error) {
       throw new Error(`StartupValidation: ${(error as Error).message}`);
     }

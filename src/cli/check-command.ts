@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { analyzeObjects, reportJson, reportText } from '../analyzer/analyze';
 import { ManifestError, readManifests, SourcedObject } from '../analyzer/manifest-reader';
-import { ConfigurationError } from '../common/errors';
+import { ConfigurationError, withFieldPrefix } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { CliUsageError, CommandIo } from './cli-error';
 
@@ -46,15 +46,12 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   if (values.mesh === undefined) {
     throw new CliUsageError(`--mesh is required. Use one of: ${MeshMode.names().join(', ')}.`);
   }
-  if (!Object.values(MtlsMode).includes(values.mtls as MtlsMode)) {
-    throw new CliUsageError(`Invalid --mtls: "${values.mtls}". Use one of: strict, permissive.`);
-  }
   if (!['text', 'json'].includes(values.format!)) {
     throw new CliUsageError(`Invalid --format: "${values.format}". Use one of: text, json.`);
   }
   let mesh: MeshMode;
   try {
-    mesh = MeshMode.fromName(values.mesh, { cni: values.cni, mtls: values.mtls as MtlsMode }, '--mesh');
+    mesh = withFieldPrefix('--', () => MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode }));
   } catch (error) {
     if (error instanceof ConfigurationError) throw new CliUsageError(error.message);
     throw error;

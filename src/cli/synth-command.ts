@@ -69,8 +69,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
     return 0;
   }
 
-  const mtls = oneOf('--mtls', values.mtls!, Object.values(MtlsMode)) as MtlsMode;
-  const strategy = oneOf('--strategy', values.strategy!, Object.values(StartupStrategy)) as StartupStrategy;
+  const strategy = values.strategy as StartupStrategy; // checked by the stack, reported as --strategy
   const gpus = wholeNumber('--gpus', values.gpus!);
   const tensorParallelSize = values['tensor-parallel-size'] === undefined ? undefined : wholeNumber('--tensor-parallel-size', values['tensor-parallel-size']);
   if (!values.out) throw new CliUsageError('Invalid --out: "". Name the folder to write into, e.g. --out dist.');
@@ -78,7 +77,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
   let yaml: string;
   let stack: H2oGptStack;
   try {
-    const mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls }, '--mesh');
+    const mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode });
     const app = new App({ outdir: resolve(values.out) });
     const chart = new Chart(app, values.name!, { disableResourceNameHashes: true });
     stack = new H2oGptStack(chart, 'stack', {
@@ -126,11 +125,6 @@ export function runSynth(argv: string[], io: CommandIo): number {
   io.stdout(`startup strategy: ${stack.startupStrategy}\n`);
   io.stdout(`reason: ${stack.startupReason}\n`);
   return 0;
-}
-
-function oneOf(flag: string, value: string, allowed: string[]): string {
-  if (!allowed.includes(value)) throw new CliUsageError(`Invalid ${flag}: "${value}". Use one of: ${allowed.join(', ')}.`);
-  return value;
 }
 
 function wholeNumber(flag: string, value: string): number {

@@ -65,17 +65,18 @@ export class MeshMode {
 
   /**
    * A mode from its CLI name (`none`, `istio-sidecar`, `istio-native-sidecar`, `istio-ambient`,
-   * `linkerd`, `linkerd-native-sidecar`).
-   * @param field what to call the name in an error, e.g. `--mesh`
+   * `linkerd`, `linkerd-native-sidecar`). Errors name the fields `mesh`, `mtls` and `cni`; wrap the
+   * call in `withFieldPrefix` to call them something else (CLI flags, plugin properties).
    */
-  public static fromName(name: string, options: SidecarMeshOptions = {}, field: string = 'mesh'): MeshMode {
+  public static fromName(name: string, options: SidecarMeshOptions = {}): MeshMode {
+    checkOptions(options); // also with no mesh, where the options are otherwise unused
     if (name === 'none') return MeshMode.none();
     for (const profile of allMeshProfiles()) {
       for (const [dataplane, modeName] of Object.entries(profile.modeNames)) {
         if (modeName === name) return MeshMode.of(profile.mesh, dataplane as Dataplane, options);
       }
     }
-    throw new ConfigurationError(field, name, `Use one of: ${MeshMode.names().join(', ')}.`);
+    throw new ConfigurationError('mesh', name, `Use one of: ${MeshMode.names().join(', ')}.`);
   }
 
   /** Every mode name `fromName` accepts. */
@@ -84,12 +85,7 @@ export class MeshMode {
   }
 
   private static of(mesh: Mesh, dataplane: Dataplane, options: SidecarMeshOptions): MeshMode {
-    if (options.mtls !== undefined && !Object.values(MtlsMode).includes(options.mtls)) {
-      throw new ConfigurationError('mtls', options.mtls, `Use one of: ${Object.values(MtlsMode).join(', ')}.`);
-    }
-    if (options.cni !== undefined && typeof options.cni !== 'boolean') {
-      throw new ConfigurationError('cni', options.cni, 'Use true or false.');
-    }
+    checkOptions(options);
     // CNI only changes what user init containers see with a classic sidecar.
     const cni = dataplane === Dataplane.SIDECAR ? options.cni ?? true : false;
     return new MeshMode(mesh, dataplane, cni, options.mtls ?? MtlsMode.STRICT);
@@ -127,6 +123,15 @@ export class MeshMode {
       [Dataplane.NONE]: '',
     }[this.dataplane];
     return `${profile.displayName} ${dataplane}, mTLS ${this.mtls}`;
+  }
+}
+
+function checkOptions(options: SidecarMeshOptions): void {
+  if (options.mtls !== undefined && !Object.values(MtlsMode).includes(options.mtls)) {
+    throw new ConfigurationError('mtls', options.mtls, `Use one of: ${Object.values(MtlsMode).join(', ')}.`);
+  }
+  if (options.cni !== undefined && typeof options.cni !== 'boolean') {
+    throw new ConfigurationError('cni', options.cni, 'Use true or false.');
   }
 }
 
