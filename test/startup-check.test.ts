@@ -37,7 +37,7 @@ describe('synth-time startup check', () => {
     new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
     addWaitingDeployment(chart);
     expect(() => app.synth()).toThrow(new RegExp(
-      'Deployment "legacy-client" \\(construct chat/legacy\\), init container "wait-for-api": deadlocks under Istio sidecar with istio-cni, mTLS strict: '
+      'Deployment "legacy-client" \\(construct chat/legacy\\): init container "wait-for-api" deadlocks under Istio sidecar with istio-cni, mTLS strict: '
       + 'waits on api:8080 \\(inferred from wget\\), but istio-cni redirects it to istio-proxy.*Fix: .*move the wait into the app container'));
     expect(readdirSync(work)).toEqual([]); // nothing is written
   });
@@ -58,7 +58,7 @@ describe('synth-time startup check', () => {
     StartupCheck.addToChart(chart, MeshMode.linkerdSidecar({ cni: false }));
     StartupCheck.addToChart(chart, MeshMode.linkerdSidecar({ cni: false })); // once per mode
     expect(chart.node.validate()).toHaveLength(1);
-    expect(chart.node.validate()[0]).toMatch(/init container "wait-for-api": fails under Linkerd sidecar without linkerd-cni, mTLS strict: calls api:8080 .* in plaintext/);
+    expect(chart.node.validate()[0]).toMatch(/Deployment "legacy-client" \(construct other\/legacy\): init container "wait-for-api" fails under Linkerd sidecar without linkerd-cni, mTLS strict: calls api:8080 .* in plaintext/);
     expect(StartupCheck.problems(chart, MeshMode.linkerdSidecar({ cni: false, mtls: MtlsMode.PERMISSIVE }))).toEqual([]);
   });
 });

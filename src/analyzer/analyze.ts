@@ -1,6 +1,6 @@
 import { MeshMode } from '../mesh/mesh-mode';
 import { SourcedObject } from './manifest-reader';
-import { analyzePod, NamespaceContext, PodFinding, PodInput, TimelineStep, Verdict } from './startup-model';
+import { analyzePod, blocksStartup, InitContainerFinding, NamespaceContext, PodFinding, PodInput, TimelineStep, Verdict } from './startup-model';
 
 /** What the analyzer found in a set of manifests. */
 export interface StartupReport {
@@ -44,7 +44,17 @@ export function analyzeObjects(objects: SourcedObject[], mesh: MeshMode): Startu
   }
   const pods = objects.flatMap(({ object, source }) => podTemplates(object, source))
     .map((pod) => analyzePod(pod, mesh, namespaces.get(pod.namespace ?? '') ?? {}));
-  return { mesh, pods, failed: pods.some((p) => p.verdict === 'deadlock' || p.verdict === 'fails') };
+  return { mesh, pods, failed: pods.some((p) => blocksStartup(p.verdict)) };
+}
+
+/** Each init container that keeps its pod from starting, with its pod. */
+export function blockingFindings(report: StartupReport): Array<{ pod: PodFinding; finding: InitContainerFinding }> {
+  return report.pods.flatMap((pod) => pod.initContainers.filter((f) => blocksStartup(f.verdict)).map((finding) => ({ pod, finding })));
+}
+
+/** One line on a blocking init container, shared by the synth-time check and the plugin. */
+export function describeBlocking(finding: InitContainerFinding, mesh: MeshMode): string {
+  return `init container "${finding.name}" ${finding.verdict === 'deadlock' ? 'deadlocks' : 'fails'} under ${mesh.describe()}: ${finding.reason}`;
 }
 
 /** The report as the CLI's JSON: `{"pods":[{"kind","name","namespace","verdict","initContainers":[...]}]}`. */

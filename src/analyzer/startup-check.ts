@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshMode } from '../mesh/mesh-mode';
-import { analyzeObjects } from './analyze';
+import { analyzeObjects, blockingFindings, describeBlocking } from './analyze';
 import { fixFor } from './fixes';
 
 const CHECKED = new WeakMap<Chart, Set<string>>();
@@ -26,16 +26,10 @@ export class StartupCheck {
   public static problems(chart: Chart, mesh: MeshMode): string[] {
     // Chart.toJson() would validate the chart again (and recurse); each ApiObject renders alone.
     const objects = apiObjects(chart).map((o) => ({ object: o.toJson(), source: chart.node.path }));
-    const report = analyzeObjects(objects, mesh);
-    const errors: string[] = [];
-    for (const pod of report.pods) {
-      for (const finding of pod.initContainers.filter((f) => f.verdict === 'deadlock' || f.verdict === 'fails')) {
-        const path = constructPath(chart, pod.kind, pod.name);
-        errors.push(`${pod.kind} "${pod.name}"${path ? ` (construct ${path})` : ''}, init container "${finding.name}": `
-          + `${finding.verdict === 'deadlock' ? 'deadlocks' : 'fails'} under ${mesh.describe()}: ${finding.reason}. Fix: ${fixFor(finding, mesh)}`);
-      }
-    }
-    return errors;
+    return blockingFindings(analyzeObjects(objects, mesh)).map(({ pod, finding }) => {
+      const path = constructPath(chart, pod.kind, pod.name);
+      return `${pod.kind} "${pod.name}"${path ? ` (construct ${path})` : ''}: ${describeBlocking(finding, mesh)}. Fix: ${fixFor(finding, mesh)}`;
+    });
   }
 }
 

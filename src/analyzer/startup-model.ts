@@ -9,8 +9,13 @@ export type Network = 'meshed' | 'unmeshed' | 'blackholed';
 export type Verdict = 'ok' | 'slow' | 'fails' | 'deadlock';
 const SEVERITY: Verdict[] = ['ok', 'slow', 'fails', 'deadlock'];
 
+/** Whether a verdict keeps the pod from ever starting: what every check reports as a failure. */
+export function blocksStartup(verdict: Verdict): boolean {
+  return verdict === 'deadlock' || verdict === 'fails';
+}
+
 /** Worst of several verdicts. */
-export function worstVerdict(verdicts: Verdict[]): Verdict {
+function worstVerdict(verdicts: Verdict[]): Verdict {
   return verdicts.reduce<Verdict>((worst, v) => (SEVERITY.indexOf(v) > SEVERITY.indexOf(worst) ? v : worst), 'ok');
 }
 
@@ -241,10 +246,11 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
 function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: EffectiveDataplane, findings: InitContainerFinding[]): TimelineStep[] {
   const steps: Array<Omit<TimelineStep, 'reached'>> = [];
   const byIndex = new Map(findings.map((f) => [f.index, f]));
-  const userInitSteps = () => findings.map((f) => ({
+  const initStep = (f: InitContainerFinding) => ({
     name: f.name, role: (pod.spec.initContainers[f.index].restartPolicy === 'Always' ? 'native-sidecar' : 'init') as TimelineStep['role'],
     note: f.reason, network: f.network, verdict: f.verdict,
-  }));
+  });
+  const userInitSteps = () => findings.map(initStep);
   const annotations = pod.metadata.annotations ?? {};
   const apps = (pod.spec.containers ?? []).filter((c: any) => !(profile && c.name === profile.proxyContainerName));
   const appSteps = () => apps.map((c: any) => ({ name: c.name, role: 'app' as const, note: 'app container' }));
@@ -252,7 +258,7 @@ function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: Effect
   if (plane.preInjected) {
     for (const [index, c] of (pod.spec.initContainers ?? []).entries()) {
       const f = byIndex.get(index);
-      if (f) steps.push(userInitSteps().find((s) => s.name === f.name)!);
+      if (f) steps.push(initStep(f));
       else steps.push({ name: c.name, role: c.name === profile!.proxyContainerName ? 'proxy' : 'mesh-init', note: 'injected by the mesh (already in the manifest)' });
     }
     for (const c of pod.spec.containers ?? []) {
@@ -283,7 +289,7 @@ function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: Effect
   let reached = true;
   return steps.map((step) => {
     const result = { ...step, reached };
-    if (step.verdict === 'deadlock' || step.verdict === 'fails') reached = false;
+    if (step.verdict && blocksStartup(step.verdict)) reached = false;
     return result;
   });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { withFieldPrefix } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
-import { analyzeObjects } from './analyze';
+import { analyzeObjects, blockingFindings, describeBlocking } from './analyze';
 import { fixFor, ruleName } from './fixes';
 import { readManifests, SourcedObject } from './manifest-reader';
 
@@ -52,15 +52,13 @@ export class StartupValidation {
   public async validate(context: ValidationContextLike): Promise<void> {
     const objects: SourcedObject[] = context.manifests.flatMap((path) => readManifests(readFileSync(path, 'utf8'), path));
     const report = analyzeObjects(objects, this.mesh);
-    for (const pod of report.pods) {
-      for (const finding of pod.initContainers.filter((f) => f.verdict === 'deadlock' || f.verdict === 'fails')) {
-        context.report.addViolation({
-          ruleName: ruleName(finding.verdict),
-          recommendation: `${pod.kind} ${pod.name}: init container "${finding.name}" ${finding.verdict === 'deadlock' ? 'deadlocks' : 'fails'} under ${this.mesh.describe()}: ${finding.reason}`,
-          fix: fixFor(finding, this.mesh),
-          violatingResources: [{ resourceName: pod.name, locations: [`${pod.specPath}.initContainers[${finding.index}]`], manifestPath: pod.source ?? '' }],
-        });
-      }
+    for (const { pod, finding } of blockingFindings(report)) {
+      context.report.addViolation({
+        ruleName: ruleName(finding.verdict),
+        recommendation: `${pod.kind} ${pod.name}: ${describeBlocking(finding, this.mesh)}`,
+        fix: fixFor(finding, this.mesh),
+        violatingResources: [{ resourceName: pod.name, locations: [`${pod.specPath}.initContainers[${finding.index}]`], manifestPath: pod.source ?? '' }],
+      });
     }
     context.logger.log(`cdk8s-h2ogpt startup check: ${report.pods.length} pod(s) under ${this.mesh.describe()}`);
     context.report.submit(report.failed ? 'failure' : 'success', { mesh: this.mesh.describe() });
