@@ -7,13 +7,12 @@
  * script synthesis writes (WAIT_PRINT_SCHEDULE), and kubelet restart back-off is a model (REFERENCE §3).
  * Results: a Markdown table on stdout and in bench/README.md, and bench/startup-latency.svg.
  */
-import { spawnSync } from 'child_process';
 import { cpus, tmpdir } from 'os';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { restartBackoffAddedDelay, restartBackoffStarts } from '../src/startup/restart-backoff';
 import { DEFAULT_WAITER_SETTINGS } from '../src/startup/waiter';
-import { startWaiter, synthesizedWaiterScript, TestServer, waiterForms, WaiterForm } from '../test/support/waiter-harness';
+import { printedSchedule, startWaiter, TestServer, waiterForms, WaiterForm } from '../test/support/waiter-harness';
 
 const BENCH_DIR = join(__dirname, '..', '..', 'bench');
 const REAL_READY_TIMES = [2, 4, 7]; // seconds, run for real
@@ -92,14 +91,7 @@ function upstreamLoopScript(): string {
 /** Pause schedules (ms) printed by the synthesized script itself. */
 function sampleSchedules(initial: number, max: number, horizonSeconds: number): number[][] {
   const count = Math.ceil(horizonSeconds / Math.max(initial, max / 2)) + 10;
-  return Array.from({ length: SCHEDULES }, () => {
-    const result = spawnSync('bash', [synthesizedWaiterScript()], {
-      env: { PATH: process.env.PATH, WAIT_URL: 'http://127.0.0.1:1/', WAIT_INITIAL_DELAY_SECONDS: String(initial), WAIT_MAX_DELAY_SECONDS: String(max), WAIT_PRINT_SCHEDULE: String(count) },
-      encoding: 'utf8', maxBuffer: 16 * 1024 * 1024,
-    });
-    if (result.status !== 0) throw new Error(`schedule: ${result.stderr}`);
-    return result.stdout.trim().split('\n').map(Number);
-  });
+  return Array.from({ length: SCHEDULES }, () => printedSchedule(bashCurl, { initial, max }, count));
 }
 
 /** Computed delay for ready time `t` on one schedule: the first attempt at or after t, plus the measured ready-path overhead. */

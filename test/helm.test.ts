@@ -29,7 +29,7 @@ const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.na
 const byKey = (objects: any[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
 
 describe('Helm chart', () => {
-  test('is named after the package whatever the folder is called; version and appVersion are set', () => {
+  test('is named cdk8s-h2ogpt rather than after the folder (as cdk8s would); version and appVersion are set', () => {
     const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8'));
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(chart).toMatchObject({ apiVersion: 'v2', name: 'cdk8s-h2ogpt', version: pkg.version, appVersion: '0.2.1' });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'child_process';
 import {
-  fastSettings, runnableForms, sleep, startWaiter, synthesizedWaiterScript, TestServer, WaiterForm,
+  fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
 } from './support/waiter-harness';
 
 // The waiter under faults, as a real process, in every form a target image runs it in
@@ -177,17 +177,8 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
   });
 
   describe('backoff schedule', () => {
-    function schedule(env: Record<string, string>, count: number): number[] {
-      const script = synthesizedWaiterScript();
-      const result = spawnSync(form.shell[0], [...form.shell.slice(1), script], {
-        env: { PATH: form.path, WAIT_URL: 'http://127.0.0.1:1/', WAIT_PRINT_SCHEDULE: String(count), ...env }, encoding: 'utf8',
-      });
-      expect(result.status).toBe(0);
-      return result.stdout.trim().split('\n').map(Number);
-    }
-
     test.each([[1, 3], [2, 30], [5, 5]])('initial %i s, cap %i s: never below the initial delay, never above the cap', (initial, cap) => {
-      const pauses = schedule({ WAIT_INITIAL_DELAY_SECONDS: String(initial), WAIT_MAX_DELAY_SECONDS: String(cap) }, 40);
+      const pauses = printedSchedule(form, { initial, max: cap }, 40);
       expect(pauses).toHaveLength(40);
       for (const p of pauses) {
         expect(p).toBeGreaterThanOrEqual(initial * 1000);
@@ -199,7 +190,7 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
     });
 
     test('jittered: 100 waiters do not poll in lockstep', () => {
-      const firstPauses = Array.from({ length: 100 }, () => schedule({ WAIT_INITIAL_DELAY_SECONDS: '1', WAIT_MAX_DELAY_SECONDS: '3' }, 3));
+      const firstPauses = Array.from({ length: 100 }, () => printedSchedule(form, { initial: 1, max: 3 }, 3));
       // Distinct schedules, and first pauses spread over their whole range [1 s, 2 s].
       expect(new Set(firstPauses.map((s) => s.join(','))).size).toBeGreaterThan(95);
       const firsts = firstPauses.map((s) => s[0]);

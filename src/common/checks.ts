@@ -76,11 +76,3 @@ export function checkImage(field: string, image: string): string {
   }
   return image;
 }
-
-/** Environment variable names that Kubernetes accepts and that shells can expand. */
-export function checkEnvName(field: string, name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new ConfigurationError(field, name, 'Use letters, digits and "_" only, not starting with a digit.');
-  }
-  return name;
-}

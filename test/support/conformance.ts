@@ -1,5 +1,6 @@
 // Checks synthesized objects with real schemas (kubernetes-models, @kubernetes-models/istio) and
 // the cross-object facts schemas cannot see. Used by test/conformance.test.ts.
+import { podTemplates } from '../../src/analyzer/analyze';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
@@ -48,18 +49,9 @@ export interface UserProvided {
 
 interface PodTemplate { owner: Obj; path: string; labels: Record<string, string>; spec: any }
 
-function podTemplates(objects: Obj[]): PodTemplate[] {
-  const templates: PodTemplate[] = [];
-  for (const o of objects) {
-    if (o.kind === 'Pod') templates.push({ owner: o, path: 'spec', labels: o.metadata.labels ?? {}, spec: o.spec });
-    else if (o.kind === 'CronJob') {
-      const t = o.spec?.jobTemplate?.spec?.template;
-      if (t) templates.push({ owner: o, path: 'spec.jobTemplate.spec.template.spec', labels: t.metadata?.labels ?? {}, spec: t.spec });
-    } else if (o.spec?.template?.spec) {
-      templates.push({ owner: o, path: 'spec.template.spec', labels: o.spec.template.metadata?.labels ?? {}, spec: o.spec.template.spec });
-    }
-  }
-  return templates;
+// The analyzer's own walk over pod-bearing kinds, so both agree on where pods live.
+function podTemplatesOf(objects: Obj[]): PodTemplate[] {
+  return objects.flatMap((owner) => podTemplates(owner).map((t) => ({ owner, path: t.specPath, labels: t.metadata.labels ?? {}, spec: t.spec })));
 }
 
 const sameNamespace = (a: Obj, b: Obj) => (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
@@ -71,7 +63,7 @@ function containerHasPort(container: any, port: string | number): boolean {
 /** Facts schemas cannot check, across objects. Each problem names the object and the path. */
 export function crossObjectProblems(objects: Obj[], userProvided: UserProvided = {}): string[] {
   const problems: string[] = [];
-  const templates = podTemplates(objects);
+  const templates = podTemplatesOf(objects);
 
   const seen = new Map<string, number>();
   objects.forEach((o, i) => {

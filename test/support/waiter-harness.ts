@@ -233,6 +233,23 @@ export class TestServer {
   }
 }
 
+/**
+ * The first `count` pauses (milliseconds) the synthesized script would take with these pause
+ * settings, printed by the script itself (WAIT_PRINT_SCHEDULE) under `form`'s shell.
+ */
+export function printedSchedule(form: WaiterForm, pauses: { initial: number; max: number }, count: number): number[] {
+  const result = spawnSync(form.shell[0], [...form.shell.slice(1), synthesizedWaiterScript()], {
+    env: {
+      PATH: form.path, WAIT_URL: 'http://127.0.0.1:1/', WAIT_PRINT_SCHEDULE: String(count),
+      WAIT_INITIAL_DELAY_SECONDS: String(pauses.initial), WAIT_MAX_DELAY_SECONDS: String(pauses.max),
+    },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`WAIT_PRINT_SCHEDULE failed (exit ${result.status}): ${result.stderr}`);
+  return result.stdout.trim().split('\n').map(Number);
+}
+
 /** Environment for a quick test: short pauses, a short attempt limit. */
 export function fastSettings(url: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
