@@ -41,7 +41,10 @@ if (!image) fail('no h2oGPT Deployment in the synthesized chart');
 const chartFile = join(staging, 'Chart.yaml');
 const chart = parseDocument(readFileSync(chartFile, 'utf8'));
 const quoted = (value) => Object.assign(new Scalar(value), { type: Scalar.QUOTE_DOUBLE });
-const appVersion = image.slice(image.lastIndexOf(':') + 1);
+// The tag, or the digest for an image pinned only by digest (repo@sha256:...).
+const [imageName, imageDigest] = image.split('@');
+const lastSegment = imageName.split('/').pop();
+const appVersion = lastSegment.includes(':') ? lastSegment.slice(lastSegment.lastIndexOf(':') + 1) : imageDigest;
 chart.set('name', pkg.name);
 chart.set('version', quoted(pkg.version));
 chart.set('appVersion', quoted(appVersion)); // quoted: a tag such as 1.10 must not become a number

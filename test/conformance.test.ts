@@ -11,7 +11,7 @@ import { crossObjectProblems, schemaModel, schemaProblems, UserProvided } from '
 // app, against the official schemas and the cross-object facts they cannot see. The walk covers
 // whatever is emitted, so a new kind is checked (or fails for lack of a schema) automatically.
 
-const USER_PROVIDED: UserProvided = { secrets: ['hf-token', 'vllm-api-key'], claims: ['shared-weights', 'chat-save'] };
+const USER_PROVIDED: UserProvided = { secrets: ['hf-token', 'vllm-api-key', 'h2ogpt-api-key'], claims: ['shared-weights', 'chat-save'] };
 
 const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
   ['defaults', {}],
@@ -23,7 +23,7 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
       apiKey: SecretKeyReference.fromSecret('vllm-api-key', 'key'),
       modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY, storageClassName: 'nfs' }),
     },
-    h2ogpt: { replicas: 3, openAiApi: true, saveDirClaimName: 'chat-save', settings: { H2OGPT_MAX_SEQ_LEN: '8192' } },
+    h2ogpt: { replicas: 3, openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('h2ogpt-api-key', 'key'), saveDirClaimName: 'chat-save', settings: { H2OGPT_MAX_SEQ_LEN: '8192' } },
   }],
   ['existing claim', { vllm: { model: 'm', modelCache: ModelCache.existingClaim('shared-weights'), port: 9000 } }],
   ['ephemeral cache', { vllm: { model: 'm', modelCache: ModelCache.ephemeral() } }],
@@ -54,7 +54,9 @@ describe('conformance of everything synthesis emits', () => {
   test('the walk covers the matrix and every kind it emits has a schema', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
-    expect([...kinds].sort()).toEqual(['apps/v1 Deployment', 'v1 ConfigMap', 'v1 PersistentVolumeClaim', 'v1 Service']);
+    expect([...kinds].sort()).toEqual([
+      'apps/v1 Deployment', 'policy/v1 PodDisruptionBudget', 'v1 ConfigMap', 'v1 PersistentVolumeClaim', 'v1 Service', 'v1 ServiceAccount',
+    ]);
     for (const kind of kinds) expect(schemaModel(kind.split(' ')[0], kind.split(' ')[1])).toBeDefined();
   });
 
@@ -96,17 +98,21 @@ describe('the checks themselves can fail', () => {
     front.spec.template.metadata.labels['app.kubernetes.io/name'] = 'other';
     const vllm = deployment(objects, 'chat-vllm');
     vllm.spec.template.spec.containers[0].startupProbe.httpGet.port = 'metrics';
-    vllm.spec.template.spec.containers[0].volumeMounts.push({ name: 'missing', mountPath: '/x' });
-    vllm.spec.template.spec.containers[0].env.push({ name: 'T', valueFrom: { secretKeyRef: { name: 'nowhere', key: 'k' } } });
+    const mounts = vllm.spec.template.spec.containers[0].volumeMounts;
+    mounts.push({ name: 'missing', mountPath: '/x' });
+    const env = vllm.spec.template.spec.containers[0].env;
+    env.push({ name: 'T', valueFrom: { secretKeyRef: { name: 'nowhere', key: 'k' } } });
+    vllm.spec.template.spec.serviceAccountName = 'ghost';
     objects.find((o) => o.kind === 'Service' && o.metadata.name === 'chat-vllm')!.spec.ports[0].targetPort = 'grpc';
     objects.push({ ...objects[0] });
     expect(crossObjectProblems(objects)).toEqual([
-      'PersistentVolumeClaim/chat-vllm-model-cache: objects #0 and #6 share kind, namespace and name',
+      `PersistentVolumeClaim/chat-vllm-model-cache: objects #0 and #${objects.length - 1} share kind, namespace and name`,
       'Service/chat-vllm: spec.ports[0].targetPort "grpc" is not a port of any container in Deployment/chat-vllm',
       'Service/chat: spec.selector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates (none); it must match exactly one',
-      'Deployment/chat-vllm: spec.template.spec.containers[0].volumeMounts[2] names volume "missing", which the pod does not have',
+      'Deployment/chat-vllm: spec.template.spec.serviceAccountName "ghost" is not emitted',
+      `Deployment/chat-vllm: spec.template.spec.containers[0].volumeMounts[${mounts.length - 1}] names volume "missing", which the pod does not have`,
       'Deployment/chat-vllm: spec.template.spec.containers[0].startupProbe uses port "metrics", which the container does not declare',
-      'Deployment/chat-vllm: spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.name "nowhere" is neither emitted nor user-provided',
+      `Deployment/chat-vllm: spec.template.spec.containers[0].env[${env.length - 1}].valueFrom.secretKeyRef.name "nowhere" is neither emitted nor user-provided`,
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { H2oGptStack, H2oGptStackProps, SecretKeyReference, StartupStrategy } from '../src';
+import { H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, SecretKeyReference, StartupStrategy } from '../src';
 import { errorOf, find, Manifest, newChart, podSpec, synth } from './helpers';
 
 const vllm = { model: 'Qwen/Qwen2.5-1.5B-Instruct' };
@@ -14,8 +14,8 @@ describe('H2oGptStack with no mesh', () => {
   test('composes vLLM and h2oGPT under one installation name', () => {
     const { objects, stack } = build({ name: 'chat' });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'PersistentVolumeClaim/chat-vllm-model-cache', 'Deployment/chat-vllm', 'Service/chat-vllm',
-      'ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat',
+      'PersistentVolumeClaim/chat-vllm-model-cache', 'ServiceAccount/chat-vllm', 'Deployment/chat-vllm', 'Service/chat-vllm',
+      'ServiceAccount/chat', 'ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat',
     ]);
     for (const o of objects) expect(o.metadata.labels['app.kubernetes.io/instance']).toBe('chat');
     expect(stack.mesh.name).toBe('none');
@@ -101,6 +101,20 @@ describe('H2oGptStack with no mesh', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  test('warns when a pod cannot meet Pod Security "restricted": mesh init without CNI, vLLM as root', () => {
+    const stack = (props: Partial<H2oGptStackProps>) => {
+      let built!: H2oGptStack;
+      synth((chart) => { built = new H2oGptStack(chart, 'stack', { vllm, ...props }); });
+      return built;
+    };
+    expect(stack({ mesh: MeshMode.istioSidecar({ cni: true }) }).warnings).toEqual([]);
+    expect(stack({ mesh: MeshMode.linkerdSidecar({ cni: false, mtls: MtlsMode.PERMISSIVE }) }).warnings).toContainEqual(
+      expect.stringMatching(/without linkerd-cni, Linkerd injects linkerd-init, which needs NET_ADMIN and NET_RAW: .*"restricted" rejects both pods/));
+    expect(stack({ vllm: { ...vllm, runAsRoot: true } }).warnings).toEqual([
+      'vllm.runAsRoot: the vLLM pod runs as root with a writable root file system; it meets Pod Security "baseline", not "restricted"',
+    ]);
   });
 
   describe('refuses bad input with the nested field name', () => {

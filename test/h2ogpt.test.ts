@@ -23,7 +23,7 @@ describe('H2oGpt', () => {
   test('renders a Deployment, a Service and the waiter ConfigMap', () => {
     const { objects } = build();
     expect(objects.filter((o) => o.metadata.name.startsWith('chat')).map((o) => `${o.kind}/${o.metadata.name}`))
-      .toEqual(['ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat']);
+      .toEqual(['ServiceAccount/chat', 'ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat']);
     expect(objects).toMatchSnapshot();
   });
 
@@ -55,7 +55,7 @@ describe('H2oGpt', () => {
   test('UI port 7860 and an optional OpenAI-compatible API port 5000', () => {
     const plain = build();
     expect(plain.app.ports).toEqual([{ name: 'ui', containerPort: 7860, protocol: 'TCP' }]);
-    const withApi = build({ openAiApi: true, uiPort: 80 });
+    const withApi = build({ openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('h2ogpt-api', 'key'), uiPort: 80 });
     expect(withApi.app.ports).toEqual([
       { name: 'ui', containerPort: 7860, protocol: 'TCP' }, { name: 'openai', containerPort: 5000, protocol: 'TCP' },
     ]);
@@ -115,13 +115,95 @@ describe('H2oGpt', () => {
     expect(app.env.some((e: any) => e.name.startsWith('WAIT_'))).toBe(false);
   });
 
+  describe('least privilege', () => {
+    test('its own ServiceAccount without a token, the image\'s UID/GID 1000, default seccomp', () => {
+      const { objects, deployment } = build();
+      expect(find(objects, 'ServiceAccount', 'chat').automountServiceAccountToken).toBe(false);
+      const spec = podSpec(deployment);
+      expect(spec.serviceAccountName).toBe('chat');
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.securityContext).toEqual({
+        runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch',
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    });
+
+    test('read-only root; every path h2oGPT writes is mounted, the code under /workspace is not hidden', () => {
+      const { deployment, app } = build();
+      expect(app.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+      const mounts = app.volumeMounts.map((m: any) => m.mountPath);
+      expect(mounts).toEqual(expect.arrayContaining([
+        '/workspace/save', '/tmp', '/workspace/.cache', '/workspace/.config', '/workspace/users', '/workspace/db_nonusers',
+        '/workspace/db_dir_UserData', '/workspace/llamacpp_path',
+      ]));
+      expect(mounts).not.toContain('/workspace');
+      const env = envOf(app);
+      expect(env.GRADIO_TEMP_DIR).toBe('/tmp/gradio');
+      expect(env.MPLCONFIGDIR).toMatch(/^\/workspace\/\.config\//);
+      expect(env.H2OGPT_AUTH_FILENAME).toBe('/workspace/users/auth.json');
+      const volumeNames = podSpec(deployment).volumes.map((v: any) => v.name);
+      for (const m of app.volumeMounts) expect(volumeNames).toContain(m.name);
+    });
+
+    test('the waiter init container is non-root, read-only, without capabilities', () => {
+      const [init] = podSpec(build().deployment).initContainers;
+      expect(init.securityContext).toEqual({
+        runAsUser: 65534, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true,
+      });
+      expect(init.volumeMounts).toContainEqual({ name: 'waiter-tmp', mountPath: '/tmp' });
+    });
+
+    test('the OpenAI-compatible server is off unless asked for, and keyed from a Secret when on', () => {
+      expect(envOf(build().app).H2OGPT_OPENAI_SERVER).toBe('False');
+      const env = envOf(build({ openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('h2ogpt-api', 'key') }).app);
+      expect(env.H2OGPT_OPENAI_SERVER).toBe('True');
+      expect(env.H2OGPT_OPENAI_API_KEY).toEqual({ secretKeyRef: { name: 'h2ogpt-api', key: 'key' } });
+      expect(buildError({ openAiApi: true })).toMatch(/Invalid openAiApiKey: undefined\. h2oGPT's OpenAI-compatible API answers anyone without a key.*openAiApiKey: SecretKeyReference\.fromSecret/);
+    });
+
+    test('credentials go through secretEnv; a credential-like setting is refused without echoing it', () => {
+      const env = envOf(build({ secretEnv: { H2OGPT_H2OGPT_KEY: SecretKeyReference.fromSecret('ui-key', 'key') } }).app);
+      expect(env.H2OGPT_H2OGPT_KEY).toEqual({ secretKeyRef: { name: 'ui-key', key: 'key' } });
+      for (const key of ['H2OGPT_H2OGPT_KEY', 'H2OGPT_H2OGPT_API_KEYS', 'H2OGPT_USE_AUTH_TOKEN', 'H2OGPT_AUTH']) {
+        const message = buildError({ settings: { [key]: 'hunter2-secret' } });
+        expect(message).toMatch(new RegExp(`Invalid settings\\["${key}"\\]: "\\(value hidden\\)"\\. .*secretEnv: \\{ ${key}: SecretKeyReference`));
+        expect(message).not.toContain('hunter2-secret');
+      }
+      // Not credentials: booleans and paths stay settings.
+      expect(envOf(build({ settings: { H2OGPT_ENFORCE_H2OGPT_API_KEY: 'True', H2OGPT_AUTH_ACCESS: 'closed' } }).app).H2OGPT_AUTH_ACCESS).toBe('closed');
+      expect(buildError({ secretEnv: { H2OGPT_OPENAI_API_KEY: SecretKeyReference.fromSecret('k', 'k') } })).toMatch(/sets H2OGPT_OPENAI_API_KEY from openAiApiKey/);
+      expect(buildError({ secretEnv: { '1BAD': SecretKeyReference.fromSecret('k', 'k') } })).toMatch(/Invalid secretEnv\["1BAD"\]: "1BAD"\. Names are environment variable names/);
+    });
+
+    test('analytics are off unless asked for', () => {
+      expect(envOf(build().app)).toMatchObject({
+        H2OGPT_ENABLE_HEAP_ANALYTICS: 'False', GRADIO_ANALYTICS_ENABLED: 'False', DO_NOT_TRACK: '1', HF_HUB_DISABLE_TELEMETRY: '1',
+      });
+      const on = envOf(build({ usageStats: true }).app);
+      expect(on.H2OGPT_ENABLE_HEAP_ANALYTICS).toBeUndefined();
+      expect(buildError({ settings: { H2OGPT_ENABLE_HEAP_ANALYTICS: 'True' } })).toMatch(/from usageStats/);
+    });
+
+    test('several replicas get a PodDisruptionBudget and node spread; one gets neither', () => {
+      expect(build().objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+      const { objects, deployment } = build({ replicas: 2 });
+      expect(find(objects, 'PodDisruptionBudget', 'chat').spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      expect(podSpec(deployment).topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    });
+
+    test('an image pinned by digest is accepted', () => {
+      const image = `gcr.io/vorvan/h2oai/h2ogpt-runtime@sha256:${'c'.repeat(64)}`;
+      expect(build({ image }).app.image).toBe(image);
+    });
+  });
+
   describe('refuses bad input', () => {
     test.each<[string, Partial<H2oGptProps>, RegExp]>([
       ['name not DNS-1123', { name: 'chat.ui' }, /Invalid name: "chat\.ui"\. Use a DNS-1123 label/],
       ['image without a tag', { image: 'gcr.io/vorvan/h2oai/h2ogpt-runtime' }, /Invalid image: .*Pin the image/],
       ['UI port out of range', { uiPort: 65536 }, /Invalid uiPort: 65536\. Use a whole number from 1 to 65535/],
-      ['API port colliding with the UI port', { openAiApi: true, uiPort: 5000 }, /Invalid openAiApiPort: 5000\. It collides with uiPort \(5000\)/],
-      ['API port colliding with the UI container port', { openAiApi: true, openAiApiPort: 7860, uiPort: 80 }, /Invalid openAiApiPort: 7860\. It collides with UI container port/],
+      ['API port colliding with the UI port', { openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('k', 'k'), uiPort: 5000 }, /Invalid openAiApiPort: 5000\. It collides with uiPort \(5000\)/],
+      ['API port colliding with the UI container port', { openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('k', 'k'), openAiApiPort: 7860, uiPort: 80 }, /Invalid openAiApiPort: 7860\. It collides with UI container port/],
       ['zero startup budget', { startupProbeBudgetSeconds: 0 }, /Invalid startupProbeBudgetSeconds: 0/],
       ['waiter max below initial', { waiter: { initialDelaySeconds: 5, maxDelaySeconds: 2 } }, /Invalid waiter\.maxDelaySeconds: 2\. It must be at least waiter\.initialDelaySeconds \(5\)/],
       ['waiter deadline zero', { waiter: { deadlineSeconds: 0 } }, /Invalid waiter\.deadlineSeconds: 0/],

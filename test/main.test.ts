@@ -7,8 +7,8 @@ describe('default app (src/main.ts)', () => {
 
   test('synthesizes the documented default stack: a small open model on 1 GPU, no mesh', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'PersistentVolumeClaim/h2ogpt-vllm-model-cache', 'Deployment/h2ogpt-vllm', 'Service/h2ogpt-vllm',
-      'ConfigMap/h2ogpt-startup-waiter', 'Deployment/h2ogpt', 'Service/h2ogpt',
+      'PersistentVolumeClaim/h2ogpt-vllm-model-cache', 'ServiceAccount/h2ogpt-vllm', 'Deployment/h2ogpt-vllm', 'Service/h2ogpt-vllm',
+      'ServiceAccount/h2ogpt', 'ConfigMap/h2ogpt-startup-waiter', 'Deployment/h2ogpt', 'Service/h2ogpt',
     ]);
     const vllm = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'h2ogpt-vllm');
     const container = vllm.spec.template.spec.containers[0];

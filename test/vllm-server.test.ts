@@ -14,7 +14,7 @@ describe('VllmServer', () => {
   test('renders a Deployment, a ClusterIP Service and a model-cache claim', () => {
     const { objects } = build();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'PersistentVolumeClaim/llm-model-cache', 'Deployment/llm', 'Service/llm',
+      'PersistentVolumeClaim/llm-model-cache', 'ServiceAccount/llm', 'Deployment/llm', 'Service/llm',
     ]);
     const service = find(objects, 'Service', 'llm');
     expect(service.spec.type).toBe('ClusterIP');
@@ -116,6 +116,75 @@ describe('VllmServer', () => {
     });
   });
 
+  describe('least privilege', () => {
+    test('its own ServiceAccount, no API token, non-root UID/GID 1000, default seccomp, fsGroup for the cache', () => {
+      const { objects, deployment } = build();
+      expect(find(objects, 'ServiceAccount', 'llm').automountServiceAccountToken).toBe(false);
+      const spec = podSpec(deployment);
+      expect(spec.serviceAccountName).toBe('llm');
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.securityContext).toEqual({
+        runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch',
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(podSpec(build({ runAsUser: 20000, runAsGroup: 30000 }).deployment).securityContext)
+        .toMatchObject({ runAsUser: 20000, runAsGroup: 30000, fsGroup: 30000 });
+    });
+
+    test('a read-only root with every written path mounted: HOME and caches, /tmp, /dev/shm, the model cache', () => {
+      const { deployment, vllm } = build();
+      expect(vllm.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+      expect(vllm.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/models', '/dev/shm', '/home/vllm', '/tmp']);
+      const volumes = Object.fromEntries(podSpec(deployment).volumes.map((v: any) => [v.name, v]));
+      expect(volumes.home.emptyDir).toEqual({ sizeLimit: '20Gi' });
+      expect(volumes.tmp.emptyDir).toEqual({ sizeLimit: '10Gi' });
+      const env = envOf(vllm);
+      expect(env).toMatchObject({ HOME: '/home/vllm', USER: 'vllm', HF_HOME: '/models/huggingface', TMPDIR: '/tmp' });
+      // Every cache directory vLLM and its libraries use lies on a writable mount.
+      for (const name of ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT', 'TORCH_HOME', 'TORCHINDUCTOR_CACHE_DIR', 'TRITON_CACHE_DIR', 'NUMBA_CACHE_DIR']) {
+        expect(env[name]).toMatch(/^\/home\/vllm\//);
+      }
+    });
+
+    test('runAsRoot is an explicit opt-out: root, writable root file system, still no escalation or capabilities', () => {
+      const { deployment, vllm, server } = build({ runAsRoot: true });
+      expect(server.runsAsRoot).toBe(true);
+      expect(podSpec(deployment).securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(vllm.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: false });
+    });
+
+    test('usage statistics are off unless asked for; offline sets HF_HUB_OFFLINE', () => {
+      const env = envOf(build().vllm);
+      expect(env).toMatchObject({ VLLM_NO_USAGE_STATS: '1', DO_NOT_TRACK: '1', HF_HUB_DISABLE_TELEMETRY: '1' });
+      expect(env.HF_HUB_OFFLINE).toBeUndefined();
+      const on = envOf(build({ usageStats: true, offline: true }).vllm);
+      expect(on.VLLM_NO_USAGE_STATS).toBeUndefined();
+      expect(on.DO_NOT_TRACK).toBeUndefined();
+      expect(on.HF_HUB_OFFLINE).toBe('1');
+    });
+
+    test('an image pinned by digest is accepted; a malformed digest is not', () => {
+      const digest = `vllm/vllm-openai@sha256:${'a'.repeat(64)}`;
+      expect(build({ image: digest }).vllm.image).toBe(digest);
+      expect(build({ image: `vllm/vllm-openai:v0.11.0@sha256:${'b'.repeat(64)}` }).vllm.image).toMatch(/@sha256:b{64}$/);
+      expect(errorOf((scope) => new VllmServer(scope, 'vllm', { ...base, image: 'vllm/vllm-openai@sha256:abc' })).message)
+        .toMatch(/Invalid image: "vllm\/vllm-openai@sha256:abc"\. A digest is "@sha256:" followed by 64 lower-case hex digits/);
+    });
+
+    test('one replica: no PodDisruptionBudget and no spread; several: both, selecting exactly its pods', () => {
+      const single = build();
+      expect(single.objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+      expect(podSpec(single.deployment).topologySpreadConstraints).toBeUndefined();
+      const many = build({ replicas: 3, modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }) });
+      const budget = find(many.objects, 'PodDisruptionBudget', 'llm');
+      expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: many.deployment.spec.selector.matchLabels } });
+      expect(podSpec(many.deployment).topologySpreadConstraints).toEqual([{
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: many.deployment.spec.selector.matchLabels }, matchLabelKeys: ['pod-template-hash'],
+      }]);
+    });
+  });
+
   describe('refuses bad input, naming the field, the value and the fix', () => {
     const cases: Array<[string, Partial<VllmServerProps>, RegExp]> = [
       ['name not DNS-1123', { name: 'My_Server' }, /Invalid name: "My_Server"\. Use a DNS-1123 label/],
@@ -134,7 +203,10 @@ describe('VllmServer', () => {
       ['zero probe budget', { startupProbeBudgetSeconds: 0 }, /Invalid startupProbeBudgetSeconds: 0\. Use a whole number from 1 to 86400 \(seconds\)/],
       ['negative probe budget', { startupProbeBudgetSeconds: -60 }, /Invalid startupProbeBudgetSeconds: -60\./],
       ['bad memory quantity', { memoryLimit: '32 GB' }, /Invalid memoryLimit: "32 GB"\. Use a Kubernetes quantity/],
-      ['API key as an argument', { extraArgs: ['--api-key=abc'] }, /Invalid extraArgs\[0\]: "--api-key=abc"\. .*apiKey \(a Secret reference\)/],
+      ['API key as an argument', { extraArgs: ['--api-key=abc'] }, /Invalid extraArgs\[0\]: "--api-key=abc"\. .*apiKey and huggingFaceToken \(Secret references\)/],
+      ['Hugging Face token as an argument', { extraArgs: ['--hf-token', 'hf_x'] }, /Invalid extraArgs\[0\]: "--hf-token"\./],
+      ['root UID', { runAsUser: 0 }, /Invalid runAsUser: 0\. Use a whole number from 1 to 2147483647 \(a non-root UID or GID\)/],
+      ['runAsRoot not a boolean', { runAsRoot: 'yes' as unknown as boolean }, /Invalid runAsRoot: "yes"\. Use true or false/],
       ['RWO cache with two replicas', { replicas: 2 }, /Invalid replicas: 2\. A ReadWriteOnce model-cache claim/],
       ['bad toleration effect', { tolerations: [{ key: 'x', effect: 'Never' }] }, /Invalid tolerations\[0\]\.effect: "Never"/],
     ];

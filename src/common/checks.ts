@@ -40,6 +40,12 @@ export function checkInteger(field: string, value: number, min: number, max = Nu
   return value;
 }
 
+/** An optional boolean prop, false when unset. */
+export function checkBoolean(field: string, value: boolean | undefined): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new ConfigurationError(field, value, 'Use true or false.');
+  return value ?? false;
+}
+
 export function checkPort(field: string, value: number): number {
   return checkInteger(field, value, 1, 65535, 'a TCP port');
 }
@@ -67,10 +73,14 @@ export function checkQuantity(field: string, value: string | undefined): string 
 /** An image must carry an explicit tag or digest: `latest` or no tag makes rollouts unreproducible. */
 export function checkImage(field: string, image: string): string {
   const ref = typeof image === 'string' ? image : '';
-  const atDigest = ref.includes('@sha256:');
-  const lastSegment = ref.split('/').pop() ?? '';
+  const [name, digest] = ref.split('@', 2);
+  const lastSegment = name.split('/').pop() ?? '';
   const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
-  if (!ref || /\s/.test(ref) || (!atDigest && (!tag || tag === 'latest'))) {
+  if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest)) {
+    throw new ConfigurationError(field, image,
+      'A digest is "@sha256:" followed by 64 lower-case hex digits, e.g. "vllm/vllm-openai@sha256:<64 hex digits>".');
+  }
+  if (!ref || /\s/.test(ref) || !name || (digest === undefined && (!tag || tag === 'latest'))) {
     throw new ConfigurationError(field, image,
       'Pin the image with an explicit tag other than "latest" (for example "vllm/vllm-openai:v0.10.2") or a @sha256 digest.');
   }

@@ -5,6 +5,7 @@ import { checkDnsLabel, checkImage } from '../common/checks';
 import { withFieldPrefix } from '../common/errors';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
+import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
 import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
@@ -103,7 +104,7 @@ export class H2oGptStack extends Construct {
     resolveWaiterSettings('waiter', props.waiter ?? {}, this.vllm.startupBudgetSeconds);
     this.startupStrategy = decision.strategy;
     this.startupReason = decision.reason;
-    this.warnings = decision.warnings;
+    this.warnings = [...decision.warnings, ...podSecurityWarnings(this.mesh, this.vllm)];
 
     const h2ogptAnnotations: { [key: string]: string } = {
       ...props.h2ogpt?.podAnnotations,
@@ -155,4 +156,18 @@ export class H2oGptStack extends Construct {
       },
     });
   }
+}
+
+/** What keeps a pod of this stack out of a namespace that enforces Pod Security "restricted". */
+function podSecurityWarnings(mesh: MeshMode, vllm: VllmServer): string[] {
+  const warnings: string[] = [];
+  const profile = profileOf(mesh);
+  if (profile && mesh.dataplane === Dataplane.SIDECAR && !mesh.cni) {
+    warnings.push(`without ${profile.cniPluginName}, ${profile.displayName} injects ${profile.iptablesInitContainerName}, which needs NET_ADMIN and NET_RAW: `
+      + `a namespace that enforces Pod Security "restricted" rejects both pods. Install ${profile.cniPluginName} there (cni: true)`);
+  }
+  if (vllm.runsAsRoot) {
+    warnings.push('vllm.runAsRoot: the vLLM pod runs as root with a writable root file system; it meets Pod Security "baseline", not "restricted"');
+  }
+  return warnings;
 }

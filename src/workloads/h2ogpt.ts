@@ -1,15 +1,21 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
+  checkBoolean, checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
+import { SecretKeyReference } from '../common/secret-key-reference';
+import {
+  checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, scratchVolume,
+} from '../security/pod-security';
+import { workloadServiceAccount } from '../security/service-account';
 import { StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import {
   ResolvedWaiterSettings, resolveWaiterSettings, WAITER_MOUNT_PATH, WAITER_SCRIPT, WAITER_SCRIPT_KEY,
   WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
+import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { checkPodMetadata, checkTolerations, podResources, secretEnv } from './pod-helpers';
 import { VllmServer } from './vllm-server';
 
@@ -21,7 +27,11 @@ export const H2OGPT_UI_CONTAINER_PORT = 7860;
 export const H2OGPT_COMMAND = ['python3', '/workspace/generate.py'];
 /** Name of the init container that waits for vLLM. */
 export const WAIT_INIT_CONTAINER_NAME = 'wait-for-vllm';
-const SAVE_DIR = '/workspace/save';
+/** The image's user `h2ogpt`, and its group. */
+export const DEFAULT_H2OGPT_UID = 1000;
+/** The image's HOME and working directory; h2oGPT writes relative paths under it. */
+const WORKSPACE = '/workspace';
+const SAVE_DIR = `${WORKSPACE}/save`;
 
 // Settings the construct derives from its props; a user value would silently fight them.
 const MANAGED_SETTINGS: { [key: string]: string } = {
@@ -30,6 +40,34 @@ const MANAGED_SETTINGS: { [key: string]: string } = {
   H2OGPT_SAVE_DIR: 'saveDirClaimName',
   H2OGPT_OPENAI_SERVER: 'openAiApi',
   H2OGPT_OPENAI_PORT: 'openAiApiPort',
+  H2OGPT_OPENAI_API_KEY: 'openAiApiKey',
+  H2OGPT_ENABLE_HEAP_ANALYTICS: 'usageStats',
+};
+
+// Setting names that carry credentials: a plain `settings` value would sit in the manifest.
+// (`auth` is the user:password list; ENFORCE_* are booleans.)
+const SECRET_SETTING = /^(?!ENFORCE_).*(KEY|KEYS|TOKEN|PASSWORD|SECRET)$|^AUTH$/;
+
+/**
+ * Where h2oGPT writes, each backed by a mount because the root file system is read-only
+ * (h2oGPT's generate.py/gen.py and its Dockerfile, 0.2.1 era). Relative paths resolve under
+ * /workspace, which also holds the code, so each is mounted on its own rather than /workspace whole.
+ */
+const WRITABLE_PATHS: Array<{ volume: string; subPath: string; mountPath: string }> = [
+  // HOME caches: Hugging Face tokenizers, torch, matplotlib and other ~/.cache and ~/.config users.
+  { volume: 'home', subPath: 'cache', mountPath: `${WORKSPACE}/.cache` },
+  { volume: 'home', subPath: 'config', mountPath: `${WORKSPACE}/.config` },
+  // Per-user state, the shared and per-user document databases, and llamacpp_path (made at start).
+  { volume: 'state', subPath: 'users', mountPath: `${WORKSPACE}/users` },
+  { volume: 'state', subPath: 'db_nonusers', mountPath: `${WORKSPACE}/db_nonusers` },
+  { volume: 'state', subPath: 'db_dir_UserData', mountPath: `${WORKSPACE}/db_dir_UserData` },
+  { volume: 'state', subPath: 'llamacpp_path', mountPath: `${WORKSPACE}/llamacpp_path` },
+];
+
+// Defaults a user may override through `settings`: they point h2oGPT's writes at the mounts.
+const DEFAULT_SETTINGS: { [key: string]: string } = {
+  // auth.json is written in the working directory when auth is on; keep it with the user state.
+  H2OGPT_AUTH_FILENAME: `${WORKSPACE}/users/auth.json`,
 };
 
 /** Options of the h2oGPT front end; `H2oGptProps` adds its name and upstream. */
@@ -64,6 +102,33 @@ export interface H2oGptOptions {
    * @default 5000
    */
   readonly openAiApiPort?: number;
+  /**
+   * The key clients of that API must send, from a Secret (env `H2OGPT_OPENAI_API_KEY`). Required
+   * with `openAiApi`: without one h2oGPT's API answers anyone and bypasses vLLM's key.
+   * @default none; required when openAiApi is true
+   */
+  readonly openAiApiKey?: SecretKeyReference;
+  /**
+   * More environment variables taken from Secret keys, for credentials such as
+   * `H2OGPT_H2OGPT_KEY` or `HUGGING_FACE_HUB_TOKEN`. Values never enter the manifest.
+   * @default none
+   */
+  readonly secretEnv?: { [name: string]: SecretKeyReference };
+  /**
+   * Let h2oGPT, Gradio and the Hugging Face libraries send usage analytics.
+   * @default false (H2OGPT_ENABLE_HEAP_ANALYTICS=False, GRADIO_ANALYTICS_ENABLED=False, DO_NOT_TRACK=1, HF_HUB_DISABLE_TELEMETRY=1)
+   */
+  readonly usageStats?: boolean;
+  /**
+   * UID h2oGPT runs as: the image's `h2ogpt` user.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+  /**
+   * GID h2oGPT runs as; also the pod's fsGroup, which makes a save-dir claim writable.
+   * @default 1000
+   */
+  readonly runAsGroup?: number;
   /**
    * CPU request.
    * @default "1"
@@ -166,6 +231,10 @@ export interface H2oGptProps extends H2oGptOptions {
 export class H2oGpt extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** The pod's own ServiceAccount: its mesh identity, which vLLM's mesh policy admits. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The PodDisruptionBudget, with more than one replica. */
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The waiter script's ConfigMap, when h2oGPT waits for vLLM. */
   public readonly waiterConfigMap?: k8s.KubeConfigMap;
   public readonly name: string;
@@ -178,6 +247,10 @@ export class H2oGpt extends Construct {
   /** How long the startup probe allows, in seconds (any in-app wait included). */
   public readonly startupBudgetSeconds: number;
   public readonly selectorLabels: { [key: string]: string };
+  /** Container port of the UI. */
+  public readonly uiContainerPort: number;
+  /** Container port of the OpenAI-compatible API, when it is on. */
+  public readonly openAiApiPort?: number;
 
   public constructor(scope: Construct, id: string, props: H2oGptProps) {
     super(scope, id);
@@ -204,6 +277,21 @@ export class H2oGpt extends Construct {
     checkPodMetadata('podLabels', props.podLabels);
     checkPodMetadata('podAnnotations', props.podAnnotations);
     const settings = checkSettings(props.settings ?? {});
+    const secretVars = checkSecretEnv(props.secretEnv ?? {});
+    const usageStats = checkBoolean('usageStats', props.usageStats);
+    if (openAiApiPort !== undefined) {
+      if (props.openAiApiKey === undefined) {
+        throw new ConfigurationError('openAiApiKey', undefined,
+          'h2oGPT\'s OpenAI-compatible API answers anyone without a key and walks around vLLM\'s. Give the key as a Secret reference, e.g. openAiApiKey: SecretKeyReference.fromSecret("h2ogpt-api-key", "key"), or turn openAiApi off.');
+      }
+      props.openAiApiKey.validate('openAiApiKey');
+    }
+    const identity = {
+      uid: checkNonRootId('runAsUser', props.runAsUser ?? DEFAULT_H2OGPT_UID),
+      gid: checkNonRootId('runAsGroup', props.runAsGroup ?? DEFAULT_H2OGPT_UID),
+    };
+    this.uiContainerPort = H2OGPT_UI_CONTAINER_PORT;
+    this.openAiApiPort = openAiApiPort;
     this.startupWait = props.startupWait ?? StartupWait.initContainer();
     const waits = this.startupWait.kind !== StartupWaitKind.NONE;
     this.waiterSettings = waits ? resolveWaiterSettings('waiter', props.waiter ?? {}, vllm.startupBudgetSeconds) : undefined;
@@ -226,20 +314,45 @@ export class H2oGpt extends Construct {
       { name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer },
       { name: 'H2OGPT_BASE_MODEL', value: vllm.servedModelName },
       { name: 'H2OGPT_SAVE_DIR', value: SAVE_DIR },
+      // On by default in h2oGPT, unauthenticated unless keyed: off unless asked for, keyed when on.
       ...(openAiApiPort !== undefined
-        ? [{ name: 'H2OGPT_OPENAI_SERVER', value: 'True' }, { name: 'H2OGPT_OPENAI_PORT', value: String(openAiApiPort) }]
-        : []),
+        ? [
+          { name: 'H2OGPT_OPENAI_SERVER', value: 'True' },
+          { name: 'H2OGPT_OPENAI_PORT', value: String(openAiApiPort) },
+          secretEnv('H2OGPT_OPENAI_API_KEY', props.openAiApiKey!),
+        ]
+        : [{ name: 'H2OGPT_OPENAI_SERVER', value: 'False' }]),
+      ...(usageStats ? [] : [
+        { name: 'H2OGPT_ENABLE_HEAP_ANALYTICS', value: 'False' },
+        { name: 'GRADIO_ANALYTICS_ENABLED', value: 'False' },
+        { name: 'DO_NOT_TRACK', value: '1' },
+        { name: 'HF_HUB_DISABLE_TELEMETRY', value: '1' },
+      ]),
+      // Gradio's uploads and temporary files, on the /tmp mount.
+      { name: 'GRADIO_TEMP_DIR', value: '/tmp/gradio' },
+      { name: 'MPLCONFIGDIR', value: `${WORKSPACE}/.config/matplotlib` },
+      ...Object.entries(DEFAULT_SETTINGS).filter(([name]) => settings[name] === undefined).map(([name, value]) => ({ name, value })),
       ...Object.entries(settings).map(([name, value]) => ({ name, value })),
+      ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
     ];
 
+    this.serviceAccount = workloadServiceAccount(this, metadata);
+    this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const volumes: k8s.Volume[] = [
       props.saveDirClaimName
         ? { name: 'save', persistentVolumeClaim: { claimName: props.saveDirClaimName } }
         : { name: 'save', emptyDir: { sizeLimit: k8s.Quantity.fromString(saveDirSizeLimit) } },
+      scratchVolume('tmp', '10Gi'),
+      scratchVolume('home', '10Gi'),
+      scratchVolume('state', '10Gi'),
     ];
     const initContainers: k8s.Container[] = [];
     let command = H2OGPT_COMMAND;
-    const appMounts: k8s.VolumeMount[] = [{ name: 'save', mountPath: SAVE_DIR }];
+    const appMounts: k8s.VolumeMount[] = [
+      { name: 'save', mountPath: SAVE_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+      ...WRITABLE_PATHS.map(({ volume, subPath, mountPath }) => ({ name: volume, subPath, mountPath })),
+    ];
     const annotations: { [key: string]: string } = { ...props.podAnnotations };
 
     if (waits) {
@@ -261,13 +374,7 @@ export class H2oGpt extends Construct {
           command: ['sh', WAITER_SCRIPT_PATH],
           env: waitVars,
           resources: podResources('waiter.', { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
-          securityContext: {
-            runAsUser: this.startupWait.runAsUser,
-            runAsNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: ['ALL'] },
-          },
+          securityContext: hardenedContainerSecurityContext({ runAsUser: this.startupWait.runAsUser }),
           volumeMounts: [waiterMount, { name: 'waiter-tmp', mountPath: '/tmp' }],
         });
       } else {
@@ -288,8 +395,12 @@ export class H2oGpt extends Construct {
         template: {
           metadata: { labels: { ...props.podLabels, ...labels }, annotations },
           spec: {
+            serviceAccountName: this.serviceAccount.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(identity),
             nodeSelector: props.nodeSelector,
             tolerations,
+            topologySpreadConstraints: spreadAcrossNodes(this.selectorLabels, replicas),
             initContainers: initContainers.length > 0 ? initContainers : undefined,
             containers: [{
               name: 'h2ogpt',
@@ -310,7 +421,7 @@ export class H2oGpt extends Construct {
                 failureThreshold: Math.ceil(this.startupBudgetSeconds / 10),
               },
               readinessProbe: { ...uiProbe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
-              securityContext: { allowPrivilegeEscalation: false },
+              securityContext: hardenedContainerSecurityContext(),
               volumeMounts: appMounts,
             }],
             volumes,
@@ -347,9 +458,32 @@ function checkSettings(settings: { [key: string]: string }): { [key: string]: st
     if (managedBy) {
       throw new ConfigurationError(`settings["${key}"]`, value, `The construct sets ${key.toUpperCase()} from ${managedBy}; set that instead.`);
     }
+    if (SECRET_SETTING.test(key.toUpperCase().slice('H2OGPT_'.length))) {
+      // The value is not echoed: it is likely a credential.
+      throw new ConfigurationError(`settings["${key}"]`, '(value hidden)',
+        `${key} holds a credential, and settings are written into the manifest in plain text. Put it in a Secret and pass secretEnv: { ${key}: SecretKeyReference.fromSecret("<secret>", "<key>") }.`);
+    }
     if (typeof value !== 'string') {
       throw new ConfigurationError(`settings["${key}"]`, value, 'Values must be strings; quote numbers and booleans.');
     }
   }
   return settings;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkSecretEnv(vars: { [name: string]: SecretKeyReference }): { [name: string]: SecretKeyReference } {
+  for (const [name, ref] of Object.entries(vars)) {
+    const field = `secretEnv["${name}"]`;
+    if (!ENV_NAME.test(name)) {
+      throw new ConfigurationError(field, name, 'Names are environment variable names: letters, digits and \'_\', not starting with a digit.');
+    }
+    const managedBy = MANAGED_SETTINGS[name.toUpperCase()] ?? (name === 'VLLM_API_KEY' ? 'the vLLM server\'s apiKey' : undefined);
+    if (managedBy) throw new ConfigurationError(field, name, `The construct sets ${name} from ${managedBy}; set that instead.`);
+    if (!(ref instanceof SecretKeyReference)) {
+      throw new ConfigurationError(field, typeof ref, `Use SecretKeyReference.fromSecret("<secret>", "<key>").`);
+    }
+    ref.validate(field);
+  }
+  return vars;
 }

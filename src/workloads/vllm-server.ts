@@ -2,11 +2,16 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
+  checkBoolean, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { SecretKeyReference } from '../common/secret-key-reference';
+import {
+  checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, rootPodSecurityContext, scratchVolume,
+} from '../security/pod-security';
+import { workloadServiceAccount } from '../security/service-account';
+import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { ModelCache, ModelCacheAccessMode } from './model-cache';
 import { checkPodMetadata, checkTolerations, nonEmpty, podResources, secretEnv } from './pod-helpers';
 
@@ -16,6 +21,10 @@ export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
 export const DEFAULT_VLLM_PORT = 8000;
 /** Where the model cache is mounted; vLLM downloads weights into it. */
 export const MODEL_CACHE_PATH = '/models';
+/** vLLM's HOME: an emptyDir, because the root file system is read-only. */
+export const VLLM_HOME = '/home/vllm';
+/** The UID and GID vLLM runs as by default, as KServe's Hugging Face runtime does. */
+export const DEFAULT_VLLM_UID = 1000;
 
 /** Options of a vLLM server; `VllmServerProps` adds its name. */
 export interface VllmServerOptions {
@@ -141,6 +150,35 @@ export interface VllmServerOptions {
    * @default none
    */
   readonly podAnnotations?: { [key: string]: string };
+  /**
+   * UID vLLM runs as. The image declares no USER; vLLM needs neither root nor a passwd entry
+   * once HOME, the caches and USER are set, which the construct does.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+  /**
+   * GID vLLM runs as; also the pod's fsGroup, which makes the model cache writable.
+   * @default 1000
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Opt-out for an image that really needs root: runs as UID 0 with a writable root file system.
+   * The pod then no longer meets Pod Security "restricted" (it stays within "baseline"); privilege
+   * escalation and every capability stay off.
+   * @default false
+   */
+  readonly runAsRoot?: boolean;
+  /**
+   * Let vLLM and the Hugging Face libraries send usage statistics.
+   * @default false (VLLM_NO_USAGE_STATS=1, DO_NOT_TRACK=1, HF_HUB_DISABLE_TELEMETRY=1)
+   */
+  readonly usageStats?: boolean;
+  /**
+   * Never contact the Hugging Face Hub: the weights must already be in the model cache
+   * (HF_HUB_OFFLINE=1). A restricted egress policy then allows no internet traffic.
+   * @default false
+   */
+  readonly offline?: boolean;
 }
 
 /** Props of `VllmServer`. */
@@ -169,6 +207,10 @@ const STARTUP_PROBE_PERIOD_SECONDS = 10;
 export class VllmServer extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** The pod's own ServiceAccount: its mesh identity. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The PodDisruptionBudget, with more than one replica. */
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The model-cache claim, when this construct creates one. */
   public readonly modelCacheClaim?: k8s.KubePersistentVolumeClaim;
   /** Name of the Deployment and Service. */
@@ -189,6 +231,10 @@ export class VllmServer extends Construct {
   public readonly startupBudgetSeconds: number;
   /** Labels the Deployment and Service select on. */
   public readonly selectorLabels: { [key: string]: string };
+  /** Whether the pod may download from the Hugging Face Hub. */
+  public readonly offline: boolean;
+  /** Whether the pod runs as root (the `runAsRoot` opt-out). */
+  public readonly runsAsRoot: boolean;
 
   public constructor(scope: Construct, id: string, props: VllmServerProps) {
     super(scope, id);
@@ -223,10 +269,18 @@ export class VllmServer extends Construct {
     const extraArgs = props.extraArgs ?? [];
     extraArgs.forEach((arg, i) => {
       if (typeof arg !== 'string') throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Each argument must be a string.');
-      if (/^--(api-key|port)(=|$)/.test(arg)) {
-        throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Set the port with the port prop and the API key with apiKey (a Secret reference), not as an argument.');
+      if (/^--(api-key|port|hf-token)(=|$)/.test(arg)) {
+        throw new ConfigurationError(`extraArgs[${i}]`, arg,
+          'Set the port with the port prop, and the API key and Hugging Face token with apiKey and huggingFaceToken (Secret references), not as arguments: an argument would put the secret in the manifest.');
       }
     });
+    this.runsAsRoot = checkBoolean('runAsRoot', props.runAsRoot);
+    this.offline = checkBoolean('offline', props.offline);
+    const usageStats = checkBoolean('usageStats', props.usageStats);
+    const identity = {
+      uid: checkNonRootId('runAsUser', props.runAsUser ?? DEFAULT_VLLM_UID),
+      gid: checkNonRootId('runAsGroup', props.runAsGroup ?? DEFAULT_VLLM_UID),
+    };
     const tolerations = checkTolerations('tolerations', props.tolerations
       ?? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     checkPodMetadata('podLabels', props.podLabels);
@@ -268,10 +322,32 @@ export class VllmServer extends Construct {
       ...extraArgs,
     ];
     const env: k8s.EnvVar[] = [
+      // Weights on the claim; every other cache under HOME (an emptyDir): the root is read-only.
       { name: 'HF_HOME', value: `${MODEL_CACHE_PATH}/huggingface` },
+      { name: 'HOME', value: VLLM_HOME },
+      // getpass.getuser() (torch inductor, triton) reads USER before the passwd file, which has no
+      // entry for an arbitrary UID.
+      { name: 'USER', value: 'vllm' },
+      { name: 'XDG_CACHE_HOME', value: `${VLLM_HOME}/.cache` },
+      { name: 'XDG_CONFIG_HOME', value: `${VLLM_HOME}/.config` },
+      { name: 'VLLM_CACHE_ROOT', value: `${VLLM_HOME}/.cache/vllm` },
+      { name: 'VLLM_CONFIG_ROOT', value: `${VLLM_HOME}/.config/vllm` },
+      { name: 'TORCH_HOME', value: `${VLLM_HOME}/.cache/torch` },
+      { name: 'TORCHINDUCTOR_CACHE_DIR', value: `${VLLM_HOME}/.cache/torchinductor` },
+      { name: 'TRITON_CACHE_DIR', value: `${VLLM_HOME}/.cache/triton` },
+      { name: 'NUMBA_CACHE_DIR', value: `${VLLM_HOME}/.cache/numba` },
+      { name: 'TMPDIR', value: '/tmp' },
+      ...(usageStats ? [] : [
+        { name: 'VLLM_NO_USAGE_STATS', value: '1' },
+        { name: 'DO_NOT_TRACK', value: '1' },
+        { name: 'HF_HUB_DISABLE_TELEMETRY', value: '1' },
+      ]),
+      ...(this.offline ? [{ name: 'HF_HUB_OFFLINE', value: '1' }] : []),
       ...(props.huggingFaceToken ? [secretEnv('HF_TOKEN', props.huggingFaceToken)] : []),
       ...(props.apiKey ? [secretEnv('VLLM_API_KEY', props.apiKey)] : []),
     ];
+    this.serviceAccount = workloadServiceAccount(this, metadata);
+    this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const httpGetHealth = { path: '/health', port: k8s.IntOrString.fromString('http') };
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
@@ -287,9 +363,13 @@ export class VllmServer extends Construct {
         template: {
           metadata: { labels: { ...props.podLabels, ...labels }, annotations: nonEmpty(props.podAnnotations) },
           spec: {
+            serviceAccountName: this.serviceAccount.name,
+            automountServiceAccountToken: false,
+            securityContext: this.runsAsRoot ? rootPodSecurityContext() : restrictedPodSecurityContext(identity),
             terminationGracePeriodSeconds: 60,
             nodeSelector: props.nodeSelector,
             tolerations,
+            topologySpreadConstraints: spreadAcrossNodes(this.selectorLabels, replicas),
             containers: [{
               name: 'vllm',
               image,
@@ -309,17 +389,22 @@ export class VllmServer extends Construct {
               },
               readinessProbe: { httpGet: httpGetHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
               livenessProbe: { httpGet: httpGetHealth, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: livenessFailureThreshold },
-              securityContext: { allowPrivilegeEscalation: false },
+              securityContext: hardenedContainerSecurityContext({ readOnlyRootFilesystem: !this.runsAsRoot }),
               volumeMounts: [
                 { name: 'model-cache', mountPath: MODEL_CACHE_PATH },
                 { name: 'dshm', mountPath: '/dev/shm' },
+                { name: 'home', mountPath: VLLM_HOME },
+                { name: 'tmp', mountPath: '/tmp' },
               ],
             }],
             volumes: [
               claimName
                 ? { name: 'model-cache', persistentVolumeClaim: { claimName } }
                 : { name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(cache.sizeLimit!) } },
-              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize) } },
+              scratchVolume('dshm', shmSize, 'Memory'),
+              // torch.compile, Triton and CUDA caches: a few GiB, rebuilt after a restart.
+              scratchVolume('home', '20Gi'),
+              scratchVolume('tmp', '10Gi'),
             ],
           },
         },

@@ -90,8 +90,21 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
     });
   }
 
+  // A PodDisruptionBudget's selector must pick exactly one workload's pods, like a Service's.
+  for (const budget of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+    const selector: Record<string, string> = budget.spec?.selector?.matchLabels ?? {};
+    const matches = templates.filter((t) => sameNamespace(t.owner, budget) && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
+    if (matches.length !== 1) {
+      problems.push(`${describeObject(budget)}: spec.selector.matchLabels ${JSON.stringify(selector)} matches ${matches.length} pod templates; it must match exactly one`);
+    }
+  }
+
   const emitted = (kind: string, name: string, owner: Obj) => objects.some((o) => o.kind === kind && o.metadata.name === name && sameNamespace(o, owner));
   for (const t of templates) {
+    const account = t.spec.serviceAccountName;
+    if (account && !emitted('ServiceAccount', account, t.owner)) {
+      problems.push(`${describeObject(t.owner)}: ${t.path}.serviceAccountName "${account}" is not emitted`);
+    }
     const volumes = new Set((t.spec.volumes ?? []).map((v: any) => v.name));
     (t.spec.volumes ?? []).forEach((v: any, i: number) => {
       const where = `${describeObject(t.owner)}: ${t.path}.volumes[${i}]`;
