@@ -57,6 +57,12 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
       expect(exit.stderr).toMatch(/WAIT_MAX_DELAY_SECONDS="2": must be at least WAIT_INITIAL_DELAY_SECONDS \(5\)/);
     });
 
+    (form.name.includes('busybox') ? test : test.skip)('busybox: https is refused, because busybox wget would follow redirects', async () => {
+      const exit = await startWaiter(form, { env: fastSettings('https://127.0.0.1:1/health') }).exited;
+      expect(exit.code).toBe(64);
+      expect(exit.stderr).toMatch(/invalid setting WAIT_URL="https:\/\/127\.0\.0\.1:1\/health": https needs curl or GNU wget/);
+    });
+
     test('without arguments it exits 0 once the URL answers 2xx (init-container form)', async () => {
       const up = await server(TestServer.status(204));
       const exit = await startWaiter(form, { env: fastSettings(up.url) }).exited;
@@ -173,6 +179,18 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
       expect(exit.code).toBe(7);
       expect(exit.stdout).toBe(`pid=${waiter.child.pid}\n<zero><a b>< c >\nenv=kept value\n`);
       expect(exit.stderr).toMatch(/starting: sh -c/);
+    });
+  });
+
+  describe('redirects', () => {
+    test.each([301, 302, 303, 307, 308])('10. a %i from the health URL means not ready, and the Location is never requested', async (code) => {
+      const elsewhere = await server(TestServer.status(200));
+      const redirecting = await server((_req, res) => { res.writeHead(code, { location: elsewhere.url }); res.end(); });
+      const exit = await startWaiter(form, { env: fastSettings(redirecting.url, { WAIT_DEADLINE_SECONDS: '2' }) }).exited;
+      expect(exit.code).toBe(69);
+      expect(redirecting.requests.length).toBeGreaterThanOrEqual(2);
+      expect(elsewhere.requests).toEqual([]);
+      expect(exit.stderr).toMatch(new RegExp(`attempt 1: .* not ready \\(HTTP ${code} \\(redirect, not followed\\)\\)`));
     });
   });
 

@@ -7,7 +7,14 @@
 # h2oGPT retries its own requests, so demanding a streak would only add delay.
 #
 # Runs unchanged under bash with curl or GNU wget (the h2oGPT image) and under busybox sh with
-# busybox wget (the init image). It needs a shell, date, od, sleep and kill, nothing else.
+# busybox nc (the init image). It needs a shell, date, od, sleep and kill, and under busybox also
+# mkfifo, sed, tr, head and wc, all busybox applets.
+#
+# A redirect (3xx) means "not ready", and no request ever goes to its Location: a health URL that
+# redirects elsewhere could hand the check to a host outside the mesh policy. curl does not follow
+# by default and GNU wget is told not to (--max-redirect=0). busybox wget always follows and has no
+# switch against it, so under busybox the request is written by hand and sent with nc, and only
+# the status line is read; https there is refused, because nc cannot speak TLS.
 #
 # Settings, all whole seconds except WAIT_URL, read from the environment so that
 # `kubectl set env` retunes a running Deployment:
@@ -67,9 +74,11 @@ work=$(mktemp -d 2>/dev/null) || work=""
 
 child=""
 watchdog=""
+feeder=""
 cleanup() {
   [ -z "$child" ] || kill "$child" 2>/dev/null
   [ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null
+  [ -z "$feeder" ] || kill "$feeder" 2>/dev/null
   [ -z "$work" ] || rm -rf "$work"
 }
 on_signal() {
@@ -82,11 +91,36 @@ trap 'on_signal SIGINT 130' INT
 
 if command -v curl >/dev/null 2>&1; then
   client=curl
-elif command -v wget >/dev/null 2>&1; then
-  if wget --version 2>/dev/null | grep -q 'GNU Wget'; then client=gnu-wget; else client=busybox-wget; fi
+elif command -v wget >/dev/null 2>&1 && wget --version 2>/dev/null | grep -q 'GNU Wget'; then
+  client=gnu-wget
+elif command -v nc >/dev/null 2>&1; then
+  client=nc
 else
-  log "neither curl nor wget is on PATH; cannot poll $WAIT_URL"
+  log "none of curl, GNU wget or nc is on PATH; cannot poll $WAIT_URL"
   exit 64
+fi
+
+if [ "$client" = nc ]; then
+  case "$WAIT_URL" in
+    https://*) bad_setting WAIT_URL "$WAIT_URL" "https needs curl or GNU wget in the image: busybox wget follows redirects and cannot be told not to, and nc has no TLS" ;;
+  esac
+  # http://host[:port][/path], host possibly an [IPv6] literal.
+  url_rest=${WAIT_URL#http://}
+  url_authority=${url_rest%%/*}
+  case "$url_rest" in
+    */*) url_path="/${url_rest#*/}" ;;
+    *) url_path=/ ;;
+  esac
+  case "$url_authority" in
+    \[*\]:*) url_host=${url_authority%%]:*}; url_host=${url_host#[}; url_port=${url_authority##*]:} ;;
+    \[*\]) url_host=${url_authority#[}; url_host=${url_host%]}; url_port=80 ;;
+    *:*) url_host=${url_authority%:*}; url_port=${url_authority##*:} ;;
+    *) url_host=$url_authority; url_port=80 ;;
+  esac
+  case "$url_port" in
+    '' | *[!0-9]*) bad_setting WAIT_URL "$WAIT_URL" "expected a numeric port after the host" ;;
+  esac
+  cr=$(printf '\r')
 fi
 
 # Runs one request in place of the calling (sub)shell, so a kill reaches the client itself.
@@ -96,18 +130,70 @@ request() {
     curl) exec curl -sS -o /dev/null -w '%{http_code}' --connect-timeout "$WAIT_ATTEMPT_TIMEOUT_SECONDS" \
       --max-time "$WAIT_ATTEMPT_TIMEOUT_SECONDS" "$WAIT_URL" ;;
     # Verbose on purpose: GNU wget's quiet modes drop the read errors that name a reset.
-    gnu-wget) exec wget --tries=1 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" --progress=dot -O /dev/null "$WAIT_URL" ;;
-    busybox-wget) exec wget -q -O /dev/null "$WAIT_URL" ;;
+    gnu-wget) exec wget --tries=1 --max-redirect=0 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" --progress=dot -O /dev/null "$WAIT_URL" ;;
+    # busybox nc quits as soon as its input ends, before a slow reply arrives, so its input is a
+    # FIFO that start_nc_feeder keeps open past the attempt's time limit.
+    nc) exec nc "$url_host" "$url_port" <"$work/request" ;;
+  esac
+}
+
+# The request, HTTP/1.0 with Connection: close, so the server ends its reply by closing.
+http_request() {
+  printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: wait-for-upstream\r\nAccept: */*\r\nConnection: close\r\n\r\n' \
+    "$url_path" "$url_authority"
+}
+
+# Writes the request into the FIFO nc reads, then holds it open until after the watchdog would
+# have stopped the attempt; sets $feeder to its PID.
+start_nc_feeder() {
+  rm -f "$work/request"
+  mkfifo "$work/request" || return 1
+  { http_request; exec sleep "$((WAIT_ATTEMPT_TIMEOUT_SECONDS + 2))"; } >"$work/request" 2>/dev/null &
+  feeder=$!
+}
+
+# Whether the raw reply in file $1 is whole: busybox nc exits 0 even when the server resets the
+# connection mid-reply, so a body shorter than its Content-Length is a failed attempt.
+nc_reply_whole() {
+  length=$(sed -n "1,/^$cr\{0,1\}\$/p" "$1" | tr -d "$cr" | sed -n 's/^[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]: *//p' | head -n 1)
+  case "$length" in
+    '' | *[!0-9]*) return 0 ;; # no length: the server's close ended the reply
+  esac
+  header_bytes=$(sed -n "1,/^$cr\{0,1\}\$/p" "$1" | wc -c)
+  [ $(($(wc -c <"$1") - header_bytes)) -ge "$length" ]
+}
+
+# The reason for an HTTP status that is not 2xx.
+status_result() {
+  case "$1" in
+    3??) result="HTTP $1 (redirect, not followed)" ;;
+    *) result="HTTP $1" ;;
   esac
 }
 
 # Turns one attempt's exit code, stdout and stderr into a short reason; returns 0 when ready.
 classify() {
   rc=$1 out=$2 err=$3
-  if [ "$rc" -eq 0 ]; then
+  if [ "$client" = nc ]; then
+    # Only the status line counts; the reply is complete only if nc saw the server close.
+    # shellcheck disable=SC2046 # split the status line into words on purpose
+    set -- $(printf '%s\n' "$out" | head -n 1 | tr -d '\r')
+    status=${2-}
+    case "$rc:${1-}:$status" in
+      0:HTTP/*:2??)
+        if ! nc_reply_whole "$work/out"; then
+          result="connection reset"
+          return 1
+        fi
+        result="HTTP $status"
+        return 0 ;;
+      0:HTTP/*:[1-5]??) status_result "$status"; return 1 ;;
+      0:*) result="connection closed without a reply"; return 1 ;;
+    esac
+  elif [ "$rc" -eq 0 ]; then
     case "$client:$out" in
       curl:2??) result="HTTP $out"; return 0 ;;
-      curl:*) result="HTTP $out"; return 1 ;;
+      curl:*) status_result "$out"; return 1 ;;
       *) result="HTTP 2xx"; return 0 ;;
     esac
   fi
@@ -128,13 +214,15 @@ classify() {
     return 1
   fi
   case "$err" in
+    # GNU wget with --max-redirect=0: "awaiting response... 302 Found ... 0 redirections exceeded."
+    *"redirections exceeded"*) status_result "$(printf '%.3s' "${err##*awaiting response... }")" ;;
     *"server returned error: HTTP/"*) result="HTTP $(printf '%s' "${err#*HTTP/}" | cut -d' ' -f2)" ;;
     *"ERROR "[0-9][0-9][0-9]*) result="HTTP $(printf '%s' "${err##*ERROR }" | cut -c1-3)" ;;
     *[Rr]efused*) result="connection refused" ;;
     *"bad address"* | *"unable to resolve"* | *"resolve host"* | *"Name or service not known"* | *"name resolution"*) result="DNS failure" ;;
     *"timed out"*) result="timeout after ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s" ;;
     *[Rr]eset*) result="connection reset" ;;
-    *) result="wget exit $rc: $(printf '%s' "$err" | tail -n 1 | cut -c1-200)" ;;
+    *) result="$client exit $rc: $(printf '%s' "$err" | tail -n 1 | cut -c1-200)" ;;
   esac
   return 1
 }
@@ -148,14 +236,19 @@ watchdog_for() {
 }
 
 # One attempt, bounded by a watchdog so that a server that accepts and never answers cannot
-# hold it past WAIT_ATTEMPT_TIMEOUT_SECONDS (busybox wget has no timeout option of its own).
+# hold it past WAIT_ATTEMPT_TIMEOUT_SECONDS (busybox nc has no timeout option of its own).
 attempt() {
+  if [ "$client" = nc ] && [ -z "$work" ]; then
+    result="no writable temporary directory for nc's request (mount one at /tmp)"
+    return 1
+  fi
   if [ -z "$work" ]; then
     both=$(request 2>&1)
     rc=$?
     classify "$rc" "$both" "$both"
     return
   fi
+  [ "$client" != nc ] || start_nc_feeder
   request >"$work/out" 2>"$work/err" &
   child=$!
   watchdog_for "$child" >/dev/null 2>&1 &
@@ -166,6 +259,11 @@ attempt() {
   kill "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   watchdog=""
+  if [ -n "$feeder" ]; then
+    kill "$feeder" 2>/dev/null
+    wait "$feeder" 2>/dev/null
+    feeder=""
+  fi
   classify "$rc" "$(cat "$work/out")" "$(cat "$work/err")"
 }
 
