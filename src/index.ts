@@ -12,6 +12,8 @@ export type { StartupDecision, StrategyEvaluation, StartupContext } from './star
 export * from './startup/startup-wait';
 export { WAITER_SCRIPT_KEY, WAITER_SCRIPT_PATH, DEFAULT_WAITER_SETTINGS } from './startup/waiter';
 export type { WaiterSettings } from './startup/waiter';
+export { PlaintextTraffic } from './startup/decide';
+export * from './security/traffic-policy';
 export * from './workloads/model-cache';
 export * from './workloads/vllm-server';
 export * from './workloads/h2ogpt';

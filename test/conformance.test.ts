@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import {
-  CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, ModelCache, ModelCacheAccessMode, SecretKeyReference, StartupRefusedError, StartupStrategy,
+  CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference, StartupRefusedError, StartupStrategy,
 } from '../src';
 import { buildDefaultApp } from '../src/main';
 import { allModeVariants } from '../src/startup/decision-table';
@@ -55,7 +55,11 @@ describe('conformance of everything synthesis emits', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
     expect([...kinds].sort()).toEqual([
-      'apps/v1 Deployment', 'policy/v1 PodDisruptionBudget', 'v1 ConfigMap', 'v1 PersistentVolumeClaim', 'v1 Service', 'v1 ServiceAccount',
+      'apps/v1 Deployment', 'networking.k8s.io/v1 NetworkPolicy',
+      'policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1alpha1 NetworkAuthentication',
+      'policy.linkerd.io/v1beta3 HTTPRoute', 'policy.linkerd.io/v1beta3 Server', 'policy/v1 PodDisruptionBudget',
+      'security.istio.io/v1beta1 AuthorizationPolicy', 'security.istio.io/v1beta1 PeerAuthentication',
+      'v1 ConfigMap', 'v1 PersistentVolumeClaim', 'v1 Service', 'v1 ServiceAccount',
     ]);
     for (const kind of kinds) expect(schemaModel(kind.split(' ')[0], kind.split(' ')[1])).toBeDefined();
   });
@@ -82,8 +86,25 @@ describe('the checks themselves can fail', () => {
   });
 
   test('an unknown kind is reported, not skipped', () => {
-    expect(schemaProblems({ apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'vllm' } })[0])
-      .toMatch(/Server\/vllm: no schema known for policy\.linkerd\.io\/v1beta3 Server/);
+    expect(schemaProblems({ apiVersion: 'policy.linkerd.io/v1beta1', kind: 'ServerAuthorization', metadata: { name: 'vllm' } })[0])
+      .toMatch(/ServerAuthorization\/vllm: no schema known for policy\.linkerd\.io\/v1beta1 ServerAuthorization/);
+  });
+
+  test('Linkerd policy objects are validated against their schemas, unknown fields included', () => {
+    const server = { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'vllm' }, spec: { podSelector: { matchLabels: { a: 'b' } }, port: 'http', proxyProtocol: 'HTTP/1' } };
+    expect(schemaProblems(server)).toEqual([]);
+    expect(schemaProblems({ ...server, spec: { ...server.spec, proxyProtocol: 'http' } }).join('\n')).toMatch(/Server\/vllm: \/spec\/proxyProtocol must be equal to one of the allowed values/);
+    expect(schemaProblems({ ...server, spec: { ...server.spec, prot: 'x' } }).join('\n')).toMatch(/Server\/vllm: \/spec must NOT have additional properties/);
+    const policy = { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'AuthorizationPolicy', metadata: { name: 'p' }, spec: { targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: 'vllm' } } };
+    expect(schemaProblems(policy).join('\n')).toMatch(/must have required property 'requiredAuthenticationRefs'/);
+  });
+
+  test('a Linkerd reference to an object that is not emitted is found', () => {
+    const objects = synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', vllm: { model: 'm' }, mesh: MeshMode.linkerdSidecar() }));
+    expect(crossObjectProblems(objects)).toEqual([]);
+    const policy = objects.find((o) => o.kind === 'AuthorizationPolicy')!;
+    policy.spec.targetRef.name = 'elsewhere';
+    expect(crossObjectProblems(objects)).toEqual(['AuthorizationPolicy/chat-vllm: refers to Server "elsewhere", which is not emitted']);
   });
 
   test('Istio custom resources are validated against the Istio schemas', () => {
@@ -96,6 +117,7 @@ describe('the checks themselves can fail', () => {
     const objects = base();
     const front = deployment(objects, 'chat');
     front.spec.template.metadata.labels['app.kubernetes.io/name'] = 'other';
+    objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'chat')!.spec.podSelector.matchLabels = { ...front.spec.template.metadata.labels };
     const vllm = deployment(objects, 'chat-vllm');
     vllm.spec.template.spec.containers[0].startupProbe.httpGet.port = 'metrics';
     const mounts = vllm.spec.template.spec.containers[0].volumeMounts;
@@ -109,6 +131,7 @@ describe('the checks themselves can fail', () => {
       `PersistentVolumeClaim/chat-vllm-model-cache: objects #0 and #${objects.length - 1} share kind, namespace and name`,
       'Service/chat-vllm: spec.ports[0].targetPort "grpc" is not a port of any container in Deployment/chat-vllm',
       'Service/chat: spec.selector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates (none); it must match exactly one',
+      'NetworkPolicy/chat-vllm: spec.ingress[0].from[0].podSelector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates; it must match exactly one',
       'Deployment/chat-vllm: spec.template.spec.serviceAccountName "ghost" is not emitted',
       `Deployment/chat-vllm: spec.template.spec.containers[0].volumeMounts[${mounts.length - 1}] names volume "missing", which the pod does not have`,
       'Deployment/chat-vllm: spec.template.spec.containers[0].startupProbe uses port "metrics", which the container does not declare',

@@ -16,6 +16,7 @@ describe('H2oGptStack with no mesh', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'PersistentVolumeClaim/chat-vllm-model-cache', 'ServiceAccount/chat-vllm', 'Deployment/chat-vllm', 'Service/chat-vllm',
       'ServiceAccount/chat', 'ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat',
+      'NetworkPolicy/chat-vllm', 'NetworkPolicy/chat',
     ]);
     for (const o of objects) expect(o.metadata.labels['app.kubernetes.io/instance']).toBe('chat');
     expect(stack.mesh.name).toBe('none');
@@ -109,7 +110,7 @@ describe('H2oGptStack with no mesh', () => {
       synth((chart) => { built = new H2oGptStack(chart, 'stack', { vllm, ...props }); });
       return built;
     };
-    expect(stack({ mesh: MeshMode.istioSidecar({ cni: true }) }).warnings).toEqual([]);
+    expect(stack({ namespace: 'ai', mesh: MeshMode.istioSidecar({ cni: true }) }).warnings).toEqual([]);
     expect(stack({ mesh: MeshMode.linkerdSidecar({ cni: false, mtls: MtlsMode.PERMISSIVE }) }).warnings).toContainEqual(
       expect.stringMatching(/without linkerd-cni, Linkerd injects linkerd-init, which needs NET_ADMIN and NET_RAW: .*"restricted" rejects both pods/));
     expect(stack({ vllm: { ...vllm, runAsRoot: true } }).warnings).toEqual([

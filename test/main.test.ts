@@ -9,6 +9,7 @@ describe('default app (src/main.ts)', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'PersistentVolumeClaim/h2ogpt-vllm-model-cache', 'ServiceAccount/h2ogpt-vllm', 'Deployment/h2ogpt-vllm', 'Service/h2ogpt-vllm',
       'ServiceAccount/h2ogpt', 'ConfigMap/h2ogpt-startup-waiter', 'Deployment/h2ogpt', 'Service/h2ogpt',
+      'NetworkPolicy/h2ogpt-vllm', 'NetworkPolicy/h2ogpt',
     ]);
     const vllm = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'h2ogpt-vllm');
     const container = vllm.spec.template.spec.containers[0];

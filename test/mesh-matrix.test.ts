@@ -151,7 +151,7 @@ describe('mesh mode x startup strategy', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       const { app, chart } = newChart();
-      const stack = new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), startupStrategy: StartupStrategy.NONE, vllm: { model: 'm' } });
+      const stack = new H2oGptStack(chart, 'stack', { namespace: 'ai', mesh: MeshMode.istioSidecar(), startupStrategy: StartupStrategy.NONE, vllm: { model: 'm' } });
       app.synth();
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0][0])).toMatch(/\[cdk8s-h2ogpt\] warning: startup strategy "none": .*h2oGPT may start up to 300 s after vLLM is ready/);

@@ -74,6 +74,16 @@ export interface MeshProfile {
   readonly ambientOptOutValue?: string;
   /** Namespace label that turns injection on or off for every pod in it. */
   readonly namespaceInjectionLabel?: string;
+  /** Namespace the control plane usually runs in, for egress rules. */
+  readonly controlPlaneNamespace: string;
+  /** Ports a pod's proxy dials on the control plane (certificates, discovery, policy). */
+  readonly controlPlanePorts: ReadonlyArray<number>;
+  /** Ambient only: the HBONE port that carries mTLS between pods; NetworkPolicy must admit it. */
+  readonly hbonePort?: number;
+  /** Ambient only: the address kubelet probes are SNATed to before they reach the pod. */
+  readonly ambientProbeSourceCidr?: string;
+  /** The policy objects that hold vLLM to h2oGPT's mesh identity, for messages. */
+  readonly identityPolicyDescription: string;
 }
 
 const ISTIO: MeshProfile = {
@@ -107,6 +117,14 @@ const ISTIO: MeshProfile = {
   ambientEnrolment: { key: 'istio.io/dataplane-mode', value: 'ambient', on: 'label' },
   ambientOptOutValue: 'none',
   namespaceInjectionLabel: 'istio-injection',
+  controlPlaneNamespace: 'istio-system',
+  // istiod's xDS and CA over mTLS (istio.io "Ports used by Istio"). Ambient pods dial nothing:
+  // ztunnel, outside the pod, talks to istiod.
+  controlPlanePorts: [15012],
+  // istio.io/latest/docs/ambient/usage/networkpolicy: HBONE on 15008; probes SNATed to 169.254.7.127.
+  hbonePort: 15008,
+  ambientProbeSourceCidr: '169.254.7.127/32',
+  identityPolicyDescription: 'the PeerAuthentication (STRICT) and AuthorizationPolicy the stack emits for vLLM, which admit only h2oGPT\'s mTLS identity',
 };
 
 const LINKERD: MeshProfile = {
@@ -133,6 +151,11 @@ const LINKERD: MeshProfile = {
   holdOnByDefault: true,
   excludeOutboundPortsAnnotation: 'config.linkerd.io/skip-outbound-ports',
   excludeOutboundCidrsAnnotation: 'config.linkerd.io/skip-subnets',
+  controlPlaneNamespace: 'linkerd',
+  // linkerd-identity 8080, linkerd-destination 8086, its policy controller 8090
+  // (linkerd2 charts/linkerd-control-plane/values.yaml).
+  controlPlanePorts: [8080, 8086, 8090],
+  identityPolicyDescription: 'the Server and AuthorizationPolicy the stack emits for vLLM, which require h2oGPT\'s MeshTLSAuthentication',
 };
 
 const PROFILES: Partial<Record<Mesh, MeshProfile>> = {

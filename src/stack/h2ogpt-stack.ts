@@ -7,7 +7,8 @@ import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
-import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor } from '../startup/decide';
+import { TrafficPolicy, TrafficPolicyOptions } from '../security/traffic-policy';
+import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { DEFAULT_WAITER_IMAGE, StartupWait } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
@@ -56,7 +57,13 @@ export interface H2oGptStackProps {
    */
   readonly waiter?: WaiterSettings;
   /**
-   * Image of the init-container waiter (sh and wget), pinned.
+   * Who may talk to whom: NetworkPolicies and the mesh's mTLS and authorization objects, all on
+   * by default; egress restriction is opt-in.
+   * @default see TrafficPolicyOptions
+   */
+  readonly trafficPolicy?: TrafficPolicyOptions;
+  /**
+   * Image of the init-container waiter (sh and nc), pinned.
    * @default DEFAULT_WAITER_IMAGE
    */
   readonly waiterImage?: string;
@@ -69,6 +76,8 @@ export interface H2oGptStackProps {
 export class H2oGptStack extends Construct {
   public readonly vllm: VllmServer;
   public readonly h2ogpt: H2oGpt;
+  /** The NetworkPolicies and mesh policy objects. */
+  public readonly trafficPolicy: TrafficPolicy;
   public readonly mesh: MeshMode;
   /** The strategy in use (never AUTO). */
   public readonly startupStrategy: StartupStrategy;
@@ -142,6 +151,15 @@ export class H2oGptStack extends Construct {
       podLabels: { ...props.h2ogpt?.podLabels, ...meshMetadata.labels },
       podAnnotations: h2ogptAnnotations,
     }));
+
+    this.trafficPolicy = withFieldPrefix('trafficPolicy.', () => new TrafficPolicy(this, 'traffic-policy', {
+      ...props.trafficPolicy,
+      vllm: this.vllm,
+      h2ogpt: this.h2ogpt,
+      mesh: this.mesh,
+      plaintextToVllm: plaintextToUpstream(this.mesh, decision.strategy),
+    }));
+    this.warnings.push(...this.trafficPolicy.warnings);
 
     // Any pod in the chart, the user's too, must be able to start under this mesh.
     StartupCheck.addToChart(Chart.of(this), this.mesh);

@@ -9,6 +9,35 @@ export const NATIVE_SIDECAR_MIN_KUBERNETES_MINOR = 29;
 /** The Kubernetes version assumed when a stack does not name one. */
 export const DEFAULT_KUBERNETES_VERSION = '1.30';
 
+/** Which of h2oGPT's traffic to vLLM a strategy sends as plaintext, outside the mesh. */
+export enum PlaintextTraffic {
+  /** None: every request to vLLM is meshed (or there is no mesh). */
+  NONE = 'none',
+  /** Only the waiter's GET of vLLM's health URL. */
+  HEALTH_CHECK = 'health-check',
+  /** All of it, the app's requests included, for the pod's whole life. */
+  ALL = 'all',
+}
+
+/**
+ * What an allowed strategy sends to vLLM as plaintext under a mode. The mesh policy emitted for
+ * vLLM must admit exactly that traffic besides h2oGPT's mTLS identity, and no more.
+ */
+export function plaintextToUpstream(mode: MeshMode, strategy: StartupStrategy): PlaintextTraffic {
+  if (!profileOf(mode) || mode.dataplane !== Dataplane.SIDECAR) return PlaintextTraffic.NONE;
+  switch (strategy) {
+    case StartupStrategy.PORT_EXCLUSION:
+      return PlaintextTraffic.ALL;
+    case StartupStrategy.PROXY_UID_BYPASS:
+      return PlaintextTraffic.HEALTH_CHECK;
+    case StartupStrategy.INIT_CONTAINER:
+      // Without CNI the init container runs before the mesh's iptables init; with CNI it is refused.
+      return mode.cni ? PlaintextTraffic.NONE : PlaintextTraffic.HEALTH_CHECK;
+    default:
+      return PlaintextTraffic.NONE;
+  }
+}
+
 /** Why a strategy is refused; each code has one explanation. */
 export enum RefusalCode {
   DEADLOCK = 'deadlock',
@@ -87,7 +116,8 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
       + `the target is 1.${context.kubernetesMinor}. Set kubernetesVersion to the cluster's real version (>= 1.29), or use the classic sidecar mode`);
   }
 
-  const plaintextRejected = `its traffic to vLLM leaves the pod as plaintext outside the mesh, and vLLM's STRICT mTLS rejects it`;
+  const plaintextRejected = `its traffic to vLLM leaves the pod as plaintext outside the mesh, and vLLM's STRICT mTLS rejects it`
+    + (profile ? ` (enforced by ${profile.identityPolicyDescription})` : '');
 
   switch (strategy) {
     case StartupStrategy.INIT_CONTAINER:

@@ -1,6 +1,6 @@
 import { checkImage, checkInteger } from '../common/checks';
 
-/** A small image with `sh` and `wget` for the init-container wait, pinned. */
+/** A small image with `sh` and `nc` (busybox) for the init-container wait, pinned. */
 export const DEFAULT_WAITER_IMAGE = 'busybox:1.36.1';
 
 const NOBODY = 65534;
@@ -18,7 +18,7 @@ export enum StartupWaitKind {
 /** Options of the init-container wait. */
 export interface InitContainerWaitOptions {
   /**
-   * Image with `sh` and `wget` (or `curl`), pinned.
+   * Image with `sh` and `curl`, GNU `wget` or `nc` (busybox), pinned.
    * @default DEFAULT_WAITER_IMAGE
    */
   readonly image?: string;

@@ -1,3 +1,4 @@
+import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -238,6 +239,8 @@ export class H2oGpt extends Construct {
   /** The waiter script's ConfigMap, when h2oGPT waits for vLLM. */
   public readonly waiterConfigMap?: k8s.KubeConfigMap;
   public readonly name: string;
+  /** Namespace, if known at synthesis. */
+  public readonly namespace?: string;
   /** The `h2ogpt_inference_server` value, with `$(VLLM_API_KEY)` where the key goes. */
   public readonly inferenceServer: string;
   /** How it waits for vLLM. */
@@ -247,6 +250,8 @@ export class H2oGpt extends Construct {
   /** How long the startup probe allows, in seconds (any in-app wait included). */
   public readonly startupBudgetSeconds: number;
   public readonly selectorLabels: { [key: string]: string };
+  /** Labels on every object of this workload: the selector's plus `app.kubernetes.io/{component,part-of,managed-by}`. */
+  public readonly labels: { [key: string]: string };
   /** Container port of the UI. */
   public readonly uiContainerPort: number;
   /** Container port of the OpenAI-compatible API, when it is on. */
@@ -257,6 +262,7 @@ export class H2oGpt extends Construct {
     this.name = checkDnsLabel('name', props.name);
     const instance = checkDnsLabel('instance', props.instance ?? props.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
     if (!(props.vllm instanceof VllmServer)) {
       throw new ConfigurationError('vllm', typeof props.vllm, 'Pass the VllmServer construct this front end talks to.');
     }
@@ -307,6 +313,7 @@ export class H2oGpt extends Construct {
 
     this.selectorLabels = selectorLabels('h2ogpt', instance);
     const labels = standardLabels('h2ogpt', instance, 'frontend');
+    this.labels = labels;
     const metadata = { name: this.name, namespace: props.namespace, labels };
 
     const env: k8s.EnvVar[] = [

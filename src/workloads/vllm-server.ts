@@ -21,6 +21,10 @@ export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
 export const DEFAULT_VLLM_PORT = 8000;
 /** Where the model cache is mounted; vLLM downloads weights into it. */
 export const MODEL_CACHE_PATH = '/models';
+/** Name of vLLM's container port (the Service and probes refer to it). */
+export const VLLM_PORT_NAME = 'http';
+/** vLLM's health endpoint: 200 once the engine is up. */
+export const VLLM_HEALTH_PATH = '/health';
 /** vLLM's HOME: an emptyDir, because the root file system is read-only. */
 export const VLLM_HOME = '/home/vllm';
 /** The UID and GID vLLM runs as by default, as KServe's Hugging Face runtime does. */
@@ -231,6 +235,8 @@ export class VllmServer extends Construct {
   public readonly startupBudgetSeconds: number;
   /** Labels the Deployment and Service select on. */
   public readonly selectorLabels: { [key: string]: string };
+  /** Labels on every object of this workload: the selector's plus `app.kubernetes.io/{component,part-of,managed-by}`. */
+  public readonly labels: { [key: string]: string };
   /** Whether the pod may download from the Hugging Face Hub. */
   public readonly offline: boolean;
   /** Whether the pod runs as root (the `runAsRoot` opt-out). */
@@ -294,9 +300,10 @@ export class VllmServer extends Construct {
 
     this.host = this.namespace ? `${this.name}.${this.namespace}.svc` : this.name;
     this.url = `http://${this.host}:${this.port}`;
-    this.healthUrl = `${this.url}/health`;
+    this.healthUrl = `${this.url}${VLLM_HEALTH_PATH}`;
     this.selectorLabels = selectorLabels('vllm', instance);
     const labels = standardLabels('vllm', instance, 'inference-server');
+    this.labels = labels;
     const metadata = { name: this.name, namespace: props.namespace, labels };
 
     const claimName = cache.createsClaim ? `${this.name}-model-cache` : cache.claimName;
@@ -348,7 +355,7 @@ export class VllmServer extends Construct {
     ];
     this.serviceAccount = workloadServiceAccount(this, metadata);
     this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
-    const httpGetHealth = { path: '/health', port: k8s.IntOrString.fromString('http') };
+    const httpGetHealth = { path: VLLM_HEALTH_PATH, port: k8s.IntOrString.fromString(VLLM_PORT_NAME) };
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata,
@@ -376,7 +383,7 @@ export class VllmServer extends Construct {
               imagePullPolicy: 'IfNotPresent',
               args,
               env,
-              ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+              ports: [{ name: VLLM_PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
               resources: podResources('', {
                 cpuRequest: props.cpuRequest ?? '4', cpuLimit: props.cpuLimit,
                 memoryRequest: props.memoryRequest ?? '24Gi', memoryLimit: props.memoryLimit ?? '32Gi',
@@ -416,7 +423,7 @@ export class VllmServer extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: this.selectorLabels,
-        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
+        ports: [{ name: VLLM_PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(VLLM_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }],
       },
     });
   }

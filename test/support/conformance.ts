@@ -1,6 +1,12 @@
-// Checks synthesized objects with real schemas (kubernetes-models, @kubernetes-models/istio) and
-// the cross-object facts schemas cannot see. Used by test/conformance.test.ts.
+// Checks synthesized objects with real schemas (kubernetes-models, @kubernetes-models/istio, and
+// Linkerd's written out in linkerd-schemas.ts) and the cross-object facts schemas cannot see.
+// Used by test/conformance.test.ts.
+import Ajv from 'ajv';
 import { podTemplates } from '../../src/analyzer/analyze';
+import { LINKERD_SCHEMAS } from './linkerd-schemas';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const linkerdValidators = new Map(Object.entries(LINKERD_SCHEMAS).map(([key, schema]) => [key, ajv.compile(schema)]));
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
@@ -8,6 +14,16 @@ const describeObject = (o: Obj) => `${o.kind}/${o.metadata.namespace ? `${o.meta
 
 /** The kubernetes-models class for an apiVersion and kind, or undefined when no package has one. */
 export function schemaModel(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+  const linkerd = linkerdValidators.get(`${apiVersion} ${kind}`);
+  if (linkerd) {
+    return class {
+      private readonly data: unknown;
+      public constructor(data: unknown) { this.data = data; }
+      public validate(): void {
+        if (!linkerd(this.data)) throw Object.assign(new Error('schema violation'), { errors: linkerd.errors });
+      }
+    };
+  }
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const modules = group === ''
     ? [`kubernetes-models/${version}`]
@@ -90,12 +106,49 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
     });
   }
 
-  // A PodDisruptionBudget's selector must pick exactly one workload's pods, like a Service's.
-  for (const budget of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
-    const selector: Record<string, string> = budget.spec?.selector?.matchLabels ?? {};
-    const matches = templates.filter((t) => sameNamespace(t.owner, budget) && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
-    if (matches.length !== 1) {
-      problems.push(`${describeObject(budget)}: spec.selector.matchLabels ${JSON.stringify(selector)} matches ${matches.length} pod templates; it must match exactly one`);
+  // Selectors of budgets and policies must each pick exactly one workload's pods, like a Service's.
+  const selecting: Array<[string, string, (o: Obj) => Record<string, string> | undefined]> = [
+    ['PodDisruptionBudget', 'spec.selector.matchLabels', (o) => o.spec?.selector?.matchLabels],
+    ['NetworkPolicy', 'spec.podSelector.matchLabels', (o) => o.spec?.podSelector?.matchLabels],
+    ['PeerAuthentication', 'spec.selector.matchLabels', (o) => o.spec?.selector?.matchLabels],
+    ['AuthorizationPolicy', 'spec.selector.matchLabels', (o) => (o.apiVersion.startsWith('security.istio.io') ? o.spec?.selector?.matchLabels : undefined)],
+    ['Server', 'spec.podSelector.matchLabels', (o) => o.spec?.podSelector?.matchLabels],
+  ];
+  for (const [kind, path, selectorOf] of selecting) {
+    for (const object of objects.filter((o) => o.kind === kind)) {
+      const selector = selectorOf(object);
+      if (selector === undefined) continue;
+      const matches = templates.filter((t) => sameNamespace(t.owner, object) && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
+      if (Object.keys(selector).length === 0 || matches.length !== 1) {
+        problems.push(`${describeObject(object)}: ${path} ${JSON.stringify(selector)} matches ${matches.length} pod templates; it must match exactly one`);
+      }
+    }
+  }
+
+  // A NetworkPolicy peer chosen by pod labels alone (same namespace) must be one workload's pods.
+  for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy')) {
+    const peers = [
+      ...(policy.spec?.ingress ?? []).flatMap((rule: any, i: number) => (rule.from ?? []).map((peer: any, j: number) => [`spec.ingress[${i}].from[${j}]`, peer])),
+      ...(policy.spec?.egress ?? []).flatMap((rule: any, i: number) => (rule.to ?? []).map((peer: any, j: number) => [`spec.egress[${i}].to[${j}]`, peer])),
+    ] as Array<[string, any]>;
+    for (const [path, peer] of peers) {
+      const selector: Record<string, string> | undefined = peer.podSelector && !peer.namespaceSelector ? peer.podSelector.matchLabels : undefined;
+      if (!selector) continue;
+      const matches = templates.filter((t) => sameNamespace(t.owner, policy) && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
+      if (matches.length !== 1) {
+        problems.push(`${describeObject(policy)}: ${path}.podSelector ${JSON.stringify(selector)} matches ${matches.length} pod templates; it must match exactly one`);
+      }
+    }
+  }
+
+  // Linkerd policy references must name emitted objects of the kind they say.
+  const linkerdRefs = (o: Obj) => [o.spec?.targetRef, ...(o.spec?.requiredAuthenticationRefs ?? []), ...(o.spec?.parentRefs ?? [])]
+    .filter((ref: any) => ref?.group === 'policy.linkerd.io');
+  for (const object of objects.filter((o) => o.apiVersion.startsWith('policy.linkerd.io'))) {
+    for (const ref of linkerdRefs(object)) {
+      if (!objects.some((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.apiVersion.startsWith('policy.linkerd.io') && sameNamespace(o, object))) {
+        problems.push(`${describeObject(object)}: refers to ${ref.kind} "${ref.name}", which is not emitted`);
+      }
     }
   }
 

@@ -1,0 +1,90 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { MeshMode, profileOf } from '../mesh/mesh-mode';
+import { Dataplane } from '../mesh/mesh-profiles';
+
+// Kubernetes NetworkPolicy for the stack, in every mode: defence in depth under a mesh, the only
+// fence without one. Kubelet probes need no rule: NetworkPolicy always admits traffic from the
+// pod's own node (kubernetes.io NetworkPolicySpec.ingress) except in ambient, where probes are
+// SNATed to a link-local address first.
+
+/** Where egress to the Hugging Face Hub may go: the internet, not the cluster's own ranges. */
+const PUBLIC_INTERNET: k8s.NetworkPolicyPeer[] = [
+  { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'] } },
+  { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } },
+];
+
+/** A workload as its NetworkPolicy sees it. Internal. */
+export interface FencedWorkload {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: { [key: string]: string };
+  readonly selector: { [key: string]: string };
+  /** Container ports it serves. */
+  readonly ports: number[];
+}
+
+/** What the stack's two NetworkPolicies need. Internal. */
+export interface NetworkPolicyInput {
+  readonly mode: MeshMode;
+  /** vLLM: admits only h2oGPT. */
+  readonly upstream: FencedWorkload;
+  /** h2oGPT: admits anyone on its UI (and API) ports. */
+  readonly frontend: FencedWorkload;
+  /** Restrict egress too. */
+  readonly restrictEgress: boolean;
+  /** Allow HTTPS to the internet for Hugging Face downloads (only with restrictEgress). */
+  readonly huggingFaceEgress: boolean;
+  /** Namespace of the mesh control plane (only with restrictEgress). */
+  readonly controlPlaneNamespace?: string;
+}
+
+const tcp = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
+
+/** The NetworkPolicies of the stack: one per workload, named after it. */
+export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput): k8s.KubeNetworkPolicy[] {
+  const { mode, upstream, frontend } = input;
+  const profile = profileOf(mode);
+  const ambient = mode.dataplane === Dataplane.AMBIENT;
+  // Ambient tunnels meshed traffic to the destination pod's HBONE port, not the app's port.
+  const hbone = ambient ? [tcp(profile!.hbonePort!)] : [];
+  const fromFrontend: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: frontend.selector } };
+
+  const upstreamIngress: k8s.NetworkPolicyIngressRule[] = [
+    { from: [fromFrontend], ports: [...upstream.ports.map(tcp), ...hbone] },
+    ...(ambient ? [{ from: [{ ipBlock: { cidr: profile!.ambientProbeSourceCidr! } }], ports: upstream.ports.map(tcp) }] : []),
+  ];
+  const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...hbone] }];
+
+  const egress = (extra: k8s.NetworkPolicyEgressRule[]): k8s.NetworkPolicyEgressRule[] => [
+    // DNS to any resolver: kube-dns, NodeLocal DNSCache (a link-local address) or the node's.
+    { ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, tcp(53)] },
+    ...extra,
+    ...(input.huggingFaceEgress ? [{ to: PUBLIC_INTERNET, ports: [tcp(443)] }] : []),
+    ...(profile && !ambient
+      ? [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.controlPlaneNamespace ?? profile.controlPlaneNamespace } } }],
+        ports: profile.controlPlanePorts.map(tcp),
+      }]
+      : []),
+  ];
+  const toUpstream: k8s.NetworkPolicyEgressRule = {
+    to: [{ podSelector: { matchLabels: upstream.selector } }],
+    ports: [...upstream.ports.map(tcp), ...hbone],
+  };
+
+  const policy = (id: string, workload: FencedWorkload, ingress: k8s.NetworkPolicyIngressRule[], egressRules: k8s.NetworkPolicyEgressRule[]) =>
+    new k8s.KubeNetworkPolicy(scope, id, {
+      metadata: { name: workload.name, namespace: workload.namespace, labels: workload.labels },
+      spec: {
+        podSelector: { matchLabels: workload.selector },
+        policyTypes: input.restrictEgress ? ['Ingress', 'Egress'] : ['Ingress'],
+        ingress,
+        egress: input.restrictEgress ? egressRules : undefined,
+      },
+    });
+  return [
+    policy('upstream-network-policy', upstream, upstreamIngress, egress([])),
+    policy('frontend-network-policy', frontend, frontendIngress, egress([toUpstream])),
+  ];
+}

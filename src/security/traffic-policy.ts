@@ -1,0 +1,124 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain } from '../common/checks';
+import { ConfigurationError } from '../common/errors';
+import { MeshMode, profileOf } from '../mesh/mesh-mode';
+import { istioPrincipal, meshPolicies } from '../mesh/mesh-policy';
+import { Mesh } from '../mesh/mesh-profiles';
+import { PlaintextTraffic } from '../startup/decide';
+import { H2oGpt } from '../workloads/h2ogpt';
+import { VLLM_HEALTH_PATH, VLLM_PORT_NAME, VllmServer } from '../workloads/vllm-server';
+import { stackNetworkPolicies } from './network-policy';
+
+/** Who may talk to whom, for a stack. Every field loosens or tightens one documented default. */
+export interface TrafficPolicyOptions {
+  /**
+   * Emit a NetworkPolicy per workload: vLLM admits only h2oGPT's pods on its port; h2oGPT admits
+   * its UI (and API) port. Turn off only where another layer does the same.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
+  /**
+   * Restrict egress too: DNS, h2oGPT to vLLM, HTTPS to the internet for Hugging Face downloads
+   * (unless vLLM is offline) and the mesh control plane. Off by default because clusters differ
+   * in what else their pods must reach (proxies, private registries of models).
+   * @default false
+   */
+  readonly restrictEgress?: boolean;
+  /**
+   * Emit the mesh's own policy objects (Istio PeerAuthentication and AuthorizationPolicy; Linkerd
+   * Server, MeshTLSAuthentication and AuthorizationPolicy), so `mtls` is enforced, not assumed.
+   * @default true
+   */
+  readonly meshPolicies?: boolean;
+  /**
+   * Namespace of the mesh control plane, for the egress rule to it.
+   * @default "istio-system" (Istio) or "linkerd" (Linkerd)
+   */
+  readonly meshControlPlaneNamespace?: string;
+  /**
+   * Istio trust domain in h2oGPT's principal.
+   * @default "cluster.local"
+   */
+  readonly trustDomain?: string;
+}
+
+/** Props of `TrafficPolicy`. */
+export interface TrafficPolicyProps extends TrafficPolicyOptions {
+  readonly vllm: VllmServer;
+  readonly h2ogpt: H2oGpt;
+  readonly mesh: MeshMode;
+  /**
+   * What h2oGPT's startup strategy sends to vLLM as plaintext; the mesh policy admits exactly that.
+   * @default PlaintextTraffic.NONE
+   */
+  readonly plaintextToVllm?: PlaintextTraffic;
+}
+
+/**
+ * The traffic policy of one vLLM + h2oGPT pair in one mesh mode: NetworkPolicies, and the mesh's
+ * mTLS and authorization objects, so that only h2oGPT can call vLLM. `H2oGptStack` adds one.
+ */
+export class TrafficPolicy extends Construct {
+  /** The NetworkPolicies (empty when turned off). */
+  public readonly networkPolicies: k8s.KubeNetworkPolicy[];
+  /** The mesh's policy objects (empty without a mesh, or when turned off). */
+  public readonly meshPolicies: ApiObject[];
+  /** Costs of the configuration worth a reviewer's attention. */
+  public readonly warnings: string[] = [];
+
+  public constructor(scope: Construct, id: string, props: TrafficPolicyProps) {
+    super(scope, id);
+    const { vllm, h2ogpt, mesh } = props;
+    const plaintext = props.plaintextToVllm ?? PlaintextTraffic.NONE;
+    if (!Object.values(PlaintextTraffic).includes(plaintext)) {
+      throw new ConfigurationError('plaintextToVllm', plaintext, `Use one of: ${Object.values(PlaintextTraffic).join(', ')}.`);
+    }
+    const withNetworkPolicies = props.networkPolicies === undefined ? true : checkBoolean('networkPolicies', props.networkPolicies);
+    const withMeshPolicies = props.meshPolicies === undefined ? true : checkBoolean('meshPolicies', props.meshPolicies);
+    const restrictEgress = checkBoolean('restrictEgress', props.restrictEgress);
+    if (props.meshControlPlaneNamespace !== undefined) checkDnsLabel('meshControlPlaneNamespace', props.meshControlPlaneNamespace);
+    const trustDomain = props.trustDomain === undefined ? 'cluster.local' : checkDnsSubdomain('trustDomain', props.trustDomain);
+    if (restrictEgress && !withNetworkPolicies) {
+      throw new ConfigurationError('restrictEgress', true, 'Egress is restricted by the NetworkPolicies: turn networkPolicies on, or restrictEgress off.');
+    }
+
+    const namespace = vllm.namespace;
+    if (h2ogpt.namespace !== namespace) {
+      throw new ConfigurationError('h2ogpt.namespace', h2ogpt.namespace,
+        `A TrafficPolicy fences one pair in one namespace, and vLLM is in ${namespace === undefined ? 'the default one' : `"${namespace}"`}: put both workloads in one namespace.`);
+    }
+    const upstream = { name: vllm.name, namespace, labels: vllm.labels, selector: vllm.selectorLabels };
+    const frontend = { name: h2ogpt.name, namespace, labels: h2ogpt.labels, selector: h2ogpt.selectorLabels };
+
+    this.networkPolicies = withNetworkPolicies
+      ? stackNetworkPolicies(this, {
+        mode: mesh,
+        upstream: { ...upstream, ports: [vllm.port] },
+        frontend: { ...frontend, ports: [h2ogpt.uiContainerPort, ...(h2ogpt.openAiApiPort !== undefined ? [h2ogpt.openAiApiPort] : [])] },
+        restrictEgress,
+        huggingFaceEgress: !vllm.offline,
+        controlPlaneNamespace: props.meshControlPlaneNamespace,
+      })
+      : [];
+
+    this.meshPolicies = withMeshPolicies
+      ? meshPolicies(this, {
+        mode: mesh,
+        upstream: { ...upstream, port: vllm.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
+        client: { ...frontend, name: h2ogpt.serviceAccount.name },
+        plaintext,
+        trustDomain,
+      })
+      : [];
+
+    if (withMeshPolicies && mesh.mesh === Mesh.ISTIO && !namespace) {
+      this.warnings.push(`the namespace is unknown at synthesis, so vLLM's AuthorizationPolicy admits the principal "${istioPrincipal({ ...frontend, name: h2ogpt.serviceAccount.name }, trustDomain)}": `
+        + 'ServiceAccount "' + h2ogpt.serviceAccount.name + '" of any namespace. The NetworkPolicy still admits only this namespace\'s h2oGPT pods. Set namespace for an exact principal');
+    }
+    if (!withNetworkPolicies && !withMeshPolicies && profileOf(mesh) === undefined) {
+      this.warnings.push('no NetworkPolicy and no mesh: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');
+    }
+  }
+}
