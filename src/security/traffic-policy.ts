@@ -117,8 +117,8 @@ export class TrafficPolicy extends Construct {
       this.warnings.push(`the namespace is unknown at synthesis, so vLLM's AuthorizationPolicy admits the principal "${istioPrincipal({ ...frontend, name: h2ogpt.serviceAccount.name }, trustDomain)}": `
         + 'ServiceAccount "' + h2ogpt.serviceAccount.name + '" of any namespace. The NetworkPolicy still admits only this namespace\'s h2oGPT pods. Set namespace for an exact principal');
     }
-    if (!withNetworkPolicies && !withMeshPolicies && profileOf(mesh) === undefined) {
-      this.warnings.push('no NetworkPolicy and no mesh: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');
+    if (!withNetworkPolicies && (!withMeshPolicies || profileOf(mesh) === undefined)) {
+      this.warnings.push('no NetworkPolicy and no mesh policy: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');
     }
   }
 }
