@@ -1,11 +1,7 @@
-import { Testing } from 'cdk8s';
-import {
-  CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference, StartupRefusedError, StartupStrategy,
-} from '../src';
-import { buildDefaultApp } from '../src/main';
-import { allModeVariants } from '../src/startup/decision-table';
+import { H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference } from '../src';
 import { Manifest, synth } from './helpers';
 import { crossObjectProblems, schemaModel, schemaProblems, UserProvided } from './support/conformance';
+import { allowedMatrix, defaultAppOutput } from './support/matrix';
 
 // Issue #4: every object synthesis emits, in every allowed mode x strategy and for the default
 // app, against the official schemas and the cross-object facts they cannot see. The walk covers
@@ -29,26 +25,7 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
   ['ephemeral cache', { vllm: { model: 'm', modelCache: ModelCache.ephemeral() } }],
 ];
 
-interface Output { label: string; objects: Manifest[] }
-
-function allOutputs(): Output[] {
-  const outputs: Output[] = [{ label: 'default app (src/main.ts)', objects: buildDefaultApp(Testing.app()).charts.flatMap((c) => c.toJson()) }];
-  for (const mesh of allModeVariants()) {
-    for (const startupStrategy of [StartupStrategy.AUTO, ...CONCRETE_STRATEGIES]) {
-      for (const [variant, props] of VARIANTS) {
-        try {
-          const objects = synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', vllm: { model: 'm' }, ...props, mesh, startupStrategy }));
-          outputs.push({ label: `${mesh.describe()} / ${startupStrategy} / ${variant}`, objects });
-        } catch (error) {
-          if (!(error instanceof StartupRefusedError)) throw error;
-        }
-      }
-    }
-  }
-  return outputs;
-}
-
-const outputs = allOutputs();
+const outputs = [defaultAppOutput(), ...allowedMatrix(VARIANTS)];
 
 describe('conformance of everything synthesis emits', () => {
   test('the walk covers the matrix and every kind it emits has a schema', () => {

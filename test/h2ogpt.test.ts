@@ -130,7 +130,7 @@ describe('H2oGpt', () => {
 
     test('read-only root; every path h2oGPT writes is mounted, the code under /workspace is not hidden', () => {
       const { deployment, app } = build();
-      expect(app.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+      expect(app.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
       const mounts = app.volumeMounts.map((m: any) => m.mountPath);
       expect(mounts).toEqual(expect.arrayContaining([
         '/workspace/save', '/tmp', '/workspace/.cache', '/workspace/.config', '/workspace/users', '/workspace/db_nonusers',

@@ -133,7 +133,7 @@ describe('VllmServer', () => {
 
     test('a read-only root with every written path mounted: HOME and caches, /tmp, /dev/shm, the model cache', () => {
       const { deployment, vllm } = build();
-      expect(vllm.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+      expect(vllm.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
       expect(vllm.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/models', '/dev/shm', '/home/vllm', '/tmp']);
       const volumes = Object.fromEntries(podSpec(deployment).volumes.map((v: any) => [v.name, v]));
       expect(volumes.home.emptyDir).toEqual({ sizeLimit: '20Gi' });

@@ -37,15 +37,17 @@ export function rootPodSecurityContext(): k8s.PodSecurityContext {
 }
 
 /**
- * Container-level hardening: no privilege escalation, no capabilities, and a read-only root file
- * system, so every path the program writes must be a declared mount.
+ * Container-level hardening: non-root (repeated from the pod, as scanners read it per container),
+ * no privilege escalation, no capabilities, and a read-only root file system, so every path the
+ * program writes must be a declared mount. `root` is the documented opt-out of the first and last.
  */
-export function hardenedContainerSecurityContext(options: { readOnlyRootFilesystem?: boolean; runAsUser?: number } = {}): k8s.SecurityContext {
+export function hardenedContainerSecurityContext(options: { root?: boolean; runAsUser?: number } = {}): k8s.SecurityContext {
   return {
-    ...(options.runAsUser !== undefined ? { runAsUser: options.runAsUser, runAsNonRoot: true } : {}),
+    ...(options.runAsUser !== undefined ? { runAsUser: options.runAsUser } : {}),
+    ...(options.root ? {} : { runAsNonRoot: true }),
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
-    readOnlyRootFilesystem: options.readOnlyRootFilesystem ?? true,
+    readOnlyRootFilesystem: !options.root,
   };
 }
 

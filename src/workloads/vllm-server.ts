@@ -396,7 +396,7 @@ export class VllmServer extends Construct {
               },
               readinessProbe: { httpGet: httpGetHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
               livenessProbe: { httpGet: httpGetHealth, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: livenessFailureThreshold },
-              securityContext: hardenedContainerSecurityContext({ readOnlyRootFilesystem: !this.runsAsRoot }),
+              securityContext: hardenedContainerSecurityContext({ root: this.runsAsRoot }),
               volumeMounts: [
                 { name: 'model-cache', mountPath: MODEL_CACHE_PATH },
                 { name: 'dshm', mountPath: '/dev/shm' },
