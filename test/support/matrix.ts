@@ -16,22 +16,30 @@ export function defaultAppOutput(): Output {
 }
 
 /**
- * Every allowed mode x strategy (AUTO included) for each prop variant: what the decision table
- * allows is what the checks walk, so a new mode or strategy is covered without editing a test.
+ * Stack props for every mode x strategy (AUTO included) and prop variant; `build` is called with
+ * each and a refused combination is skipped. What the decision table allows is what the checks
+ * walk, so a new mode or strategy is covered without editing a test.
  */
-export function allowedMatrix(variants: Array<[string, Partial<H2oGptStackProps>]>): Output[] {
-  const outputs: Output[] = [];
+export function forEachAllowed<T>(variants: Array<[string, Partial<H2oGptStackProps>]>,
+  build: (props: H2oGptStackProps) => T): Array<{ label: string; result: T }> {
+  const results: Array<{ label: string; result: T }> = [];
   for (const mesh of allModeVariants()) {
     for (const startupStrategy of [StartupStrategy.AUTO, ...CONCRETE_STRATEGIES]) {
       for (const [variant, props] of variants) {
         try {
-          const objects = synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', vllm: { model: 'm' }, ...props, mesh, startupStrategy }));
-          outputs.push({ label: `${mesh.describe()} / ${startupStrategy} / ${variant}`, objects });
+          const result = build({ name: 'chat', vllm: { model: 'm' }, ...props, mesh, startupStrategy });
+          results.push({ label: `${mesh.describe()} / ${startupStrategy} / ${variant}`, result });
         } catch (error) {
           if (!(error instanceof StartupRefusedError)) throw error;
         }
       }
     }
   }
-  return outputs;
+  return results;
+}
+
+/** What every allowed mode x strategy synthesizes, for each prop variant. */
+export function allowedMatrix(variants: Array<[string, Partial<H2oGptStackProps>]>): Output[] {
+  return forEachAllowed(variants, (props) => synth((chart) => new H2oGptStack(chart, 'stack', props)))
+    .map(({ label, result }) => ({ label, objects: result }));
 }
