@@ -118,6 +118,20 @@ describe('H2oGptStack with no mesh', () => {
     ]);
   });
 
+  test('every image prop accepts a digest where it accepts a tag', () => {
+    const digest = (repo: string) => `${repo}@sha256:${'d'.repeat(64)}`;
+    const { objects } = build({
+      waiterImage: digest('busybox'),
+      vllm: { ...vllm, image: digest('vllm/vllm-openai') },
+      h2ogpt: { image: digest('gcr.io/vorvan/h2oai/h2ogpt-runtime') },
+    });
+    const images = objects.filter((o) => o.kind === 'Deployment').flatMap((d) => {
+      const spec = podSpec(d);
+      return [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image);
+    });
+    expect(images.sort()).toEqual([digest('busybox'), digest('gcr.io/vorvan/h2oai/h2ogpt-runtime'), digest('vllm/vllm-openai')]);
+  });
+
   describe('refuses bad input with the nested field name', () => {
     test.each<[string, Partial<H2oGptStackProps>, RegExp]>([
       ['stack name', { name: 'Chat' }, /Invalid name: "Chat"\. Use a DNS-1123 label: at most 47 characters/],
