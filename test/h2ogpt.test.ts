@@ -141,6 +141,10 @@ describe('H2oGpt', () => {
       expect(env.GRADIO_TEMP_DIR).toBe('/tmp/gradio');
       expect(env.MPLCONFIGDIR).toMatch(/^\/workspace\/\.config\//);
       expect(env.H2OGPT_AUTH_FILENAME).toBe('/workspace/users/auth.json');
+      // A user's own value, in either case, replaces the default rather than joining it.
+      const own = envOf(build({ settings: { h2ogpt_auth_filename: '/workspace/save/auth.json' } }).app);
+      expect(own.H2OGPT_AUTH_FILENAME).toBeUndefined();
+      expect(own.h2ogpt_auth_filename).toBe('/workspace/save/auth.json');
       const volumeNames = podSpec(deployment).volumes.map((v: any) => v.name);
       for (const m of app.volumeMounts) expect(volumeNames).toContain(m.name);
     });

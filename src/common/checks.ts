@@ -40,10 +40,10 @@ export function checkInteger(field: string, value: number, min: number, max = Nu
   return value;
 }
 
-/** An optional boolean prop, false when unset. */
-export function checkBoolean(field: string, value: boolean | undefined): boolean {
+/** An optional boolean prop, `fallback` when unset. */
+export function checkBoolean(field: string, value: boolean | undefined, fallback = false): boolean {
   if (value !== undefined && typeof value !== 'boolean') throw new ConfigurationError(field, value, 'Use true or false.');
-  return value ?? false;
+  return value ?? fallback;
 }
 
 export function checkPort(field: string, value: number): number {

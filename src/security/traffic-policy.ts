@@ -75,8 +75,8 @@ export class TrafficPolicy extends Construct {
     if (!Object.values(PlaintextTraffic).includes(plaintext)) {
       throw new ConfigurationError('plaintextToVllm', plaintext, `Use one of: ${Object.values(PlaintextTraffic).join(', ')}.`);
     }
-    const withNetworkPolicies = props.networkPolicies === undefined ? true : checkBoolean('networkPolicies', props.networkPolicies);
-    const withMeshPolicies = props.meshPolicies === undefined ? true : checkBoolean('meshPolicies', props.meshPolicies);
+    const withNetworkPolicies = checkBoolean('networkPolicies', props.networkPolicies, true);
+    const withMeshPolicies = checkBoolean('meshPolicies', props.meshPolicies, true);
     const restrictEgress = checkBoolean('restrictEgress', props.restrictEgress);
     if (props.meshControlPlaneNamespace !== undefined) checkDnsLabel('meshControlPlaneNamespace', props.meshControlPlaneNamespace);
     const trustDomain = props.trustDomain === undefined ? 'cluster.local' : checkDnsSubdomain('trustDomain', props.trustDomain);
@@ -91,6 +91,8 @@ export class TrafficPolicy extends Construct {
     }
     const upstream = { name: vllm.name, namespace, labels: vllm.labels, selector: vllm.selectorLabels };
     const frontend = { name: h2ogpt.name, namespace, labels: h2ogpt.labels, selector: h2ogpt.selectorLabels };
+    // The mesh knows h2oGPT by its ServiceAccount.
+    const client = { ...frontend, name: h2ogpt.serviceAccount.name };
 
     this.networkPolicies = withNetworkPolicies
       ? stackNetworkPolicies(this, {
@@ -107,15 +109,15 @@ export class TrafficPolicy extends Construct {
       ? meshPolicies(this, {
         mode: mesh,
         upstream: { ...upstream, port: vllm.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
-        client: { ...frontend, name: h2ogpt.serviceAccount.name },
+        client,
         plaintext,
         trustDomain,
       })
       : [];
 
     if (withMeshPolicies && mesh.mesh === Mesh.ISTIO && !namespace) {
-      this.warnings.push(`the namespace is unknown at synthesis, so vLLM's AuthorizationPolicy admits the principal "${istioPrincipal({ ...frontend, name: h2ogpt.serviceAccount.name }, trustDomain)}": `
-        + 'ServiceAccount "' + h2ogpt.serviceAccount.name + '" of any namespace. The NetworkPolicy still admits only this namespace\'s h2oGPT pods. Set namespace for an exact principal');
+      this.warnings.push(`the namespace is unknown at synthesis, so vLLM's AuthorizationPolicy admits the principal "${istioPrincipal(client, trustDomain)}": `
+        + `ServiceAccount "${client.name}" of any namespace. The NetworkPolicy still admits only this namespace's h2oGPT pods. Set namespace for an exact principal`);
     }
     if (!withNetworkPolicies && (!withMeshPolicies || profileOf(mesh) === undefined)) {
       this.warnings.push('no NetworkPolicy and no mesh policy: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');

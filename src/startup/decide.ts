@@ -33,8 +33,11 @@ export function plaintextToUpstream(mode: MeshMode, strategy: StartupStrategy): 
     case StartupStrategy.INIT_CONTAINER:
       // Without CNI the init container runs before the mesh's iptables init; with CNI it is refused.
       return mode.cni ? PlaintextTraffic.NONE : PlaintextTraffic.HEALTH_CHECK;
-    default:
+    case StartupStrategy.IN_APP_WAIT:
+    case StartupStrategy.NONE:
       return PlaintextTraffic.NONE;
+    case StartupStrategy.AUTO:
+      throw new Error('plaintextToUpstream takes a concrete strategy; resolve AUTO with autoStrategy() first');
   }
 }
 

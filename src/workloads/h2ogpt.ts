@@ -338,7 +338,7 @@ export class H2oGpt extends Construct {
       // Gradio's uploads and temporary files, on the /tmp mount.
       { name: 'GRADIO_TEMP_DIR', value: '/tmp/gradio' },
       { name: 'MPLCONFIGDIR', value: `${WORKSPACE}/.config/matplotlib` },
-      ...Object.entries(DEFAULT_SETTINGS).filter(([name]) => settings[name] === undefined).map(([name, value]) => ({ name, value })),
+      ...Object.entries(DEFAULT_SETTINGS).filter(([name]) => !Object.keys(settings).some((k) => k.toUpperCase() === name)).map(([name, value]) => ({ name, value })),
       ...Object.entries(settings).map(([name, value]) => ({ name, value })),
       ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
     ];
