@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import {
   fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
 } from './support/waiter-harness';
@@ -141,6 +141,27 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
       const exit = await waiter.exited;
       expect(exit.code).toBe(0);
       expect(exit.stderr).toMatch(/connection reset/);
+    });
+
+    // busybox ash drops a TERM that reaches a just-forked subshell before it resets its traps. The
+    // old script stopped its watchdog with TERM, so now and then a refused attempt waited out the
+    // whole watchdog (attempt limit + 1 s). CPU contention widens the window, so six waiters run
+    // next to two busy loops; against the old script some of them lose several seconds (point
+    // WAITER_SCRIPT_UNDER_TEST at it to see this test fail).
+    (form.name.includes('busybox') ? test : test.skip)('6b. under CPU contention, attempts that fail at once keep the pause cadence', async () => {
+      const nobody = await freePort();
+      const hogs = [0, 1].map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+      try {
+        const runs = await Promise.all(Array.from({ length: 6 }, () => startWaiter(form, {
+          env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '10', WAIT_ATTEMPT_TIMEOUT_SECONDS: '5' }),
+          scriptPath: process.env.WAITER_SCRIPT_UNDER_TEST,
+        }).exited));
+        const attempts = runs.map((exit) => (exit.stderr.match(/not ready \(connection refused\)/g) ?? []).length);
+        // Pauses of 1 s over a 10 s deadline: about 10 attempts each; one lost stop costs 6 s.
+        for (const count of attempts) expect(count).toBeGreaterThanOrEqual(8);
+      } finally {
+        for (const hog of hogs) hog.kill('SIGKILL');
+      }
     });
 
     test('7. the deadline passes: exit 69 within deadline + one attempt, naming the URL', async () => {

@@ -72,13 +72,19 @@ whole_seconds WAIT_ATTEMPT_TIMEOUT_SECONDS 5 1
 # SIGTERM is then handled only when the attempt ends (at most WAIT_ATTEMPT_TIMEOUT_SECONDS).
 work=$(mktemp -d 2>/dev/null) || work=""
 
+# Helpers (the request, its watchdog, nc's feeder) are stopped with KILL, never TERM: busybox ash
+# drops a TERM that reaches a just-forked subshell before it has reset the traps it inherited, and
+# a watchdog that missed its stop made the next wait last the whole attempt limit.
 child=""
 watchdog=""
 feeder=""
+stop() {
+  [ -z "$1" ] || kill -9 "$1" 2>/dev/null
+}
 cleanup() {
-  [ -z "$child" ] || kill "$child" 2>/dev/null
-  [ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null
-  [ -z "$feeder" ] || kill "$feeder" 2>/dev/null
+  stop "$child"
+  stop "$watchdog"
+  stop "$feeder"
   [ -z "$work" ] || rm -rf "$work"
 }
 on_signal() {
@@ -227,12 +233,11 @@ classify() {
   return 1
 }
 
-# Kills process $1 if it outlives the attempt time limit; ends quietly when itself terminated.
+# Kills process $1 if it outlives the attempt time limit. Stopped with KILL, it leaves its sleep
+# to end by itself within that limit; the sleep holds nothing.
 watchdog_for() {
-  trap 'kill "$timer" 2>/dev/null; exit 0' TERM
-  sleep "$((WAIT_ATTEMPT_TIMEOUT_SECONDS + 1))" &
-  timer=$!
-  wait "$timer" && kill -9 "$1" 2>/dev/null
+  sleep "$((WAIT_ATTEMPT_TIMEOUT_SECONDS + 1))"
+  kill -9 "$1" 2>/dev/null
 }
 
 # One attempt, bounded by a watchdog so that a server that accepts and never answers cannot
@@ -256,11 +261,11 @@ attempt() {
   wait "$child"
   rc=$?
   child=""
-  kill "$watchdog" 2>/dev/null
+  stop "$watchdog"
   wait "$watchdog" 2>/dev/null
   watchdog=""
   if [ -n "$feeder" ]; then
-    kill "$feeder" 2>/dev/null
+    stop "$feeder"
     wait "$feeder" 2>/dev/null
     feeder=""
   fi
