@@ -118,6 +118,57 @@ describe('analyzer verdicts on fixtures', () => {
     }
   });
 
+  describe('network use that names no http:// URL', () => {
+    const podWith = (init: any) => [{
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { initContainers: [{ name: 'init', image: 'x:1', ...init }], containers: [{ name: 'app', image: 'x:1' }] } },
+      source: 'test',
+    }];
+    const finding = (init: any) => analyzeObjects(podWith(init), MeshMode.istioSidecar()).pods[0].initContainers[0];
+
+    test.each<[string, any, string | undefined]>([
+      ['a JDBC URL in env', { command: ['flyway', 'migrate'], env: [{ name: 'FLYWAY_URL', value: 'jdbc:postgresql://pg.data:5433/app' }] }, 'pg.data:5433'],
+      ['a postgres URL, default port', { args: ['--db', 'postgres://app@pg/app'] }, 'pg:5432'],
+      ['a mysql URL', { env: [{ name: 'DSN', value: 'mysql://db:3307/x' }], command: ['/app/seed'] }, 'db:3307'],
+      ['a redis URL', { env: [{ name: 'REDIS', value: 'rediss://cache.svc' }], command: ['/bin/warm'] }, 'cache.svc:6379'],
+      ['a mongodb+srv URL', { args: ['mongodb+srv://cluster0.example.net/db'] }, 'cluster0.example.net:27017'],
+      ['an amqp URL', { env: [{ name: 'BROKER', value: 'amqp://rabbit' }], command: ['/bin/declare'] }, 'rabbit:5672'],
+      ['psql', { command: ['sh', '-c', 'until psql -h db -c "select 1"; do sleep 2; done'] }, 'db:5432'],
+      ['mongosh', { command: ['mongosh', '--host', 'mongo', '--eval', 'db.ping()'] }, 'mongo:27017'],
+      ['liquibase', { command: ['liquibase', 'update'] }, undefined],
+      ['kubectl', { command: ['kubectl', 'wait', '--for=condition=ready', 'pod/x'] }, undefined],
+      ['aws', { command: ['aws', 's3', 'cp', 's3://models/x', '/data/x'] }, undefined],
+      ['gsutil', { command: ['gsutil', 'cp', 'gs://b/x', '/data/x'] }, undefined],
+    ])('%s counts as network use', (_label, init, target) => {
+      const f = finding(init);
+      expect(f.network).toBe('blackholed');
+      expect(f.verdict).toBe('deadlock');
+      expect(f.inferred).toBe(true);
+      if (target) expect(f.reason).toContain(target);
+    });
+
+    test('a plain file copy stays ok', () => {
+      for (const command of [['cp', '-r', '/seed/.', '/data/'], ['sh', '-c', 'cp /config/app.yaml /etc/app/ && chmod 0644 /etc/app/app.yaml']]) {
+        expect(finding({ command })).toMatchObject({ verdict: 'ok', network: 'blackholed' });
+      }
+    });
+
+    test('credentials in a URL never reach the report', () => {
+      const f = finding({ args: ['--url', 'mongodb://admin:hunter2@mongo:27017/db'] });
+      expect(f.reason).toContain('mongo:27017');
+      expect(JSON.stringify(f)).not.toContain('hunter2');
+    });
+  });
+
+  test('a Namespace in the input that turns injection off is named as the reason', () => {
+    const objects = [
+      { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'h2ogpt', labels: { 'istio-injection': 'disabled' } } }, source: 'ns' },
+      ...fixture('upstream-chart.yaml'),
+    ];
+    const pod = analyzeObjects(objects, MeshMode.istioSidecar({ mtls: permissive })).pods.find((p) => p.name === 'h2ogpt-web')!;
+    expect(pod.initContainers[0].network).toBe('unmeshed');
+    expect(pod.initContainers[0].reason).toContain('its namespace "h2ogpt" turns sidecar injection off (istio-injection=disabled)');
+  });
+
   test('StatefulSet, Job and CronJob templates are found; other kinds are skipped quietly', () => {
     const report = analyzeObjects(fixture('nesting.yaml'), MeshMode.linkerdSidecar());
     expect(report.pods.map((p) => [p.kind, p.namespace, p.name, p.specPath, p.verdict, p.initContainers[0].reason.split(' (')[0]])).toEqual([

@@ -143,6 +143,15 @@ describe('cdk8s-h2ogpt check', () => {
     expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
   });
 
+  test('input with no Kubernetes objects exits 2, so a failed helm template cannot pass green', () => {
+    for (const input of ['', '---\n', '# only a comment\n']) {
+      const { code, stdout, stderr } = cli(['check', '--mesh', 'istio-sidecar'], input);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/no Kubernetes objects in <stdin>; nothing to check\. Pipe in rendered manifests/);
+    }
+  });
+
   test('reads stdin, as from `helm template ... |`', () => {
     const { code, stdout } = cli(['check', '--mesh', 'linkerd', '--format', 'json'], readFileSync(fixture('nesting.yaml'), 'utf8'));
     expect(code).toBe(1);

@@ -102,9 +102,14 @@ function effectiveDataplane(mode: MeshMode, profile: MeshProfile | undefined, po
 
   const ambientLabel = profile.ambientEnrolment?.key;
   const podAmbient = ambientLabel ? labels[ambientLabel] ?? ns.labels?.[ambientLabel] : undefined;
-  const disabled = profile.injectionDisabled.some((e) => has(e, labels, annotations))
-    || (profile.namespaceInjectionLabel !== undefined && ns.labels?.[profile.namespaceInjectionLabel] === 'disabled')
-    || profile.injectionDisabled.some((e) => e.on === 'annotation' && ns.annotations?.[e.key] === e.value);
+  const podDisabled = profile.injectionDisabled.find((e) => has(e, labels, annotations));
+  const namespaceDisabled = profile.namespaceInjectionLabel !== undefined && ns.labels?.[profile.namespaceInjectionLabel] === 'disabled'
+    ? `${profile.namespaceInjectionLabel}=disabled`
+    : profile.injectionDisabled.filter((e) => (e.on === 'annotation' ? ns.annotations : ns.labels)?.[e.key] === e.value).map((e) => `${e.key}: ${e.value}`)[0];
+  const disabled = podDisabled !== undefined || namespaceDisabled !== undefined;
+  const disabledWhy = podDisabled
+    ? `sidecar injection is turned off for this pod (${podDisabled.key}: ${podDisabled.value})`
+    : `its namespace${pod.namespace ? ` "${pod.namespace}"` : ''} turns sidecar injection off (${namespaceDisabled})`;
 
   if (mode.dataplane === Dataplane.AMBIENT) {
     return podAmbient === profile.ambientOptOutValue
@@ -114,7 +119,7 @@ function effectiveDataplane(mode: MeshMode, profile: MeshProfile | undefined, po
   if (disabled) {
     return profile.ambientEnrolment && podAmbient === profile.ambientEnrolment.value
       ? { dataplane: Dataplane.AMBIENT, cni: false, why: 'sidecar injection is off and the pod is enrolled in ambient', preInjected: false }
-      : { dataplane: Dataplane.NONE, cni: false, why: 'sidecar injection is turned off for this pod', preInjected: false };
+      : { dataplane: Dataplane.NONE, cni: false, why: disabledWhy, preInjected: false };
   }
   const nativeValue = profile.nativeSidecarOptIn.map((e) => annotations[e.key]).find((v) => v !== undefined);
   if (mode.dataplane === Dataplane.SIDECAR) {

@@ -77,6 +77,11 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
     }
   }
 
+  if (objects.length === 0) {
+    // An empty input is most often a failed upstream command (helm template ... | check): never pass it green.
+    throw new CliUsageError(`no Kubernetes objects in ${files.map((f) => (f === '-' ? '<stdin>' : f)).join(', ')}; nothing to check. `
+      + 'Pipe in rendered manifests (helm template, kubectl get -o yaml), and check that the command producing them succeeded.');
+  }
   const report = analyzeObjects(objects, mesh);
   io.stdout(values.format === 'json' ? `${JSON.stringify(reportJson(report), null, 2)}\n` : reportText(report));
   return report.failed ? 1 : 0;
