@@ -30,14 +30,14 @@ const MODES: Array<[string, MeshMode]> = [
 const EXPECTED: Record<string, Record<string, string>> = {
   'upstream-chart.yaml': {
     'none': 'ok vllm-check:unmeshed:ok',
-    'istio-sidecar+cni strict': 'deadlock vllm-check:blackholed:deadlock',
-    'istio-sidecar+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'istio-sidecar+cni strict': 'deadlock vllm-check:captured:deadlock',
+    'istio-sidecar+cni permissive': 'deadlock vllm-check:captured:deadlock',
     'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
     'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
     'istio-native-sidecar strict': 'ok vllm-check:meshed:ok',
     'istio-ambient strict': 'ok vllm-check:meshed:ok',
-    'linkerd+cni strict': 'deadlock vllm-check:blackholed:deadlock',
-    'linkerd+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd+cni strict': 'deadlock vllm-check:captured:deadlock',
+    'linkerd+cni permissive': 'deadlock vllm-check:captured:deadlock',
     'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
     'linkerd-native-sidecar strict': 'ok vllm-check:meshed:ok',
   },
@@ -49,8 +49,8 @@ const EXPECTED: Record<string, Record<string, string>> = {
     'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
     'istio-native-sidecar strict': 'fails vllm-check:unmeshed:fails',
     'istio-ambient strict': 'ok vllm-check:meshed:ok',
-    'linkerd+cni strict': 'deadlock vllm-check:blackholed:deadlock', // 1337 is Istio's UID, not Linkerd's (2102)
-    'linkerd+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd+cni strict': 'deadlock vllm-check:captured:deadlock', // 1337 is Istio's UID, not Linkerd's (2102)
+    'linkerd+cni permissive': 'deadlock vllm-check:captured:deadlock',
     'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
     'linkerd-native-sidecar strict': 'ok vllm-check:meshed:ok',
   },
@@ -69,14 +69,14 @@ const EXPECTED: Record<string, Record<string, string>> = {
   },
   'exclusion-other-port.yaml': {
     'none': 'ok vllm-check:unmeshed:ok',
-    'istio-sidecar+cni strict': 'deadlock vllm-check:blackholed:deadlock',
-    'istio-sidecar+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'istio-sidecar+cni strict': 'deadlock vllm-check:captured:deadlock',
+    'istio-sidecar+cni permissive': 'deadlock vllm-check:captured:deadlock',
     'istio-sidecar-cni strict': 'fails vllm-check:unmeshed:fails',
     'istio-sidecar-cni permissive': 'ok vllm-check:unmeshed:ok',
     'istio-native-sidecar strict': 'ok vllm-check:meshed:ok',
     'istio-ambient strict': 'ok vllm-check:meshed:ok',
-    'linkerd+cni strict': 'deadlock vllm-check:blackholed:deadlock',
-    'linkerd+cni permissive': 'deadlock vllm-check:blackholed:deadlock',
+    'linkerd+cni strict': 'deadlock vllm-check:captured:deadlock',
+    'linkerd+cni permissive': 'deadlock vllm-check:captured:deadlock',
     'linkerd-cni strict': 'fails vllm-check:unmeshed:fails',
     'linkerd-native-sidecar strict': 'ok vllm-check:meshed:ok',
   },
@@ -106,8 +106,8 @@ describe('analyzer verdicts on fixtures', () => {
   test('network use of foreign init containers is inferred, and says so', () => {
     const [pod] = analyzeObjects(fixture('upstream-chart.yaml'), MeshMode.istioSidecar()).pods.filter((p) => p.name === 'h2ogpt-web');
     expect(pod.initContainers[0]).toMatchObject({ name: 'vllm-check', inferred: true });
-    expect(pod.initContainers[0].reason).toBe('waits on h2ogpt-vllm-inference:5000 (inferred from wget), but istio-cni redirects it to istio-proxy, '
-      + 'which starts only after every init container has finished: it never completes');
+    expect(pod.initContainers[0].reason).toBe('waits on h2ogpt-vllm-inference:5000 (inferred from wget), but istio-cni redirects it to istio-proxy\'s port 15001, '
+      + 'where nothing listens until istio-proxy starts after every init container has finished, so each connection is refused at once: its retry loop never ends');
   });
 
   test('an init container that does no networking is ok in every mode', () => {
@@ -140,7 +140,7 @@ describe('analyzer verdicts on fixtures', () => {
       ['gsutil', { command: ['gsutil', 'cp', 'gs://b/x', '/data/x'] }, undefined],
     ])('%s counts as network use', (_label, init, target) => {
       const f = finding(init);
-      expect(f.network).toBe('blackholed');
+      expect(f.network).toBe('captured');
       expect(f.verdict).toBe('deadlock');
       expect(f.inferred).toBe(true);
       if (target) expect(f.reason).toContain(target);
@@ -148,7 +148,7 @@ describe('analyzer verdicts on fixtures', () => {
 
     test('a plain file copy stays ok', () => {
       for (const command of [['cp', '-r', '/seed/.', '/data/'], ['sh', '-c', 'cp /config/app.yaml /etc/app/ && chmod 0644 /etc/app/app.yaml']]) {
-        expect(finding({ command })).toMatchObject({ verdict: 'ok', network: 'blackholed' });
+        expect(finding({ command })).toMatchObject({ verdict: 'ok', network: 'captured' });
       }
     });
 
@@ -211,7 +211,7 @@ describe('analyzer verdicts on fixtures', () => {
     web.spec.template.spec.securityContext.runAsUser = 1337;
     web.spec.template.spec.initContainers[0].securityContext = { runAsUser: 1000 };
     const pod = analyzeObjects(objects, MeshMode.istioSidecar({ mtls: permissive })).pods.find((p) => p.name === 'h2ogpt-web')!;
-    expect(pod.initContainers[0].network).toBe('blackholed');
+    expect(pod.initContainers[0].network).toBe('captured');
   });
 
   test('per-pod native-sidecar opt-in under a classic-sidecar mesh makes the init container meshed', () => {
@@ -232,7 +232,7 @@ describe('analyzer verdicts on fixtures', () => {
     expect(withoutCni.timeline.map((s) => s.name)).toEqual(['vllm-check', 'linkerd-init', 'linkerd-proxy', 'h2ogpt']);
     expect(withoutCni.timeline.every((s) => s.reached)).toBe(true);
     const text = reportText(analyzeObjects(fixture('upstream-chart.yaml'), MeshMode.istioSidecar()));
-    expect(text).toContain('  2. vllm-check [init, blackholed]  DEADLOCK\n');
+    expect(text).toContain('  2. vllm-check [init, captured]  DEADLOCK\n');
     expect(text).toContain('     ^ startup stops here\n  3. istio-proxy [proxy]  (not reached)');
   });
 
@@ -243,7 +243,7 @@ describe('analyzer verdicts on fixtures', () => {
     web.spec.template.spec.containers.push({ name: 'istio-proxy', image: 'istio/proxyv2:1.24.0' });
     const pod = analyzeObjects(objects, MeshMode.istioSidecar({ cni: false })).pods.find((p) => p.name === 'h2ogpt-web')!;
     expect(pod.initContainers.map((c) => c.name)).toEqual(['vllm-check']);
-    expect(pod.initContainers[0].network).toBe('blackholed'); // istio-validation in the manifest means CNI
+    expect(pod.initContainers[0].network).toBe('captured'); // istio-validation in the manifest means CNI
     expect(pod.timeline.map((s) => s.name)).toEqual(['istio-validation', 'vllm-check', 'h2ogpt', 'istio-proxy']);
   });
 });

@@ -24,7 +24,7 @@ describe('cdk8s-h2ogpt synth', () => {
     expect(code).toBe(0);
     expect(readdirSync(out)).toEqual(['chat.k8s.yaml']);
     expect(stdout).toContain('startup strategy: in-app-wait');
-    expect(stdout).toMatch(/reason: auto: Istio sidecar: init containers cannot use the mesh \(blackholed by istio-cni\)/);
+    expect(stdout).toMatch(/reason: auto: Istio sidecar: init containers cannot use the mesh \(captured by istio-cni before the proxy runs\)/);
     const objects = parseAllDocuments(readFileSync(join(out, 'chat.k8s.yaml'), 'utf8')).map((d) => d.toJS());
     const vllm = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat-vllm');
     expect(vllm.metadata.namespace).toBe('ai');
@@ -115,7 +115,7 @@ describe('cdk8s-h2ogpt check', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('Deployment h2ogpt/h2ogpt-web: DEADLOCK');
     expect(stdout).toContain('  1. istio-validation [mesh init]');
-    expect(stdout).toContain('  2. vllm-check [init, blackholed]  DEADLOCK');
+    expect(stdout).toContain('  2. vllm-check [init, captured]  DEADLOCK');
     expect(stdout).toMatch(/2 pod\(s\) checked: 1 deadlock, 0 fails, 0 slow, 1 ok\n$/);
   });
 
@@ -138,7 +138,7 @@ describe('cdk8s-h2ogpt check', () => {
     expect(web).toMatchObject({ kind: 'Deployment', name: 'h2ogpt-web', namespace: 'h2ogpt', verdict: 'fails' });
     expect(web.initContainers).toEqual([{
       name: 'vllm-check', network: 'unmeshed', verdict: 'fails', inferred: true,
-      reason: 'calls h2ogpt-vllm-inference:5000 (inferred from wget) in plaintext (runs as the proxy UID 1337, which capture skips), and strict mTLS rejects it',
+      reason: 'calls h2ogpt-vllm-inference:5000 (inferred from wget) in plaintext (it runs as the proxy UID 1337, which capture skips), and strict mTLS rejects it',
     }]);
     expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
   });

@@ -34,7 +34,7 @@ describe('decideStartup', () => {
     expect((error as StartupRefusedError).refusal).toBe(RefusalCode.DEADLOCK);
     expect((error as Error).message).toBe(
       'Startup strategy "init-container" is refused under Linkerd sidecar with linkerd-cni, mTLS strict: it deadlocks: '
-      + 'linkerd-cni blackholes the init container\'s traffic until linkerd-proxy runs, and linkerd-proxy starts only after every init container has finished. '
+      + 'linkerd-cni redirects it to linkerd-proxy\'s port 4140, where nothing listens until linkerd-proxy starts after every init container has finished, so each connection is refused at once, and its retry loop never ends. '
       + 'Safe alternatives under Linkerd sidecar with linkerd-cni, mTLS strict: in-app-wait, none (auto picks in-app-wait).');
   });
 

@@ -108,8 +108,10 @@ describe('H2oGpt', () => {
     expect(app.startupProbe.failureThreshold * app.startupProbe.periodSeconds).toBe(900 + 600);
   });
 
-  test('no wait: no init container, no ConfigMap', () => {
+  test('no wait: no init container, no ConfigMap; newer h2oGPT is told to fail rather than drop an unreachable model', () => {
     const { objects, deployment, app } = build({ startupWait: StartupWait.none() });
+    expect(envOf(app).H2OGPT_FAIL_IF_INVALID_CLIENT).toBe('True');
+    expect(envOf(build().app).H2OGPT_FAIL_IF_INVALID_CLIENT).toBeUndefined();
     expect(podSpec(deployment).initContainers).toBeUndefined();
     expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
     expect(app.env.some((e: any) => e.name.startsWith('WAIT_'))).toBe(false);

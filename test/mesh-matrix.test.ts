@@ -26,8 +26,8 @@ function expectedOutcome(mode: MeshMode, strategy: StartupStrategy): Outcome {
 }
 const expectedAuto = (mode: MeshMode) => (mode.dataplane === Dataplane.SIDECAR ? StartupStrategy.IN_APP_WAIT : StartupStrategy.INIT_CONTAINER);
 const REFUSAL_TEXT: Record<Exclude<Outcome, 'ok'>, RegExp> = {
-  'deadlock': /it deadlocks: (istio|linkerd)-cni blackholes the init container's traffic until (istio|linkerd)-proxy runs, and (istio|linkerd)-proxy starts only after every init container has finished/,
-  'plaintext': /plaintext outside the mesh, and vLLM's STRICT mTLS rejects it/,
+  'deadlock': /it deadlocks: (istio|linkerd)-cni redirects it to (istio|linkerd)-proxy's port (15001|4140), where nothing listens until (istio|linkerd)-proxy starts after every init container has finished, so each connection is refused at once, and its retry loop never ends/,
+  'plaintext': /plaintext outside the mesh \(.*\), and vLLM's STRICT mTLS rejects it/,
   'nothing-to-bypass': /only works around a classic sidecar's traffic capture; under .* there is nothing to work around/,
 };
 
@@ -154,7 +154,7 @@ describe('mesh mode x startup strategy', () => {
       const stack = new H2oGptStack(chart, 'stack', { namespace: 'ai', mesh: MeshMode.istioSidecar(), startupStrategy: StartupStrategy.NONE, vllm: { model: 'm' } });
       app.synth();
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0][0])).toMatch(/\[cdk8s-h2ogpt\] warning: startup strategy "none": .*h2oGPT may start up to 300 s after vLLM is ready/);
+      expect(String(warn.mock.calls[0][0])).toMatch(/\[cdk8s-h2ogpt\] warning: startup strategy "none": .*0\.2\.1 image turns Ready at once and every chat fails until vLLM is up.*H2OGPT_FAIL_IF_INVALID_CLIENT=True.*they may start up to 300 s after vLLM is ready/);
       expect(stack.warnings).toHaveLength(1);
     } finally {
       warn.mockRestore();

@@ -39,7 +39,7 @@ export function analyzeObjects(objects: SourcedObject[], mesh: MeshMode): Startu
   const namespaces = new Map<string, NamespaceContext>();
   for (const { object } of objects) {
     if (object?.kind === 'Namespace' && object.metadata?.name) {
-      namespaces.set(object.metadata.name, { labels: object.metadata.labels, annotations: object.metadata.annotations });
+      namespaces.set(object.metadata.name, { name: object.metadata.name, labels: object.metadata.labels, annotations: object.metadata.annotations });
     }
   }
   const pods = objects.flatMap(({ object, source }) => podTemplates(object, source))

@@ -10,7 +10,7 @@ export const CHECK_HELP = `Usage: cdk8s-h2ogpt check [FILE... | -] --mesh MODE [
 
 Reads Kubernetes manifests (multi-document YAML, JSON or kind: List; stdin when no FILE or "-")
 and tells, per pod, whether it can start under the mesh: each init container's network
-(meshed, unmeshed, blackholed) and verdict (ok, slow, fails, deadlock), with the modelled
+(meshed, unmeshed, captured) and verdict (ok, slow, fails, deadlock), with the modelled
 startup order and where it stops. Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets,
 Jobs and CronJobs are checked; other kinds are skipped.
 

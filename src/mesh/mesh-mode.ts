@@ -22,7 +22,7 @@ export interface MeshOptions {
 export interface SidecarMeshOptions extends MeshOptions {
   /**
    * Whether the mesh's CNI plugin (istio-cni, linkerd-cni) sets up traffic capture. With it, user
-   * init containers are blackholed. You rarely know for sure, so the default assumes the worst.
+   * init containers are captured before their proxy runs. You rarely know for sure, so the default assumes the worst.
    * @default true
    */
   readonly cni?: boolean;

@@ -47,10 +47,16 @@ export interface MeshProfile {
   readonly proxyContainerName: string;
   /** UID the proxy runs as; traffic from this UID is not captured. */
   readonly proxyUid: number;
+  /** GID whose traffic is not captured either, if the mesh exempts one by default. */
+  readonly proxyGid?: number;
+  /** Port captured outbound traffic is redirected to (the proxy's outbound listener). */
+  readonly proxyOutboundPort: number;
   /** Name of the CNI plugin, for messages. */
   readonly cniPluginName: string;
-  /** Init container the mesh injects when its CNI plugin is on (placed first). */
+  /** Init container the mesh injects when its CNI plugin is on (it only validates). */
   readonly cniInitContainerName: string;
+  /** Where that container goes among the init containers; capture is set up by the plugin either way. */
+  readonly cniInitContainerPlacement: 'before-user-inits' | 'after-user-inits';
   /** Init container the mesh injects without CNI; it is appended after user init containers. */
   readonly iptablesInitContainerName: string;
   /** Metadata that asks for injection. */
@@ -62,6 +68,8 @@ export interface MeshProfile {
   readonly nativeSidecarOptOutValue: string;
   /** Metadata that keeps app containers from starting before the proxy is ready. */
   readonly holdUntilProxyReady: MetadataEntry;
+  /** When that metadata is a proxy-config document (JSON or YAML), the boolean field inside it. */
+  readonly holdUntilProxyReadyField?: string;
   /** Whether that hold is on unless a pod turns it off. */
   readonly holdOnByDefault: boolean;
   /** Annotation that excludes outbound ports from capture (comma-separated). */
@@ -95,9 +103,13 @@ const ISTIO: MeshProfile = {
     [Dataplane.AMBIENT]: 'istio-ambient',
   },
   proxyContainerName: 'istio-proxy',
+  // tools/istio-iptables and cni/pkg/plugin/sidecar_redirect.go: UID and GID 1337, outbound to 15001.
   proxyUid: 1337,
+  proxyGid: 1337,
+  proxyOutboundPort: 15001,
   cniPluginName: 'istio-cni',
   cniInitContainerName: 'istio-validation',
+  cniInitContainerPlacement: 'before-user-inits',
   iptablesInitContainerName: 'istio-init',
   injectionEnabled: { key: 'sidecar.istio.io/inject', value: 'true', on: 'label' },
   injectionDisabled: [
@@ -111,6 +123,7 @@ const ISTIO: MeshProfile = {
     value: '{"holdApplicationUntilProxyStarts":true}',
     on: 'annotation',
   },
+  holdUntilProxyReadyField: 'holdApplicationUntilProxyStarts',
   holdOnByDefault: false,
   excludeOutboundPortsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundPorts',
   excludeOutboundCidrsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
@@ -135,9 +148,15 @@ const LINKERD: MeshProfile = {
     [Dataplane.NATIVE_SIDECAR]: 'linkerd-native-sidecar',
   },
   proxyContainerName: 'linkerd-proxy',
+  // linkerd2-proxy-init iptables.go and the control-plane chart: UID 2102 (a GID only with
+  // --proxy-gid), outbound to 4140.
   proxyUid: 2102,
+  proxyOutboundPort: 4140,
   cniPluginName: 'linkerd-cni',
   cniInitContainerName: 'linkerd-network-validator',
+  // Appended after the user's init containers (first only with native sidecars); linkerd-cni has
+  // set up capture at pod network setup regardless (linkerd2 pkg/inject).
+  cniInitContainerPlacement: 'after-user-inits',
   iptablesInitContainerName: 'linkerd-init',
   injectionEnabled: { key: 'linkerd.io/inject', value: 'enabled', on: 'annotation' },
   injectionDisabled: [{ key: 'linkerd.io/inject', value: 'disabled', on: 'annotation' }],

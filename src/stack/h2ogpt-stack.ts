@@ -6,11 +6,11 @@ import { withFieldPrefix } from '../common/errors';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
-import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
+import { meshPodMetadata } from '../mesh/pod-metadata';
 import { TrafficPolicy, TrafficPolicyOptions } from '../security/traffic-policy';
-import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream } from '../startup/decide';
+import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream, WaitPlan, waitPlan } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
-import { DEFAULT_WAITER_IMAGE, StartupWait } from '../startup/startup-wait';
+import { DEFAULT_WAITER_IMAGE, StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
 import { VllmServer, VllmServerOptions } from '../workloads/vllm-server';
@@ -121,24 +121,10 @@ export class H2oGptStack extends Construct {
       [ANNOTATIONS.startupStrategy]: decision.strategy,
       [ANNOTATIONS.startupReason]: decision.reason,
     };
-    let startupWait: StartupWait;
-    switch (decision.strategy) {
-      case StartupStrategy.INIT_CONTAINER:
-        startupWait = StartupWait.initContainer({ image: waiterImage });
-        break;
-      case StartupStrategy.PROXY_UID_BYPASS:
-        startupWait = StartupWait.initContainer({ image: waiterImage, runAsUser: profileOf(this.mesh)!.proxyUid });
-        break;
-      case StartupStrategy.PORT_EXCLUSION:
-        startupWait = StartupWait.initContainer({ image: waiterImage });
-        Object.assign(h2ogptAnnotations, portExclusionMetadata(this.mesh, this.vllm.port).annotations);
-        break;
-      case StartupStrategy.IN_APP_WAIT:
-        startupWait = StartupWait.inApp();
-        break;
-      default:
-        startupWait = StartupWait.none();
-    }
+    // The plan is the one the rules judged: the same init-container UID and annotations.
+    const plan = waitPlan(this.mesh, decision.strategy, this.vllm.port);
+    Object.assign(h2ogptAnnotations, plan.annotations);
+    const startupWait = startupWaitOf(plan, waiterImage);
 
     this.h2ogpt = withFieldPrefix('h2ogpt.', () => new H2oGpt(this, 'h2ogpt', {
       ...props.h2ogpt,
@@ -188,4 +174,16 @@ function podSecurityWarnings(mesh: MeshMode, vllm: VllmServer): string[] {
     warnings.push('vllm.runAsRoot: the vLLM pod runs as root with a writable root file system; it meets Pod Security "baseline", not "restricted"');
   }
   return warnings;
+}
+
+/** The StartupWait a plan renders; every kind has its own case. */
+function startupWaitOf(plan: WaitPlan, image: string): StartupWait {
+  switch (plan.kind) {
+    case StartupWaitKind.INIT_CONTAINER:
+      return StartupWait.initContainer({ image, runAsUser: plan.initContainerUid });
+    case StartupWaitKind.IN_APP:
+      return StartupWait.inApp();
+    case StartupWaitKind.NONE:
+      return StartupWait.none();
+  }
 }

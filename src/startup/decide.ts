@@ -1,8 +1,11 @@
 import { ConfigurationError } from '../common/errors';
-import { MeshMode, MtlsMode, profileOf } from '../mesh/mesh-mode';
+import { initContainerNetwork, initContainerVerdict, InitNetwork, podDataplane, Verdict } from '../mesh/capture-rules';
+import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
+import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
 import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffWorstCaseDelay } from './restart-backoff';
 import { CONCRETE_STRATEGIES, StartupStrategy } from './startup-strategy';
+import { DEFAULT_WAITER_UID, StartupWaitKind } from './startup-wait';
 
 /** Kubernetes turned SidecarContainers on by default in 1.29 (REFERENCE §2). */
 export const NATIVE_SIDECAR_MIN_KUBERNETES_MINOR = 29;
@@ -102,6 +105,45 @@ export function autoStrategy(mode: MeshMode): StartupStrategy {
   return mode.dataplane === Dataplane.SIDECAR ? StartupStrategy.IN_APP_WAIT : StartupStrategy.INIT_CONTAINER;
 }
 
+/** How the stack renders a strategy's wait. The rule engine judges exactly this. */
+export interface WaitPlan {
+  readonly kind: StartupWaitKind;
+  /** UID of the waiting init container. */
+  readonly initContainerUid?: number;
+  /** Pod annotations the strategy adds (a port exclusion). */
+  readonly annotations: { [key: string]: string };
+}
+
+/** The wait a concrete strategy renders under a mode; every strategy has its own case. */
+export function waitPlan(mode: MeshMode, strategy: StartupStrategy, upstreamPort: number): WaitPlan {
+  switch (strategy) {
+    case StartupStrategy.INIT_CONTAINER:
+      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: {} };
+    case StartupStrategy.PROXY_UID_BYPASS:
+      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: profileOf(mode)?.proxyUid ?? DEFAULT_WAITER_UID, annotations: {} };
+    case StartupStrategy.PORT_EXCLUSION:
+      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: portExclusionMetadata(mode, upstreamPort).annotations };
+    case StartupStrategy.IN_APP_WAIT:
+      return { kind: StartupWaitKind.IN_APP, annotations: {} };
+    case StartupStrategy.NONE:
+      return { kind: StartupWaitKind.NONE, annotations: {} };
+    case StartupStrategy.AUTO:
+      throw new Error('waitPlan takes a concrete strategy; resolve AUTO with autoStrategy() first');
+  }
+}
+
+/**
+ * What the rule engine says of the waiter init container a plan renders: the same question the
+ * analyzer asks of any pod, so a refusal here and a finding there give one reason.
+ */
+export function judgeInitContainerWait(mode: MeshMode, plan: WaitPlan, upstreamPort: number): InitNetwork & { verdict: Verdict; outcome: string } {
+  const mesh = meshPodMetadata(mode);
+  const metadata = { labels: mesh.labels, annotations: { ...mesh.annotations, ...plan.annotations } };
+  const plane = podDataplane(mode, { metadata, spec: {} });
+  const network = initContainerNetwork(mode, plane, { uid: plan.initContainerUid, port: upstreamPort }, metadata.annotations);
+  return { ...network, ...initContainerVerdict(network.network, mode, true) };
+}
+
 /** Evaluates one concrete strategy under a mode. This is the decision table the README shows. */
 export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, context: StartupContext): StrategyEvaluation {
   const profile = profileOf(mode);
@@ -113,71 +155,58 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
     throw new Error('evaluateStrategy takes a concrete strategy; resolve AUTO with autoStrategy() first');
   }
 
+  // Policy first: what the cluster or the mode rules out before any traffic flows.
   if (mode.dataplane === Dataplane.NATIVE_SIDECAR && context.kubernetesMinor < NATIVE_SIDECAR_MIN_KUBERNETES_MINOR) {
     return refuse(RefusalCode.KUBERNETES_TOO_OLD,
       `native sidecars need the SidecarContainers feature, on by default from Kubernetes 1.${NATIVE_SIDECAR_MIN_KUBERNETES_MINOR}; `
       + `the target is 1.${context.kubernetesMinor}. Set kubernetesVersion to the cluster's real version (>= 1.29), or use the classic sidecar mode`);
   }
+  const bypass = strategy === StartupStrategy.PROXY_UID_BYPASS || strategy === StartupStrategy.PORT_EXCLUSION;
+  if (bypass && (!profile || mode.dataplane !== Dataplane.SIDECAR)) {
+    return refuse(RefusalCode.NOTHING_TO_BYPASS,
+      `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
+  }
 
-  const plaintextRejected = `its traffic to vLLM leaves the pod as plaintext outside the mesh, and vLLM's STRICT mTLS rejects it`
-    + (profile ? ` (enforced by ${profile.identityPolicyDescription})` : '');
-
-  switch (strategy) {
-    case StartupStrategy.INIT_CONTAINER:
-      if (!profile) {
-        return allow('no mesh: the init container reaches vLLM directly, so h2oGPT starts only once vLLM is healthy');
+  const plan = waitPlan(mode, strategy, context.upstreamPort);
+  switch (plan.kind) {
+    case StartupWaitKind.INIT_CONTAINER: {
+      // The rules: what the waiter init container's connections meet in the pod as rendered.
+      const judged = judgeInitContainerWait(mode, plan, context.upstreamPort);
+      if (judged.verdict === 'deadlock') {
+        return refuse(RefusalCode.DEADLOCK, `it deadlocks: ${judged.why}, and ${judged.outcome}`);
       }
-      if (mode.dataplane === Dataplane.NATIVE_SIDECAR) {
-        return allow(`native sidecar: ${profile.proxyContainerName} starts before user init containers, so the init-container wait is meshed`);
+      if (judged.verdict === 'fails') {
+        return refuse(RefusalCode.PLAINTEXT_REJECTED, `its traffic to vLLM leaves the pod as plaintext outside the mesh (${judged.why}), `
+          + `and vLLM's STRICT mTLS rejects it${profile ? ` (enforced by ${profile.identityPolicyDescription})` : ''}`);
       }
-      if (mode.dataplane === Dataplane.AMBIENT) {
-        return allow('ambient: the node\'s ztunnel carries init-container traffic with mTLS; it enrols pods lazily, so the waiter keeps retrying');
+      if (!profile) return allow('no mesh: the init container reaches vLLM directly, so h2oGPT starts only once vLLM is healthy');
+      if (judged.network === 'meshed') return allow(`the init-container wait is meshed: ${judged.why}`);
+      const plaintext = `the init container reaches vLLM in plaintext (${judged.why}), which permissive mTLS accepts`;
+      switch (strategy) {
+        case StartupStrategy.PROXY_UID_BYPASS:
+          return allow(plaintext, [`proxy-uid-bypass relies on ${profile.displayName} exempting UID ${profile.proxyUid} from capture, an implementation detail; on OpenShift the proxy UID is assigned per namespace and must be pinned`]);
+        case StartupStrategy.PORT_EXCLUSION:
+          return allow(plaintext, [`port-exclusion makes all of h2oGPT's traffic to vLLM port ${context.upstreamPort} plaintext for the pod's whole life, not only the startup check`]);
+        default:
+          return allow(plaintext, [`the init-container wait under ${where} is plaintext; it breaks if vLLM's mTLS becomes STRICT`]);
       }
-      if (mode.cni) {
-        return refuse(RefusalCode.DEADLOCK,
-          `it deadlocks: ${profile.cniPluginName} blackholes the init container's traffic until ${profile.proxyContainerName} runs, `
-          + `and ${profile.proxyContainerName} starts only after every init container has finished`);
-      }
-      if (mode.mtls === MtlsMode.STRICT) {
-        return refuse(RefusalCode.PLAINTEXT_REJECTED,
-          `without ${profile.cniPluginName} the init container runs before ${profile.iptablesInitContainerName}, so ${plaintextRejected}`);
-      }
-      return allow(`without ${profile.cniPluginName} the init container runs before ${profile.iptablesInitContainerName} and reaches vLLM in plaintext, which permissive mTLS accepts`,
-        [`the init-container wait under ${where} is plaintext; it breaks if vLLM's mTLS becomes STRICT`]);
-
-    case StartupStrategy.IN_APP_WAIT:
+    }
+    case StartupWaitKind.IN_APP:
       if (profile && mode.dataplane === Dataplane.SIDECAR) {
-        return allow(`${profile.displayName} sidecar: init containers cannot use the mesh (${mode.cni ? 'blackholed by ' + profile.cniPluginName : 'plaintext before ' + profile.iptablesInitContainerName}), `
+        return allow(`${profile.displayName} sidecar: init containers cannot use the mesh (${mode.cni ? 'captured by ' + profile.cniPluginName + ' before the proxy runs' : 'plaintext before ' + profile.iptablesInitContainerName}), `
           + `so h2oGPT waits for vLLM in its own container once ${profile.proxyContainerName} is ready (${profile.holdUntilProxyReady.key}), then execs generate.py`);
       }
       return allow('h2oGPT waits for vLLM in its own container, then execs generate.py');
-
-    case StartupStrategy.PROXY_UID_BYPASS:
-    case StartupStrategy.PORT_EXCLUSION: {
-      if (!profile || mode.dataplane !== Dataplane.SIDECAR) {
-        return refuse(RefusalCode.NOTHING_TO_BYPASS,
-          `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
-      }
-      if (mode.mtls === MtlsMode.STRICT) {
-        return refuse(RefusalCode.PLAINTEXT_REJECTED, plaintextRejected);
-      }
-      if (strategy === StartupStrategy.PROXY_UID_BYPASS) {
-        return allow(`the init container runs as ${profile.displayName}'s proxy UID ${profile.proxyUid}, so its traffic escapes capture; plaintext, which permissive mTLS accepts`,
-          [`proxy-uid-bypass relies on ${profile.displayName} exempting UID ${profile.proxyUid} from capture, an implementation detail; on OpenShift the proxy UID is assigned per namespace and must be pinned`]);
-      }
-      return allow(`port ${context.upstreamPort} is excluded from capture (${profile.excludeOutboundPortsAnnotation}), so the init container reaches vLLM in plaintext, which permissive mTLS accepts`,
-        [`port-exclusion makes all of h2oGPT's traffic to vLLM port ${context.upstreamPort} plaintext for the pod's whole life, not only the startup check`]);
-    }
-
-    case StartupStrategy.NONE: {
+    case StartupWaitKind.NONE: {
       const worst = restartBackoffWorstCaseDelay(context.upstreamStartupBudgetSeconds);
-      return allow('no wait: h2oGPT starts at once and crashes until vLLM is up; the kubelet\'s restart back-off retries it',
-        [`startup strategy "none": with a vLLM load of up to ${context.upstreamStartupBudgetSeconds} s, h2oGPT may start up to ${worst} s `
-          + `after vLLM is ready (kubelet restart back-off: 10 s doubling to ${KUBELET_BACKOFF_CAP_SECONDS} s, a model, not a measurement). `
-          + 'Use "auto" to start as soon as vLLM is ready']);
+      return allow('no wait: h2oGPT starts at once; the 0.2.1 image turns Ready and its chats fail until vLLM is up (newer images, told to fail on an unreachable model, restart with back-off)',
+        [`startup strategy "none": h2oGPT starts without waiting. The pinned 0.2.1 image turns Ready at once and every chat fails `
+          + 'until vLLM is up. Newer images drop an unreachable model for good unless told to fail; the stack sets '
+          + `H2OGPT_FAIL_IF_INVALID_CLIENT=True, so they crash and the kubelet's restart back-off retries them: with a vLLM load of up to `
+          + `${context.upstreamStartupBudgetSeconds} s they may start up to ${worst} s after vLLM is ready (10 s doubling to `
+          + `${KUBELET_BACKOFF_CAP_SECONDS} s, a model, not a measurement). Use "auto" to start as soon as vLLM is ready`]);
     }
   }
-  throw new ConfigurationError('startupStrategy', strategy, `Use one of: ${Object.values(StartupStrategy).join(', ')}.`);
 }
 
 /**

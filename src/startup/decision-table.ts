@@ -16,7 +16,7 @@ export function allModeVariants(): MeshMode[] {
 }
 
 const REFUSAL_TEXT: Record<RefusalCode, string> = {
-  [RefusalCode.DEADLOCK]: 'deadlocks: the CNI plugin blackholes init-container traffic until the proxy runs, and the proxy starts only after every init container has finished',
+  [RefusalCode.DEADLOCK]: 'deadlocks: the CNI plugin redirects init-container traffic to the proxy\'s port, where nothing listens until the proxy starts after every init container has finished; each connection is refused at once, and the retry loop never ends',
   [RefusalCode.PLAINTEXT_REJECTED]: 'the check leaves the pod as plaintext outside the mesh, and STRICT mTLS rejects it: the stack enforces it with a PeerAuthentication and an AuthorizationPolicy (Istio) or a Server and an AuthorizationPolicy (Linkerd) that admit only h2oGPT\'s mesh identity',
   [RefusalCode.NOTHING_TO_BYPASS]: 'it works around a classic sidecar\'s capture; there is none in this mode',
   [RefusalCode.KUBERNETES_TOO_OLD]: 'native sidecars need Kubernetes 1.29 or later (only when the target is older)',

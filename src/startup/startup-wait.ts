@@ -3,7 +3,8 @@ import { checkImage, checkInteger } from '../common/checks';
 /** A small image with `sh` and `nc` (busybox) for the init-container wait, pinned. */
 export const DEFAULT_WAITER_IMAGE = 'busybox:1.36.1';
 
-const NOBODY = 65534;
+/** The waiter init container's UID unless a strategy needs another: nobody. */
+export const DEFAULT_WAITER_UID = 65534;
 
 /** Where the h2oGPT pod waits for vLLM. */
 export enum StartupWaitKind {
@@ -37,19 +38,19 @@ export interface InitContainerWaitOptions {
 export class StartupWait {
   /** Start at once and let Kubernetes restart h2oGPT until vLLM is up. */
   public static none(): StartupWait {
-    return new StartupWait(StartupWaitKind.NONE, DEFAULT_WAITER_IMAGE, NOBODY);
+    return new StartupWait(StartupWaitKind.NONE, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID);
   }
 
   /** Wait in an init container. */
   public static initContainer(options: InitContainerWaitOptions = {}): StartupWait {
     const image = checkImage('startupWait.image', options.image ?? DEFAULT_WAITER_IMAGE);
-    const uid = checkInteger('startupWait.runAsUser', options.runAsUser ?? NOBODY, 1, 2147483647, 'a non-root UID');
+    const uid = checkInteger('startupWait.runAsUser', options.runAsUser ?? DEFAULT_WAITER_UID, 1, 2147483647, 'a non-root UID');
     return new StartupWait(StartupWaitKind.INIT_CONTAINER, image, uid);
   }
 
   /** Wait inside the h2oGPT container, then exec generate.py. */
   public static inApp(): StartupWait {
-    return new StartupWait(StartupWaitKind.IN_APP, DEFAULT_WAITER_IMAGE, NOBODY);
+    return new StartupWait(StartupWaitKind.IN_APP, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID);
   }
 
   public readonly kind: StartupWaitKind;

@@ -71,6 +71,11 @@ const DEFAULT_SETTINGS: { [key: string]: string } = {
   H2OGPT_AUTH_FILENAME: `${WORKSPACE}/users/auth.json`,
 };
 
+// Without a wait, h2oGPT after August 2024 drops an unreachable model for good unless told to fail
+// (gen.py fail_if_invalid_client); failing lets the kubelet restart it. Older images, the pinned
+// 0.2.1 included, ignore H2OGPT_* variables that name no generate.py argument (utils.H2O_Fire).
+const NO_WAIT_SETTINGS: { [key: string]: string } = { H2OGPT_FAIL_IF_INVALID_CLIENT: 'True' };
+
 /** Options of the h2oGPT front end; `H2oGptProps` adds its name and upstream. */
 export interface H2oGptOptions {
   /**
@@ -338,7 +343,8 @@ export class H2oGpt extends Construct {
       // Gradio's uploads and temporary files, on the /tmp mount.
       { name: 'GRADIO_TEMP_DIR', value: '/tmp/gradio' },
       { name: 'MPLCONFIGDIR', value: `${WORKSPACE}/.config/matplotlib` },
-      ...Object.entries(DEFAULT_SETTINGS).filter(([name]) => !Object.keys(settings).some((k) => k.toUpperCase() === name)).map(([name, value]) => ({ name, value })),
+      ...Object.entries({ ...DEFAULT_SETTINGS, ...(waits ? {} : NO_WAIT_SETTINGS) })
+        .filter(([name]) => !Object.keys(settings).some((k) => k.toUpperCase() === name)).map(([name, value]) => ({ name, value })),
       ...Object.entries(settings).map(([name, value]) => ({ name, value })),
       ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
     ];
