@@ -18,6 +18,9 @@ function expectedOutcome(mode: MeshMode, strategy: StartupStrategy): Outcome {
       return strict ? 'plaintext' : 'ok';
     case StartupStrategy.PROXY_UID_BYPASS:
     case StartupStrategy.PORT_EXCLUSION:
+      // A native sidecar captures init containers too, so a bypass there makes the check
+      // plaintext; ambient ignores both the UID and the sidecar port annotations.
+      if (mode.dataplane === Dataplane.NATIVE_SIDECAR && strict) return 'plaintext';
       if (!sidecar) return 'nothing-to-bypass';
       return strict ? 'plaintext' : 'ok';
     default:

@@ -249,7 +249,7 @@ export function initContainerVerdict(network: Network, mode: MeshMode, waits: bo
     return { verdict: 'deadlock', outcome: waits ? 'its retry loop never ends' : 'it fails and restarts, forever' };
   }
   if (network === 'unmeshed' && profileOf(mode) && mode.mtls === MtlsMode.STRICT) {
-    return { verdict: 'fails', outcome: 'strict mTLS rejects it' };
+    return { verdict: 'fails', outcome: 'STRICT mTLS rejects it' };
   }
   if (!waits) return { verdict: 'slow', outcome: 'until it answers, the pod restarts with back-off (10 s doubling to 300 s)' };
   return { verdict: 'ok', outcome: 'it completes once its upstream answers' };

@@ -162,10 +162,7 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
       + `the target is 1.${context.kubernetesMinor}. Set kubernetesVersion to the cluster's real version (>= 1.29), or use the classic sidecar mode`);
   }
   const bypass = strategy === StartupStrategy.PROXY_UID_BYPASS || strategy === StartupStrategy.PORT_EXCLUSION;
-  if (bypass && (!profile || mode.dataplane !== Dataplane.SIDECAR)) {
-    return refuse(RefusalCode.NOTHING_TO_BYPASS,
-      `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
-  }
+  const nothingToBypass = bypass && (!profile || mode.dataplane !== Dataplane.SIDECAR);
 
   const plan = waitPlan(mode, strategy, context.upstreamPort);
   switch (plan.kind) {
@@ -177,7 +174,12 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
       }
       if (judged.verdict === 'fails') {
         return refuse(RefusalCode.PLAINTEXT_REJECTED, `its traffic to vLLM leaves the pod as plaintext outside the mesh (${judged.why}), `
-          + `and vLLM's STRICT mTLS rejects it${profile ? ` (enforced by ${profile.identityPolicyDescription})` : ''}`);
+          + `and vLLM's ${judged.outcome}${profile ? ` (enforced by ${profile.identityPolicyDescription})` : ''}`);
+      }
+      // Policy: a bypass that would work but has nothing to work around only costs plaintext.
+      if (nothingToBypass) {
+        return refuse(RefusalCode.NOTHING_TO_BYPASS,
+          `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
       }
       if (!profile) return allow('no mesh: the init container reaches vLLM directly, so h2oGPT starts only once vLLM is healthy');
       if (judged.network === 'meshed') return allow(`the init-container wait is meshed: ${judged.why}`);

@@ -1,0 +1,144 @@
+import {
+  analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, H2oGpt, MeshMode, MtlsMode, RefusalCode, StartupWait,
+  StartupWaitKind, VllmServer,
+} from '../src';
+import { holdsAppUntilProxyReady, initContainerNetwork, podDataplane } from '../src/mesh/capture-rules';
+import { meshProfile, Mesh } from '../src/mesh/mesh-profiles';
+import { meshPodMetadata } from '../src/mesh/pod-metadata';
+import { judgeInitContainerWait, parseKubernetesMinor, waitPlan } from '../src/startup/decide';
+import { allModeVariants } from '../src/startup/decision-table';
+import { synth } from './helpers';
+
+// Issue #10: one rule engine. Synthesis refuses what the analyzer would block, for the same reason.
+
+const context = { upstreamPort: 8000, kubernetesMinor: parseKubernetesMinor(DEFAULT_KUBERNETES_VERSION), upstreamStartupBudgetSeconds: 1800 };
+
+/** The h2oGPT pod exactly as the stack would render a strategy, without asking decide. */
+function renderAnyway(mesh: MeshMode, strategy: (typeof CONCRETE_STRATEGIES)[number]) {
+  const plan = waitPlan(mesh, strategy, 8000);
+  const metadata = meshPodMetadata(mesh);
+  const objects = synth((chart) => {
+    const vllm = new VllmServer(chart, 'vllm', { name: 'chat-vllm', model: 'm', podLabels: metadata.labels, podAnnotations: metadata.annotations });
+    new H2oGpt(chart, 'h2ogpt', {
+      name: 'chat', vllm,
+      startupWait: plan.kind === StartupWaitKind.INIT_CONTAINER ? StartupWait.initContainer({ runAsUser: plan.initContainerUid })
+        : plan.kind === StartupWaitKind.IN_APP ? StartupWait.inApp() : StartupWait.none(),
+      podLabels: metadata.labels,
+      podAnnotations: { ...metadata.annotations, ...plan.annotations },
+    });
+  });
+  return analyzeObjects(objects.map((object) => ({ object, source: 'rendered' })), mesh).pods.find((p) => p.name === 'chat')!;
+}
+
+describe('every cell of the decision table, refused ones rendered anyway', () => {
+  const cells = allModeVariants().flatMap((mesh) => CONCRETE_STRATEGIES.map((strategy) => [mesh, strategy] as const));
+
+  test.each(cells.map(([mesh, strategy]) => [mesh.describe(), strategy, mesh] as const))('%s / %s', (_label, strategy, mesh) => {
+    const evaluation = evaluateStrategy(mesh, strategy, context);
+    const pod = renderAnyway(mesh, strategy);
+    const waiter = pod.initContainers.find((c) => c.name === 'wait-for-vllm');
+    switch (evaluation.refusal) {
+      case RefusalCode.DEADLOCK:
+      case RefusalCode.PLAINTEXT_REJECTED: {
+        // The analyzer blocks it, and both give the engine's reason.
+        const judged = judgeInitContainerWait(mesh, waitPlan(mesh, strategy, 8000), 8000);
+        expect(waiter!.verdict).toBe(evaluation.refusal === RefusalCode.DEADLOCK ? 'deadlock' : 'fails');
+        expect(waiter!.reason).toContain(judged.why);
+        expect(waiter!.reason).toContain(judged.outcome);
+        expect(evaluation.reason).toContain(judged.why);
+        expect(evaluation.reason).toContain(judged.outcome);
+        break;
+      }
+      case RefusalCode.NOTHING_TO_BYPASS:
+        // Policy, not a failure: the bypass would work, there is just nothing to bypass.
+        expect(pod.verdict).not.toBe('deadlock');
+        expect(pod.verdict).not.toBe('fails');
+        break;
+      case undefined:
+        expect(evaluation.allowed).toBe(true);
+        expect(['ok', 'slow']).toContain(pod.verdict);
+        if (waiter) expect(waiter.verdict).toBe('ok');
+        break;
+      default:
+        throw new Error(`unexpected refusal ${evaluation.refusal} at the default Kubernetes version`);
+    }
+  });
+
+  test('the walk met every kind of outcome', () => {
+    const refusals = new Set(cells.map(([mesh, strategy]) => evaluateStrategy(mesh, strategy, context).refusal));
+    expect([...refusals].sort()).toEqual([undefined, RefusalCode.DEADLOCK, RefusalCode.NOTHING_TO_BYPASS, RefusalCode.PLAINTEXT_REJECTED].sort());
+  });
+});
+
+describe('the engine reads every form of a setting', () => {
+  const istio = meshProfile(Mesh.ISTIO)!;
+  const linkerd = meshProfile(Mesh.LINKERD)!;
+
+  test.each([
+    ['JSON', '{"holdApplicationUntilProxyStarts":true}', true],
+    ['JSON with spaces', '{ "holdApplicationUntilProxyStarts": true, "concurrency": 2 }', true],
+    ['YAML', 'holdApplicationUntilProxyStarts: true', true],
+    ['YAML among other fields', 'concurrency: 2\nholdApplicationUntilProxyStarts: true\n', true],
+    ['YAML false', 'holdApplicationUntilProxyStarts: false', false],
+    ['other fields only', 'concurrency: 2', false],
+    ['not a document', '{{{', false],
+  ])('Istio proxy config as %s', (_form, value, hold) => {
+    expect(holdsAppUntilProxyReady(istio, { annotations: { 'proxy.istio.io/config': value } })).toBe(hold);
+  });
+
+  test('Linkerd holds by default unless proxy-await is disabled', () => {
+    expect(holdsAppUntilProxyReady(linkerd, {})).toBe(true);
+    expect(holdsAppUntilProxyReady(linkerd, { annotations: { 'config.linkerd.io/proxy-await': 'disabled' } })).toBe(false);
+  });
+
+  test('a YAML proxy config changes the analyzer\'s timeline like the JSON one', () => {
+    const pod = (config: string) => ({
+      object: {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { 'proxy.istio.io/config': config } },
+        spec: { containers: [{ name: 'app', image: 'x:1' }] },
+      },
+      source: 'test',
+    });
+    const note = (config: string) => analyzeObjects([pod(config)], MeshMode.istioSidecar()).pods[0].timeline.find((s) => s.role === 'proxy')!.note;
+    expect(note('holdApplicationUntilProxyStarts: true')).toMatch(/app containers wait until it is ready/);
+    expect(note('{"holdApplicationUntilProxyStarts": true}')).toMatch(/app containers wait until it is ready/);
+    expect(note('{}')).toMatch(/no hold/);
+  });
+});
+
+describe('capture escapes, as the meshes\' iptables rules have them', () => {
+  const mode = MeshMode.istioSidecar({ mtls: MtlsMode.PERMISSIVE });
+  const plane = podDataplane(mode, { metadata: meshPodMetadata(mode), spec: {} });
+  const network = (exemption: object, annotations: Record<string, string> = {}) => initContainerNetwork(mode, plane, exemption, annotations);
+
+  test('Istio exempts GID 1337 as well as UID 1337', () => {
+    expect(network({ uid: 1000, gid: 1337, port: 8000 })).toEqual({ network: 'unmeshed', why: 'it runs with the proxy GID 1337, which capture skips' });
+    expect(network({ uid: 1337, port: 8000 }).network).toBe('unmeshed');
+    expect(network({ uid: 1000, gid: 1000, port: 8000 }).network).toBe('captured');
+  });
+
+  test('Linkerd exempts no GID by default', () => {
+    const linkerd = MeshMode.linkerdSidecar({ mtls: MtlsMode.PERMISSIVE });
+    const linkerdPlane = podDataplane(linkerd, { metadata: meshPodMetadata(linkerd), spec: {} });
+    expect(initContainerNetwork(linkerd, linkerdPlane, { gid: 2102, port: 8000 }, {}).network).toBe('captured');
+    expect(initContainerNetwork(linkerd, linkerdPlane, { uid: 2102, port: 8000 }, {}).network).toBe('unmeshed');
+  });
+
+  test('loopback destinations are never captured', () => {
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1']) expect(network({ host, port: 8000 }).network).toBe('unmeshed');
+    expect(network({ host: 'vllm', port: 8000 }).network).toBe('captured');
+  });
+
+  test('Linkerd appends its network validator after the user\'s init containers; Istio puts its own first', () => {
+    const pod = (name: string) => ({
+      object: {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name },
+        spec: { initContainers: [{ name: 'migrate', image: 'x:1', command: ['cp', '/a', '/b'] }], containers: [{ name: 'app', image: 'x:1' }] },
+      },
+      source: 'test',
+    });
+    const order = (mesh: MeshMode) => analyzeObjects([pod('p')], mesh).pods[0].timeline.map((s) => s.name);
+    expect(order(MeshMode.linkerdSidecar())).toEqual(['migrate', 'linkerd-network-validator', 'linkerd-proxy', 'app']);
+    expect(order(MeshMode.istioSidecar())).toEqual(['istio-validation', 'migrate', 'istio-proxy', 'app']);
+  });
+});
