@@ -138,7 +138,7 @@ describe('cdk8s-h2ogpt check', () => {
     expect(web).toMatchObject({ kind: 'Deployment', name: 'h2ogpt-web', namespace: 'h2ogpt', verdict: 'fails' });
     expect(web.initContainers).toEqual([{
       name: 'vllm-check', network: 'unmeshed', verdict: 'fails', inferred: true,
-      reason: 'calls h2ogpt-vllm-inference:5000 (inferred from wget) in plaintext (it runs as the proxy UID 1337, which capture skips), and strict mTLS rejects it',
+      reason: 'calls h2ogpt-vllm-inference:5000 (inferred from wget) in plaintext (it runs as the proxy UID 1337, which capture skips), and STRICT mTLS rejects it',
     }]);
     expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
   });
