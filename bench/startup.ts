@@ -4,7 +4,7 @@
  * Metric: the added delay, from "vLLM /health turns 200" to "the h2oGPT command starts", and how
  * many requests the wait sends to vLLM. Real processes against real local servers for short ready
  * times T; for T up to 30 minutes the delay is computed from pause schedules printed by the very
- * script synthesis writes (WAIT_PRINT_SCHEDULE), and kubelet restart back-off is a model (REFERENCE §3).
+ * script synthesis writes (WAIT_PRINT_SCHEDULE), and kubelet restart back-off is a model (docs/mesh-facts.md §6).
  * Results: a Markdown table on stdout and in bench/README.md, and bench/startup-latency.svg.
  */
 import { cpus, tmpdir } from 'os';

@@ -26,7 +26,7 @@ const MODES: Array<[string, MeshMode]> = [
   ['linkerd-native-sidecar strict', MeshMode.linkerdNativeSidecar()],
 ];
 
-// Expected verdicts of the h2oGPT pod's vllm-check, by fixture and mode (REFERENCE §1-§2).
+// Expected verdicts of the h2oGPT pod's vllm-check, by fixture and mode (docs/mesh-facts.md §1-§2).
 const EXPECTED: Record<string, Record<string, string>> = {
   'upstream-chart.yaml': {
     'none': 'ok vllm-check:unmeshed:ok',

@@ -78,7 +78,7 @@ describe('decision table', () => {
   });
 });
 
-describe('kubelet restart back-off model (REFERENCE §3)', () => {
+describe('kubelet restart back-off model (docs/mesh-facts.md §6)', () => {
   test('restarts at 0, 10, 30, 70, 150, 310, 610 s', () => {
     expect(restartBackoffStarts(700)).toEqual([0, 10, 30, 70, 150, 310, 610]);
   });

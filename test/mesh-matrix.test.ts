@@ -120,11 +120,15 @@ describe('mesh mode x startup strategy', () => {
       expect(labels['sidecar.istio.io/inject']).toBe(istio && injected ? 'true' : undefined);
       expect(annotations['linkerd.io/inject']).toBe(linkerd && injected ? 'enabled' : undefined);
       expect(labels['istio.io/dataplane-mode']).toBe(mode.dataplane === Dataplane.AMBIENT ? 'ambient' : undefined);
+      // The dataplane is explicit both ways: releases that default to native sidecars (Istio 1.28 on
+      // Kubernetes 1.33, Linkerd 2.20) must not turn a classic mode native, nor an old one ignore the opt-in.
       const native = mode.dataplane === Dataplane.NATIVE_SIDECAR;
-      expect(annotations['sidecar.istio.io/nativeSidecar']).toBe(istio && native ? 'true' : undefined);
-      expect(annotations['config.alpha.linkerd.io/proxy-enable-native-sidecar']).toBe(linkerd && native ? 'true' : undefined);
-      expect(annotations['config.beta.linkerd.io/proxy-enable-native-sidecar']).toBe(linkerd && native ? 'true' : undefined);
       const sidecar = mode.dataplane === Dataplane.SIDECAR;
+      const explicit = native ? 'true' : sidecar ? 'false' : undefined;
+      expect(annotations['sidecar.istio.io/nativeSidecar']).toBe(istio ? explicit : undefined);
+      for (const stage of ['', 'beta.', 'alpha.']) {
+        expect(annotations[`config.${stage}linkerd.io/proxy-enable-native-sidecar`]).toBe(linkerd ? explicit : undefined);
+      }
       expect(annotations['proxy.istio.io/config']).toBe(istio && sidecar ? '{"holdApplicationUntilProxyStarts":true}' : undefined);
       expect(annotations['config.linkerd.io/proxy-await']).toBe(linkerd && sidecar ? 'enabled' : undefined);
       // Mesh metadata never leaks into selectors.

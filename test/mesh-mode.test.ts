@@ -35,20 +35,31 @@ describe('MeshMode', () => {
 });
 
 describe('pod metadata per mode', () => {
-  test('Istio sidecar: inject label and hold-until-proxy', () => {
+  test('Istio sidecar: inject label, hold-until-proxy, and explicitly not native', () => {
     expect(meshPodMetadata(MeshMode.istioSidecar())).toEqual({
       labels: { 'sidecar.istio.io/inject': 'true' },
-      annotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}' },
+      annotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}', 'sidecar.istio.io/nativeSidecar': 'false' },
     });
   });
 
-  test('Linkerd native sidecar: inject and both opt-in annotations, no proxy-await', () => {
+  test('Linkerd sidecar: every form of the native opt-out, so 2.20\'s native default does not apply', () => {
+    expect(meshPodMetadata(MeshMode.linkerdSidecar()).annotations).toEqual({
+      'linkerd.io/inject': 'enabled',
+      'config.linkerd.io/proxy-await': 'enabled',
+      'config.linkerd.io/proxy-enable-native-sidecar': 'false',
+      'config.beta.linkerd.io/proxy-enable-native-sidecar': 'false',
+      'config.alpha.linkerd.io/proxy-enable-native-sidecar': 'false',
+    });
+  });
+
+  test('Linkerd native sidecar: inject and the GA, beta and alpha opt-ins, no proxy-await', () => {
     expect(meshPodMetadata(MeshMode.linkerdNativeSidecar())).toEqual({
       labels: {},
       annotations: {
         'linkerd.io/inject': 'enabled',
-        'config.alpha.linkerd.io/proxy-enable-native-sidecar': 'true',
+        'config.linkerd.io/proxy-enable-native-sidecar': 'true',
         'config.beta.linkerd.io/proxy-enable-native-sidecar': 'true',
+        'config.alpha.linkerd.io/proxy-enable-native-sidecar': 'true',
       },
     });
   });

@@ -73,7 +73,7 @@ const describeTarget = (u: NetworkUsage) => (u.host || u.port ? `${u.host ?? '?'
 
 /**
  * Models one pod template's startup under a mesh mode: what the mesh injects and where, the
- * kubelet's start order, and a verdict for each init container. REFERENCE §1-§2.
+ * kubelet's start order, and a verdict for each init container. The rules are the engine's (src/mesh/capture-rules.ts; docs/mesh-facts.md §1-§3).
  */
 export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext = {}): PodFinding {
   const profile = profileOf(mode);

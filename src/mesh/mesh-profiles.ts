@@ -4,7 +4,8 @@
  * so a new mesh such as Kuma (sidecar UID 5678, `kuma.io/init-first`) or Consul (UID 5995) is
  * one new entry here plus its `Mesh` enum value.
  *
- * Facts: ../shared/REFERENCE.md §1 (injection and init placement) and §2 (escape hatches).
+ * Facts, with their upstream sources: docs/mesh-facts.md §1 (injection and placement), §2 (capture
+ * and escapes), §3 (hold until the proxy is ready) and §4 (releases).
  */
 
 /** The service meshes this library knows. */
@@ -63,7 +64,10 @@ export interface MeshProfile {
   readonly injectionEnabled: MetadataEntry;
   /** Keys and values that turn injection off for a pod. */
   readonly injectionDisabled: ReadonlyArray<MetadataEntry>;
-  /** Metadata that opts one pod into a native sidecar (all written; any one honoured), and the value that opts it out. */
+  /**
+   * Metadata that opts one pod into a native sidecar, newest form first: all are written, and a
+   * release reads the newest it knows. The same keys with `nativeSidecarOptOutValue` opt out.
+   */
   readonly nativeSidecarOptIn: ReadonlyArray<MetadataEntry>;
   readonly nativeSidecarOptOutValue: string;
   /** Metadata that keeps app containers from starting before the proxy is ready. */
@@ -160,10 +164,11 @@ const LINKERD: MeshProfile = {
   iptablesInitContainerName: 'linkerd-init',
   injectionEnabled: { key: 'linkerd.io/inject', value: 'enabled', on: 'annotation' },
   injectionDisabled: [{ key: 'linkerd.io/inject', value: 'disabled', on: 'annotation' }],
-  // alpha from 2.15, beta from 2.19: write both so either release honours it.
+  // GA from 2.20, beta from 2.19, alpha from 2.15: all written so any release honours it.
   nativeSidecarOptIn: [
-    { key: 'config.alpha.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
+    { key: 'config.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
     { key: 'config.beta.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
+    { key: 'config.alpha.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
   ],
   nativeSidecarOptOutValue: 'false',
   holdUntilProxyReady: { key: 'config.linkerd.io/proxy-await', value: 'enabled', on: 'annotation' },

@@ -17,7 +17,10 @@ export function meshPodMetadata(mode: MeshMode): PodMetadata {
   const entries: MetadataEntry[] = [];
   switch (mode.dataplane) {
     case Dataplane.SIDECAR:
-      entries.push(profile!.injectionEnabled, profile!.holdUntilProxyReady);
+      // Explicitly classic: Istio 1.28 (kubelets >= 1.33) and Linkerd 2.20 inject native sidecars
+      // unless told not to, and the strategy was chosen for a classic one (docs/mesh-facts.md §4).
+      entries.push(profile!.injectionEnabled, profile!.holdUntilProxyReady,
+        ...profile!.nativeSidecarOptIn.map((e) => ({ ...e, value: profile!.nativeSidecarOptOutValue })));
       break;
     case Dataplane.NATIVE_SIDECAR:
       // Hold-until-proxy is ignored with native sidecars: the proxy starts first by design.

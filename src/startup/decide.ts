@@ -7,7 +7,7 @@ import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffWorstCaseDelay } from './res
 import { CONCRETE_STRATEGIES, StartupStrategy } from './startup-strategy';
 import { DEFAULT_WAITER_UID, StartupWaitKind } from './startup-wait';
 
-/** Kubernetes turned SidecarContainers on by default in 1.29 (REFERENCE §2). */
+/** Kubernetes turned SidecarContainers on by default in 1.29 (docs/mesh-facts.md §1). */
 export const NATIVE_SIDECAR_MIN_KUBERNETES_MINOR = 29;
 /** The Kubernetes version assumed when a stack does not name one. */
 export const DEFAULT_KUBERNETES_VERSION = '1.30';

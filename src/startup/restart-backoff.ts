@@ -1,6 +1,6 @@
 /**
  * The kubelet's restart back-off for a crashing container: 10 s, doubling, capped at 300 s
- * (REFERENCE §3). Used to warn about the NONE strategy and by the startup benchmark. This is a
+ * (docs/mesh-facts.md §6). Used to warn about the NONE strategy and by the startup benchmark. This is a
  * model of the kubelet, not a measurement.
  */
 export const KUBELET_BACKOFF_INITIAL_SECONDS = 10;

@@ -14,7 +14,7 @@ export interface ResourceSettings {
 
 /**
  * Requests and limits from flat props, each checked; `extraLimits` (such as GPUs) are passed as
- * numeric quantities because a string GPU count is silently dropped (REFERENCE §6).
+ * numeric quantities because a string GPU count is silently dropped (a cdk8s-plus trap: only an L1 numeric quantity renders).
  */
 export function podResources(fieldPrefix: string, settings: ResourceSettings,
   extraLimits: { [name: string]: k8s.Quantity } = {}): k8s.ResourceRequirements {
