@@ -1,32 +1,20 @@
 import {
-  analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, H2oGpt, MeshMode, MtlsMode, RefusalCode, StartupWait,
-  StartupWaitKind, VllmServer,
+  analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, MeshMode, MtlsMode, RefusalCode,
 } from '../src';
 import { holdsAppUntilProxyReady, initContainerNetwork, podDataplane } from '../src/mesh/capture-rules';
 import { meshProfile, Mesh } from '../src/mesh/mesh-profiles';
 import { meshPodMetadata } from '../src/mesh/pod-metadata';
 import { judgeInitContainerWait, parseKubernetesMinor, waitPlan } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
-import { synth } from './helpers';
+import { renderCell } from './support/render';
 
 // Issue #10: one rule engine. Synthesis refuses what the analyzer would block, for the same reason.
 
 const context = { upstreamPort: 8000, kubernetesMinor: parseKubernetesMinor(DEFAULT_KUBERNETES_VERSION), upstreamStartupBudgetSeconds: 1800 };
 
-/** The h2oGPT pod exactly as the stack would render a strategy, without asking decide. */
+/** The h2oGPT pod as the stack renders a strategy, refused ones included, through the analyzer. */
 function renderAnyway(mesh: MeshMode, strategy: (typeof CONCRETE_STRATEGIES)[number]) {
-  const plan = waitPlan(mesh, strategy, 8000);
-  const metadata = meshPodMetadata(mesh);
-  const objects = synth((chart) => {
-    const vllm = new VllmServer(chart, 'vllm', { name: 'chat-vllm', model: 'm', podLabels: metadata.labels, podAnnotations: metadata.annotations });
-    new H2oGpt(chart, 'h2ogpt', {
-      name: 'chat', vllm,
-      startupWait: plan.kind === StartupWaitKind.INIT_CONTAINER ? StartupWait.initContainer({ runAsUser: plan.initContainerUid })
-        : plan.kind === StartupWaitKind.IN_APP ? StartupWait.inApp() : StartupWait.none(),
-      podLabels: metadata.labels,
-      podAnnotations: { ...metadata.annotations, ...plan.annotations },
-    });
-  });
+  const { objects } = renderCell(mesh, strategy);
   return analyzeObjects(objects.map((object) => ({ object, source: 'rendered' })), mesh).pods.find((p) => p.name === 'chat')!;
 }
 

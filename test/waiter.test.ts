@@ -174,7 +174,7 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
       expect(exit.stderr).toMatch(new RegExp(`gave up: ${nobody.url.replace(/[.]/g, '\\.')} was not ready within WAIT_DEADLINE_SECONDS=3s after \\d+ attempts; last result: connection refused`));
     });
 
-    test('8. SIGTERM while waiting: it exits within 1 s', async () => {
+    test('8. SIGTERM while waiting: it exits within 1.5 s, pause or attempt', async () => {
       const upstream = await server(TestServer.status(503));
       for (const phase of ['pause', 'attempt'] as const) {
         upstream.behaviour = phase === 'pause' ? TestServer.status(503) : TestServer.hang();
@@ -184,7 +184,9 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
         const sentAt = Date.now();
         waiter.child.kill('SIGTERM');
         const exit = await waiter.exited;
-        expect(Date.now() - sentAt).toBeLessThan(1000);
+        // "At once": well inside one pause; the margin over the ~0.4 s it takes idle is for a loaded
+        // machine (the kernel suite and the contention test run beside this one).
+        expect(Date.now() - sentAt).toBeLessThan(1500);
         expect(exit.code).toBe(143);
         expect(exit.stderr).toMatch(/received SIGTERM while waiting for http/);
       }

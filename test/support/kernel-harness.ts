@@ -1,0 +1,263 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Dataplane, Mesh, MeshMode, MtlsMode } from '../../src';
+import { Manifest } from '../helpers';
+
+// Replays a synthesized h2oGPT pod's startup through real Linux networking: two network namespaces
+// joined by a veth pair, the capture rules each mesh installs (transcribed from the meshes' own
+// sources, cited below), a proxy stand-in that reads SO_ORIGINAL_DST, a STRICT or PERMISSIVE vLLM
+// side, and the exact waiter bytes from the ConfigMap, run with the UID and env the manifest gives.
+// Nothing here reads the library's rule engine: the start order and the rules are Kubernetes' and
+// the meshes', written out independently, so the suite can disagree with the engine.
+
+/** How a startup ended. */
+export type KernelOutcome = 'started' | 'deadlock' | 'plaintext-rejected';
+
+/** Why this machine cannot run the suite, or undefined when it can. */
+export function kernelUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'it needs root (network namespaces and iptables)';
+  for (const tool of ['ip', 'iptables', 'setpriv', 'busybox', 'bash', 'curl', '/usr/bin/python3']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (.ci/run installs iptables, busybox and curl from Debian)`;
+  }
+  const probe = `k8h-probe-${process.pid}`;
+  const added = spawnSync('ip', ['netns', 'add', probe]).status === 0;
+  if (!added) return '`ip netns add` is not permitted here';
+  const nat = spawnSync('ip', ['netns', 'exec', probe, 'iptables', '-t', 'nat', '-L']).status === 0;
+  spawnSync('ip', ['netns', 'del', probe]);
+  return nat ? undefined : 'iptables cannot use the nat table in a new network namespace';
+}
+
+const PREFIX = `k8h${process.pid}`;
+const VLLM_PORT = 8000;
+const MESH_PORT = 15006; // the server side's inbound "mTLS" port in this model
+
+/** Files every simulated UID can read: the helpers, the waiter script and a busybox PATH. */
+function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-kernel-'));
+  chmodSync(dir, 0o755);
+  for (const file of readdirSync(join(__dirname, 'kernel'))) {
+    copyFileSync(join(__dirname, 'kernel', file), join(dir, file));
+    chmodSync(join(dir, file), 0o755);
+  }
+  writeFileSync(join(dir, 'wait-for-upstream.sh'), script, { mode: 0o644 });
+  const busyboxPath = join(dir, 'busybox-bin');
+  mkdirSync(busyboxPath);
+  spawnSync('busybox', ['--install', '-s', busyboxPath]);
+  chmodSync(busyboxPath, 0o755);
+  return { dir, busyboxPath, script: join(dir, 'wait-for-upstream.sh') };
+}
+
+function run(args: string[]): string {
+  const result = spawnSync(args[0], args.slice(1), { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Removes every namespace and hosts file this process made; safe to call more than once. */
+export function sweepNamespaces(): void {
+  const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of list.split('\n')) {
+    const name = line.split(' ')[0];
+    if (name.startsWith(PREFIX)) {
+      spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean)
+        .forEach((pid) => { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } });
+      spawnSync('ip', ['netns', 'del', name]);
+      rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The iptables rules a mesh installs in the pod's network namespace, with the pod's exclusions.
+ * - Istio sidecar: tools/istio-iptables/pkg/capture/run.go (the CNI plugin writes the same chains,
+ *   cni/pkg/plugin/testdata/*.golden): RETURN for UID and GID 1337, loopback and excluded ports,
+ *   then REDIRECT to 15001. `excludeOutboundPorts` replaces the default list.
+ * - Istio ambient, in-pod: cni/pkg/iptables/testdata/default.golden: what ztunnel did not mark
+ *   0x539 goes to its 15001.
+ * - Linkerd: linkerd2-proxy-init pkg/iptables/iptables.go addOutgoingTrafficRules: RETURN for UID
+ *   2102, `-o lo` and skipped ports, then REDIRECT to 4140.
+ */
+function captureRules(mode: MeshMode, annotations: Record<string, string>): string[][] {
+  const nat = (...rule: string[]) => ['iptables', '-t', 'nat', ...rule];
+  if (mode.mesh === Mesh.ISTIO && mode.dataplane === Dataplane.AMBIENT) {
+    return [
+      nat('-N', 'ISTIO_OUTPUT'), nat('-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'),
+      nat('-A', 'ISTIO_OUTPUT', '-m', 'mark', '--mark', '0x539/0xfff', '-j', 'RETURN'),
+      nat('-A', 'ISTIO_OUTPUT', '-d', '127.0.0.1/32', '-j', 'RETURN'),
+      nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15001'),
+    ];
+  }
+  if (mode.mesh === Mesh.ISTIO) {
+    const excluded = (annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] ?? '15020').split(',').filter(Boolean);
+    return [
+      nat('-N', 'ISTIO_OUTPUT'), nat('-N', 'ISTIO_REDIRECT'),
+      nat('-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'),
+      nat('-A', 'ISTIO_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15001'),
+      ...excluded.map((port) => nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '--dport', port.trim(), '-j', 'RETURN')),
+      nat('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-j', 'RETURN'),
+      nat('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--uid-owner', '1337', '-j', 'RETURN'),
+      nat('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--gid-owner', '1337', '-j', 'RETURN'),
+      nat('-A', 'ISTIO_OUTPUT', '-d', '127.0.0.1/32', '-j', 'RETURN'),
+      nat('-A', 'ISTIO_OUTPUT', '-j', 'ISTIO_REDIRECT'),
+    ];
+  }
+  const skipped = annotations['config.linkerd.io/skip-outbound-ports'] ?? '4567,4568';
+  return [
+    nat('-N', 'PROXY_INIT_OUTPUT'), nat('-A', 'OUTPUT', '-j', 'PROXY_INIT_OUTPUT'),
+    nat('-A', 'PROXY_INIT_OUTPUT', '-m', 'owner', '--uid-owner', '2102', '-j', 'RETURN'),
+    nat('-A', 'PROXY_INIT_OUTPUT', '-o', 'lo', '-j', 'RETURN'),
+    nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-m', 'multiport', '--dports', skipped, '-j', 'RETURN'),
+    nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4140'),
+  ];
+}
+
+/** When the mesh's pieces arrive, in Kubernetes' start order for the mode (docs/mesh-facts.md §1). */
+function schedule(mode: MeshMode): { rules: 'before-inits' | 'after-inits' | 'never'; proxy: 'before-inits' | 'after-inits' | 'never' } {
+  if (mode.mesh === Mesh.NONE) return { rules: 'never', proxy: 'never' };
+  switch (mode.dataplane) {
+    case Dataplane.AMBIENT:
+      return { rules: 'before-inits', proxy: 'before-inits' }; // istio-cni holds the pod until ztunnel has it
+    case Dataplane.NATIVE_SIDECAR:
+      return { rules: 'before-inits', proxy: 'before-inits' };
+    default:
+      // Classic: the proxy is a regular container, after every init container. With CNI the rules
+      // exist from pod network setup; without, the mesh's init container, appended last, adds them.
+      return { rules: mode.cni ? 'before-inits' : 'after-inits', proxy: 'after-inits' };
+  }
+}
+
+interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+function start(ns: string, args: string[], env: Record<string, string> = {}): Started {
+  // Absolute paths: the env's PATH is the container's (busybox applets), not the host's.
+  const child = spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => { output += d; });
+  child.stderr!.on('data', (d) => { output += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function listening(process_: Started, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!process_.output().includes('listening')) {
+    if (Date.now() > until) throw new Error(`a helper did not start: ${process_.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The result of one replayed startup. */
+export interface KernelRun {
+  readonly outcome: KernelOutcome;
+  /** What the waiter printed, for failures. */
+  readonly log: string;
+}
+
+/**
+ * Replays the startup of the h2oGPT Deployment in `objects` under `mode`. Bounded: a waiter still
+ * waiting after `boundMs` did not start, and the vLLM side's counters tell a refused plaintext
+ * connection from one that never left the pod.
+ */
+export async function replayStartup(index: number, mode: MeshMode, objects: Manifest[], boundMs: number): Promise<KernelRun> {
+  const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'h2ogpt')!;
+  const configMap = objects.find((o) => o.kind === 'ConfigMap');
+  const template = front.spec.template;
+  const annotations: Record<string, string> = template.metadata.annotations ?? {};
+  const spec = template.spec;
+  const shared = sharedDir(configMap?.data?.['wait-for-upstream.sh'] ?? '');
+  const pod = `${PREFIX}-${index}-p`;
+  const vllm = `${PREFIX}-${index}-v`;
+  const processes: Started[] = [];
+  try {
+    run(['ip', 'netns', 'add', pod]);
+    run(['ip', 'netns', 'add', vllm]);
+    run(['ip', 'link', 'add', `k${index}p`, 'netns', pod, 'type', 'veth', 'peer', 'name', `k${index}v`, 'netns', vllm]);
+    // 198.18.0.0/15 is reserved for benchmarking: it cannot collide with a real network.
+    const podIp = `198.18.${index}.1`;
+    const vllmIp = `198.18.${index}.2`;
+    for (const [ns, dev, ip] of [[pod, `k${index}p`, podIp], [vllm, `k${index}v`, vllmIp]]) {
+      run(['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/24`, 'dev', dev]);
+      run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', dev, 'up']);
+      run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+    }
+    // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the Service name resolves.
+    mkdirSync(`/etc/netns/${pod}`, { recursive: true });
+    writeFileSync(`/etc/netns/${pod}/hosts`, `127.0.0.1 localhost\n${vllmIp} chat-vllm\n`);
+
+    // vLLM's side: the server, its inbound mesh port, and STRICT mTLS as a refusal of plaintext.
+    const server = start(vllm, ['/usr/bin/python3', join(shared.dir, 'vllm.py'), String(VLLM_PORT)]);
+    const inbound = start(vllm, ['/usr/bin/python3', join(shared.dir, 'inbound.py'), String(MESH_PORT)]);
+    processes.push(server, inbound);
+    await Promise.all([listening(server), listening(inbound)]);
+    const strict = mode.mesh !== Mesh.NONE && mode.mtls === MtlsMode.STRICT;
+    if (strict) run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(VLLM_PORT), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+
+    const plan = schedule(mode);
+    const installRules = () => captureRules(mode, annotations).forEach((rule) => run(['ip', 'netns', 'exec', pod, ...rule]));
+    const startProxy = async () => {
+      const ambient = mode.dataplane === Dataplane.AMBIENT;
+      const listenPort = mode.mesh === Mesh.LINKERD ? '4140' : '15001';
+      const uid = mode.mesh === Mesh.LINKERD ? '2102' : '1337';
+      const proxy = ambient
+        ? start(pod, ['/usr/bin/python3', join(shared.dir, 'forwarder.py'), listenPort, String(MESH_PORT), '0x539'])
+        : start(pod, ['/usr/bin/setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '/usr/bin/python3', join(shared.dir, 'forwarder.py'), listenPort, String(MESH_PORT)]);
+      processes.push(proxy);
+      await listening(proxy);
+    };
+    if (plan.rules === 'before-inits') installRules();
+    if (plan.proxy === 'before-inits') await startProxy();
+
+    const podUid = spec.securityContext?.runAsUser ?? 0;
+    const podGid = spec.securityContext?.runAsGroup ?? podUid;
+    const as = (c: any) => ['/usr/bin/setpriv', `--reuid=${c.securityContext?.runAsUser ?? podUid}`, `--regid=${podGid}`, '--clear-groups'];
+    const envOf = (c: any) => Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+    let log = '';
+    const waitBounded = async (process_: Started) => {
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([process_.exited, new Promise<'bound'>((r) => { timer = setTimeout(() => r('bound'), boundMs); })]);
+      clearTimeout(timer);
+      log += process_.output();
+      return code;
+    };
+    const notStarted = (): KernelRun => {
+      const counters = run(['ip', 'netns', 'exec', vllm, 'iptables', '-L', 'INPUT', '-v', '-x', '-n']);
+      const rejected = counters.split('\n').filter((l) => l.includes('REJECT')).some((l) => Number(l.trim().split(/\s+/)[0]) > 0);
+      return { outcome: rejected ? 'plaintext-rejected' : 'deadlock', log };
+    };
+
+    for (const init of spec.initContainers ?? []) {
+      // The library's waiter runs from the ConfigMap's bytes; any other init container runs its own
+      // command, with busybox's applets as its image's tools.
+      const ours = init.command?.[1]?.endsWith('wait-for-upstream.sh');
+      const command = ours ? [join(shared.busyboxPath, 'sh'), shared.script]
+        : [...(init.command ?? []), ...(init.args ?? [])].map((word: string, i: number) => (i === 0 && !word.startsWith('/') ? join(shared.busyboxPath, word) : word));
+      const waiter = start(pod, [...as(init), ...command], { ...envOf(init), PATH: shared.busyboxPath });
+      processes.push(waiter);
+      if (await waitBounded(waiter) !== 0) return notStarted();
+    }
+    if (plan.rules === 'after-inits') installRules();
+    if (plan.proxy === 'after-inits') await startProxy(); // with hold-until-proxy: ready before the app
+
+    const app = spec.containers[0];
+    if (app.command?.[1]?.endsWith('wait-for-upstream.sh')) {
+      // In-app form: bash + curl, the script then execs a stand-in for generate.py.
+      const waiter = start(pod, [...as(app), '/usr/bin/bash', shared.script, 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin' });
+      processes.push(waiter);
+      if (await waitBounded(waiter) !== 0 || !waiter.output().includes('started')) return notStarted();
+    }
+    return { outcome: 'started', log };
+  } finally {
+    for (const p of processes) p.child.kill('SIGKILL');
+    await Promise.all(processes.map((p) => p.exited));
+    for (const ns of [pod, vllm]) {
+      spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean)
+        .forEach((pid) => { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } });
+      spawnSync('ip', ['netns', 'del', ns]);
+    }
+    rmSync(`/etc/netns/${pod}`, { recursive: true, force: true });
+    rmSync(shared.dir, { recursive: true, force: true });
+    if (existsSync(`/etc/netns/${vllm}`)) rmSync(`/etc/netns/${vllm}`, { recursive: true, force: true });
+  }
+}
