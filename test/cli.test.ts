@@ -143,6 +143,22 @@ describe('cdk8s-h2ogpt check', () => {
     expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
   });
 
+  test('--mesh-version settles the dataplane; a bad one exits 2 naming the flag', () => {
+    const fixture = join(__dirname, 'fixtures', 'upstream-chart.yaml');
+    const unknown = cli(['check', fixture, '--mesh', 'linkerd']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toMatch(/the mesh release is unknown: from Linkerd 2\.20/);
+    const native = cli(['check', fixture, '--mesh', 'linkerd', '--mesh-version', '2.20']);
+    expect(native.code).toBe(0);
+    const bad = cli(['check', fixture, '--mesh', 'linkerd', '--mesh-version', 'latest']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid --mesh-version: "latest"/);
+    const synth = cli(['synth', '--mesh', 'istio-native-sidecar', '--mesh-version', '1.22', '--out', work]);
+    expect(synth.code).toBe(2);
+    expect(synth.stderr).toMatch(/Istio 1\.22 does not honour the per-pod native-sidecar opt-in/);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
   test('input with no Kubernetes objects exits 2, so a failed helm template cannot pass green', () => {
     for (const input of ['', '---\n', '# only a comment\n']) {
       const { code, stdout, stderr } = cli(['check', '--mesh', 'istio-sidecar'], input);

@@ -130,3 +130,63 @@ describe('capture escapes, as the meshes\' iptables rules have them', () => {
     expect(order(MeshMode.istioSidecar())).toEqual(['istio-validation', 'migrate', 'istio-proxy', 'app']);
   });
 });
+
+describe('the mesh release as an input', () => {
+  const fixturePod = (annotations: Record<string, string> = {}) => [{
+    object: {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations },
+      spec: {
+        initContainers: [{ name: 'wait', image: 'x:1', command: ['sh', '-c', 'until wget -q -O- http://api:8080/; do sleep 1; done'] }],
+        containers: [{ name: 'app', image: 'x:1' }],
+      },
+    },
+    source: 'test',
+  }];
+  const waitOf = (mesh: MeshMode, annotations?: Record<string, string>) => analyzeObjects(fixturePod(annotations), mesh).pods[0].initContainers[0];
+
+  test('parsed from the forms releases are named by, and refused otherwise, naming the field', () => {
+    expect(MeshMode.istioSidecar({ version: '1.28.1' }).version).toBe('1.28');
+    expect(MeshMode.linkerdSidecar({ version: 'stable-2.14.10' }).version).toBe('2.14');
+    expect(MeshMode.istioSidecar({ version: 'v1.24' }).describe()).toBe('Istio 1.24 sidecar with istio-cni, mTLS strict');
+    expect(() => MeshMode.linkerdSidecar({ version: 'edge-24.11.8' })).toThrow(/Invalid version: "edge-24\.11\.8"\. Use the mesh release as major\.minor.*edge release/);
+    expect(() => MeshMode.fromName('none', { version: '1.28' })).toThrow(/Invalid version: "1\.28"\. There is no mesh/);
+  });
+
+  test('unknown release, classic mode: the classic verdict, with what a native-by-default release would change', () => {
+    const f = waitOf(MeshMode.linkerdSidecar());
+    expect(f.verdict).toBe('deadlock');
+    expect(f.reason).toMatch(/\(the mesh release is unknown: from Linkerd 2\.20 pods get native sidecars unless they opt out, and then this changes; give the mesh version to settle it\)$/);
+  });
+
+  test('a release before native-by-default: classic, no caveat; Linkerd 2.20: native unless the pod opts out', () => {
+    expect(waitOf(MeshMode.linkerdSidecar({ version: '2.19' })).reason).not.toMatch(/mesh release/);
+    expect(waitOf(MeshMode.linkerdSidecar({ version: '2.20' }))).toMatchObject({ verdict: 'ok', network: 'meshed' });
+    expect(waitOf(MeshMode.linkerdSidecar({ version: '2.20' }), { 'config.linkerd.io/proxy-enable-native-sidecar': 'false' }).verdict).toBe('deadlock');
+  });
+
+  test('Istio 1.28 goes native only when every kubelet is 1.33 or later, so the caveat stays and says that', () => {
+    expect(waitOf(MeshMode.istioSidecar({ version: '1.28' })).reason).toMatch(/\(Istio 1\.28 injects native sidecars when every kubelet is 1\.33 or later; if yours are, the pod gets one and this changes\)$/);
+  });
+
+  test('no caveat where the other dataplane gives the same verdict', () => {
+    const f = waitOf(MeshMode.istioSidecar(), {});
+    expect(f.reason).toMatch(/mesh release is unknown/);
+    const bypass = analyzeObjects(fixturePod(), MeshMode.istioSidecar()).pods[0];
+    expect(bypass).toBeDefined();
+    const uid1337 = fixturePod();
+    (uid1337[0].object.spec.initContainers[0] as any).securityContext = { runAsUser: 1337 };
+    const plaintext = analyzeObjects(uid1337, MeshMode.istioSidecar()).pods[0].initContainers[0];
+    expect(plaintext.verdict).toBe('fails');
+    expect(plaintext.reason).not.toMatch(/mesh release/);
+  });
+
+  test('synthesis: a native mode on a release without the per-pod opt-in is refused; an unknown release says what it assumes', () => {
+    const old = MeshMode.istioNativeSidecar({ version: '1.22' });
+    for (const strategy of CONCRETE_STRATEGIES) {
+      expect(evaluateStrategy(old, strategy, context)).toMatchObject({ allowed: false, refusal: RefusalCode.MESH_TOO_OLD });
+    }
+    expect(evaluateStrategy(old, CONCRETE_STRATEGIES[0], context).reason).toMatch(/Istio 1\.22 does not honour the per-pod native-sidecar opt-in \(from 1\.24\)/);
+    expect(evaluateStrategy(MeshMode.linkerdNativeSidecar(), CONCRETE_STRATEGIES[0], context).reason).toMatch(/assumes Linkerd 2\.15 or later, which honours the per-pod opt-in/);
+    expect(evaluateStrategy(MeshMode.linkerdNativeSidecar({ version: '2.15' }), CONCRETE_STRATEGIES[0], context).reason).not.toMatch(/assumes/);
+  });
+});

@@ -87,12 +87,13 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
 
   const findings: InitContainerFinding[] = userInits.map(({ c, index }: { c: any; index: number }) => {
     const usage = networkUsage(c, declared);
-    const { network, why: networkWhy } = initContainerNetwork(mode, plane, {
+    const exemption = {
       uid: c.securityContext?.runAsUser ?? podSecurity.runAsUser,
       gid: c.securityContext?.runAsGroup ?? podSecurity.runAsGroup,
       port: usage.port,
       host: usage.host,
-    }, annotations);
+    };
+    const { network, why: networkWhy } = initContainerNetwork(mode, plane, exemption, annotations);
     const base = { name: c.name, network, inferred: usage.inferred, index };
     const how = usage.inferred ? ` (inferred from ${usage.evidence})` : '';
     if (c.restartPolicy === 'Always') {
@@ -103,9 +104,13 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     }
     const target = describeTarget(usage);
     const { verdict, outcome } = initContainerVerdict(network, mode, usage.waits);
+    // The verdict holds for the classic dataplane; say when the release could make it another.
+    const other = plane.alternative
+      && initContainerVerdict(initContainerNetwork(mode, plane.alternative.plane, exemption, annotations).network, mode, usage.waits).verdict;
+    const caveat = other !== undefined && other !== verdict ? ` (${plane.alternative!.caveat})` : '';
     const reason = {
-      deadlock: `${usage.waits ? 'waits on' : 'calls'} ${target}${how}, but ${networkWhy}: ${outcome}`,
-      fails: `calls ${target}${how} in plaintext (${networkWhy}), and ${outcome}`,
+      deadlock: `${usage.waits ? 'waits on' : 'calls'} ${target}${how}, but ${networkWhy}: ${outcome}${caveat}`,
+      fails: `calls ${target}${how} in plaintext (${networkWhy}), and ${outcome}${caveat}`,
       slow: `calls ${target} once${how} without retrying; ${outcome}`,
       ok: `waits on ${target}${how}; ${network} (${networkWhy})`,
     }[verdict];

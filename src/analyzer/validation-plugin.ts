@@ -13,6 +13,8 @@ export interface StartupValidationProperties {
   readonly cni?: boolean;
   /** "strict" (default) or "permissive". */
   readonly mtls?: string;
+  /** The mesh's release, e.g. "1.28" (default: unknown). */
+  readonly version?: string;
 }
 
 // The subset of cdk8s-cli's ValidationContext this plugin uses (cdk8s-cli is a dev tool, not a dependency).
@@ -43,7 +45,7 @@ export class StartupValidation {
 
   public constructor(properties: StartupValidationProperties = {}) {
     try {
-      this.mesh = withFieldPrefix('properties.', () => MeshMode.fromName(properties.mesh ?? 'none', { cni: properties.cni, mtls: properties.mtls as MtlsMode | undefined }));
+      this.mesh = withFieldPrefix('properties.', () => MeshMode.fromName(properties.mesh ?? 'none', { cni: properties.cni, mtls: properties.mtls as MtlsMode | undefined, version: properties.version }));
     } catch (error) {
       throw new Error(`StartupValidation: ${(error as Error).message}`);
     }

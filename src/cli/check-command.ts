@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { analyzeObjects, reportJson, reportText } from '../analyzer/analyze';
 import { ManifestError, readManifests, SourcedObject } from '../analyzer/manifest-reader';
-import { ConfigurationError, withFieldPrefix } from '../common/errors';
+import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { CliUsageError, CommandIo } from './cli-error';
 
@@ -18,6 +18,8 @@ Options:
   --mesh MODE          none | ${MeshMode.names().filter((n) => n !== 'none').join(' | ')} (required)
   --cni, --no-cni      whether the mesh's CNI plugin is on (sidecar modes; default: --cni)
   --mtls MODE          strict | permissive (default: strict)
+  --mesh-version V     the mesh's release, e.g. 1.28 or 2.20 (default: unknown: verdicts
+                       that hold for every dataplane the release could give, with a note)
   --format FORMAT      text | json (default: text)
   -h, --help           this text
 
@@ -35,6 +37,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
       'mesh': { type: 'string' },
       'cni': { type: 'boolean' },
       'mtls': { type: 'string', default: 'strict' },
+      'mesh-version': { type: 'string' },
       'format': { type: 'string', default: 'text' },
       'help': { type: 'boolean', short: 'h' },
     },
@@ -51,9 +54,9 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   }
   let mesh: MeshMode;
   try {
-    mesh = withFieldPrefix('--', () => MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode }));
+    mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode, version: values['mesh-version'] });
   } catch (error) {
-    if (error instanceof ConfigurationError) throw new CliUsageError(error.message);
+    if (error instanceof ConfigurationError) throw new CliUsageError(error.renamed(error.field === 'version' ? '--mesh-version' : `--${error.field}`).message);
     throw error;
   }
 

@@ -18,6 +18,7 @@ Options:
   --mesh MODE            none | ${MeshMode.names().filter((n) => n !== 'none').join(' | ')} (default: none)
   --cni, --no-cni        whether the mesh's CNI plugin is on (sidecar modes; default: --cni, the worst case)
   --mtls MODE            strict | permissive: how vLLM treats plaintext (default: strict)
+  --mesh-version V       the mesh's release, e.g. 1.28 or 2.20 (default: unknown; see docs/mesh-facts.md §4)
   --strategy STRATEGY    auto | ${Object.values(StartupStrategy).filter((s) => s !== 'auto').join(' | ')} (default: auto)
   --kubernetes-version V target cluster version, e.g. 1.30 (default: 1.30; native sidecars need 1.29+)
   --name NAME            installation name (default: h2ogpt)
@@ -36,6 +37,7 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'namespace': '--namespace',
   'mesh': '--mesh',
   'mtls': '--mtls',
+  'version': '--mesh-version',
   'kubernetesVersion': '--kubernetes-version',
   'startupStrategy': '--strategy',
   'vllm.model': '--model',
@@ -53,6 +55,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'mesh': { type: 'string', default: 'none' },
       'cni': { type: 'boolean' },
       'mtls': { type: 'string', default: 'strict' },
+      'mesh-version': { type: 'string' },
       'strategy': { type: 'string', default: 'auto' },
       'kubernetes-version': { type: 'string' },
       'name': { type: 'string', default: 'h2ogpt' },
@@ -77,7 +80,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
   let yaml: string;
   let stack: H2oGptStack;
   try {
-    const mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode });
+    const mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode, version: values['mesh-version'] });
     const app = new App({ outdir: resolve(values.out) });
     const chart = new Chart(app, values.name!, { disableResourceNameHashes: true });
     stack = new H2oGptStack(chart, 'stack', {

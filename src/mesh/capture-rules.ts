@@ -32,6 +32,8 @@ export interface PodDataplane {
   readonly why: string;
   /** The mesh's containers are already in the manifest (e.g. `istioctl kube-inject` output). */
   readonly preInjected: boolean;
+  /** When the release could give the pod another dataplane: that one, and why, said plainly. */
+  readonly alternative?: { readonly plane: PodDataplane; readonly caveat: string };
 }
 
 /** What an init container's traffic may escape capture by. */
@@ -95,9 +97,23 @@ export function podDataplane(mode: MeshMode, pod: PodShape, ns: NamespaceShape =
   }
   const nativeValue = profile.nativeSidecarOptIn.map((e) => annotations[e.key]).find((v) => v !== undefined);
   if (mode.dataplane === Dataplane.SIDECAR) {
-    return nativeValue === 'true'
-      ? { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: 'the pod opts into a native sidecar', preInjected: false }
-      : { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'classic sidecar', preInjected: false };
+    if (nativeValue === 'true') return { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: 'the pod opts into a native sidecar', preInjected: false };
+    if (nativeValue === profile.nativeSidecarOptOutValue) return { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'the pod opts out of native sidecars', preInjected: false };
+    // No word from the pod: the release decides (docs/mesh-facts.md §4).
+    const byDefault = profile.nativeSidecarDefaultSince;
+    const release = `${profile.displayName} ${byDefault.release.join('.')}`;
+    const newer = mode.releaseAtLeast(byDefault.release);
+    if (newer === true && !byDefault.condition) {
+      return { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} and later inject a native sidecar unless the pod opts out`, preInjected: false };
+    }
+    const classic = { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'classic sidecar', preInjected: false };
+    if (newer === false) return classic;
+    const caveat = newer === true
+      ? `${release} injects native sidecars ${byDefault.condition}; if yours are, the pod gets one and this changes`
+      : `the mesh release is unknown: from ${release} pods get native sidecars${byDefault.condition ? ` ${byDefault.condition}` : ''} unless they opt out, `
+        + 'and then this changes; give the mesh version to settle it';
+    const native = { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} injects a native sidecar`, preInjected: false };
+    return { ...classic, alternative: { plane: native, caveat } };
   }
   return nativeValue === profile.nativeSidecarOptOutValue
     ? { dataplane: Dataplane.SIDECAR, cni: true, why: 'the pod opts out of native sidecars (CNI assumed)', preInjected: false }

@@ -16,6 +16,13 @@ export interface MeshOptions {
    * @default MtlsMode.STRICT
    */
   readonly mtls?: MtlsMode;
+  /**
+   * The mesh's release, e.g. "1.28" (Istio) or "2.20" (Linkerd; "stable-2.14.10" is read as 2.14).
+   * Releases change the dataplane (docs/mesh-facts.md §4); when it is unknown, decisions and
+   * verdicts are ones that hold for every dataplane the release could give, and say so.
+   * @default unknown
+   */
+  readonly version?: string;
 }
 
 /** Options of a sidecar mesh mode. */
@@ -70,7 +77,10 @@ export class MeshMode {
    */
   public static fromName(name: string, options: SidecarMeshOptions = {}): MeshMode {
     checkOptions(options); // also with no mesh, where the options are otherwise unused
-    if (name === 'none') return MeshMode.none();
+    if (name === 'none') {
+      if (options.version !== undefined) throw new ConfigurationError('version', options.version, 'There is no mesh to have a release: leave it unset with mesh "none".');
+      return MeshMode.none();
+    }
     for (const profile of allMeshProfiles()) {
       for (const [dataplane, modeName] of Object.entries(profile.modeNames)) {
         if (modeName === name) return MeshMode.of(profile.mesh, dataplane as Dataplane, options);
@@ -88,7 +98,8 @@ export class MeshMode {
     checkOptions(options);
     // CNI only changes what user init containers see with a classic sidecar.
     const cni = dataplane === Dataplane.SIDECAR ? options.cni ?? true : false;
-    return new MeshMode(mesh, dataplane, cni, options.mtls ?? MtlsMode.STRICT);
+    const version = options.version === undefined ? undefined : parseMeshVersion(options.version);
+    return new MeshMode(mesh, dataplane, cni, options.mtls ?? MtlsMode.STRICT, version);
   }
 
   /** The mesh (Istio, Linkerd, or none). */
@@ -100,11 +111,23 @@ export class MeshMode {
   /** How the upstream treats plaintext. Always PERMISSIVE with no mesh. */
   public readonly mtls: MtlsMode;
 
-  private constructor(mesh: Mesh, dataplane: Dataplane, cni: boolean, mtls: MtlsMode) {
+  /** The mesh's release as major.minor, when known. */
+  public readonly version?: string;
+  private readonly release?: [number, number];
+
+  private constructor(mesh: Mesh, dataplane: Dataplane, cni: boolean, mtls: MtlsMode, release?: [number, number]) {
     this.mesh = mesh;
     this.dataplane = dataplane;
     this.cni = cni;
     this.mtls = mtls;
+    this.release = release;
+    this.version = release ? `${release[0]}.${release[1]}` : undefined;
+  }
+
+  /** Whether the release is known to be `since` or later: true, false, or undefined when unknown. */
+  public releaseAtLeast(since: ReadonlyArray<number>): boolean | undefined {
+    if (!this.release) return undefined;
+    return this.release[0] > since[0] || (this.release[0] === since[0] && this.release[1] >= since[1]);
   }
 
   /** The CLI name of this mode, e.g. `istio-sidecar`. */
@@ -122,8 +145,18 @@ export class MeshMode {
       [Dataplane.AMBIENT]: 'ambient',
       [Dataplane.NONE]: '',
     }[this.dataplane];
-    return `${profile.displayName} ${dataplane}, mTLS ${this.mtls}`;
+    return `${profile.displayName}${this.version ? ` ${this.version}` : ''} ${dataplane}, mTLS ${this.mtls}`;
   }
+}
+
+/** "1.28", "1.28.1", "v1.28" or Linkerd's "stable-2.14.10" / "enterprise-2.17.1" as [major, minor]. */
+function parseMeshVersion(version: string): [number, number] {
+  const match = /^(?:v|stable-|enterprise-)?(\d+)\.(\d+)(?:\.\d+)?$/.exec(typeof version === 'string' ? version : '');
+  if (!match) {
+    throw new ConfigurationError('version', version,
+      'Use the mesh release as major.minor, e.g. "1.28" for Istio or "2.20" (or "stable-2.14.10") for Linkerd; for a Linkerd edge release, give the stable release it corresponds to.');
+  }
+  return [Number(match[1]), Number(match[2])];
 }
 
 function checkOptions(options: SidecarMeshOptions): void {

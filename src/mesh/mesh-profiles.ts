@@ -70,6 +70,10 @@ export interface MeshProfile {
    */
   readonly nativeSidecarOptIn: ReadonlyArray<MetadataEntry>;
   readonly nativeSidecarOptOutValue: string;
+  /** The release from which one pod can opt into a native sidecar by annotation. */
+  readonly nativeSidecarPerPodSince: ReadonlyArray<number>;
+  /** The release from which pods get native sidecars unless they opt out, and the condition. */
+  readonly nativeSidecarDefaultSince: { readonly release: ReadonlyArray<number>; readonly condition?: string };
   /** Metadata that keeps app containers from starting before the proxy is ready. */
   readonly holdUntilProxyReady: MetadataEntry;
   /** When that metadata is a proxy-config document (JSON or YAML), the boolean field inside it. */
@@ -122,6 +126,9 @@ const ISTIO: MeshProfile = {
   ],
   nativeSidecarOptIn: [{ key: 'sidecar.istio.io/nativeSidecar', value: 'true', on: 'annotation' }],
   nativeSidecarOptOutValue: 'false',
+  nativeSidecarPerPodSince: [1, 24],
+  // ENABLE_NATIVE_SIDECARS=auto (istio/istio#56428).
+  nativeSidecarDefaultSince: { release: [1, 28], condition: 'when every kubelet is 1.33 or later' },
   holdUntilProxyReady: {
     key: 'proxy.istio.io/config',
     value: '{"holdApplicationUntilProxyStarts":true}',
@@ -171,6 +178,8 @@ const LINKERD: MeshProfile = {
     { key: 'config.alpha.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
   ],
   nativeSidecarOptOutValue: 'false',
+  nativeSidecarPerPodSince: [2, 15],
+  nativeSidecarDefaultSince: { release: [2, 20] },
   holdUntilProxyReady: { key: 'config.linkerd.io/proxy-await', value: 'enabled', on: 'annotation' },
   holdOnByDefault: true,
   excludeOutboundPortsAnnotation: 'config.linkerd.io/skip-outbound-ports',

@@ -50,6 +50,7 @@ export enum RefusalCode {
   PLAINTEXT_REJECTED = 'plaintext-rejected',
   NOTHING_TO_BYPASS = 'nothing-to-bypass',
   KUBERNETES_TOO_OLD = 'kubernetes-too-old',
+  MESH_TOO_OLD = 'mesh-too-old',
 }
 
 /** What one concrete strategy means under one mode: allowed or refused, and why. */
@@ -161,6 +162,11 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
       `native sidecars need the SidecarContainers feature, on by default from Kubernetes 1.${NATIVE_SIDECAR_MIN_KUBERNETES_MINOR}; `
       + `the target is 1.${context.kubernetesMinor}. Set kubernetesVersion to the cluster's real version (>= 1.29), or use the classic sidecar mode`);
   }
+  if (profile && mode.dataplane === Dataplane.NATIVE_SIDECAR && mode.releaseAtLeast(profile.nativeSidecarPerPodSince) === false) {
+    return refuse(RefusalCode.MESH_TOO_OLD,
+      `${profile.displayName} ${mode.version} does not honour the per-pod native-sidecar opt-in (from ${profile.nativeSidecarPerPodSince.join('.')}), `
+      + 'so the pod would get a classic sidecar. Upgrade the mesh, or use the classic sidecar mode');
+  }
   const bypass = strategy === StartupStrategy.PROXY_UID_BYPASS || strategy === StartupStrategy.PORT_EXCLUSION;
   const nothingToBypass = bypass && (!profile || mode.dataplane !== Dataplane.SIDECAR);
 
@@ -182,7 +188,12 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
           `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
       }
       if (!profile) return allow('no mesh: the init container reaches vLLM directly, so h2oGPT starts only once vLLM is healthy');
-      if (judged.network === 'meshed') return allow(`the init-container wait is meshed: ${judged.why}`);
+      if (judged.network === 'meshed') {
+        const assumed = mode.dataplane === Dataplane.NATIVE_SIDECAR && mode.version === undefined
+          ? ` (assumes ${profile.displayName} ${profile.nativeSidecarPerPodSince.join('.')} or later, which honours the per-pod opt-in; give the mesh version to have it checked)`
+          : '';
+        return allow(`the init-container wait is meshed: ${judged.why}${assumed}`);
+      }
       const plaintext = `the init container reaches vLLM in plaintext (${judged.why}), which permissive mTLS accepts`;
       switch (strategy) {
         case StartupStrategy.PROXY_UID_BYPASS:

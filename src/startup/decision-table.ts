@@ -20,6 +20,7 @@ const REFUSAL_TEXT: Record<RefusalCode, string> = {
   [RefusalCode.PLAINTEXT_REJECTED]: 'the check leaves the pod as plaintext outside the mesh, and STRICT mTLS rejects it: the stack enforces it with a PeerAuthentication and an AuthorizationPolicy (Istio) or a Server and an AuthorizationPolicy (Linkerd) that admit only h2oGPT\'s mesh identity',
   [RefusalCode.NOTHING_TO_BYPASS]: 'it works around a classic sidecar\'s capture; there is none in this mode',
   [RefusalCode.KUBERNETES_TOO_OLD]: 'native sidecars need Kubernetes 1.29 or later (only when the target is older)',
+  [RefusalCode.MESH_TOO_OLD]: 'the mesh release predates the per-pod native-sidecar opt-in (Istio 1.24, Linkerd 2.15; only when the version is given)',
 };
 
 /**
