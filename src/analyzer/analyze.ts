@@ -90,7 +90,7 @@ export function reportText(report: StartupReport): string {
   for (const pod of report.pods) {
     const where = pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name;
     lines.push(`${pod.kind} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${pod.source})` : ''}`);
-    // A pod-level reason that no step already shows (e.g. a pod that relies on restarts).
+    // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
     if (pod.verdict !== 'ok' && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${pod.reason}`);
     pod.timeline.forEach((step, i) => {
       lines.push(stepLine(step, i));

@@ -132,8 +132,8 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
 }
 
 /** What the library's own "none" strategy means at startup (h2oGPT does not crash; docs/mesh-facts.md). */
-export const NO_WAIT_REASON = 'startup strategy "none": h2oGPT starts without waiting and turns Ready at once; '
-  + 'its chats fail until vLLM is up (no restart back-off: h2oGPT does not crash when vLLM is unreachable)';
+const NO_WAIT_REASON = 'startup strategy "none": h2oGPT starts without waiting; the 0.2.1 image turns Ready at once and its chats '
+  + 'fail until vLLM is up (it does not crash), and newer images, told to fail on an unreachable model, restart with back-off';
 
 function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: PodDataplane, findings: InitContainerFinding[]): TimelineStep[] {
   const steps: Array<Omit<TimelineStep, 'reached'>> = [];
