@@ -10,7 +10,7 @@ export enum StartupStrategy {
   PROXY_UID_BYPASS = 'proxy-uid-bypass',
   /** The vLLM port is excluded from capture for the whole pod (plaintext, app traffic too). */
   PORT_EXCLUSION = 'port-exclusion',
-  /** No wait: h2oGPT starts at once and Kubernetes restart back-off retries it. */
+  /** No wait: h2oGPT starts at once; chats fail until vLLM is up (docs/mesh-facts.md §7). Never chosen by AUTO. */
   NONE = 'none',
 }
 

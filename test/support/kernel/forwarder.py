@@ -11,25 +11,10 @@ import struct
 import sys
 import threading
 
+from splice import pipe
+
 SO_ORIGINAL_DST = 80
 SO_MARK = 36
-
-
-def pipe(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def handle(client, mesh_port, mark):
