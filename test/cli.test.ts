@@ -16,6 +16,45 @@ let work: string;
 beforeEach(() => { work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-cli-')); });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
+describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stack trace, nothing written', () => {
+  const refused = (args: string[], message: RegExp) => {
+    const started = Date.now();
+    const { code, stdout, stderr } = cli(['synth', ...args]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  };
+
+  test('an empty --name', () => refused(['--name', '', '--out', join(work, 'a')], /Invalid --name: ""\. Use a DNS-1123 label/));
+  test('a --name that is no Service name', () => refused(['--name', '9chat', '--out', join(work, 'a')], /Invalid --name: "9chat"\. It names a Service, so it must be a DNS-1035 label/));
+  test('a --name whose longest derived name passes 63 characters', () => refused(['--name', 'a'.repeat(47), '--out', join(work, 'a')], /Invalid --name: "a{47}"\. Use a DNS-1123 label: at most 46 characters/));
+  test('a negative --gpus', () => refused(['--gpus', '-1', '--out', join(work, 'a')], /Invalid --gpus: "-1"\. Negative numbers are not accepted; use a whole number of at least 1/));
+  test('--out naming a file', () => {
+    writeFileSync(join(work, 'file'), 'x');
+    refused(['--out', join(work, 'file')], /Invalid --out: ".*file" is a file, not a folder/);
+  });
+  test('--out under a path the kernel refuses (it used to hang)', () => refused(['--out', '/proc/cdk8s-h2ogpt-x'], /Invalid --out: "\/proc\/cdk8s-h2ogpt-x": no such folder/));
+  test('--out holding another stack: kubectl apply -f would deploy both', () => {
+    expect(cli(['synth', '--name', 'one', '--out', work]).code).toBe(0);
+    refused(['--name', 'two', '--out', work], /Invalid --out: ".*" already holds one\.k8s\.yaml, another stack's output, and `kubectl apply -f .*` would deploy both/);
+    expect(readdirSync(work)).toEqual(['one.k8s.yaml']);
+    // The same stack again simply replaces its own file.
+    expect(cli(['synth', '--name', 'one', '--out', work]).code).toBe(0);
+  });
+  test('each stack gets a folder of its own by default', () => {
+    const result = spawnSync(process.execPath, [BIN, 'synth', '--name', 'solo'], { encoding: 'utf8', cwd: work });
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(work, 'dist'))).toEqual(['solo']);
+    expect(readdirSync(join(work, 'dist', 'solo'))).toEqual(['solo.k8s.yaml']);
+  });
+  test('a closed stdout is not a crash', () => {
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" synth --out "${join(work, 'p')}" | head -c 1 >/dev/null; echo "status=\${PIPESTATUS:-x}"`], { encoding: 'utf8' });
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
+});
+
 describe('cdk8s-h2ogpt synth', () => {
   test('writes one manifest and prints the strategy with its reason', () => {
     const out = join(work, 'out');

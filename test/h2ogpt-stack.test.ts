@@ -134,8 +134,9 @@ describe('H2oGptStack with no mesh', () => {
 
   describe('refuses bad input with the nested field name', () => {
     test.each<[string, Partial<H2oGptStackProps>, RegExp]>([
-      ['stack name', { name: 'Chat' }, /Invalid name: "Chat"\. Use a DNS-1123 label: at most 47 characters/],
-      ['long stack name', { name: 'a'.repeat(48) }, /Invalid name: "a{48}"/],
+      ['stack name', { name: 'Chat' }, /Invalid name: "Chat"\. Use a DNS-1123 label: at most 46 characters/],
+      ['stack name starting with a digit (a Service name)', { name: '9chat' }, /Invalid name: "9chat"\. It names a Service, so it must be a DNS-1035 label/],
+      ['long stack name: <name>-vllm-model-cache would pass 63', { name: 'a'.repeat(47) }, /Invalid name: "a{47}"/],
       ['namespace', { namespace: 'AI' }, /Invalid namespace: "AI"/],
       ['vLLM GPUs', { vllm: { ...vllm, gpus: 0 } }, /Invalid vllm\.gpus: 0\./],
       ['vLLM model', { vllm: { model: '' } }, /Invalid vllm\.model: ""\./],

@@ -37,8 +37,13 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     if (error instanceof CliUsageError || isParseArgsError(error)) {
       let message = (error as Error).message;
       if (isParseArgsError(error)) {
-        // parseArgs ends some messages with a hint of its own; keep only its first sentence.
-        message = `${message.split('. ')[0].replace(/\.$/, '')}. Run 'cdk8s-h2ogpt ${command} --help' for the options.`;
+        // A value that starts with "-" reads to parseArgs as a flag; say what is wrong with it instead.
+        const ambiguous = /Option '(--[\w-]+)' argument is ambiguous/.exec(message)?.[1];
+        const value = ambiguous ? rest[rest.indexOf(ambiguous) + 1] : undefined;
+        message = ambiguous && value !== undefined
+          ? `Invalid ${ambiguous}: "${value}". ${/^-\d/.test(value) ? 'Negative numbers are not accepted; use a whole number of at least 1' : `A value cannot start with "-"; write ${ambiguous}=${value} if that is really meant`}. Run 'cdk8s-h2ogpt ${command} --help' for the options.`
+          // parseArgs ends some messages with a hint of its own; keep only its first sentence.
+          : `${message.split('. ')[0].replace(/\.$/, '')}. Run 'cdk8s-h2ogpt ${command} --help' for the options.`;
       }
       io.stderr(`cdk8s-h2ogpt${command ? ` ${command}` : ''}: ${message}\n`);
       return 2;
@@ -56,6 +61,11 @@ function isParseArgsError(error: unknown): boolean {
 
 /** Entry point of the `cdk8s-h2ogpt` bin. */
 export function run(): void {
+  // A closed stdout (`cdk8s-h2ogpt synth | head -2`) is the reader's choice, not a crash.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const io: CommandIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -1,12 +1,12 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
+import { basename, dirname, join, resolve } from 'path';
 import { parseArgs } from 'util';
 import { App, Chart } from 'cdk8s';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { StartupRefusedError } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
-import { H2oGptStack } from '../stack/h2ogpt-stack';
+import { checkStackName, H2oGptStack } from '../stack/h2ogpt-stack';
 import { CliUsageError, CommandIo } from './cli-error';
 
 export const SYNTH_HELP = `Usage: cdk8s-h2ogpt synth [options]
@@ -26,7 +26,7 @@ Options:
   --model ID             Hugging Face model id (default: Qwen/Qwen2.5-1.5B-Instruct)
   --gpus N               GPUs per vLLM pod (default: 1)
   --tensor-parallel-size N  (default: the GPU count)
-  --out DIR              output folder (default: dist)
+  --out DIR              output folder, one per stack (default: dist/NAME)
   -h, --help             this text
 
 Exit status: 0 written, 2 bad input or a refused combination (nothing is written).`;
@@ -63,7 +63,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'model': { type: 'string', default: 'Qwen/Qwen2.5-1.5B-Instruct' },
       'gpus': { type: 'string', default: '1' },
       'tensor-parallel-size': { type: 'string' },
-      'out': { type: 'string', default: 'dist' },
+      'out': { type: 'string' },
       'help': { type: 'boolean', short: 'h' },
     },
   });
@@ -72,16 +72,25 @@ export function runSynth(argv: string[], io: CommandIo): number {
     return 0;
   }
 
+  // Checked before anything is built: the name becomes the chart's id and every object's name.
+  try {
+    checkStackName('name', values.name);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new CliUsageError(error.renamed('--name').message);
+    throw error;
+  }
   const strategy = values.strategy as StartupStrategy; // checked by the stack, reported as --strategy
   const gpus = wholeNumber('--gpus', values.gpus!);
   const tensorParallelSize = values['tensor-parallel-size'] === undefined ? undefined : wholeNumber('--tensor-parallel-size', values['tensor-parallel-size']);
-  if (!values.out) throw new CliUsageError('Invalid --out: "". Name the folder to write into, e.g. --out dist.');
+  // One folder per stack, so `kubectl apply -f <folder>` deploys exactly one.
+  const out = values.out ?? join('dist', values.name ?? 'h2ogpt');
+  if (!out) throw new CliUsageError('Invalid --out: "". Name the folder to write into, e.g. --out dist/chat.');
 
   let yaml: string;
   let stack: H2oGptStack;
   try {
     const mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode, version: values['mesh-version'] });
-    const app = new App({ outdir: resolve(values.out) });
+    const app = new App({ outdir: resolve(out) });
     const chart = new Chart(app, values.name!, { disableResourceNameHashes: true });
     stack = new H2oGptStack(chart, 'stack', {
       name: values.name,
@@ -112,9 +121,14 @@ export function runSynth(argv: string[], io: CommandIo): number {
   }
 
   // Only now touch DIR: a temporary file renamed into place, so DIR never holds half a manifest.
-  const outDir = resolve(values.out);
+  const outDir = resolve(out);
   const target = join(outDir, `${values.name}.k8s.yaml`);
-  mkdirSync(outDir, { recursive: true });
+  checkOutputFolder(out, outDir, basename(target));
+  try {
+    makeFolder(outDir);
+  } catch (error) {
+    throw new CliUsageError(`Invalid --out: "${out}": ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/${values.name}.`);
+  }
   const temporary = join(outDir, `.${values.name}.k8s.yaml.${process.pid}.tmp`);
   try {
     writeFileSync(temporary, yaml);
@@ -128,6 +142,43 @@ export function runSynth(argv: string[], io: CommandIo): number {
   io.stdout(`startup strategy: ${stack.startupStrategy}\n`);
   io.stdout(`reason: ${stack.startupReason}\n`);
   return 0;
+}
+
+/**
+ * Refuses a folder that is a file, or that already holds another stack's manifest or a Helm chart:
+ * `kubectl apply -f` on it would deploy both stacks.
+ */
+function checkOutputFolder(flagValue: string, dir: string, manifest: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) {
+    throw new CliUsageError(`Invalid --out: "${flagValue}" is a file, not a folder. Name a folder, e.g. --out dist/${manifest.replace(/\.k8s\.yaml$/, '')}.`);
+  }
+  const other = readdirSync(dir).find((f) => (f.endsWith('.k8s.yaml') && f !== manifest) || f === 'Chart.yaml');
+  if (other) {
+    throw new CliUsageError(`Invalid --out: "${flagValue}" already holds ${other}, another stack's output, and \`kubectl apply -f ${flagValue}\` would deploy both. `
+      + `Give this stack a folder of its own, e.g. --out dist/${manifest.replace(/\.k8s\.yaml$/, '')} (the default), or remove ${other}.`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdirSync loops forever on a path the kernel
+ * refuses with ENOENT under an existing parent (for example /proc/x).
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) mkdirSync(folder);
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return { EACCES: 'permission denied', EROFS: 'a read-only file system', EEXIST: 'a file is in the way', ENOTDIR: 'a file is in the way', ENOENT: 'no such folder' }[code ?? ''] ?? (error as Error).message;
 }
 
 function wholeNumber(flag: string, value: string): number {

@@ -16,6 +16,19 @@ export function checkDnsLabel(field: string, value: string | undefined, maxLengt
   return value;
 }
 
+/**
+ * A DNS-1035 label, what a Service name must be: a DNS-1123 label that starts with a letter. The
+ * default `maxLength` leaves room for the longest suffix the caller adds.
+ */
+export function checkDns1035Label(field: string, value: string | undefined, maxLength = 63): string {
+  checkDnsLabel(field, value, maxLength);
+  if (!/^[a-z]/.test(value!)) {
+    throw new ConfigurationError(field, value,
+      `It names a Service, so it must be a DNS-1035 label: start with a lower-case letter (for example "chat-${value}").`);
+  }
+  return value!;
+}
+
 /** A DNS-1123 subdomain: what Secret and ConfigMap names may be. */
 export function checkDnsSubdomain(field: string, value: string | undefined): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { StartupCheck } from '../analyzer/startup-check';
-import { checkDnsLabel, checkImage } from '../common/checks';
+import { checkDns1035Label, checkDnsLabel, checkImage } from '../common/checks';
 import { withFieldPrefix } from '../common/errors';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
@@ -19,7 +19,8 @@ import { VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 export interface H2oGptStackProps {
   /**
    * Installation name: the h2oGPT Deployment and Service take it, vLLM's objects add `-vllm`.
-   * A DNS-1123 label of at most 47 characters, so every derived name stays valid.
+   * A DNS-1035 label (it names Services) of at most 46 characters, so the longest derived name,
+   * `<name>-vllm-model-cache`, stays within 63.
    * @default "h2ogpt"
    */
   readonly name?: string;
@@ -88,7 +89,7 @@ export class H2oGptStack extends Construct {
 
   public constructor(scope: Construct, id: string, props: H2oGptStackProps) {
     super(scope, id);
-    const name = checkDnsLabel('name', props.name ?? 'h2ogpt', 47);
+    const name = checkStackName('name', props.name ?? 'h2ogpt');
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.mesh = props.mesh ?? MeshMode.none();
     const kubernetesMinor = parseKubernetesMinor(props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
@@ -160,6 +161,17 @@ export class H2oGptStack extends Construct {
       },
     });
   }
+}
+
+/** The longest suffix the stack adds to its name: `<name>-vllm-model-cache`. */
+const LONGEST_NAME_SUFFIX = '-vllm-model-cache';
+
+/**
+ * Checks an installation name as the objects it becomes: Services need DNS-1035 labels, and the
+ * longest generated name must stay within 63 characters.
+ */
+export function checkStackName(field: string, name: string | undefined): string {
+  return checkDns1035Label(field, name, 63 - LONGEST_NAME_SUFFIX.length);
 }
 
 /** What keeps a pod of this stack out of a namespace that enforces Pod Security "restricted". */

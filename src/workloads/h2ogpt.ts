@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
+  checkBoolean, checkDistinctPorts, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
@@ -264,7 +264,8 @@ export class H2oGpt extends Construct {
 
   public constructor(scope: Construct, id: string, props: H2oGptProps) {
     super(scope, id);
-    this.name = checkDnsLabel('name', props.name);
+    // A Service name, and `<name>-startup-waiter` must fit in 63 characters.
+    this.name = checkDns1035Label('name', props.name, 63 - '-startup-waiter'.length);
     const instance = checkDnsLabel('instance', props.instance ?? props.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;

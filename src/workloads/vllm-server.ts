@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
+  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -244,7 +244,8 @@ export class VllmServer extends Construct {
 
   public constructor(scope: Construct, id: string, props: VllmServerProps) {
     super(scope, id);
-    this.name = checkDnsLabel('name', props.name);
+    // A Service name, and `<name>-model-cache` must fit in 63 characters.
+    this.name = checkDns1035Label('name', props.name, 63 - '-model-cache'.length);
     const instance = checkDnsLabel('instance', props.instance ?? props.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
