@@ -1,12 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
 import { basename, dirname, join, resolve } from 'path';
 import { parseArgs } from 'util';
 import { App, Chart } from 'cdk8s';
+import { parse, parseAllDocuments } from 'yaml';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { StartupRefusedError } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { checkStackName, H2oGptStack } from '../stack/h2ogpt-stack';
+import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
 
 export const SYNTH_HELP = `Usage: cdk8s-h2ogpt synth [options]
@@ -26,7 +28,8 @@ Options:
   --model ID             Hugging Face model id (default: Qwen/Qwen2.5-1.5B-Instruct)
   --gpus N               GPUs per vLLM pod (default: 1)
   --tensor-parallel-size N  (default: the GPU count)
-  --out DIR              output folder, one per stack (default: dist/NAME)
+  --format FORMAT        yaml | helm: a manifest, or a Helm chart of it (default: yaml)
+  --out DIR              output folder, one per stack (default: dist/NAME, or dist/NAME-chart for helm)
   -h, --help             this text
 
 Exit status: 0 written, 2 bad input or a refused combination (nothing is written).`;
@@ -64,6 +67,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'gpus': { type: 'string', default: '1' },
       'tensor-parallel-size': { type: 'string' },
       'out': { type: 'string' },
+      'format': { type: 'string', default: 'yaml' },
       'help': { type: 'boolean', short: 'h' },
     },
   });
@@ -82,8 +86,10 @@ export function runSynth(argv: string[], io: CommandIo): number {
   const strategy = values.strategy as StartupStrategy; // checked by the stack, reported as --strategy
   const gpus = wholeNumber('--gpus', values.gpus!);
   const tensorParallelSize = values['tensor-parallel-size'] === undefined ? undefined : wholeNumber('--tensor-parallel-size', values['tensor-parallel-size']);
+  if (!['yaml', 'helm'].includes(values.format!)) throw new CliUsageError(`Invalid --format: "${values.format}". Use one of: yaml, helm.`);
+  const helm = values.format === 'helm';
   // One folder per stack, so `kubectl apply -f <folder>` deploys exactly one.
-  const out = values.out ?? join('dist', values.name ?? 'h2ogpt');
+  const out = values.out ?? join('dist', helm ? `${values.name}-chart` : values.name!);
   if (!out) throw new CliUsageError('Invalid --out: "". Name the folder to write into, e.g. --out dist/chat.');
 
   let yaml: string;
@@ -118,6 +124,20 @@ export function runSynth(argv: string[], io: CommandIo): number {
       throw new CliUsageError(`--strategy ${strategy}: ${error.message}`);
     }
     throw error;
+  }
+
+  if (helm) {
+    const objects = parseAllDocuments(yaml!).map((d) => d.toJS()).filter((o) => o);
+    const files = helmChartFiles(objects, {
+      name: values.name!, namespace: values.namespace, mesh: stack!.mesh.describe(), strategy: stack!.startupStrategy,
+      reason: stack!.startupReason, uiPort: stack!.h2ogpt.uiContainerPort,
+    }, packageVersion());
+    writeChart(out, resolve(out), files);
+    io.stdout(`wrote Helm chart ${CHART_NAME} to ${resolve(out)}\n`);
+    io.stdout(`mesh: ${stack!.mesh.describe()}\n`);
+    io.stdout(`startup strategy: ${stack!.startupStrategy}\n`);
+    io.stdout(`reason: ${stack!.startupReason}\n`);
+    return 0;
   }
 
   // Only now touch DIR: a temporary file renamed into place, so DIR never holds half a manifest.
@@ -174,6 +194,39 @@ function makeFolder(dir: string): void {
     at = parent;
   }
   for (const folder of missing) mkdirSync(folder);
+}
+
+/**
+ * Writes a chart folder whole: built beside DIR and swapped into place, so DIR never holds half a
+ * chart. DIR may be missing, empty, or an earlier chart of this tool; anything else is refused.
+ */
+function writeChart(flagValue: string, dir: string, files: Record<string, string>): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new CliUsageError(`Invalid --out: "${flagValue}" is a file, not a folder. Name a folder, e.g. --out dist/chart.`);
+    const entries = readdirSync(dir);
+    const ours = entries.includes('Chart.yaml') && parse(readFileSync(join(dir, 'Chart.yaml'), 'utf8'))?.name === CHART_NAME;
+    if (entries.length > 0 && !ours) {
+      throw new CliUsageError(`Invalid --out: "${flagValue}" already holds ${entries[0]} and is not a chart of this tool; a chart needs a folder of its own, e.g. --out dist/chart.`);
+    }
+  }
+  const staging = `${dir}.staging-${process.pid}`;
+  try {
+    makeFolder(dirname(dir));
+    rmSync(staging, { recursive: true, force: true });
+    for (const [path, text] of Object.entries(files)) {
+      makeFolder(dirname(join(staging, path)));
+      writeFileSync(join(staging, path), text);
+    }
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new CliUsageError(`Invalid --out: "${flagValue}": ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/chart.`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+}
+
+function packageVersion(): string {
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 }
 
 function describeFsError(error: unknown): string {
