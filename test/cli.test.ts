@@ -49,6 +49,17 @@ describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stac
     expect(readdirSync(join(work, 'dist'))).toEqual(['solo']);
     expect(readdirSync(join(work, 'dist', 'solo'))).toEqual(['solo.k8s.yaml']);
   });
+  test('a --model that is no model id', () => refused(['--model', 'not a model', '--out', join(work, 'a')], /Invalid --model: "not a model"\. Use a Hugging Face model id as org\/name/));
+  test('--cni or --no-cni where no CNI choice exists', () => {
+    refused(['--mesh', 'none', '--cni', '--out', join(work, 'a')], /Invalid --cni: true\. There is no mesh, so no CNI plugin/);
+    refused(['--mesh', 'istio-ambient', '--no-cni', '--out', join(work, 'a')], /Invalid --cni: false\. istio-ambient always runs istio-cni/);
+    refused(['--mesh', 'linkerd-native-sidecar', '--cni', '--out', join(work, 'a')], /Invalid --cni: true\. A native sidecar meshes init containers with or without linkerd-cni/);
+  });
+  test('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+    expect(cli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
   test('a closed stdout is not a crash', () => {
     const result = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" synth --out "${join(work, 'p')}" | head -c 1 >/dev/null; echo "status=\${PIPESTATUS:-x}"`], { encoding: 'utf8' });
     expect(result.stderr).not.toMatch(/EPIPE|Unhandled/);
@@ -96,7 +107,7 @@ describe('cdk8s-h2ogpt synth', () => {
     [['--gpus', '1', '--tensor-parallel-size', '2'], /Invalid --tensor-parallel-size: 2\. It cannot exceed gpus \(1\)/],
     [['--name', 'Chat'], /Invalid --name: "Chat"\. Use a DNS-1123 label/],
     [['--namespace', 'a_b'], /Invalid --namespace: "a_b"/],
-    [['--model', ''], /Invalid --model: ""\. Set it to a Hugging Face model id/],
+    [['--model', ''], /Invalid --model: ""\. Use a Hugging Face model id as org\/name/],
     [['--kubernetes-version', 'latest'], /Invalid --kubernetes-version: "latest"/],
     [['--mesh', 'istio-sidecar', '--strategy', 'init-container'], /--strategy init-container: Startup strategy "init-container" is refused under Istio sidecar with istio-cni, mTLS strict: it deadlocks/],
     [['--mesh', 'istio-native-sidecar', '--kubernetes-version', '1.28'], /native sidecars need the SidecarContainers feature/],

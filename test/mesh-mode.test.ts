@@ -11,7 +11,9 @@ describe('MeshMode', () => {
 
   test('CNI only matters for classic sidecars', () => {
     expect(MeshMode.istioNativeSidecar().cni).toBe(false);
-    expect(MeshMode.fromName('istio-ambient', { cni: true }).cni).toBe(false);
+    expect(MeshMode.fromName('istio-ambient').cni).toBe(false);
+    // Naming a CNI choice where none exists is a mistake worth saying.
+    expect(() => MeshMode.fromName('istio-ambient', { cni: true })).toThrow(/Invalid cni: true\. istio-ambient always runs istio-cni; leave it unset/);
   });
 
   test('every CLI name round-trips', () => {

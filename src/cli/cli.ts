@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { CHECK_HELP, runCheck } from './check-command';
 import { runSynth, SYNTH_HELP } from './synth-command';
 import { CliUsageError, CommandIo } from './cli-error';
@@ -7,7 +9,8 @@ const HELP = `Usage: cdk8s-h2ogpt <command> [options]
 Commands:
   synth   write vLLM + h2oGPT manifests for your mesh, with a startup strategy that cannot deadlock
   check   tell whether the pods in any manifests can start under your mesh (init-container deadlocks)
-  help    this text
+  help    this text (also --help; each command has its own --help)
+  version this package's version (also --version)
 
 Run 'cdk8s-h2ogpt <command> --help' for a command's options.
 
@@ -24,6 +27,11 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         return runSynth(rest, io);
       case 'check':
         return await runCheck(rest, io);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.stdout(`${packageVersion()}\n`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -51,6 +59,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`cdk8s-h2ogpt: unexpected error: ${(error as Error).stack ?? error}\n`);
     return 1;
   }
+}
+
+function packageVersion(): string {
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 }
 
 // util.parseArgs throws TypeErrors with these codes for unknown flags and missing values.

@@ -40,6 +40,7 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'namespace': '--namespace',
   'mesh': '--mesh',
   'mtls': '--mtls',
+  'cni': '--cni',
   'version': '--mesh-version',
   'kubernetesVersion': '--kubernetes-version',
   'startupStrategy': '--strategy',
@@ -82,6 +83,11 @@ export function runSynth(argv: string[], io: CommandIo): number {
   } catch (error) {
     if (error instanceof ConfigurationError) throw new CliUsageError(error.renamed('--name').message);
     throw error;
+  }
+  // A Hugging Face id (org/name) or a model folder inside the image; anything else would only fail
+  // once vLLM starts on a GPU node.
+  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(values.model!) && !values.model!.startsWith('/')) {
+    throw new CliUsageError(`Invalid --model: "${values.model}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
   }
   const strategy = values.strategy as StartupStrategy; // checked by the stack, reported as --strategy
   const gpus = wholeNumber('--gpus', values.gpus!);

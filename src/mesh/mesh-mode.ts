@@ -79,11 +79,19 @@ export class MeshMode {
     checkOptions(options); // also with no mesh, where the options are otherwise unused
     if (name === 'none') {
       if (options.version !== undefined) throw new ConfigurationError('version', options.version, 'There is no mesh to have a release: leave it unset with mesh "none".');
+      if (options.cni !== undefined) throw new ConfigurationError('cni', options.cni, 'There is no mesh, so no CNI plugin: leave it unset with mesh "none".');
       return MeshMode.none();
     }
     for (const profile of allMeshProfiles()) {
       for (const [dataplane, modeName] of Object.entries(profile.modeNames)) {
-        if (modeName === name) return MeshMode.of(profile.mesh, dataplane as Dataplane, options);
+        if (modeName !== name) continue;
+        // Only a classic sidecar's init containers depend on the CNI plugin; saying otherwise is a mistake.
+        if (options.cni !== undefined && dataplane !== Dataplane.SIDECAR) {
+          throw new ConfigurationError('cni', options.cni, dataplane === Dataplane.AMBIENT
+            ? `${name} always runs ${profile.cniPluginName}; leave it unset.`
+            : `A native sidecar meshes init containers with or without ${profile.cniPluginName}; leave it unset.`);
+        }
+        return MeshMode.of(profile.mesh, dataplane as Dataplane, options);
       }
     }
     throw new ConfigurationError('mesh', name, `Use one of: ${MeshMode.names().join(', ')}.`);

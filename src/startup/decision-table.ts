@@ -9,7 +9,8 @@ export function allModeVariants(): MeshMode[] {
   for (const name of MeshMode.names().filter((n) => n !== 'none')) {
     for (const mtls of [MtlsMode.STRICT, MtlsMode.PERMISSIVE]) {
       const sidecar = MeshMode.fromName(name, { mtls }).dataplane === Dataplane.SIDECAR;
-      for (const cni of sidecar ? [true, false] : [false]) modes.push(MeshMode.fromName(name, { mtls, cni }));
+      if (!sidecar) modes.push(MeshMode.fromName(name, { mtls }));
+      else for (const cni of [true, false]) modes.push(MeshMode.fromName(name, { mtls, cni }));
     }
   }
   return modes;

@@ -276,6 +276,9 @@ export class VllmServer extends Construct {
     const extraArgs = props.extraArgs ?? [];
     extraArgs.forEach((arg, i) => {
       if (typeof arg !== 'string') throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Each argument must be a string.');
+      if (props.maxModelLen !== undefined && /^--max-model-len(=|$)/.test(arg)) {
+        throw new ConfigurationError(`extraArgs[${i}]`, arg, 'maxModelLen is set too, and vLLM would take whichever comes last: keep one of them.');
+      }
       if (/^--(api-key|port|hf-token)(=|$)/.test(arg)) {
         throw new ConfigurationError(`extraArgs[${i}]`, arg,
           'Set the port with the port prop, and the API key and Hugging Face token with apiKey and huggingFaceToken (Secret references), not as arguments: an argument would put the secret in the manifest.');
