@@ -82,6 +82,52 @@ describe('cdk8s-h2ogpt synth', () => {
     expect(vllm.spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('true');
   });
 
+  test('a real deployment from flags alone: secrets, storage, context length, node selector, images, replicas, the API', () => {
+    const digest = `vllm/vllm-openai@sha256:${'e'.repeat(64)}`;
+    const { code, stderr } = cli(['synth', '--name', 'full', '--namespace', 'ai', '--mesh', 'istio-sidecar',
+      '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--max-model-len', '16384', '--hf-token-secret', 'hf-token/token',
+      '--api-key-secret', 'vllm-api-key/key', '--storage-class', 'fast-ssd', '--cache-size', '200Gi',
+      '--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', '--node-selector', 'pool=gpu', '--vllm-image', digest,
+      '--h2ogpt-image', 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1', '--h2ogpt-replicas', '2',
+      '--openai-api', '--openai-api-key-secret', 'h2ogpt-api-key/key', '--out', work]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const objects = parseAllDocuments(readFileSync(join(work, 'full.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+    expect(find('PersistentVolumeClaim', 'full-vllm-model-cache').spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '200Gi' } } });
+    const vllm = find('Deployment', 'full-vllm').spec.template.spec;
+    expect(vllm.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4', 'pool': 'gpu' });
+    expect(vllm.containers[0].image).toBe(digest);
+    expect(vllm.containers[0].args.join(' ')).toContain('--max-model-len 16384');
+    const env = Object.fromEntries(vllm.containers[0].env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
+    expect(env.HF_TOKEN).toEqual({ secretKeyRef: { name: 'hf-token', key: 'token' } });
+    expect(env.VLLM_API_KEY).toEqual({ secretKeyRef: { name: 'vllm-api-key', key: 'key' } });
+    const front = find('Deployment', 'full');
+    expect(front.spec.replicas).toBe(2);
+    const frontEnv = Object.fromEntries(front.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
+    expect(frontEnv.H2OGPT_OPENAI_API_KEY).toEqual({ secretKeyRef: { name: 'h2ogpt-api-key', key: 'key' } });
+    expect(find('PodDisruptionBudget', 'full')).toBeDefined();
+  });
+
+  test('a gated model without a token Secret gets a warning, and still synthesizes', () => {
+    const { code, stderr } = cli(['synth', '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--out', work]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/warning: meta-llama\/\* models are gated on Hugging Face: .*--hf-token-secret NAME\/KEY/);
+  });
+
+  test.each([
+    [['--hf-token-secret', 'hf-token'], /Invalid --hf-token-secret: "hf-token"\. Name a Secret and its key as NAME\/KEY/],
+    [['--node-selector', 'pool'], /Invalid --node-selector: "pool"\. Use key=value/],
+    [['--cache-size', '2TB'], /Invalid --cache-size: "2TB"\. Use a Kubernetes quantity/],
+    [['--openai-api'], /Invalid --openai-api-key-secret: undefined\. h2oGPT's OpenAI-compatible API answers anyone without a key/],
+    [['--h2ogpt-image', 'h2ogpt:latest'], /Invalid --h2ogpt-image: "h2ogpt:latest"\. Pin the image/],
+  ])('%j exits 2 naming the flag', (args, message) => {
+    const { code, stderr } = cli(['synth', ...args, '--out', join(work, 'x')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(existsSync(join(work, 'x'))).toBe(false);
+  });
+
   test('--no-cni, --mtls permissive and an explicit strategy', () => {
     const { code, stdout } = cli(['synth', '--mesh', 'linkerd', '--no-cni', '--mtls', 'permissive', '--strategy', 'proxy-uid-bypass', '--out', work]);
     expect(code).toBe(0);

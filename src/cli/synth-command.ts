@@ -8,6 +8,8 @@ import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { StartupRefusedError } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { checkStackName, H2oGptStack } from '../stack/h2ogpt-stack';
+import { SecretKeyReference } from '../common/secret-key-reference';
+import { ModelCache } from '../workloads/model-cache';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
 
@@ -28,11 +30,25 @@ Options:
   --model ID             Hugging Face model id (default: Qwen/Qwen2.5-1.5B-Instruct)
   --gpus N               GPUs per vLLM pod (default: 1)
   --tensor-parallel-size N  (default: the GPU count)
+  --max-model-len N      vLLM's context length (default: the model's)
+  --hf-token-secret NAME/KEY      Secret key holding a Hugging Face token (gated models)
+  --api-key-secret NAME/KEY       Secret key holding vLLM's API key
+  --storage-class CLASS  storage class of the model-cache claim (default: the cluster's)
+  --cache-size SIZE      size of the model-cache claim, e.g. 200Gi (default: 100Gi)
+  --node-selector K=V    vLLM node selector; repeat for more
+  --vllm-image IMAGE     pinned vLLM image (tag or digest)
+  --h2ogpt-image IMAGE   pinned h2oGPT image (tag or digest)
+  --h2ogpt-replicas N    h2oGPT replicas (default: 1)
+  --openai-api           serve h2oGPT's OpenAI-compatible API too (needs --openai-api-key-secret)
+  --openai-api-key-secret NAME/KEY  Secret key clients of that API must send
   --format FORMAT        yaml | helm: a manifest, or a Helm chart of it (default: yaml)
   --out DIR              output folder, one per stack (default: dist/NAME, or dist/NAME-chart for helm)
   -h, --help             this text
 
 Exit status: 0 written, 2 bad input or a refused combination (nothing is written).`;
+
+// Model families whose repositories are gated on Hugging Face (a license to accept, then a token).
+const GATED_FAMILIES = ['meta-llama/', 'google/gemma', 'mistralai/Mistral-Large', 'mistralai/Mixtral', 'CohereForAI/', 'bigcode/starcoder2'];
 
 // Which flag a construct field came from, so errors name what the user typed.
 const FLAG_OF_FIELD: { [field: string]: string } = {
@@ -47,6 +63,13 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'vllm.model': '--model',
   'vllm.gpus': '--gpus',
   'vllm.tensorParallelSize': '--tensor-parallel-size',
+  'vllm.maxModelLen': '--max-model-len',
+  'vllm.image': '--vllm-image',
+  'modelCache.storageClassName': '--storage-class',
+  'modelCache.size': '--cache-size',
+  'h2ogpt.image': '--h2ogpt-image',
+  'h2ogpt.replicas': '--h2ogpt-replicas',
+  'h2ogpt.openAiApiKey': '--openai-api-key-secret',
 };
 
 export function runSynth(argv: string[], io: CommandIo): number {
@@ -67,6 +90,17 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'model': { type: 'string', default: 'Qwen/Qwen2.5-1.5B-Instruct' },
       'gpus': { type: 'string', default: '1' },
       'tensor-parallel-size': { type: 'string' },
+      'max-model-len': { type: 'string' },
+      'hf-token-secret': { type: 'string' },
+      'api-key-secret': { type: 'string' },
+      'storage-class': { type: 'string' },
+      'cache-size': { type: 'string' },
+      'node-selector': { type: 'string', multiple: true },
+      'vllm-image': { type: 'string' },
+      'h2ogpt-image': { type: 'string' },
+      'h2ogpt-replicas': { type: 'string' },
+      'openai-api': { type: 'boolean' },
+      'openai-api-key-secret': { type: 'string' },
       'out': { type: 'string' },
       'format': { type: 'string', default: 'yaml' },
       'help': { type: 'boolean', short: 'h' },
@@ -89,6 +123,11 @@ export function runSynth(argv: string[], io: CommandIo): number {
   if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(values.model!) && !values.model!.startsWith('/')) {
     throw new CliUsageError(`Invalid --model: "${values.model}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
   }
+  const gated = GATED_FAMILIES.find((prefix) => values.model!.toLowerCase().startsWith(prefix.toLowerCase()));
+  if (gated && values['hf-token-secret'] === undefined) {
+    io.stderr(`[cdk8s-h2ogpt] warning: ${gated}* models are gated on Hugging Face: vLLM cannot download ${values.model} without a token. `
+      + 'Accept the license on huggingface.co, put a token in a Secret and pass --hf-token-secret NAME/KEY.\n');
+  }
   const strategy = values.strategy as StartupStrategy; // checked by the stack, reported as --strategy
   const gpus = wholeNumber('--gpus', values.gpus!);
   const tensorParallelSize = values['tensor-parallel-size'] === undefined ? undefined : wholeNumber('--tensor-parallel-size', values['tensor-parallel-size']);
@@ -110,7 +149,25 @@ export function runSynth(argv: string[], io: CommandIo): number {
       mesh,
       startupStrategy: strategy,
       kubernetesVersion: values['kubernetes-version'],
-      vllm: { model: values.model!, gpus, tensorParallelSize },
+      vllm: {
+        model: values.model!,
+        gpus,
+        tensorParallelSize,
+        maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
+        huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
+        apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
+        modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
+          ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
+          : undefined,
+        nodeSelector: nodeSelectorFlag(values['node-selector']),
+        image: values['vllm-image'],
+      },
+      h2ogpt: {
+        image: values['h2ogpt-image'],
+        replicas: optionalWholeNumber('--h2ogpt-replicas', values['h2ogpt-replicas']),
+        openAiApi: values['openai-api'],
+        openAiApiKey: secretFlag('--openai-api-key-secret', values['openai-api-key-secret']),
+      },
     });
     const warnings: string[] = [];
     const warn = console.warn;
@@ -238,6 +295,37 @@ function packageVersion(): string {
 function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return { EACCES: 'permission denied', EROFS: 'a read-only file system', EEXIST: 'a file is in the way', ENOTDIR: 'a file is in the way', ENOENT: 'no such folder' }[code ?? ''] ?? (error as Error).message;
+}
+
+function optionalWholeNumber(flag: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : wholeNumber(flag, value);
+}
+
+/** NAME/KEY: a key of a Secret the user creates; the value never passes through this tool. */
+function secretFlag(flag: string, value: string | undefined): SecretKeyReference | undefined {
+  if (value === undefined) return undefined;
+  const match = /^([^/]+)\/([^/]+)$/.exec(value);
+  if (!match) throw new CliUsageError(`Invalid ${flag}: "${value}". Name a Secret and its key as NAME/KEY, e.g. ${flag} hf-token/token (create it with kubectl create secret generic).`);
+  const ref = SecretKeyReference.fromSecret(match[1], match[2]);
+  try {
+    ref.validate(flag);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new CliUsageError(error.message);
+    throw error;
+  }
+  return ref;
+}
+
+/** Repeated k=v pairs. */
+function nodeSelectorFlag(values: string[] | undefined): { [key: string]: string } | undefined {
+  if (!values || values.length === 0) return undefined;
+  const selector: { [key: string]: string } = {};
+  for (const pair of values) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliUsageError(`Invalid --node-selector: "${pair}". Use key=value, e.g. --node-selector nvidia.com/gpu.product=NVIDIA-L4 (repeat the flag for more).`);
+    selector[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return selector;
 }
 
 function wholeNumber(flag: string, value: string): number {
