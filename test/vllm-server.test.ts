@@ -207,11 +207,18 @@ describe('VllmServer', () => {
       ['Hugging Face token as an argument', { extraArgs: ['--hf-token', 'hf_x'] }, /Invalid extraArgs\[0\]: "--hf-token"\./],
       ['root UID', { runAsUser: 0 }, /Invalid runAsUser: 0\. Use a whole number from 1 to 2147483647 \(a non-root UID or GID\)/],
       ['runAsRoot not a boolean', { runAsRoot: 'yes' as unknown as boolean }, /Invalid runAsRoot: "yes"\. Use true or false/],
+      ['memory request above its limit', { memoryRequest: '48Gi', memoryLimit: '32Gi' }, /Invalid memoryRequest: "48Gi"\. It is above memoryLimit \(32Gi\), and a container cannot request more than its limit/],
+      ['memory request above the default limit', { memoryRequest: '40Gi' }, /Invalid memoryRequest: "40Gi"\. It is above memoryLimit \(32Gi\)/],
+      ['CPU request above its limit, in other units', { cpuRequest: '2', cpuLimit: '1500m' }, /Invalid cpuRequest: "2"\. It is above cpuLimit \(1500m\)/],
       ['RWO cache with two replicas', { replicas: 2 }, /Invalid replicas: 2\. A ReadWriteOnce model-cache claim/],
       ['bad toleration effect', { tolerations: [{ key: 'x', effect: 'Never' }] }, /Invalid tolerations\[0\]\.effect: "Never"/],
     ];
     test.each(cases)('%s', (_label, props, message) => {
       expect(errorOf((scope) => new VllmServer(scope, 'vllm', { ...base, ...props })).message).toMatch(message);
+    });
+
+    test('a request equal to its limit, in other units, is fine', () => {
+      expect(build({ memoryRequest: '32768Mi', memoryLimit: '32Gi', cpuRequest: '500m', cpuLimit: '0.5' }).vllm.resources.requests.memory).toBe('32768Mi');
     });
 
     test('two replicas are fine with a ReadWriteMany cache', () => {

@@ -83,6 +83,18 @@ export function checkQuantity(field: string, value: string | undefined): string 
   return value;
 }
 
+const QUANTITY_SUFFIX: { [suffix: string]: number } = {
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** The number a valid Kubernetes quantity stands for, e.g. 1536 * 2^20 for "1.5Gi". */
+export function quantityValue(quantity: string): number {
+  const match = /^[+]?([0-9]*\.?[0-9]*)(?:[eE]([-+]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/.exec(quantity);
+  if (!match) return NaN;
+  return Number(match[1]) * (match[2] !== undefined ? 10 ** Number(match[2]) : QUANTITY_SUFFIX[match[3] ?? '']);
+}
+
 /** An image must carry an explicit tag or digest: `latest` or no tag makes rollouts unreproducible. */
 export function checkImage(field: string, image: string): string {
   const ref = typeof image === 'string' ? image : '';

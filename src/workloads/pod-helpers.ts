@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { checkQuantity } from '../common/checks';
+import { checkQuantity, quantityValue } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
 
@@ -29,6 +29,15 @@ export function podResources(fieldPrefix: string, settings: ResourceSettings,
   const cpuLimit = quantity('cpuLimit');
   const memoryRequest = quantity('memoryRequest');
   const memoryLimit = quantity('memoryLimit');
+  // The API server rejects a request above its limit; say so before anything is written.
+  for (const [request, limit] of [['cpuRequest', 'cpuLimit'], ['memoryRequest', 'memoryLimit']] as const) {
+    const requested = settings[request];
+    const limited = settings[limit];
+    if (requested !== undefined && limited !== undefined && quantityValue(requested) > quantityValue(limited)) {
+      throw new ConfigurationError(field(request), requested,
+        `It is above ${field(limit)} (${limited}), and a container cannot request more than its limit: lower ${field(request)} or raise ${field(limit)}.`);
+    }
+  }
   if (cpuRequest) requests.cpu = cpuRequest;
   if (memoryRequest) requests.memory = memoryRequest;
   if (cpuLimit) limits.cpu = cpuLimit;
