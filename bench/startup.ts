@@ -5,10 +5,11 @@
  * many requests the wait sends to vLLM. Real processes against real local servers for short ready
  * times T; for T up to 30 minutes the delay is computed from pause schedules printed by the very
  * script synthesis writes (WAIT_PRINT_SCHEDULE), and kubelet restart back-off is a model (docs/mesh-facts.md §6).
- * Results: a Markdown table on stdout and in bench/README.md, and bench/startup-latency.svg.
+ * Results: a Markdown table on stdout and in .bench-build/results/; with `-- --update`, in
+ * bench/README.md and bench/startup-latency.svg instead.
  */
 import { cpus, tmpdir } from 'os';
-import { readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { restartBackoffAddedDelay, restartBackoffStarts } from '../src/startup/restart-backoff';
 import { DEFAULT_WAITER_SETTINGS } from '../src/startup/waiter';
@@ -180,6 +181,16 @@ async function main(): Promise<void> {
 
   const report = render(rows, (Date.now() - began) / 1000);
   process.stdout.write(report.markdown);
+  // A run leaves the committed results alone unless asked (`npm run bench:startup -- --update`),
+  // so a clean checkout does not show a benchmark run as a change.
+  if (!process.argv.includes('--update')) {
+    const out = join(__dirname, '..', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'startup-latency.md'), report.markdown);
+    writeFileSync(join(out, 'startup-latency.svg'), report.svg);
+    process.stdout.write(`\nwrote ${out}/startup-latency.{md,svg}; run with -- --update to replace bench/README.md's table and plot\n`);
+    return;
+  }
   writeFileSync(join(BENCH_DIR, 'startup-latency.svg'), report.svg);
   const readmePath = join(BENCH_DIR, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
