@@ -35,7 +35,7 @@ describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stac
     writeFileSync(join(work, 'file'), 'x');
     refused(['--out', join(work, 'file')], /Invalid --out: ".*file" is a file, not a folder/);
   });
-  test('--out under a path the kernel refuses (it used to hang)', () => refused(['--out', '/proc/cdk8s-h2ogpt-x'], /Invalid --out: "\/proc\/cdk8s-h2ogpt-x": no such folder/));
+  test('--out under a path the kernel refuses (it used to hang)', () => refused(['--out', '/proc/cdk8s-h2ogpt-x'], /Invalid --out: "\/proc\/cdk8s-h2ogpt-x": no such file or folder/));
   test('--out holding another stack: kubectl apply -f would deploy both', () => {
     expect(cli(['synth', '--name', 'one', '--out', work]).code).toBe(0);
     refused(['--name', 'two', '--out', work], /Invalid --out: ".*" already holds one\.k8s\.yaml, another stack's output, and `kubectl apply -f .*` would deploy both/);
@@ -107,6 +107,62 @@ describe('cdk8s-h2ogpt synth', () => {
     const frontEnv = Object.fromEntries(front.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
     expect(frontEnv.H2OGPT_OPENAI_API_KEY).toEqual({ secretKeyRef: { name: 'h2ogpt-api-key', key: 'key' } });
     expect(find('PodDisruptionBudget', 'full')).toBeDefined();
+  });
+
+  describe('--config: every prop from a YAML file, flags winning over it', () => {
+    const config = (text: string) => {
+      const file = join(work, 'stack.yaml');
+      writeFileSync(file, text);
+      return file;
+    };
+    const STACK = [
+      'name: chat', 'namespace: ai', 'mesh: { mode: linkerd, cni: false, mtls: permissive, version: "2.19" }', 'startupStrategy: proxy-uid-bypass',
+      'vllm:', '  model: Qwen/Qwen2.5-7B-Instruct', '  gpus: 2', '  apiKey: { secretName: vllm-api-key, key: key }',
+      '  modelCache: { size: 300Gi, storageClassName: fast }', 'h2ogpt:', '  replicas: 2', '  openAiApi: true',
+      '  openAiApiKey: { secretName: h2ogpt-api-key, key: key }', 'trafficPolicy: { restrictEgress: true }', '',
+    ].join('\n');
+
+    test('the file alone expresses a whole deployment', () => {
+      const { code, stdout } = cli(['synth', '--config', config(STACK), '--out', join(work, 'out')]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('mesh: Linkerd 2.19 sidecar without linkerd-cni, mTLS permissive');
+      expect(stdout).toContain('startup strategy: proxy-uid-bypass');
+      const objects = parseAllDocuments(readFileSync(join(work, 'out', 'chat.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+      const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim');
+      expect(claim.spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '300Gi' } } });
+      expect(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat').spec.replicas).toBe(2);
+      expect(objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'chat').spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(objects.some((o) => o.kind === 'Server' && o.metadata.namespace === 'ai')).toBe(true);
+    });
+
+    test('a flag given on the command line wins over the file', () => {
+      const { code } = cli(['synth', '--config', config(STACK), '--gpus', '4', '--name', 'other', '--out', join(work, 'out')]);
+      expect(code).toBe(0);
+      const objects = parseAllDocuments(readFileSync(join(work, 'out', 'other.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+      const vllm = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'other-vllm');
+      expect(vllm.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(4);
+      expect(vllm.spec.template.spec.containers[0].args).toContain('Qwen/Qwen2.5-7B-Instruct');
+    });
+
+    test.each([
+      ['vllm:\n  modle: x\n', /stack\.yaml: Invalid vllm\.modle: "x"\. There is no such field here\. The fields are: model, /],
+      ['vllm:\n  model: a/b\n  gpus: 0\n', /stack\.yaml: Invalid vllm\.gpus: 0\. Use a whole number from 1 to 64/],
+      ['mesh: { mode: istio-sidecar, mtls: sometimes }\n', /stack\.yaml: Invalid mtls: "sometimes"\. Use one of: strict, permissive/],
+      ['vllm: [1, 2]\n', /stack\.yaml: Invalid vllm: \[1,2\]\. Expected a mapping of fields/],
+      ['vllm:\n  model: a/b\n  apiKey: { secretName: "", key: k }\n', /stack\.yaml: Invalid vllm\.apiKey\.secretName: ""/],
+      ['name: [\n', /stack\.yaml: Invalid --config: ".*stack\.yaml"\. It is not valid YAML/],
+    ])('%j is refused with the API\'s message, naming the file and the field', (text, message) => {
+      const { code, stderr } = cli(['synth', '--config', config(text), '--out', join(work, 'none')]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(existsSync(join(work, 'none'))).toBe(false);
+    });
+
+    test('a missing file', () => {
+      const { code, stderr } = cli(['synth', '--config', join(work, 'missing.yaml')]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/Invalid --config: ".*missing\.yaml": no such file or folder/);
+    });
   });
 
   test('a gated model without a token Secret gets a warning, and still synthesizes', () => {

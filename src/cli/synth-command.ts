@@ -7,7 +7,8 @@ import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { StartupRefusedError } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
-import { checkStackName, H2oGptStack } from '../stack/h2ogpt-stack';
+import { checkStackName, H2oGptStack, H2oGptStackProps } from '../stack/h2ogpt-stack';
+import { stackPropsFromConfig } from './stack-config';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { ModelCache } from '../workloads/model-cache';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
@@ -41,6 +42,7 @@ Options:
   --h2ogpt-replicas N    h2oGPT replicas (default: 1)
   --openai-api           serve h2oGPT's OpenAI-compatible API too (needs --openai-api-key-secret)
   --openai-api-key-secret NAME/KEY  Secret key clients of that API must send
+  --config FILE          a YAML file of the stack's props (flags given here win over it)
   --format FORMAT        yaml | helm: a manifest, or a Helm chart of it (default: yaml)
   --out DIR              output folder, one per stack (default: dist/NAME, or dist/NAME-chart for helm)
   -h, --help             this text
@@ -79,16 +81,17 @@ export function runSynth(argv: string[], io: CommandIo): number {
     allowNegative: true,
     strict: true,
     options: {
-      'mesh': { type: 'string', default: 'none' },
+      'config': { type: 'string' },
+      'mesh': { type: 'string' },
       'cni': { type: 'boolean' },
-      'mtls': { type: 'string', default: 'strict' },
+      'mtls': { type: 'string' },
       'mesh-version': { type: 'string' },
-      'strategy': { type: 'string', default: 'auto' },
+      'strategy': { type: 'string' },
       'kubernetes-version': { type: 'string' },
-      'name': { type: 'string', default: 'h2ogpt' },
+      'name': { type: 'string' },
       'namespace': { type: 'string' },
-      'model': { type: 'string', default: 'Qwen/Qwen2.5-1.5B-Instruct' },
-      'gpus': { type: 'string', default: '1' },
+      'model': { type: 'string' },
+      'gpus': { type: 'string' },
       'tensor-parallel-size': { type: 'string' },
       'max-model-len': { type: 'string' },
       'hf-token-secret': { type: 'string' },
@@ -111,46 +114,74 @@ export function runSynth(argv: string[], io: CommandIo): number {
     return 0;
   }
 
+  // A config file holds any prop; a flag given on the command line wins over it.
+  let file: Partial<H2oGptStackProps> = {};
+  if (values.config !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.config, 'utf8');
+    } catch (error) {
+      throw new CliUsageError(`Invalid --config: "${values.config}": ${describeFsError(error)}. Name a YAML file of the stack's props (see the README).`);
+    }
+    try {
+      file = stackPropsFromConfig(text, values.config);
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw new CliUsageError(`${values.config}: ${error.message}`);
+      throw error;
+    }
+  }
+  const name = values.name ?? file.name ?? 'h2ogpt';
+  const model = values.model ?? file.vllm?.model ?? 'Qwen/Qwen2.5-1.5B-Instruct';
+  const meshGiven = [values.mesh, values.cni, values.mtls, values['mesh-version']].some((v) => v !== undefined);
+
   // Checked before anything is built: the name becomes the chart's id and every object's name.
   try {
-    checkStackName('name', values.name);
+    checkStackName('name', name);
   } catch (error) {
-    if (error instanceof ConfigurationError) throw new CliUsageError(error.renamed('--name').message);
+    if (error instanceof ConfigurationError) throw new CliUsageError(values.name !== undefined ? error.renamed('--name').message : `${values.config}: ${error.message}`);
     throw error;
   }
   // A Hugging Face id (org/name) or a model folder inside the image; anything else would only fail
   // once vLLM starts on a GPU node.
-  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(values.model!) && !values.model!.startsWith('/')) {
-    throw new CliUsageError(`Invalid --model: "${values.model}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
+  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(model) && !model.startsWith('/')) {
+    throw new CliUsageError(`Invalid --model: "${model}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
   }
-  const gated = GATED_FAMILIES.find((prefix) => values.model!.toLowerCase().startsWith(prefix.toLowerCase()));
+  const gated = GATED_FAMILIES.find((prefix) => model.toLowerCase().startsWith(prefix.toLowerCase()));
   if (gated && values['hf-token-secret'] === undefined) {
-    io.stderr(`[cdk8s-h2ogpt] warning: ${gated}* models are gated on Hugging Face: vLLM cannot download ${values.model} without a token. `
+    io.stderr(`[cdk8s-h2ogpt] warning: ${gated}* models are gated on Hugging Face: vLLM cannot download ${model} without a token. `
       + 'Accept the license on huggingface.co, put a token in a Secret and pass --hf-token-secret NAME/KEY.\n');
   }
-  const strategy = values.strategy as StartupStrategy; // checked by the stack, reported as --strategy
-  const gpus = wholeNumber('--gpus', values.gpus!);
+  const strategy = (values.strategy ?? file.startupStrategy ?? 'auto') as StartupStrategy; // checked by the stack
+  const gpus = optionalWholeNumber('--gpus', values.gpus);
   const tensorParallelSize = values['tensor-parallel-size'] === undefined ? undefined : wholeNumber('--tensor-parallel-size', values['tensor-parallel-size']);
   if (!['yaml', 'helm'].includes(values.format!)) throw new CliUsageError(`Invalid --format: "${values.format}". Use one of: yaml, helm.`);
   const helm = values.format === 'helm';
   // One folder per stack, so `kubectl apply -f <folder>` deploys exactly one.
-  const out = values.out ?? join('dist', helm ? `${values.name}-chart` : values.name!);
+  const out = values.out ?? join('dist', helm ? `${name}-chart` : name);
   if (!out) throw new CliUsageError('Invalid --out: "". Name the folder to write into, e.g. --out dist/chat.');
 
   let yaml: string;
   let stack: H2oGptStack;
   try {
-    const mesh = MeshMode.fromName(values.mesh!, { cni: values.cni, mtls: values.mtls as MtlsMode, version: values['mesh-version'] });
+    const mesh = meshGiven || !file.mesh
+      ? MeshMode.fromName(values.mesh ?? file.mesh?.name ?? 'none', {
+        cni: values.cni,
+        mtls: (values.mtls ?? (file.mesh && file.mesh.name !== 'none' ? file.mesh.mtls : undefined)) as MtlsMode | undefined,
+        version: values['mesh-version'] ?? file.mesh?.version,
+      })
+      : file.mesh;
     const app = new App({ outdir: resolve(out) });
-    const chart = new Chart(app, values.name!, { disableResourceNameHashes: true });
+    const chart = new Chart(app, name, { disableResourceNameHashes: true });
     stack = new H2oGptStack(chart, 'stack', {
-      name: values.name,
-      namespace: values.namespace,
+      ...file,
+      name,
+      namespace: values.namespace ?? file.namespace,
       mesh,
       startupStrategy: strategy,
-      kubernetesVersion: values['kubernetes-version'],
+      kubernetesVersion: values['kubernetes-version'] ?? file.kubernetesVersion,
       vllm: {
-        model: values.model!,
+        ...file.vllm,
+        ...definedOnly({
         gpus,
         tensorParallelSize,
         maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
@@ -161,12 +192,17 @@ export function runSynth(argv: string[], io: CommandIo): number {
           : undefined,
         nodeSelector: nodeSelectorFlag(values['node-selector']),
         image: values['vllm-image'],
+        }),
+        model,
       },
       h2ogpt: {
-        image: values['h2ogpt-image'],
-        replicas: optionalWholeNumber('--h2ogpt-replicas', values['h2ogpt-replicas']),
-        openAiApi: values['openai-api'],
-        openAiApiKey: secretFlag('--openai-api-key-secret', values['openai-api-key-secret']),
+        ...file.h2ogpt,
+        ...definedOnly({
+          image: values['h2ogpt-image'],
+          replicas: optionalWholeNumber('--h2ogpt-replicas', values['h2ogpt-replicas']),
+          openAiApi: values['openai-api'],
+          openAiApiKey: secretFlag('--openai-api-key-secret', values['openai-api-key-secret']),
+        }),
       },
     });
     const warnings: string[] = [];
@@ -180,8 +216,12 @@ export function runSynth(argv: string[], io: CommandIo): number {
     warnings.forEach((w) => io.stderr(`${w}\n`));
   } catch (error) {
     if (error instanceof ConfigurationError) {
+      // Name the flag if the value came from one, else the field in the config file.
       const flag = FLAG_OF_FIELD[error.field];
-      throw new CliUsageError(flag ? error.renamed(flag).message : error.message);
+      if (flag && argv.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag === '--cni' && a === '--no-cni'))) {
+        throw new CliUsageError(error.renamed(flag).message);
+      }
+      throw new CliUsageError(values.config !== undefined ? `${values.config}: ${error.message}` : flag ? error.renamed(flag).message : error.message);
     }
     if (error instanceof StartupRefusedError) {
       throw new CliUsageError(`--strategy ${strategy}: ${error.message}`);
@@ -192,7 +232,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
   if (helm) {
     const objects = parseAllDocuments(yaml!).map((d) => d.toJS()).filter((o) => o);
     const files = helmChartFiles(objects, {
-      name: values.name!, namespace: values.namespace, mesh: stack!.mesh.describe(), strategy: stack!.startupStrategy,
+      name, namespace: values.namespace ?? file.namespace, mesh: stack!.mesh.describe(), strategy: stack!.startupStrategy,
       reason: stack!.startupReason, uiPort: stack!.h2ogpt.uiContainerPort,
     }, packageVersion());
     writeChart(out, resolve(out), files);
@@ -205,14 +245,14 @@ export function runSynth(argv: string[], io: CommandIo): number {
 
   // Only now touch DIR: a temporary file renamed into place, so DIR never holds half a manifest.
   const outDir = resolve(out);
-  const target = join(outDir, `${values.name}.k8s.yaml`);
+  const target = join(outDir, `${name}.k8s.yaml`);
   checkOutputFolder(out, outDir, basename(target));
   try {
     makeFolder(outDir);
   } catch (error) {
-    throw new CliUsageError(`Invalid --out: "${out}": ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/${values.name}.`);
+    throw new CliUsageError(`Invalid --out: "${out}": ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/${name}.`);
   }
-  const temporary = join(outDir, `.${values.name}.k8s.yaml.${process.pid}.tmp`);
+  const temporary = join(outDir, `.${name}.k8s.yaml.${process.pid}.tmp`);
   try {
     writeFileSync(temporary, yaml);
     renameSync(temporary, target);
@@ -294,7 +334,12 @@ function packageVersion(): string {
 
 function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return { EACCES: 'permission denied', EROFS: 'a read-only file system', EEXIST: 'a file is in the way', ENOTDIR: 'a file is in the way', ENOENT: 'no such folder' }[code ?? ''] ?? (error as Error).message;
+  return { EACCES: 'permission denied', EROFS: 'a read-only file system', EEXIST: 'a file is in the way', ENOTDIR: 'a file is in the way', ENOENT: 'no such file or folder' }[code ?? ''] ?? (error as Error).message;
+}
+
+/** The entries whose value is set, so a flag not given does not erase the config file's value. */
+function definedOnly<T extends object>(entries: T): Partial<T> {
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function optionalWholeNumber(flag: string, value: string | undefined): number | undefined {
