@@ -37,3 +37,32 @@ test('the README library example runs against the library', () => {
     else process.env.CDK8S_OUTDIR = saved;
   }
 });
+
+// The README's CLI commands (every `npx cdk8s-h2ogpt ...` line outside pipes from a cluster or a
+// chart of your own), run as printed from a fresh folder, in document order; files the README
+// names (the fixture, stack.yaml) are provided as the README describes them.
+test('the README\'s cdk8s-h2ogpt commands work as written, top to bottom', () => {
+  const { spawnSync } = require('child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const root = join(__dirname, '..');
+  const bin = join(root, 'bin', 'cdk8s-h2ogpt.js');
+  const cwd = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-cli-'));
+  try {
+    // Commands, with backslash continuations joined and trailing comments dropped.
+    const lines = README.replace(/\\\n\s*/g, '').split('\n')
+      .map((line) => line.replace(/^\$ /, '').replace(/\s+#.*$/, '').trim())
+      .filter((line) => line.startsWith('npx cdk8s-h2ogpt '));
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    // stack.yaml as the README prints it.
+    const yaml = /```yaml\n# stack\.yaml[^\n]*\n([\s\S]*?)```/.exec(README)![1];
+    writeFileSync(join(cwd, 'stack.yaml'), yaml);
+    for (const line of lines) {
+      const args = line.replace(/^npx cdk8s-h2ogpt /, '').split(/\s+/).map((a) => (a === 'test/fixtures/upstream-chart.yaml' ? join(root, a) : a));
+      const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+      // The check example documents exit 1 (a deadlock found); everything else succeeds.
+      expect(`${line}: exit ${result.status} ${result.stderr}`).toBe(`${line}: exit ${args[0] === 'check' ? 1 : 0} ${result.stderr}`);
+    }
+    expect(readdirSync(join(cwd, 'dist')).sort()).toEqual(['chat', 'chat-chart', 'chat-from-file']);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
