@@ -30,3 +30,25 @@ describe('default app (src/main.ts)', () => {
     for (const image of images) expect(image).not.toMatch(/:latest$/);
   });
 });
+
+test('npm run synth leaves only Kubernetes manifests in dist/h2ogpt/, so kubectl apply -f on it works', () => {
+  // The same steps as the npm script: the real cdk8s synth with this repo's cdk8s.yaml (validation
+  // plugin included), then scripts/tidy-dist.js; written to a scratch copy of the output folder.
+  const { spawnSync } = require('child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('fs'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const { join } = require('path'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const root = join(__dirname, '..');
+  const out = mkdtempSync(join(require('os').tmpdir(), 'cdk8s-h2ogpt-dist-'));
+  try {
+    const synth = spawnSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', out], { cwd: root, encoding: 'utf8' });
+    expect(synth.status).toBe(0);
+    expect(readdirSync(out)).toContain('construct-metadata.json'); // what cdk8s itself leaves
+    expect(spawnSync(process.execPath, [join(root, 'scripts', 'tidy-dist.js'), out], { cwd: root }).status).toBe(0);
+    expect(readdirSync(out)).toEqual(['h2ogpt.k8s.yaml']);
+    expect(readFileSync(join(out, 'h2ogpt.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.synth).toContain('node scripts/tidy-dist.js dist/h2ogpt');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(join(root, '.cdk8s', `${require('path').basename(out)}.construct-metadata.json`), { force: true }); // eslint-disable-line @typescript-eslint/no-require-imports
+  }
+}, 60_000);

@@ -204,6 +204,7 @@ describe('VllmServer', () => {
       ['negative probe budget', { startupProbeBudgetSeconds: -60 }, /Invalid startupProbeBudgetSeconds: -60\./],
       ['bad memory quantity', { memoryLimit: '32 GB' }, /Invalid memoryLimit: "32 GB"\. Use a Kubernetes quantity/],
       ['API key as an argument', { extraArgs: ['--api-key=abc'] }, /Invalid extraArgs\[0\]: "--api-key=abc"\. .*apiKey and huggingFaceToken \(Secret references\)/],
+      ['maxModelLen given twice', { maxModelLen: 8192, extraArgs: ['--max-model-len=4096'] }, /Invalid extraArgs\[0\]: "--max-model-len=4096"\. maxModelLen is set too, and vLLM would take whichever comes last/],
       ['Hugging Face token as an argument', { extraArgs: ['--hf-token', 'hf_x'] }, /Invalid extraArgs\[0\]: "--hf-token"\./],
       ['root UID', { runAsUser: 0 }, /Invalid runAsUser: 0\. Use a whole number from 1 to 2147483647 \(a non-root UID or GID\)/],
       ['runAsRoot not a boolean', { runAsRoot: 'yes' as unknown as boolean }, /Invalid runAsRoot: "yes"\. Use true or false/],
