@@ -144,6 +144,12 @@ describe('cdk8s-h2ogpt synth', () => {
       expect(vllm.spec.template.spec.containers[0].args).toContain('Qwen/Qwen2.5-7B-Instruct');
     });
 
+    test('a mesh flag overrides one field of the file\'s mesh and keeps the others', () => {
+      const { code, stdout } = cli(['synth', '--config', config(STACK), '--mesh-version', '2.20', '--out', join(work, 'out')]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('mesh: Linkerd 2.20 sidecar without linkerd-cni, mTLS permissive');
+    });
+
     test.each([
       ['vllm:\n  modle: x\n', /stack\.yaml: Invalid vllm\.modle: "x"\. There is no such field here\. The fields are: model, /],
       ['vllm:\n  model: a/b\n  gpus: 0\n', /stack\.yaml: Invalid vllm\.gpus: 0\. Use a whole number from 1 to 64/],

@@ -5,6 +5,7 @@ import { App, Chart } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
+import { Dataplane } from '../mesh/mesh-profiles';
 import { StartupRefusedError } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { checkStackName, H2oGptStack, H2oGptStackProps } from '../stack/h2ogpt-stack';
@@ -163,11 +164,13 @@ export function runSynth(argv: string[], io: CommandIo): number {
   let yaml: string;
   let stack: H2oGptStack;
   try {
+    // Mesh flags override the file's mesh field by field, as long as they name the same mode.
+    const fileMesh = file.mesh && (values.mesh === undefined || values.mesh === file.mesh.name) && file.mesh.name !== 'none' ? file.mesh : undefined;
     const mesh = meshGiven || !file.mesh
       ? MeshMode.fromName(values.mesh ?? file.mesh?.name ?? 'none', {
-        cni: values.cni,
-        mtls: (values.mtls ?? (file.mesh && file.mesh.name !== 'none' ? file.mesh.mtls : undefined)) as MtlsMode | undefined,
-        version: values['mesh-version'] ?? file.mesh?.version,
+        cni: values.cni ?? (fileMesh?.dataplane === Dataplane.SIDECAR ? fileMesh.cni : undefined),
+        mtls: (values.mtls ?? fileMesh?.mtls) as MtlsMode | undefined,
+        version: values['mesh-version'] ?? fileMesh?.version,
       })
       : file.mesh;
     const app = new App({ outdir: resolve(out) });
@@ -182,16 +185,16 @@ export function runSynth(argv: string[], io: CommandIo): number {
       vllm: {
         ...file.vllm,
         ...definedOnly({
-        gpus,
-        tensorParallelSize,
-        maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
-        huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
-        apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
-        modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
-          ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
-          : undefined,
-        nodeSelector: nodeSelectorFlag(values['node-selector']),
-        image: values['vllm-image'],
+          gpus,
+          tensorParallelSize,
+          maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
+          huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
+          apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
+          modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
+            ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
+            : undefined,
+          nodeSelector: nodeSelectorFlag(values['node-selector']),
+          image: values['vllm-image'],
         }),
         model,
       },
