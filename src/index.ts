@@ -1,27 +1,39 @@
-export * from './common/errors';
+// The public API: what jsii publishes to every language and API.md documents. Only classes,
+// interfaces and enums; helpers the CLI and the plugin share live in ./internal.
+
+// Errors and well-known metadata
+export * from './common/error-details';
 export * from './common/secret-key-reference';
-export { ANNOTATIONS, MANAGED_BY, PART_OF } from './common/labels';
+export * from './common/well-known';
+
+// Mesh knowledge
 export { Mesh, Dataplane } from './mesh/mesh-profiles';
-export * from './mesh/mesh-mode';
-export * from './startup/startup-strategy';
-export {
-  decideStartup, autoStrategy, evaluateStrategy, StartupRefusedError, RefusalCode,
-  DEFAULT_KUBERNETES_VERSION, NATIVE_SIDECAR_MIN_KUBERNETES_MINOR,
-} from './startup/decide';
+export { MeshMode, MtlsMode } from './mesh/mesh-mode';
+export type { MeshOptions, SidecarMeshOptions } from './mesh/mesh-mode';
+export { Network, Verdict, TimelineRole } from './mesh/capture-rules';
+
+// Startup strategies
+export { StartupStrategy } from './startup/startup-strategy';
+export { StartupWait, StartupWaitKind } from './startup/startup-wait';
+export type { InitContainerWaitOptions } from './startup/startup-wait';
+export * from './startup/startup-planner';
+export { PlaintextTraffic, RefusalCode } from './startup/decide';
 export type { StartupDecision, StrategyEvaluation, StartupContext } from './startup/decide';
-export * from './startup/startup-wait';
-export { WAITER_SCRIPT_KEY, WAITER_SCRIPT_PATH, DEFAULT_WAITER_SETTINGS } from './startup/waiter';
-export type { WaiterSettings } from './startup/waiter';
-export { PlaintextTraffic } from './startup/decide';
-export * from './security/traffic-policy';
+export type { WaiterSettings, ResolvedWaiterSettings } from './startup/waiter';
+
+// Workloads, security and the stack
 export * from './workloads/model-cache';
-export * from './workloads/vllm-server';
-export * from './workloads/h2ogpt';
-export * from './stack/h2ogpt-stack';
+export { VllmServer } from './workloads/vllm-server';
+export type { VllmServerOptions, VllmServerProps } from './workloads/vllm-server';
+export { H2oGpt } from './workloads/h2ogpt';
+export type { H2oGptOptions, H2oGptProps } from './workloads/h2ogpt';
+export * from './security/traffic-policy';
+export { H2oGptStack } from './stack/h2ogpt-stack';
+export type { H2oGptStackProps } from './stack/h2ogpt-stack';
+
+// The analyzer for any pod
 export * from './analyzer/startup-check';
-export { StartupValidation } from './analyzer/validation-plugin';
-export type { StartupValidationProperties } from './analyzer/validation-plugin';
-export { analyzeObjects, reportJson, reportText } from './analyzer/analyze';
+export * from './analyzer/startup-analyzer';
 export type { StartupReport } from './analyzer/analyze';
-export { readManifests, ManifestError } from './analyzer/manifest-reader';
-export type { PodFinding, InitContainerFinding, TimelineStep, Verdict, Network } from './analyzer/startup-model';
+export type { SourcedObject } from './analyzer/manifest-reader';
+export type { PodFinding, InitContainerFinding, TimelineStep } from './analyzer/startup-model';

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import {
   analyzeObjects, CONCRETE_STRATEGIES, H2oGptStack, MeshMode, MtlsMode, readManifests, reportText, StartupRefusedError, StartupStrategy,
-} from '../src';
+} from '../src/internal';
 import { allModeVariants } from '../src/startup/decision-table';
 import { synth } from './helpers';
 

@@ -220,7 +220,7 @@ describe('cdk8s-h2ogpt synth', () => {
     [['--namespace', 'a_b'], /Invalid --namespace: "a_b"/],
     [['--model', ''], /Invalid --model: ""\. Use a Hugging Face model id as org\/name/],
     [['--kubernetes-version', 'latest'], /Invalid --kubernetes-version: "latest"/],
-    [['--mesh', 'istio-sidecar', '--strategy', 'init-container'], /--strategy init-container: Startup strategy "init-container" is refused under Istio sidecar with istio-cni, mTLS strict: it deadlocks/],
+    [['--mesh', 'istio-sidecar', '--strategy', 'init-container'], /--strategy init-container: Startup strategy "init-container" is refused \(deadlock\) under Istio sidecar with istio-cni, mTLS strict: it deadlocks/],
     [['--mesh', 'istio-native-sidecar', '--kubernetes-version', '1.28'], /native sidecars need the SidecarContainers feature/],
     [['--frobnicate'], /Unknown option '--frobnicate'\. Run 'cdk8s-h2ogpt synth --help'/],
   ])('bad input %j exits 2, names the flag, writes nothing', (args, message) => {

@@ -1,4 +1,4 @@
-import { H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference } from '../src';
+import { H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference } from '../src/internal';
 import { Manifest, synth } from './helpers';
 import { crossObjectProblems, schemaModel, schemaProblems, UserProvided } from './support/conformance';
 import { allowedMatrix, defaultAppOutput } from './support/matrix';

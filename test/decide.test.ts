@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import {
   autoStrategy, decideStartup, MeshMode, MtlsMode, RefusalCode, StartupRefusedError, StartupStrategy,
-} from '../src';
+} from '../src/internal';
 import { parseKubernetesMinor } from '../src/startup/decide';
 import { renderDecisionTable } from '../src/startup/decision-table';
 import { restartBackoffAddedDelay, restartBackoffStarts, restartBackoffWorstCaseDelay } from '../src/startup/restart-backoff';
@@ -33,7 +33,7 @@ describe('decideStartup', () => {
     expect(error).toBeInstanceOf(StartupRefusedError);
     expect((error as StartupRefusedError).refusal).toBe(RefusalCode.DEADLOCK);
     expect((error as Error).message).toBe(
-      'Startup strategy "init-container" is refused under Linkerd sidecar with linkerd-cni, mTLS strict: it deadlocks: '
+      'Startup strategy "init-container" is refused (deadlock) under Linkerd sidecar with linkerd-cni, mTLS strict: it deadlocks: '
       + 'linkerd-cni redirects it to linkerd-proxy\'s port 4140, where nothing listens until linkerd-proxy starts after every init container has finished, so each connection is refused at once, and its retry loop never ends. '
       + 'Safe alternatives under Linkerd sidecar with linkerd-cni, mTLS strict: in-app-wait, none (auto picks in-app-wait).');
   });

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, SecretKeyReference, StartupStrategy } from '../src';
+import { H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, SecretKeyReference, StartupStrategy } from '../src/internal';
 import { errorOf, find, Manifest, newChart, podSpec, synth } from './helpers';
 
 const vllm = { model: 'Qwen/Qwen2.5-1.5B-Instruct' };

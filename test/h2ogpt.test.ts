@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { H2oGpt, H2oGptProps, SecretKeyReference, StartupWait, VllmServer } from '../src';
+import { H2oGpt, H2oGptProps, SecretKeyReference, StartupWait, VllmServer } from '../src/internal';
 import { container, envOf, errorOf, find, podSpec, synth } from './helpers';
 
 function build(props: Partial<H2oGptProps> = {}, vllmProps: { apiKey?: SecretKeyReference } = {}) {
@@ -172,7 +172,7 @@ describe('H2oGpt', () => {
       expect(env.H2OGPT_H2OGPT_KEY).toEqual({ secretKeyRef: { name: 'ui-key', key: 'key' } });
       for (const key of ['H2OGPT_H2OGPT_KEY', 'H2OGPT_H2OGPT_API_KEYS', 'H2OGPT_USE_AUTH_TOKEN', 'H2OGPT_AUTH']) {
         const message = buildError({ settings: { [key]: 'hunter2-secret' } });
-        expect(message).toMatch(new RegExp(`Invalid settings\\["${key}"\\]: "\\(value hidden\\)"\\. .*secretEnv: \\{ ${key}: SecretKeyReference`));
+        expect(message).toMatch(new RegExp(`Invalid settings\\["${key}"\\]: \\(value hidden\\)\\. .*secretEnv: \\{ ${key}: SecretKeyReference`));
         expect(message).not.toContain('hunter2-secret');
       }
       // Not credentials: booleans and paths stay settings.

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
   analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, MeshMode, RefusalCode, StartupStrategy,
-} from '../src';
+} from '../src/internal';
 import { parseKubernetesMinor } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
 import { Manifest } from './helpers';

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import {
   Dataplane, H2oGptStack, MeshMode, MtlsMode, StartupStrategy,
-} from '../src';
+} from '../src/internal';
 import { allModeVariants } from '../src/startup/decision-table';
 import { errorOf, find, Manifest, newChart, synth } from './helpers';
 
@@ -73,7 +73,7 @@ describe('mesh mode x startup strategy', () => {
     const outcome = expectedOutcome(mode, strategy);
     if (outcome !== 'ok') {
       const message = errorOf((scope) => new H2oGptStack(scope, 'stack', { mesh: mode, startupStrategy: requested, vllm: { model: 'm/m' } })).message;
-      expect(message).toMatch(new RegExp(`^Startup strategy "${strategy}" is refused under ${escape(mode.describe())}: `));
+      expect(message).toMatch(new RegExp(`^Startup strategy "${strategy}" is refused \\(${outcome === 'plaintext' ? 'plaintext-rejected' : outcome}\\) under ${escape(mode.describe())}: `));
       expect(message).toMatch(REFUSAL_TEXT[outcome]);
       expect(message).toMatch(/Safe alternatives under .*: .*in-app-wait/);
       return;

@@ -1,4 +1,4 @@
-import { Dataplane, Mesh, MeshMode, MtlsMode, withFieldPrefix } from '../src';
+import { Dataplane, Mesh, MeshMode, MtlsMode, withFieldPrefix } from '../src/internal';
 import { meshPodMetadata, portExclusionMetadata } from '../src/mesh/pod-metadata';
 
 describe('MeshMode', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { podTemplates } from '../src/analyzer/analyze';
-import { H2oGptStackProps, ModelCache, ModelCacheAccessMode, SecretKeyReference, StartupStrategy } from '../src';
+import { H2oGptStackProps, ModelCache, ModelCacheAccessMode, SecretKeyReference, StartupStrategy } from '../src/internal';
 import { Manifest } from './helpers';
 import { allowedMatrix, defaultAppOutput, Output } from './support/matrix';
 

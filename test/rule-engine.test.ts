@@ -1,6 +1,6 @@
 import {
   analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, MeshMode, MtlsMode, RefusalCode,
-} from '../src';
+} from '../src/internal';
 import { holdsAppUntilProxyReady, initContainerNetwork, podDataplane } from '../src/mesh/capture-rules';
 import { meshProfile, Mesh } from '../src/mesh/mesh-profiles';
 import { meshPodMetadata } from '../src/mesh/pod-metadata';

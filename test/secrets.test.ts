@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { H2oGptStack, H2oGptStackProps, SecretKeyReference } from '../src';
+import { H2oGptStack, H2oGptStackProps, SecretKeyReference } from '../src/internal';
 import { forEachAllowed } from './support/matrix';
 
 // Issue #9: no Secret value ever reaches a synthesized file, in any mode. The test's Secrets hold

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { H2oGptStack, MeshMode, MtlsMode, StartupCheck, StartupValidation } from '../src';
+import { H2oGptStack, MeshMode, MtlsMode, StartupCheck, StartupValidation } from '../src/internal';
 
 const ROOT = join(__dirname, '..');
 const fixture = (name: string) => join(__dirname, 'fixtures', name);

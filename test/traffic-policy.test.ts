@@ -1,6 +1,6 @@
 import {
   H2oGpt, H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, PlaintextTraffic, SecretKeyReference, StartupStrategy, TrafficPolicy, VllmServer,
-} from '../src';
+} from '../src/internal';
 import { errorOf, find, Manifest, synth } from './helpers';
 
 // Issue #9, traffic policy: who may call whom, per mesh mode, and what each opt-out changes.

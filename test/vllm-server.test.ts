@@ -1,4 +1,4 @@
-import { ModelCache, ModelCacheAccessMode, SecretKeyReference, VllmServer, VllmServerProps } from '../src';
+import { ModelCache, ModelCacheAccessMode, SecretKeyReference, VllmServer, VllmServerProps } from '../src/internal';
 import { container, envOf, errorOf, find, podSpec, synth } from './helpers';
 
 const base: VllmServerProps = { name: 'llm', model: 'Qwen/Qwen2.5-1.5B-Instruct' };

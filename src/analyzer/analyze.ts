@@ -54,7 +54,7 @@ export function blockingFindings(report: StartupReport): Array<{ pod: PodFinding
 
 /** One line on a blocking init container, shared by the synth-time check and the plugin. */
 export function describeBlocking(finding: InitContainerFinding, mesh: MeshMode): string {
-  return `init container "${finding.name}" ${finding.verdict === 'deadlock' ? 'deadlocks' : 'fails'} under ${mesh.describe()}: ${finding.reason}`;
+  return `init container "${finding.name}" ${finding.verdict === Verdict.DEADLOCK ? 'deadlocks' : 'fails'} under ${mesh.describe()}: ${finding.reason}`;
 }
 
 /** The report as the CLI's JSON: `{"pods":[{"kind","name","namespace","verdict","initContainers":[...]}]}`. */
@@ -79,7 +79,7 @@ const LABEL: Record<Verdict, string> = { ok: 'OK', slow: 'SLOW', fails: 'FAILS',
 function stepLine(step: TimelineStep, i: number): string {
   const role = { 'mesh-init': 'mesh init', 'proxy': 'proxy', 'init': 'init', 'native-sidecar': 'native sidecar', 'app': 'app' }[step.role];
   const network = step.network ? `, ${step.network}` : '';
-  const verdict = step.verdict && step.verdict !== 'ok' ? `  ${LABEL[step.verdict]}` : '';
+  const verdict = step.verdict && step.verdict !== Verdict.OK ? `  ${LABEL[step.verdict]}` : '';
   const reached = step.reached ? '' : '  (not reached)';
   return `  ${i + 1}. ${step.name} [${role}${network}]${verdict}${reached}\n     ${step.note}`;
 }
@@ -91,7 +91,7 @@ export function reportText(report: StartupReport): string {
     const where = pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name;
     lines.push(`${pod.kind} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${pod.source})` : ''}`);
     // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
-    if (pod.verdict !== 'ok' && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${pod.reason}`);
+    if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${pod.reason}`);
     pod.timeline.forEach((step, i) => {
       lines.push(stepLine(step, i));
       const next = pod.timeline[i + 1];
@@ -100,6 +100,6 @@ export function reportText(report: StartupReport): string {
     lines.push('');
   }
   const count = (v: Verdict) => report.pods.filter((p) => p.verdict === v).length;
-  lines.push(`${report.pods.length} pod(s) checked: ${count('deadlock')} deadlock, ${count('fails')} fails, ${count('slow')} slow, ${count('ok')} ok`);
+  lines.push(`${report.pods.length} pod(s) checked: ${count(Verdict.DEADLOCK)} deadlock, ${count(Verdict.FAILS)} fails, ${count(Verdict.SLOW)} slow, ${count(Verdict.OK)} ok`);
   return `${lines.join('\n')}\n`;
 }

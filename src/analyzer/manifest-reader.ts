@@ -1,18 +1,13 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { ManifestError } from '../common/errors';
+
+export { ManifestError };
 
 /** A Kubernetes object read from a manifest, with where it came from. */
 export interface SourcedObject {
   readonly object: any;
   /** File name, or "<stdin>". */
   readonly source: string;
-}
-
-/** Unreadable input: a YAML syntax error with its file and line, for example. */
-export class ManifestError extends Error {
-  public constructor(message: string) {
-    super(message);
-    this.name = 'ManifestError';
-  }
 }
 
 /**
@@ -27,7 +22,7 @@ export function readManifests(text: string, source: string): SourcedObject[] {
     const error = document.errors[0];
     if (error) {
       const at = lineCounter.linePos(error.pos[0]);
-      throw new ManifestError(`${source}:${at.line}:${at.col}: YAML syntax error: ${error.message.split('\n')[0]}`);
+      throw new ManifestError(source, `YAML syntax error: ${error.message.split('\n')[0]}`, at.line, at.col);
     }
     flatten(document.toJS({ maxAliasCount: 1000 }), source, objects);
   }
@@ -37,7 +32,7 @@ export function readManifests(text: string, source: string): SourcedObject[] {
 function flatten(value: unknown, source: string, into: SourcedObject[]): void {
   if (value === null || value === undefined) return; // empty documents
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ManifestError(`${source}: expected Kubernetes objects, found ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
+    throw new ManifestError(source, `expected Kubernetes objects, found ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
   }
   const object = value as { kind?: unknown; items?: unknown };
   if (typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items)) {

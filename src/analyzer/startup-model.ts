@@ -1,22 +1,22 @@
 import { ANNOTATIONS } from '../common/labels';
 import {
-  holdsAppUntilProxyReady, initContainerNetwork, initContainerVerdict, injectedContainers, NamespaceShape, Network, PodDataplane, podDataplane, Verdict,
+  holdsAppUntilProxyReady, initContainerNetwork, initContainerVerdict, injectedContainers, NamespaceShape, Network, PodDataplane, podDataplane, TimelineRole, Verdict,
 } from '../mesh/capture-rules';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane, MeshProfile } from '../mesh/mesh-profiles';
 import { declaredNetworkContainers, networkUsage, NetworkUsage } from './network-usage';
 
-export type { Network, Verdict } from '../mesh/capture-rules';
-const SEVERITY: Verdict[] = ['ok', 'slow', 'fails', 'deadlock'];
+export { Network, TimelineRole, Verdict } from '../mesh/capture-rules';
+const SEVERITY: Verdict[] = [Verdict.OK, Verdict.SLOW, Verdict.FAILS, Verdict.DEADLOCK];
 
 /** Whether a verdict keeps the pod from ever starting: what every check reports as a failure. */
 export function blocksStartup(verdict: Verdict): boolean {
-  return verdict === 'deadlock' || verdict === 'fails';
+  return verdict === Verdict.DEADLOCK || verdict === Verdict.FAILS;
 }
 
 /** Worst of several verdicts. */
 function worstVerdict(verdicts: Verdict[]): Verdict {
-  return verdicts.reduce<Verdict>((worst, v) => (SEVERITY.indexOf(v) > SEVERITY.indexOf(worst) ? v : worst), 'ok');
+  return verdicts.reduce<Verdict>((worst, v) => (SEVERITY.indexOf(v) > SEVERITY.indexOf(worst) ? v : worst), Verdict.OK);
 }
 
 export interface InitContainerFinding {
@@ -33,7 +33,7 @@ export interface InitContainerFinding {
 /** One step of the modelled start order. */
 export interface TimelineStep {
   readonly name: string;
-  readonly role: 'mesh-init' | 'proxy' | 'init' | 'native-sidecar' | 'app';
+  readonly role: TimelineRole;
   readonly note: string;
   readonly network?: Network;
   readonly verdict?: Verdict;
@@ -97,10 +97,10 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     const base = { name: c.name, network, inferred: usage.inferred, index };
     const how = usage.inferred ? ` (inferred from ${usage.evidence})` : '';
     if (c.restartPolicy === 'Always') {
-      return { ...base, verdict: 'ok' as Verdict, reason: 'native sidecar: starts and keeps running; it does not block startup' };
+      return { ...base, verdict: Verdict.OK, reason: 'native sidecar: starts and keeps running; it does not block startup' };
     }
     if (!usage.usesNetwork) {
-      return { ...base, verdict: 'ok' as Verdict, reason: `does not use the network${usage.inferred ? ' (no network tool or URL in its command)' : ''}` };
+      return { ...base, verdict: Verdict.OK, reason: `does not use the network${usage.inferred ? ' (no network tool or URL in its command)' : ''}` };
     }
     const target = describeTarget(usage);
     const { verdict, outcome } = initContainerVerdict(network, mode, usage.waits);
@@ -118,9 +118,9 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
   });
 
   let verdict = worstVerdict(findings.map((f) => f.verdict));
-  let reason = findings.find((f) => f.verdict === verdict && verdict !== 'ok')?.reason ?? 'every init container can complete';
-  if (verdict === 'ok' && annotations[ANNOTATIONS.startupStrategy] === 'none') {
-    verdict = 'slow';
+  let reason = findings.find((f) => f.verdict === verdict && verdict !== Verdict.OK)?.reason ?? 'every init container can complete';
+  if (verdict === Verdict.OK && annotations[ANNOTATIONS.startupStrategy] === 'none') {
+    verdict = Verdict.SLOW;
     reason = NO_WAIT_REASON;
   }
 
@@ -139,22 +139,22 @@ function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: PodDat
   const steps: Array<Omit<TimelineStep, 'reached'>> = [];
   const byIndex = new Map(findings.map((f) => [f.index, f]));
   const initStep = (f: InitContainerFinding) => ({
-    name: f.name, role: (pod.spec.initContainers[f.index].restartPolicy === 'Always' ? 'native-sidecar' : 'init') as TimelineStep['role'],
+    name: f.name, role: pod.spec.initContainers[f.index].restartPolicy === 'Always' ? TimelineRole.NATIVE_SIDECAR : TimelineRole.INIT,
     note: f.reason, network: f.network, verdict: f.verdict,
   });
   const apps = (pod.spec.containers ?? []).filter((c: any) => !(profile && c.name === profile.proxyContainerName));
-  const appSteps = apps.map((c: any) => ({ name: c.name, role: 'app' as const, note: 'app container' }));
+  const appSteps = apps.map((c: any) => ({ name: c.name, role: TimelineRole.APP, note: 'app container' }));
 
   if (plane.preInjected) {
     for (const [index, c] of (pod.spec.initContainers ?? []).entries()) {
       const f = byIndex.get(index);
       if (f) steps.push(initStep(f));
-      else steps.push({ name: c.name, role: c.name === profile!.proxyContainerName ? 'proxy' : 'mesh-init', note: 'injected by the mesh (already in the manifest)' });
+      else steps.push({ name: c.name, role: c.name === profile!.proxyContainerName ? TimelineRole.PROXY : TimelineRole.MESH_INIT, note: 'injected by the mesh (already in the manifest)' });
     }
     for (const c of pod.spec.containers ?? []) {
       steps.push(profile && c.name === profile.proxyContainerName
-        ? { name: c.name, role: 'proxy', note: 'proxy, starts once every init container has finished' }
-        : { name: c.name, role: 'app', note: 'app container' });
+        ? { name: c.name, role: TimelineRole.PROXY, note: 'proxy, starts once every init container has finished' }
+        : { name: c.name, role: TimelineRole.APP, note: 'app container' });
     }
   } else {
     const injected = profile ? injectedContainers(profile, plane, holdsAppUntilProxyReady(profile, pod.metadata)) : [];

@@ -7,9 +7,40 @@ import { Dataplane, MeshProfile, MetadataEntry } from './mesh-profiles';
 // (startup/decide.ts) and the analyzer both ask it; the facts behind it are in docs/mesh-facts.md.
 
 /** What an init container's outbound connections meet. */
-export type Network = 'meshed' | 'unmeshed' | 'captured';
+export enum Network {
+  /** Carried by a running proxy (native sidecar, ambient's ztunnel), or no mesh at all. */
+  MESHED = 'meshed',
+  /** Not captured: it reaches the upstream as plaintext, outside the mesh. */
+  UNMESHED = 'unmeshed',
+  /** Redirected to a proxy that is not running yet: every connection is refused. */
+  CAPTURED = 'captured',
+}
+
 /** How a container, or a pod, fares at startup; worst last. */
-export type Verdict = 'ok' | 'slow' | 'fails' | 'deadlock';
+export enum Verdict {
+  /** Starts. */
+  OK = 'ok',
+  /** Starts, later than it could (it waits on something that comes up by itself). */
+  SLOW = 'slow',
+  /** Never starts: its plaintext call is refused by STRICT mTLS. */
+  FAILS = 'fails',
+  /** Never starts: it waits on a proxy that only starts after it. */
+  DEADLOCK = 'deadlock',
+}
+
+/** What a container is, in a pod's modelled start order. */
+export enum TimelineRole {
+  /** An init container the mesh injects (iptables setup, CNI validation). */
+  MESH_INIT = 'mesh-init',
+  /** The mesh's proxy. */
+  PROXY = 'proxy',
+  /** A user init container. */
+  INIT = 'init',
+  /** A user init container with `restartPolicy: Always`, which keeps running. */
+  NATIVE_SIDECAR = 'native-sidecar',
+  /** An app container. */
+  APP = 'app',
+}
 
 /** A pod's (or pod template's) metadata and spec, as far as the rules read them. */
 export interface PodShape {
@@ -102,7 +133,7 @@ export function podDataplane(mode: MeshMode, pod: PodShape, ns: NamespaceShape =
     // No word from the pod: the release decides (docs/mesh-facts.md §4).
     const byDefault = profile.nativeSidecarDefaultSince;
     const release = `${profile.displayName} ${byDefault.release.join('.')}`;
-    const newer = mode.releaseAtLeast(byDefault.release);
+    const newer = mode.releaseAtLeast(byDefault.release[0], byDefault.release[1]);
     if (newer === true && !byDefault.condition) {
       return { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} and later inject a native sidecar unless the pod opts out`, preInjected: false };
     }
@@ -175,21 +206,21 @@ export function captureEscape(profile: MeshProfile, exemption: CaptureExemption,
 export function initContainerNetwork(mode: MeshMode, plane: PodDataplane, exemption: CaptureExemption,
   annotations: Record<string, string>): InitNetwork {
   const profile = profileOf(mode);
-  if (!profile || plane.dataplane === Dataplane.NONE) return { network: 'unmeshed', why: plane.why };
+  if (!profile || plane.dataplane === Dataplane.NONE) return { network: Network.UNMESHED, why: plane.why };
   if (plane.dataplane === Dataplane.AMBIENT) {
-    return { network: 'meshed', why: 'ambient: istio-cni holds the pod\'s start until ztunnel has it, so ztunnel carries it from the first packet' };
+    return { network: Network.MESHED, why: 'ambient: istio-cni holds the pod\'s start until ztunnel has it, so ztunnel carries it from the first packet' };
   }
   const escape = captureEscape(profile, exemption, annotations);
   if (plane.dataplane === Dataplane.NATIVE_SIDECAR) {
-    return escape ? { network: 'unmeshed', why: escape } : { network: 'meshed', why: `native sidecar: ${profile.proxyContainerName} is already running` };
+    return escape ? { network: Network.UNMESHED, why: escape } : { network: Network.MESHED, why: `native sidecar: ${profile.proxyContainerName} is already running` };
   }
   if (!plane.cni) {
-    return { network: 'unmeshed', why: `without ${profile.cniPluginName} it runs before ${profile.iptablesInitContainerName} sets up capture, so nothing captures it` };
+    return { network: Network.UNMESHED, why: `without ${profile.cniPluginName} it runs before ${profile.iptablesInitContainerName} sets up capture, so nothing captures it` };
   }
   return escape
-    ? { network: 'unmeshed', why: escape }
+    ? { network: Network.UNMESHED, why: escape }
     : {
-      network: 'captured',
+      network: Network.CAPTURED,
       why: `${profile.cniPluginName} redirects it to ${profile.proxyContainerName}'s port ${profile.proxyOutboundPort}, where nothing listens until `
         + `${profile.proxyContainerName} starts after every init container has finished, so each connection is refused at once`,
     };
@@ -218,7 +249,7 @@ export function holdsAppUntilProxyReady(profile: MeshProfile, metadata: PodShape
 /** A container the mesh adds, and where it runs relative to the user's init containers. */
 export interface MeshContainer {
   readonly name: string;
-  readonly role: 'mesh-init' | 'proxy';
+  readonly role: TimelineRole;
   readonly placement: 'before-user-inits' | 'after-user-inits' | 'with-apps';
   readonly note: string;
 }
@@ -233,23 +264,23 @@ export function injectedContainers(profile: MeshProfile, plane: PodDataplane, ho
       return [
         {
           name: plane.cni ? profile.cniInitContainerName : profile.iptablesInitContainerName,
-          role: 'mesh-init', placement: 'before-user-inits', note: 'injected first: sets up or validates capture',
+          role: TimelineRole.MESH_INIT, placement: 'before-user-inits', note: 'injected first: sets up or validates capture',
         },
         {
-          name: profile.proxyContainerName, role: 'proxy', placement: 'before-user-inits',
+          name: profile.proxyContainerName, role: TimelineRole.PROXY, placement: 'before-user-inits',
           note: 'native sidecar (restartPolicy: Always): starts before user init containers and keeps running',
         },
       ];
     case Dataplane.SIDECAR: {
       const proxy: MeshContainer = {
-        name: profile.proxyContainerName, role: 'proxy', placement: 'with-apps',
+        name: profile.proxyContainerName, role: TimelineRole.PROXY, placement: 'with-apps',
         note: hold ? 'starts first among containers; app containers wait until it is ready' : 'starts alongside the app containers (no hold: the app may start before it is ready)',
       };
       if (!plane.cni) {
-        return [{ name: profile.iptablesInitContainerName, role: 'mesh-init', placement: 'after-user-inits', note: 'injected after user init containers: sets up capture' }, proxy];
+        return [{ name: profile.iptablesInitContainerName, role: TimelineRole.MESH_INIT, placement: 'after-user-inits', note: 'injected after user init containers: sets up capture' }, proxy];
       }
       return [{
-        name: profile.cniInitContainerName, role: 'mesh-init', placement: profile.cniInitContainerPlacement,
+        name: profile.cniInitContainerName, role: TimelineRole.MESH_INIT, placement: profile.cniInitContainerPlacement,
         note: `injected by ${profile.cniPluginName}, which set up capture at pod network setup, before any init container ran`,
       }, proxy];
     }
@@ -261,12 +292,12 @@ export function injectedContainers(profile: MeshProfile, plane: PodDataplane, ho
  * place a network becomes a verdict, for the analyzer and for the refusals alike.
  */
 export function initContainerVerdict(network: Network, mode: MeshMode, waits: boolean): { verdict: Verdict; outcome: string } {
-  if (network === 'captured') {
-    return { verdict: 'deadlock', outcome: waits ? 'its retry loop never ends' : 'it fails and restarts, forever' };
+  if (network === Network.CAPTURED) {
+    return { verdict: Verdict.DEADLOCK, outcome: waits ? 'its retry loop never ends' : 'it fails and restarts, forever' };
   }
-  if (network === 'unmeshed' && profileOf(mode) && mode.mtls === MtlsMode.STRICT) {
-    return { verdict: 'fails', outcome: 'STRICT mTLS rejects it' };
+  if (network === Network.UNMESHED && profileOf(mode) && mode.mtls === MtlsMode.STRICT) {
+    return { verdict: Verdict.FAILS, outcome: 'STRICT mTLS rejects it' };
   }
-  if (!waits) return { verdict: 'slow', outcome: 'until it answers, the pod restarts with back-off (10 s doubling to 300 s)' };
-  return { verdict: 'ok', outcome: 'it completes once its upstream answers' };
+  if (!waits) return { verdict: Verdict.SLOW, outcome: 'until it answers, the pod restarts with back-off (10 s doubling to 300 s)' };
+  return { verdict: Verdict.OK, outcome: 'it completes once its upstream answers' };
 }

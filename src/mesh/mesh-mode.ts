@@ -132,10 +132,10 @@ export class MeshMode {
     this.version = release ? `${release[0]}.${release[1]}` : undefined;
   }
 
-  /** Whether the release is known to be `since` or later: true, false, or undefined when unknown. */
-  public releaseAtLeast(since: ReadonlyArray<number>): boolean | undefined {
+  /** Whether the release is known to be `major.minor` or later: true, false, or undefined when unknown. */
+  public releaseAtLeast(major: number, minor: number): boolean | undefined {
     if (!this.release) return undefined;
-    return this.release[0] > since[0] || (this.release[0] === since[0] && this.release[1] >= since[1]);
+    return this.release[0] > major || (this.release[0] === major && this.release[1] >= minor);
   }
 
   /** The CLI name of this mode, e.g. `istio-sidecar`. */
@@ -176,7 +176,7 @@ function checkOptions(options: SidecarMeshOptions): void {
   }
 }
 
-/** Internal: the facts about a mode's mesh, or undefined with no mesh. */
+/** The facts about a mode's mesh, or undefined with no mesh. Internal: not part of the public API. */
 export function profileOf(mode: MeshMode): MeshProfile | undefined {
   return meshProfile(mode.mesh);
 }

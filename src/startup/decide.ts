@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../common/errors';
-import { initContainerNetwork, initContainerVerdict, InitNetwork, podDataplane, Verdict } from '../mesh/capture-rules';
+import { ConfigurationError, StartupRefusedError } from '../common/errors';
+import { initContainerNetwork, initContainerVerdict, InitNetwork, Network, podDataplane, Verdict } from '../mesh/capture-rules';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
@@ -70,16 +70,6 @@ export interface StartupDecision {
   readonly strategy: StartupStrategy;
   readonly reason: string;
   readonly warnings: string[];
-}
-
-/** Thrown when the requested strategy would hang or be rejected under the mode. */
-export class StartupRefusedError extends Error {
-  public readonly refusal: RefusalCode;
-  public constructor(message: string, refusal: RefusalCode) {
-    super(message);
-    this.name = 'StartupRefusedError';
-    this.refusal = refusal;
-  }
 }
 
 /** What the facts in an evaluation depend on besides the mode. */
@@ -162,7 +152,7 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
       `native sidecars need the SidecarContainers feature, on by default from Kubernetes 1.${NATIVE_SIDECAR_MIN_KUBERNETES_MINOR}; `
       + `the target is 1.${context.kubernetesMinor}. Set kubernetesVersion to the cluster's real version (>= 1.29), or use the classic sidecar mode`);
   }
-  if (profile && mode.dataplane === Dataplane.NATIVE_SIDECAR && mode.releaseAtLeast(profile.nativeSidecarPerPodSince) === false) {
+  if (profile && mode.dataplane === Dataplane.NATIVE_SIDECAR && mode.releaseAtLeast(profile.nativeSidecarPerPodSince[0], profile.nativeSidecarPerPodSince[1]) === false) {
     return refuse(RefusalCode.MESH_TOO_OLD,
       `${profile.displayName} ${mode.version} does not honour the per-pod native-sidecar opt-in (from ${profile.nativeSidecarPerPodSince.join('.')}), `
       + 'so the pod would get a classic sidecar. Upgrade the mesh, or use the classic sidecar mode');
@@ -175,10 +165,10 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
     case StartupWaitKind.INIT_CONTAINER: {
       // The rules: what the waiter init container's connections meet in the pod as rendered.
       const judged = judgeInitContainerWait(mode, plan, context.upstreamPort);
-      if (judged.verdict === 'deadlock') {
+      if (judged.verdict === Verdict.DEADLOCK) {
         return refuse(RefusalCode.DEADLOCK, `it deadlocks: ${judged.why}, and ${judged.outcome}`);
       }
-      if (judged.verdict === 'fails') {
+      if (judged.verdict === Verdict.FAILS) {
         return refuse(RefusalCode.PLAINTEXT_REJECTED, `its traffic to vLLM leaves the pod as plaintext outside the mesh (${judged.why}), `
           + `and vLLM's ${judged.outcome}${profile ? ` (enforced by ${profile.identityPolicyDescription})` : ''}`);
       }
@@ -188,7 +178,7 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
           `${strategy} only works around a classic sidecar's traffic capture; under ${where} there is nothing to work around`);
       }
       if (!profile) return allow('no mesh: the init container reaches vLLM directly, so h2oGPT starts only once vLLM is healthy');
-      if (judged.network === 'meshed') {
+      if (judged.network === Network.MESHED) {
         const assumed = mode.dataplane === Dataplane.NATIVE_SIDECAR && mode.version === undefined
           ? ` (assumes ${profile.displayName} ${profile.nativeSidecarPerPodSince.join('.')} or later, which honours the per-pod opt-in; give the mesh version to have it checked)`
           : '';
@@ -237,10 +227,7 @@ export function decideStartup(mode: MeshMode, requested: StartupStrategy, contex
     const alternatives = safe.length > 0
       ? `Safe alternatives under ${mode.describe()}: ${safe.join(', ')}${safe.includes(autoStrategy(mode)) ? ` (auto picks ${autoStrategy(mode)})` : ''}.`
       : 'No strategy is safe under this mode as configured; fix the setting named above.';
-    throw new StartupRefusedError(
-      `Startup strategy "${strategy}" is refused under ${mode.describe()}: ${evaluation.reason}. ${alternatives}`,
-      evaluation.refusal!,
-    );
+    throw new StartupRefusedError(strategy, evaluation.refusal!, mode.describe(), `${evaluation.reason}. ${alternatives}`);
   }
   const reason = requested === StartupStrategy.AUTO ? `auto: ${evaluation.reason}` : evaluation.reason;
   return { requested, strategy, reason, warnings: evaluation.warnings };

@@ -1,4 +1,5 @@
 import { checkImage, checkInteger } from '../common/checks';
+import { WAITER_SCRIPT_PATH } from './waiter';
 
 /** A small image with `sh` and `nc` (busybox) for the init-container wait, pinned. */
 export const DEFAULT_WAITER_IMAGE = 'busybox:1.36.1';
@@ -36,6 +37,13 @@ export interface InitContainerWaitOptions {
  * these factories when composing the workloads yourself.
  */
 export class StartupWait {
+  /** The init-container waiter's image the library pins (busybox: `sh` and `nc`). */
+  public static readonly DEFAULT_IMAGE: string = DEFAULT_WAITER_IMAGE;
+  /** The init-container waiter's UID unless a strategy needs another: nobody. */
+  public static readonly DEFAULT_UID: number = DEFAULT_WAITER_UID;
+  /** Where the waiter script sits inside the container that runs it. */
+  public static readonly SCRIPT_PATH: string = WAITER_SCRIPT_PATH;
+
   /** Start at once and let Kubernetes restart h2oGPT until vLLM is up. */
   public static none(): StartupWait {
     return new StartupWait(StartupWaitKind.NONE, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID);

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import {
   checkBoolean, checkDistinctPorts, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
 } from '../common/checks';
-import { ConfigurationError } from '../common/errors';
+import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
@@ -25,7 +25,7 @@ export const DEFAULT_H2OGPT_IMAGE = 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1';
 /** The port h2oGPT's Gradio UI listens on inside the container. */
 export const H2OGPT_UI_CONTAINER_PORT = 7860;
 /** h2oGPT's command, as its image runs it. */
-export const H2OGPT_COMMAND = ['python3', '/workspace/generate.py'];
+export const H2OGPT_COMMAND: readonly string[] = Object.freeze(['python3', '/workspace/generate.py']);
 /** Name of the init container that waits for vLLM. */
 export const WAIT_INIT_CONTAINER_NAME = 'wait-for-vllm';
 /** The image's user `h2ogpt`, and its group. */
@@ -235,6 +235,13 @@ export interface H2oGptProps extends H2oGptOptions {
  * vLLM, a ConfigMap holding the waiter script.
  */
 export class H2oGpt extends Construct {
+  /** The h2oGPT runtime image the library pins. */
+  public static readonly DEFAULT_IMAGE: string = DEFAULT_H2OGPT_IMAGE;
+  /** The port h2oGPT's Gradio UI listens on inside the container. */
+  public static readonly UI_CONTAINER_PORT: number = H2OGPT_UI_CONTAINER_PORT;
+  /** Name of the init container that waits for vLLM, when the strategy uses one. */
+  public static readonly WAIT_INIT_CONTAINER_NAME: string = WAIT_INIT_CONTAINER_NAME;
+
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   /** The pod's own ServiceAccount: its mesh identity, which vLLM's mesh policy admits. */
@@ -361,7 +368,7 @@ export class H2oGpt extends Construct {
       scratchVolume('state', '10Gi'),
     ];
     const initContainers: k8s.Container[] = [];
-    let command = H2OGPT_COMMAND;
+    let command = [...H2OGPT_COMMAND];
     const appMounts: k8s.VolumeMount[] = [
       { name: 'save', mountPath: SAVE_DIR },
       { name: 'tmp', mountPath: '/tmp' },
@@ -474,7 +481,7 @@ function checkSettings(settings: { [key: string]: string }): { [key: string]: st
     }
     if (SECRET_SETTING.test(key.toUpperCase().slice('H2OGPT_'.length))) {
       // The value is not echoed: it is likely a credential.
-      throw new ConfigurationError(`settings["${key}"]`, '(value hidden)',
+      throw new ConfigurationError(`settings["${key}"]`, HIDDEN_VALUE,
         `${key} holds a credential, and settings are written into the manifest in plain text. Put it in a Secret and pass secretEnv: { ${key}: SecretKeyReference.fromSecret("<secret>", "<key>") }.`);
     }
     if (typeof value !== 'string') {

@@ -209,6 +209,13 @@ const STARTUP_PROBE_PERIOD_SECONDS = 10;
  * a PersistentVolumeClaim for the model cache.
  */
 export class VllmServer extends Construct {
+  /** The vLLM OpenAI-compatible server image the library pins. */
+  public static readonly DEFAULT_IMAGE: string = DEFAULT_VLLM_IMAGE;
+  /** vLLM's default port. */
+  public static readonly DEFAULT_PORT: number = DEFAULT_VLLM_PORT;
+  /** vLLM's health endpoint: 200 once the engine is up. */
+  public static readonly HEALTH_PATH: string = VLLM_HEALTH_PATH;
+
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   /** The pod's own ServiceAccount: its mesh identity. */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Dataplane, Mesh, MeshMode, MtlsMode } from '../../src';
+import { Dataplane, Mesh, MeshMode, MtlsMode } from '../../src/internal';
 import { Manifest } from '../helpers';
 
 // Replays a synthesized h2oGPT pod's startup through real Linux networking: two network namespaces

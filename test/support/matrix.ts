@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, StartupRefusedError, StartupStrategy } from '../../src';
+import { CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, StartupRefusedError, StartupStrategy } from '../../src/internal';
 import { buildDefaultApp } from '../../src/main';
 import { allModeVariants } from '../../src/startup/decision-table';
 import { Manifest, synth } from '../helpers';

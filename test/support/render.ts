@@ -1,4 +1,4 @@
-import { H2oGpt, H2oGptStack, MeshMode, StartupRefusedError, StartupStrategy, StartupWait, StartupWaitKind, VllmServer } from '../../src';
+import { H2oGpt, H2oGptStack, MeshMode, StartupRefusedError, StartupStrategy, StartupWait, StartupWaitKind, VllmServer } from '../../src/internal';
 import { meshPodMetadata } from '../../src/mesh/pod-metadata';
 import { waitPlan } from '../../src/startup/decide';
 import { Manifest, synth } from '../helpers';
