@@ -5,6 +5,7 @@
 export * from './common/error-details';
 export * from './common/secret-key-reference';
 export * from './common/well-known';
+export * from './common/warnings';
 
 // Mesh knowledge
 export { Mesh, Dataplane } from './mesh/mesh-profiles';
@@ -23,6 +24,7 @@ export type { WaiterSettings, ResolvedWaiterSettings } from './startup/waiter';
 
 // Workloads, security and the stack
 export * from './workloads/model-cache';
+export * from './workloads/vllm-endpoint';
 export { VllmServer } from './workloads/vllm-server';
 export type { VllmServerOptions, VllmServerProps } from './workloads/vllm-server';
 export { H2oGpt } from './workloads/h2ogpt';

@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import { Warnings } from './common/warnings';
 import { H2oGptStack } from './stack/h2ogpt-stack';
 
 /**
@@ -21,7 +22,10 @@ export function buildDefaultApp(app: App = new App()): App {
 
 if (require.main === module) {
   try {
-    buildDefaultApp().synth();
+    const app = buildDefaultApp();
+    app.synth();
+    // The stack records costs worth a reviewer's attention; this app prints them for `cdk8s synth`.
+    Warnings.of(app).forEach((w) => process.stderr.write(`[cdk8s-h2ogpt] warning: ${w.message} (${w.path})\n`));
   } catch (error) {
     // A bad prop or a refused combination is the user's to fix: say what, without a stack trace.
     process.stderr.write(`cdk8s-h2ogpt: ${(error as Error).message}\n`);

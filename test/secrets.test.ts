@@ -33,13 +33,7 @@ function synthesizedFiles(props: H2oGptStackProps, extra?: (chart: Chart) => voi
   const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
   new H2oGptStack(chart, 'stack', props);
   extra?.(chart);
-  const warn = console.warn;
-  console.warn = () => undefined;
-  try {
-    app.synth();
-  } finally {
-    console.warn = warn;
-  }
+  app.synth();
   const files: Record<string, string> = {};
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir)) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { H2oGptStack, MeshMode, MtlsMode, StartupCheck, StartupValidation } from '../src/internal';
 
@@ -31,22 +31,58 @@ beforeEach(() => { work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-check-')); })
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 describe('synth-time startup check', () => {
-  test('the stack fails synthesis when a user-added pod in its chart would deadlock, naming it, its construct and a fix', () => {
+  test('a stack checks only its own pods: an unrelated Deployment in its chart synthesizes unless the chart asks', () => {
     const app = new App({ outdir: work });
     const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
     new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
     addWaitingDeployment(chart);
+    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
+    app.synth();
+    expect(existsSync(join(work, 'chat.k8s.yaml'))).toBe(true);
+  });
+
+  test('the chart-wide check, asked for, fails synthesis on the user\'s pod, naming it, its construct and a fix', () => {
+    const app = new App({ outdir: work });
+    const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
+    new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
+    addWaitingDeployment(chart);
+    StartupCheck.addToChart(chart, MeshMode.istioSidecar());
     expect(() => app.synth()).toThrow(new RegExp(
       'Deployment "legacy-client" \\(construct chat/legacy\\): init container "wait-for-api" deadlocks under Istio sidecar with istio-cni, mTLS strict: '
       + 'waits on api:8080 \\(inferred from wget\\), but istio-cni redirects it to istio-proxy.*Fix: .*move the wait into the app container'));
     expect(readdirSync(work)).toEqual([]); // nothing is written
   });
 
-  test('the same chart synthesizes when the mesh makes init containers meshed', () => {
+  test('a stack still fails synthesis when its own pod is patched into a deadlock', () => {
+    const app = new App({ outdir: work });
+    const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
+    const stack = new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
+    // vLLM's pod declares no network init containers, so the analyzer reads the command.
+    stack.vllm.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/initContainers', [
+      { name: 'fetch-weights', image: 'curlimages/curl:8.10.1', command: ['sh', '-c', 'until curl -sf http://models.internal:8080/ready; do sleep 5; done'] },
+    ]));
+    expect(() => app.synth()).toThrow(/Deployment "h2ogpt-vllm" \(construct chat\/stack\/vllm\/deployment\): init container "fetch-weights" deadlocks under Istio sidecar/);
+  });
+
+  test('two stacks with different meshes share one chart; each is checked under its own mesh', () => {
+    const app = new App({ outdir: work });
+    const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
+    const plain = new H2oGptStack(chart, 'plain', { name: 'plain', mesh: MeshMode.none(), vllm: { model: 'm' } });
+    const meshed = new H2oGptStack(chart, 'meshed', { name: 'meshed', mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
+    // The unmeshed stack's init-container wait would deadlock under Istio with CNI; it is not judged by it.
+    expect(plain.h2ogpt.deployment.toJson().spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm']);
+    expect(StartupCheck.problems(plain, MeshMode.istioSidecar())).toHaveLength(1);
+    expect(meshed.startupStrategy).toBe('in-app-wait');
+    app.synth();
+    expect(existsSync(join(work, 'chat.k8s.yaml'))).toBe(true);
+  });
+
+  test('the same chart synthesizes under the chart-wide check when the mesh makes init containers meshed', () => {
     const app = new App({ outdir: work });
     const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
     new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioNativeSidecar(), vllm: { model: 'm' } });
     addWaitingDeployment(chart);
+    StartupCheck.addToChart(chart, MeshMode.istioNativeSidecar());
     app.synth();
     expect(existsSync(join(work, 'chat.k8s.yaml'))).toBe(true);
   });

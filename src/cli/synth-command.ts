@@ -4,6 +4,7 @@ import { parseArgs } from 'util';
 import { App, Chart } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { ConfigurationError, StartupRefusedError } from '../common/errors';
+import { Warnings } from '../common/warnings';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { StartupStrategy } from '../startup/startup-strategy';
@@ -207,15 +208,8 @@ export function runSynth(argv: string[], io: CommandIo): number {
         }),
       },
     });
-    const warnings: string[] = [];
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => { warnings.push(args.join(' ')); };
-    try {
-      yaml = app.synthYaml();
-    } finally {
-      console.warn = warn;
-    }
-    warnings.forEach((w) => io.stderr(`${w}\n`));
+    yaml = app.synthYaml();
+    Warnings.of(app).forEach((w) => io.stderr(`[cdk8s-h2ogpt] warning: ${w.message}\n`));
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // Name the flag if the value came from one, else the field in the config file.

@@ -1,8 +1,8 @@
-import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { StartupCheck } from '../analyzer/startup-check';
 import { checkDns1035Label, checkDnsLabel, checkImage } from '../common/checks';
 import { withFieldPrefix } from '../common/errors';
+import { Warnings } from '../common/warnings';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
@@ -84,7 +84,7 @@ export class H2oGptStack extends Construct {
   public readonly startupStrategy: StartupStrategy;
   /** Why that strategy. */
   public readonly startupReason: string;
-  /** Costs of the choice worth a reviewer's attention; printed at synthesis. */
+  /** Costs of the choice worth a reviewer's attention; also recorded for `Warnings.of(app)`. */
   public readonly warnings: string[];
 
   public constructor(scope: Construct, id: string, props: H2oGptStackProps) {
@@ -148,18 +148,9 @@ export class H2oGptStack extends Construct {
     }));
     this.warnings.push(...this.trafficPolicy.warnings);
 
-    // Any pod in the chart, the user's too, must be able to start under this mesh.
-    StartupCheck.addToChart(Chart.of(this), this.mesh);
-
-    let printed = false;
-    this.node.addValidation({
-      validate: () => {
-        // Runs once per synthesis: the place to tell the person running `cdk8s synth`.
-        if (!printed) this.warnings.forEach((w) => console.warn(`[cdk8s-h2ogpt] warning: ${w}`));
-        printed = true;
-        return [];
-      },
-    });
+    // This stack's own pods, under this stack's mesh; other pods only if the chart asks (StartupCheck.addToChart).
+    StartupCheck.addToScope(this, this.mesh);
+    this.warnings.forEach((w) => Warnings.add(this, w));
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../startup/waiter';
 import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { checkPodMetadata, checkTolerations, podResources, secretEnv } from './pod-helpers';
-import { VllmServer } from './vllm-server';
+import { IVllmEndpoint } from './vllm-endpoint';
 
 /** The h2oGPT runtime image, pinned. */
 export const DEFAULT_H2OGPT_IMAGE = 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1';
@@ -204,10 +204,13 @@ export interface H2oGptOptions {
 
 /** Props of `H2oGpt`. */
 export interface H2oGptProps extends H2oGptOptions {
-  /** Name of the Deployment and Service (a DNS-1123 label). */
-  readonly name: string;
-  /** The vLLM server this front end talks to. */
-  readonly vllm: VllmServer;
+  /**
+   * Name of the Deployment, Service and ServiceAccount: a DNS-1035 label of at most 48 characters.
+   * @default "h2ogpt"
+   */
+  readonly name?: string;
+  /** The vLLM server this front end talks to: a `VllmServer`, or `VllmEndpoint.fromUrl(...)` for one this app does not deploy. */
+  readonly vllm: IVllmEndpoint;
   /**
    * `app.kubernetes.io/instance`.
    * @default name
@@ -231,8 +234,9 @@ export interface H2oGptProps extends H2oGptOptions {
 }
 
 /**
- * The h2oGPT front end wired to a `VllmServer`: a Deployment, a Service and, when it waits for
- * vLLM, a ConfigMap holding the waiter script.
+ * The h2oGPT front end wired to a vLLM server (this app's `VllmServer` or any `IVllmEndpoint`):
+ * a Deployment, a Service, a ServiceAccount and, when it waits for vLLM, a ConfigMap holding the
+ * waiter script.
  */
 export class H2oGpt extends Construct {
   /** The h2oGPT runtime image the library pins. */
@@ -253,6 +257,10 @@ export class H2oGpt extends Construct {
   public readonly name: string;
   /** Namespace, if known at synthesis. */
   public readonly namespace?: string;
+  /** In-cluster URL of the UI, e.g. `http://chat.ai.svc:7860`: the Service name, qualified with the namespace when known. */
+  public readonly url: string;
+  /** The vLLM server it calls. */
+  public readonly vllm: IVllmEndpoint;
   /** The `h2ogpt_inference_server` value, with `$(VLLM_API_KEY)` where the key goes. */
   public readonly inferenceServer: string;
   /** How it waits for vLLM. */
@@ -272,14 +280,12 @@ export class H2oGpt extends Construct {
   public constructor(scope: Construct, id: string, props: H2oGptProps) {
     super(scope, id);
     // A Service name, and `<name>-startup-waiter` must fit in 63 characters.
-    this.name = checkDns1035Label('name', props.name, 63 - '-startup-waiter'.length);
-    const instance = checkDnsLabel('instance', props.instance ?? props.name);
+    this.name = checkDns1035Label('name', props.name ?? 'h2ogpt', 63 - '-startup-waiter'.length);
+    const instance = checkDnsLabel('instance', props.instance ?? this.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
-    if (!(props.vllm instanceof VllmServer)) {
-      throw new ConfigurationError('vllm', typeof props.vllm, 'Pass the VllmServer construct this front end talks to.');
-    }
-    const vllm = props.vllm;
+    const vllm = checkEndpoint(props.vllm);
+    this.vllm = vllm;
     const image = checkImage('image', props.image ?? DEFAULT_H2OGPT_IMAGE);
     const uiPort = checkPort('uiPort', props.uiPort ?? H2OGPT_UI_CONTAINER_PORT);
     const openAiApiPort = props.openAiApi ? checkPort('openAiApiPort', props.openAiApiPort ?? 5000) : undefined;
@@ -324,6 +330,7 @@ export class H2oGpt extends Construct {
     // Kubernetes' $(VAR) expansion of VLLM_API_KEY, defined earlier in the same env list.
     this.inferenceServer = vllm.apiKey ? `${api}:http://${upstream}:/v1:$(VLLM_API_KEY)` : `${api}:${upstream}`;
 
+    this.url = `http://${this.namespace ? `${this.name}.${this.namespace}.svc` : this.name}:${uiPort}`;
     this.selectorLabels = selectorLabels('h2ogpt', instance);
     const labels = standardLabels('h2ogpt', instance, 'frontend');
     this.labels = labels;
@@ -467,6 +474,19 @@ export class H2oGpt extends Construct {
       },
     });
   }
+}
+
+/** The upstream, whether a construct of this app or a jsii proxy of an interface from another language. */
+function checkEndpoint(vllm: IVllmEndpoint | undefined): IVllmEndpoint {
+  const complete = vllm !== null && typeof vllm === 'object'
+    && ['host', 'url', 'healthUrl', 'servedModelName'].every((k) => typeof (vllm as any)[k] === 'string')
+    && typeof vllm.port === 'number' && typeof vllm.startupBudgetSeconds === 'number';
+  if (!complete) {
+    throw new ConfigurationError('vllm', vllm === null || typeof vllm !== 'object' ? vllm : '(incomplete endpoint)',
+      'Pass the VllmServer this front end talks to, or VllmEndpoint.fromUrl("http://<host>:<port>", { servedModelName: "<model>" }) for one this app does not deploy.');
+  }
+  vllm!.apiKey?.validate('vllm.apiKey');
+  return vllm!;
 }
 
 function checkSettings(settings: { [key: string]: string }): { [key: string]: string } {

@@ -13,6 +13,7 @@ import {
 import { workloadServiceAccount } from '../security/service-account';
 import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { ModelCache, ModelCacheAccessMode } from './model-cache';
+import { IVllmEndpoint } from './vllm-endpoint';
 import { checkPodMetadata, checkTolerations, nonEmpty, podResources, secretEnv } from './pod-helpers';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
@@ -208,7 +209,7 @@ const STARTUP_PROBE_PERIOD_SECONDS = 10;
  * A vLLM OpenAI-compatible server: a Deployment with GPUs, a ClusterIP Service and, by default,
  * a PersistentVolumeClaim for the model cache.
  */
-export class VllmServer extends Construct {
+export class VllmServer extends Construct implements IVllmEndpoint {
   /** The vLLM OpenAI-compatible server image the library pins. */
   public static readonly DEFAULT_IMAGE: string = DEFAULT_VLLM_IMAGE;
   /** vLLM's default port. */
