@@ -24,6 +24,8 @@ export type { WaiterSettings, ResolvedWaiterSettings } from './startup/waiter';
 
 // Workloads, security and the stack
 export * from './workloads/model-cache';
+export { EnvironmentValue } from './workloads/workload-options';
+export type { WorkloadOptions } from './workloads/workload-options';
 export * from './workloads/vllm-endpoint';
 export { VllmServer } from './workloads/vllm-server';
 export type { VllmServerOptions, VllmServerProps } from './workloads/vllm-server';

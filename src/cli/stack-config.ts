@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { parse } from 'yaml';
 import { ConfigurationError } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
@@ -5,27 +7,43 @@ import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { H2oGptStackProps } from '../stack/h2ogpt-stack';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
+import { EnvironmentValue } from '../workloads/workload-options';
 
 // `cdk8s-h2ogpt synth --config stack.yaml`: every prop of H2oGptStack in YAML, so that nothing needs
 // TypeScript. Values are checked by the constructs themselves, with the same messages as the API;
 // this file only turns YAML into props and refuses a field the stack does not have.
 
-/** The fields each section accepts: a misspelt one is refused rather than ignored. */
-const FIELDS: { [section: string]: string[] } = {
-  '': ['name', 'namespace', 'mesh', 'startupStrategy', 'kubernetesVersion', 'vllm', 'h2ogpt', 'trafficPolicy', 'waiter', 'waiterImage'],
-  'mesh': ['mode', 'cni', 'mtls', 'version'],
-  'vllm': ['model', 'servedModelName', 'image', 'gpus', 'tensorParallelSize', 'maxModelLen', 'gpuMemoryUtilization', 'extraArgs',
-    'huggingFaceToken', 'apiKey', 'modelCache', 'shmSize', 'port', 'cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit',
-    'nodeSelector', 'tolerations', 'replicas', 'startupProbeBudgetSeconds', 'readinessFailureThreshold', 'livenessFailureThreshold',
-    'podLabels', 'podAnnotations', 'runAsUser', 'runAsGroup', 'runAsRoot', 'usageStats', 'offline'],
-  'vllm.modelCache': ['size', 'storageClassName', 'accessMode', 'existingClaim', 'ephemeral', 'sizeLimit'],
-  'h2ogpt': ['image', 'chatApi', 'settings', 'uiPort', 'openAiApi', 'openAiApiPort', 'openAiApiKey', 'secretEnv', 'usageStats',
-    'runAsUser', 'runAsGroup', 'cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit', 'replicas', 'saveDirClaimName',
-    'saveDirSizeLimit', 'startupProbeBudgetSeconds', 'readinessFailureThreshold', 'nodeSelector', 'tolerations', 'podLabels', 'podAnnotations'],
-  'trafficPolicy': ['networkPolicies', 'restrictEgress', 'meshPolicies', 'meshControlPlaneNamespace', 'trustDomain'],
-  'waiter': ['deadlineSeconds', 'initialDelaySeconds', 'maxDelaySeconds', 'attemptTimeoutSeconds'],
-  'secret': ['secretName', 'key'],
-};
+/** The props of a jsii interface, its bases' included, from the package's own .jsii assembly. */
+function propsOf(assembly: any, fqn: string): string[] {
+  const type = assembly.types[fqn];
+  if (!type) throw new Error(`cdk8s-h2ogpt: ${fqn} is missing from the .jsii assembly; rebuild with npm run build`);
+  return [...(type.interfaces ?? []).flatMap((base: string) => propsOf(assembly, base)), ...(type.properties ?? []).map((p: any) => p.name)];
+}
+
+let fields: { [section: string]: string[] } | undefined;
+
+/**
+ * The fields each section accepts: a misspelt one is refused rather than ignored. The stack's
+ * sections come from the jsii assembly, so a new prop is reachable from the file at once.
+ */
+function sectionFields(): { [section: string]: string[] } {
+  if (!fields) {
+    const assembly = JSON.parse(readFileSync(join(__dirname, '..', '..', '.jsii'), 'utf8'));
+    const of = (name: string) => propsOf(assembly, `cdk8s-h2ogpt.${name}`);
+    fields = {
+      '': of('H2oGptStackProps'),
+      'mesh': ['mode', 'cni', 'mtls', 'version'],
+      'vllm': of('VllmServerOptions'),
+      'vllm.modelCache': ['size', 'storageClassName', 'accessMode', 'existingClaim', 'ephemeral', 'sizeLimit'],
+      'h2ogpt': of('H2oGptOptions'),
+      'trafficPolicy': of('TrafficPolicyOptions'),
+      'waiter': of('WaiterSettings'),
+      'secret': ['secretName', 'key'],
+      'env': ['value', 'secretName', 'key', 'configMapName'],
+    };
+  }
+  return fields;
+}
 
 function checkFields(path: string, section: string, value: unknown): { [key: string]: any } {
   if (value === undefined || value === null) return {};
@@ -33,8 +51,9 @@ function checkFields(path: string, section: string, value: unknown): { [key: str
     throw new ConfigurationError(path || '(the file)', value, 'Expected a mapping of fields.');
   }
   for (const key of Object.keys(value)) {
-    if (!FIELDS[section].includes(key)) {
-      throw new ConfigurationError(path ? `${path}.${key}` : key, (value as any)[key], `There is no such field here. The fields are: ${FIELDS[section].join(', ')}.`);
+    const known = sectionFields()[section];
+    if (!known.includes(key)) {
+      throw new ConfigurationError(path ? `${path}.${key}` : key, (value as any)[key], `There is no such field here. The fields are: ${known.join(', ')}.`);
     }
   }
   return value as { [key: string]: any };
@@ -88,13 +107,32 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
       huggingFaceToken: secret('vllm.huggingFaceToken', vllm.huggingFaceToken),
       apiKey: secret('vllm.apiKey', vllm.apiKey),
       modelCache: modelCache(vllm.modelCache),
+      env: env('vllm.env', vllm.env),
     },
     h2ogpt: top.h2ogpt === undefined ? undefined : {
       ...h2ogpt,
       openAiApiKey: secret('h2ogpt.openAiApiKey', h2ogpt.openAiApiKey),
       secretEnv,
+      env: env('h2ogpt.env', h2ogpt.env),
     },
   };
+}
+
+/**
+ * `env: { NAME: "value" | { secretName, key } | { configMapName, key } }` as EnvironmentValues.
+ * A bare string is a literal; the constructs refuse literals of credential-like names.
+ */
+function env(path: string, value: unknown): { [name: string]: EnvironmentValue } | undefined {
+  if (value === undefined) return undefined;
+  return Object.fromEntries(Object.entries(checkAnyMapping(path, value)).map(([name, source]) => {
+    const at = `${path}.${name}`;
+    if (typeof source === 'string' || typeof source === 'number' || typeof source === 'boolean') return [name, EnvironmentValue.fromValue(String(source))];
+    const f = checkFields(at, 'env', source);
+    if (f.configMapName !== undefined) return [name, EnvironmentValue.fromConfigMap(f.configMapName, f.key)];
+    if (f.secretName !== undefined) return [name, EnvironmentValue.fromSecret(SecretKeyReference.fromSecret(f.secretName, f.key))];
+    if (typeof f.value === 'string') return [name, EnvironmentValue.fromValue(f.value)];
+    throw new ConfigurationError(at, source, 'Give a string, { secretName, key } or { configMapName, key }.');
+  }));
 }
 
 function checkAnyMapping(path: string, value: unknown): { [key: string]: unknown } {

@@ -92,7 +92,7 @@ export class TrafficPolicy extends Construct {
     const upstream = { name: vllm.name, namespace, labels: vllm.labels, selector: vllm.selectorLabels };
     const frontend = { name: h2ogpt.name, namespace, labels: h2ogpt.labels, selector: h2ogpt.selectorLabels };
     // The mesh knows h2oGPT by its ServiceAccount.
-    const client = { ...frontend, name: h2ogpt.serviceAccount.name };
+    const client = { ...frontend, name: h2ogpt.serviceAccountName };
 
     this.networkPolicies = withNetworkPolicies
       ? stackNetworkPolicies(this, {

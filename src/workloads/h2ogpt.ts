@@ -19,6 +19,7 @@ import {
 import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { checkPodMetadata, checkTolerations, podResources, secretEnv } from './pod-helpers';
 import { IVllmEndpoint } from './vllm-endpoint';
+import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 
 /** The h2oGPT runtime image, pinned. */
 export const DEFAULT_H2OGPT_IMAGE = 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1';
@@ -77,12 +78,7 @@ const DEFAULT_SETTINGS: { [key: string]: string } = {
 const NO_WAIT_SETTINGS: { [key: string]: string } = { H2OGPT_FAIL_IF_INVALID_CLIENT: 'True' };
 
 /** Options of the h2oGPT front end; `H2oGptProps` adds its name and upstream. */
-export interface H2oGptOptions {
-  /**
-   * Image, pinned to a tag other than latest or a digest.
-   * @default DEFAULT_H2OGPT_IMAGE
-   */
-  readonly image?: string;
+export interface H2oGptOptions extends WorkloadOptions {
   /**
    * Use vLLM's chat-completions API (`vllm_chat:`) rather than the completions API (`vllm:`).
    * @default true
@@ -121,46 +117,6 @@ export interface H2oGptOptions {
    */
   readonly secretEnv?: { [name: string]: SecretKeyReference };
   /**
-   * Let h2oGPT, Gradio and the Hugging Face libraries send usage analytics.
-   * @default false (H2OGPT_ENABLE_HEAP_ANALYTICS=False, GRADIO_ANALYTICS_ENABLED=False, DO_NOT_TRACK=1, HF_HUB_DISABLE_TELEMETRY=1)
-   */
-  readonly usageStats?: boolean;
-  /**
-   * UID h2oGPT runs as: the image's `h2ogpt` user.
-   * @default 1000
-   */
-  readonly runAsUser?: number;
-  /**
-   * GID h2oGPT runs as; also the pod's fsGroup, which makes a save-dir claim writable.
-   * @default 1000
-   */
-  readonly runAsGroup?: number;
-  /**
-   * CPU request.
-   * @default "1"
-   */
-  readonly cpuRequest?: string;
-  /**
-   * CPU limit.
-   * @default no limit
-   */
-  readonly cpuLimit?: string;
-  /**
-   * Memory request.
-   * @default "4Gi"
-   */
-  readonly memoryRequest?: string;
-  /**
-   * Memory limit.
-   * @default "8Gi"
-   */
-  readonly memoryLimit?: string;
-  /**
-   * Pod replicas. More than one sets `sessionAffinity: ClientIP`, which Gradio needs.
-   * @default 1
-   */
-  readonly replicas?: number;
-  /**
    * An existing claim for h2oGPT's save directory.
    * @default an emptyDir
    */
@@ -175,31 +131,6 @@ export interface H2oGptOptions {
    * @default 600
    */
   readonly startupProbeBudgetSeconds?: number;
-  /**
-   * Consecutive failed readiness checks (every 10 s) before the pod leaves the Service.
-   * @default 3
-   */
-  readonly readinessFailureThreshold?: number;
-  /**
-   * Node selector.
-   * @default none
-   */
-  readonly nodeSelector?: { [key: string]: string };
-  /**
-   * Tolerations.
-   * @default none
-   */
-  readonly tolerations?: k8s.Toleration[];
-  /**
-   * Extra pod-template labels. Never used in selectors.
-   * @default none
-   */
-  readonly podLabels?: { [key: string]: string };
-  /**
-   * Extra pod-template annotations.
-   * @default none
-   */
-  readonly podAnnotations?: { [key: string]: string };
 }
 
 /** Props of `H2oGpt`. */
@@ -249,7 +180,9 @@ export class H2oGpt extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   /** The pod's own ServiceAccount: its mesh identity, which vLLM's mesh policy admits. */
-  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** Name of the pod's ServiceAccount: its own, or the existing one given as `serviceAccountName`. */
+  public readonly serviceAccountName: string;
   /** The PodDisruptionBudget, with more than one replica. */
   public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The waiter script's ConfigMap, when h2oGPT waits for vLLM. */
@@ -364,7 +297,10 @@ export class H2oGpt extends Construct {
       ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
     ];
 
-    this.serviceAccount = workloadServiceAccount(this, metadata);
+    if (props.serviceAccountName !== undefined) checkDnsSubdomain('serviceAccountName', props.serviceAccountName);
+    this.serviceAccount = props.serviceAccountName === undefined ? workloadServiceAccount(this, metadata) : undefined;
+    this.serviceAccountName = props.serviceAccountName ?? this.name;
+    const platform = platformPodSpec(props);
     this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const volumes: k8s.Volume[] = [
       props.saveDirClaimName
@@ -423,7 +359,10 @@ export class H2oGpt extends Construct {
         template: {
           metadata: { labels: { ...props.podLabels, ...labels }, annotations },
           spec: {
-            serviceAccountName: this.serviceAccount.name,
+            serviceAccountName: this.serviceAccountName,
+            imagePullSecrets: platform.imagePullSecrets,
+            affinity: platform.affinity,
+            priorityClassName: platform.priorityClassName,
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(identity),
             nodeSelector: props.nodeSelector,
@@ -435,7 +374,7 @@ export class H2oGpt extends Construct {
               image,
               imagePullPolicy: 'IfNotPresent',
               command,
-              env,
+              env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
               ports: [
                 { name: 'ui', containerPort: H2OGPT_UI_CONTAINER_PORT, protocol: 'TCP' },
                 ...(openAiApiPort !== undefined ? [{ name: 'openai', containerPort: openAiApiPort, protocol: 'TCP' }] : []),

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
+  checkBoolean, checkDns1035Label, checkDnsSubdomain, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -14,6 +14,7 @@ import { workloadServiceAccount } from '../security/service-account';
 import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { ModelCache, ModelCacheAccessMode } from './model-cache';
 import { IVllmEndpoint } from './vllm-endpoint';
+import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { checkPodMetadata, checkTolerations, nonEmpty, podResources, secretEnv } from './pod-helpers';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
@@ -32,7 +33,7 @@ export const VLLM_HOME = '/home/vllm';
 export const DEFAULT_VLLM_UID = 1000;
 
 /** Options of a vLLM server; `VllmServerProps` adds its name. */
-export interface VllmServerOptions {
+export interface VllmServerOptions extends WorkloadOptions {
   /** Hugging Face model id, e.g. "Qwen/Qwen2.5-1.5B-Instruct". */
   readonly model: string;
   /**
@@ -40,11 +41,6 @@ export interface VllmServerOptions {
    * @default the model id
    */
   readonly servedModelName?: string;
-  /**
-   * Image, pinned to a tag other than latest or a digest.
-   * @default DEFAULT_VLLM_IMAGE
-   */
-  readonly image?: string;
   /**
    * GPUs per pod (`nvidia.com/gpu` limit).
    * @default 1
@@ -96,76 +92,15 @@ export interface VllmServerOptions {
    */
   readonly port?: number;
   /**
-   * CPU request.
-   * @default "4"
-   */
-  readonly cpuRequest?: string;
-  /**
-   * CPU limit.
-   * @default no limit
-   */
-  readonly cpuLimit?: string;
-  /**
-   * Memory request.
-   * @default "24Gi"
-   */
-  readonly memoryRequest?: string;
-  /**
-   * Memory limit.
-   * @default "32Gi"
-   */
-  readonly memoryLimit?: string;
-  /**
-   * Node selector.
-   * @default none
-   */
-  readonly nodeSelector?: { [key: string]: string };
-  /**
-   * Tolerations.
-   * @default tolerate the `nvidia.com/gpu` NoSchedule taint
-   */
-  readonly tolerations?: k8s.Toleration[];
-  /**
-   * Pod replicas.
-   * @default 1
-   */
-  readonly replicas?: number;
-  /**
    * How long the startup probe lets the model load before the kubelet restarts the container.
    * @default 1800 (30 minutes)
    */
   readonly startupProbeBudgetSeconds?: number;
   /**
-   * Consecutive failed readiness checks (every 10 s) before the pod leaves the Service.
-   * @default 3
-   */
-  readonly readinessFailureThreshold?: number;
-  /**
    * Consecutive failed liveness checks (every 15 s) before the container is restarted.
    * @default 4
    */
   readonly livenessFailureThreshold?: number;
-  /**
-   * Extra pod-template labels (a mesh's enrolment label, for example). Never used in selectors.
-   * @default none
-   */
-  readonly podLabels?: { [key: string]: string };
-  /**
-   * Extra pod-template annotations.
-   * @default none
-   */
-  readonly podAnnotations?: { [key: string]: string };
-  /**
-   * UID vLLM runs as. The image declares no USER; vLLM needs neither root nor a passwd entry
-   * once HOME, the caches and USER are set, which the construct does.
-   * @default 1000
-   */
-  readonly runAsUser?: number;
-  /**
-   * GID vLLM runs as; also the pod's fsGroup, which makes the model cache writable.
-   * @default 1000
-   */
-  readonly runAsGroup?: number;
   /**
    * Opt-out for an image that really needs root: runs as UID 0 with a writable root file system.
    * The pod then no longer meets Pod Security "restricted" (it stays within "baseline"); privilege
@@ -173,11 +108,6 @@ export interface VllmServerOptions {
    * @default false
    */
   readonly runAsRoot?: boolean;
-  /**
-   * Let vLLM and the Hugging Face libraries send usage statistics.
-   * @default false (VLLM_NO_USAGE_STATS=1, DO_NOT_TRACK=1, HF_HUB_DISABLE_TELEMETRY=1)
-   */
-  readonly usageStats?: boolean;
   /**
    * Never contact the Hugging Face Hub: the weights must already be in the model cache
    * (HF_HUB_OFFLINE=1). A restricted egress policy then allows no internet traffic.
@@ -220,7 +150,9 @@ export class VllmServer extends Construct implements IVllmEndpoint {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   /** The pod's own ServiceAccount: its mesh identity. */
-  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** Name of the pod's ServiceAccount: its own, or the existing one given as `serviceAccountName`. */
+  public readonly serviceAccountName: string;
   /** The PodDisruptionBudget, with more than one replica. */
   public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The model-cache claim, when this construct creates one. */
@@ -365,7 +297,10 @@ export class VllmServer extends Construct implements IVllmEndpoint {
       ...(props.huggingFaceToken ? [secretEnv('HF_TOKEN', props.huggingFaceToken)] : []),
       ...(props.apiKey ? [secretEnv('VLLM_API_KEY', props.apiKey)] : []),
     ];
-    this.serviceAccount = workloadServiceAccount(this, metadata);
+    if (props.serviceAccountName !== undefined) checkDnsSubdomain('serviceAccountName', props.serviceAccountName);
+    this.serviceAccount = props.serviceAccountName === undefined ? workloadServiceAccount(this, metadata) : undefined;
+    this.serviceAccountName = props.serviceAccountName ?? this.name;
+    const platform = platformPodSpec(props);
     this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const httpGetHealth = { path: VLLM_HEALTH_PATH, port: k8s.IntOrString.fromString(VLLM_PORT_NAME) };
 
@@ -382,7 +317,10 @@ export class VllmServer extends Construct implements IVllmEndpoint {
         template: {
           metadata: { labels: { ...props.podLabels, ...labels }, annotations: nonEmpty(props.podAnnotations) },
           spec: {
-            serviceAccountName: this.serviceAccount.name,
+            serviceAccountName: this.serviceAccountName,
+            imagePullSecrets: platform.imagePullSecrets,
+            affinity: platform.affinity,
+            priorityClassName: platform.priorityClassName,
             automountServiceAccountToken: false,
             securityContext: this.runsAsRoot ? rootPodSecurityContext() : restrictedPodSecurityContext(identity),
             terminationGracePeriodSeconds: 60,
@@ -394,7 +332,7 @@ export class VllmServer extends Construct implements IVllmEndpoint {
               image,
               imagePullPolicy: 'IfNotPresent',
               args,
-              env,
+              env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
               ports: [{ name: VLLM_PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
               resources: podResources('', {
                 cpuRequest: props.cpuRequest ?? '4', cpuLimit: props.cpuLimit,

@@ -61,6 +61,7 @@ export interface UserProvided {
   readonly secrets?: string[];
   readonly configMaps?: string[];
   readonly claims?: string[];
+  readonly serviceAccounts?: string[];
 }
 
 interface PodTemplate { owner: Obj; path: string; labels: Record<string, string>; spec: any }
@@ -155,7 +156,7 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
   const emitted = (kind: string, name: string, owner: Obj) => objects.some((o) => o.kind === kind && o.metadata.name === name && sameNamespace(o, owner));
   for (const t of templates) {
     const account = t.spec.serviceAccountName;
-    if (account && !emitted('ServiceAccount', account, t.owner)) {
+    if (account && !emitted('ServiceAccount', account, t.owner) && !userProvided.serviceAccounts?.includes(account)) {
       problems.push(`${describeObject(t.owner)}: ${t.path}.serviceAccountName "${account}" is not emitted`);
     }
     const volumes = new Set((t.spec.volumes ?? []).map((v: any) => v.name));
