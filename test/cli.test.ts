@@ -121,7 +121,8 @@ describe('cdk8s-h2ogpt synth', () => {
     const STACK = [
       'name: chat', 'namespace: ai', 'mesh: { mode: linkerd, cni: false, mtls: permissive, version: "2.19" }', 'startupStrategy: proxy-uid-bypass',
       'vllm:', '  model: Qwen/Qwen2.5-7B-Instruct', '  gpus: 2', '  apiKey: { secretName: vllm-api-key, key: key }',
-      '  modelCache: { size: 300Gi, storageClassName: fast }', 'h2ogpt:', '  replicas: 2', '  openAiApi: true',
+      '  modelCache: { size: 300Gi, storageClassName: fast }', '  imagePullSecrets: [registry]', 'h2ogpt:', '  replicas: 1', '  openAiApi: true',
+      '  env: { LOG_LEVEL: debug, UPSTREAM_TOKEN: { secretName: team, key: token }, REGION: { configMapName: cluster-info, key: region } }',
       '  openAiApiKey: { secretName: h2ogpt-api-key, key: key }', 'trafficPolicy: { restrictEgress: true }', '',
     ].join('\n');
 
@@ -133,7 +134,14 @@ describe('cdk8s-h2ogpt synth', () => {
       const objects = parseAllDocuments(readFileSync(join(work, 'out', 'chat.k8s.yaml'), 'utf8')).map((d) => d.toJS());
       const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim');
       expect(claim.spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '300Gi' } } });
-      expect(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat').spec.replicas).toBe(2);
+      const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat');
+      expect(front.spec.replicas).toBe(1);
+      expect(front.spec.template.spec.containers[0].env.slice(-3)).toEqual([
+        { name: 'LOG_LEVEL', value: 'debug' },
+        { name: 'UPSTREAM_TOKEN', valueFrom: { secretKeyRef: { name: 'team', key: 'token' } } },
+        { name: 'REGION', valueFrom: { configMapKeyRef: { name: 'cluster-info', key: 'region' } } },
+      ]);
+      expect(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat-vllm').spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry' }]);
       expect(objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'chat').spec.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(objects.some((o) => o.kind === 'Server' && o.metadata.namespace === 'ai')).toBe(true);
     });
@@ -154,7 +162,10 @@ describe('cdk8s-h2ogpt synth', () => {
     });
 
     test.each([
-      ['vllm:\n  modle: x\n', /stack\.yaml: Invalid vllm\.modle: "x"\. There is no such field here\. The fields are: model, /],
+      ['vllm:\n  modle: x\n', /stack\.yaml: Invalid vllm\.modle: "x"\. There is no such field here\. The fields are: .*\bmodel, /],
+      ['h2ogpt:\n  env: { X: { secret: s } }\n', /stack\.yaml: Invalid h2ogpt\.env\.X\.secret: "s"\. There is no such field here\. The fields are: value, secretName, key, configMapName/],
+      ['h2ogpt:\n  env: { API_KEY: plain }\n', /stack\.yaml: Invalid h2ogpt\.env\["API_KEY"\]: \(value hidden\)\./],
+      ['mesh: { mode: linkerd }\nh2ogpt: { replicas: 2 }\n', /stack\.yaml: Invalid h2ogpt\.replicas: 2\. Under Linkerd, .*no session affinity/],
       ['vllm:\n  model: a/b\n  gpus: 0\n', /stack\.yaml: Invalid vllm\.gpus: 0\. Use a whole number from 1 to 64/],
       ['mesh: { mode: istio-sidecar, mtls: sometimes }\n', /stack\.yaml: Invalid mtls: "sometimes"\. Use one of: strict, permissive/],
       ['vllm: [1, 2]\n', /stack\.yaml: Invalid vllm: \[1,2\]\. Expected a mapping of fields/],

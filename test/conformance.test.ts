@@ -32,7 +32,7 @@ describe('conformance of everything synthesis emits', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
     expect([...kinds].sort()).toEqual([
-      'apps/v1 Deployment', 'networking.k8s.io/v1 NetworkPolicy',
+      'apps/v1 Deployment', 'gateway.networking.k8s.io/v1 Gateway', 'networking.istio.io/v1beta1 DestinationRule', 'networking.k8s.io/v1 NetworkPolicy',
       'policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1alpha1 NetworkAuthentication',
       'policy.linkerd.io/v1beta3 HTTPRoute', 'policy.linkerd.io/v1beta3 Server', 'policy/v1 PodDisruptionBudget',
       'security.istio.io/v1beta1 AuthorizationPolicy', 'security.istio.io/v1beta1 PeerAuthentication',

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import {
-  Dataplane, H2oGptStack, MeshMode, MtlsMode, StartupStrategy,
+  Dataplane, H2oGptStack, MeshMode, MtlsMode, StartupStrategy, Warnings,
 } from '../src/internal';
 import { allModeVariants } from '../src/startup/decision-table';
 import { errorOf, find, Manifest, newChart, synth } from './helpers';
@@ -154,18 +154,15 @@ describe('mesh mode x startup strategy', () => {
     expect(() => synth((chart) => new H2oGptStack(chart, 's', { mesh, kubernetesVersion: 'v1.29.3', vllm: { model: 'm' } }))).not.toThrow();
   });
 
-  test('the none strategy prints the worst-case restart delay at synthesis', () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    try {
-      const { app, chart } = newChart();
-      const stack = new H2oGptStack(chart, 'stack', { namespace: 'ai', mesh: MeshMode.istioSidecar(), startupStrategy: StartupStrategy.NONE, vllm: { model: 'm' } });
-      app.synth();
-      expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0][0])).toMatch(/\[cdk8s-h2ogpt\] warning: startup strategy "none": .*0\.2\.1 image turns Ready at once and every chat fails until vLLM is up.*H2OGPT_FAIL_IF_INVALID_CLIENT=True.*they may start up to 300 s after vLLM is ready/);
-      expect(stack.warnings).toHaveLength(1);
-    } finally {
-      warn.mockRestore();
-    }
+  test('the none strategy records the worst-case restart delay as a warning for the app to print', () => {
+    const { app, chart } = newChart();
+    const stack = new H2oGptStack(chart, 'stack', { namespace: 'ai', mesh: MeshMode.istioSidecar(), startupStrategy: StartupStrategy.NONE, vllm: { model: 'm' } });
+    app.synth();
+    const warnings = Warnings.of(app);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].path).toBe('test/stack');
+    expect(warnings[0].message).toMatch(/^startup strategy "none": .*0\.2\.1 image turns Ready at once and every chat fails until vLLM is up.*H2OGPT_FAIL_IF_INVALID_CLIENT=True.*they may start up to 300 s after vLLM is ready/);
+    expect(stack.warnings).toEqual([warnings[0].message]);
   });
 });
 

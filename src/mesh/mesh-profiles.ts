@@ -100,6 +100,13 @@ export interface MeshProfile {
   readonly ambientProbeSourceCidr?: string;
   /** The policy objects that hold vLLM to h2oGPT's mesh identity, for messages. */
   readonly identityPolicyDescription: string;
+  /**
+   * How the mesh can pin a client's requests to one replica (docs/mesh-facts.md §9): a
+   * consistent-hash DestinationRule, or nothing, with the reason.
+   */
+  readonly sessionAffinity: { readonly mechanism: 'consistent-hash' } | { readonly mechanism: 'none'; readonly why: string };
+  /** Ambient only: the waypoint's GatewayClass and the Service label that routes through one. */
+  readonly waypoint?: { readonly gatewayClassName: string; readonly useWaypointLabel: string; readonly waypointForLabel: string };
 }
 
 const ISTIO: MeshProfile = {
@@ -149,6 +156,8 @@ const ISTIO: MeshProfile = {
   hbonePort: 15008,
   ambientProbeSourceCidr: '169.254.7.127/32',
   identityPolicyDescription: 'the PeerAuthentication (STRICT) and AuthorizationPolicy the stack emits for vLLM, which admit only h2oGPT\'s mTLS identity',
+  sessionAffinity: { mechanism: 'consistent-hash' },
+  waypoint: { gatewayClassName: 'istio-waypoint', useWaypointLabel: 'istio.io/use-waypoint', waypointForLabel: 'istio.io/waypoint-for' },
 };
 
 const LINKERD: MeshProfile = {
@@ -189,6 +198,10 @@ const LINKERD: MeshProfile = {
   // (linkerd2 charts/linkerd-control-plane/values.yaml).
   controlPlanePorts: [8080, 8086, 8090],
   identityPolicyDescription: 'the Server and AuthorizationPolicy the stack emits for vLLM, which require h2oGPT\'s MeshTLSAuthentication',
+  sessionAffinity: {
+    mechanism: 'none',
+    why: 'its proxies balance every request across replicas by latency and it has no session affinity (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break',
+  },
 };
 
 const PROFILES: Partial<Record<Mesh, MeshProfile>> = {

@@ -1,12 +1,14 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { StartupCheck } from '../analyzer/startup-check';
 import { checkDns1035Label, checkDnsLabel, checkImage } from '../common/checks';
-import { withFieldPrefix } from '../common/errors';
+import { ConfigurationError, withFieldPrefix } from '../common/errors';
 import { Warnings } from '../common/warnings';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
+import { stickySessions } from '../mesh/session-affinity';
 import { TrafficPolicy, TrafficPolicyOptions } from '../security/traffic-policy';
 import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream, WaitPlan, waitPlan } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
@@ -64,6 +66,12 @@ export interface H2oGptStackProps {
    */
   readonly trafficPolicy?: TrafficPolicyOptions;
   /**
+   * Istio ambient with more than one h2oGPT replica: an existing waypoint to route h2oGPT's
+   * Service through, for the sticky-session DestinationRule (ztunnel alone is L4).
+   * @default the stack emits a waypoint named `<name>-waypoint`
+   */
+  readonly waypointName?: string;
+  /**
    * Image of the init-container waiter (sh and nc), pinned.
    * @default DEFAULT_WAITER_IMAGE
    */
@@ -79,6 +87,11 @@ export class H2oGptStack extends Construct {
   public readonly h2ogpt: H2oGpt;
   /** The NetworkPolicies and mesh policy objects. */
   public readonly trafficPolicy: TrafficPolicy;
+  /**
+   * What keeps each browser session on one h2oGPT replica under the mesh: an Istio
+   * DestinationRule (and, in ambient, a waypoint). Empty with one replica or no mesh.
+   */
+  public readonly sessionAffinity: ApiObject[];
   public readonly mesh: MeshMode;
   /** The strategy in use (never AUTO). */
   public readonly startupStrategy: StartupStrategy;
@@ -147,6 +160,17 @@ export class H2oGptStack extends Construct {
       plaintextToVllm: plaintextToUpstream(this.mesh, decision.strategy),
     }));
     this.warnings.push(...this.trafficPolicy.warnings);
+
+    if (props.waypointName !== undefined) {
+      checkDnsLabel('waypointName', props.waypointName);
+      if (this.mesh.dataplane !== Dataplane.AMBIENT) {
+        throw new ConfigurationError('waypointName', props.waypointName, `Only Istio ambient routes through a waypoint; under ${this.mesh.describe()} leave it unset.`);
+      }
+    }
+    const front = this.h2ogpt;
+    this.sessionAffinity = stickySessions(this, this.mesh, {
+      name: front.name, namespace: front.namespace, labels: front.labels, uiPort: front.uiPort, replicas: front.replicas, service: front.service,
+    }, { waypointName: props.waypointName });
 
     // This stack's own pods, under this stack's mesh; other pods only if the chart asks (StartupCheck.addToChart).
     StartupCheck.addToScope(this, this.mesh);

@@ -207,6 +207,10 @@ export class H2oGpt extends Construct {
   public readonly labels: { [key: string]: string };
   /** Container port of the UI. */
   public readonly uiContainerPort: number;
+  /** Service port of the UI. */
+  public readonly uiPort: number;
+  /** Pod replicas. */
+  public readonly replicas: number;
   /** Container port of the OpenAI-compatible API, when it is on. */
   public readonly openAiApiPort?: number;
 
@@ -227,6 +231,8 @@ export class H2oGpt extends Construct {
       checkDistinctPorts([{ field: 'UI container port', port: H2OGPT_UI_CONTAINER_PORT }, { field: 'openAiApiPort', port: openAiApiPort }]);
     }
     const replicas = checkInteger('replicas', props.replicas ?? 1, 0, 1000);
+    this.replicas = replicas;
+    this.uiPort = uiPort;
     const readinessFailureThreshold = checkInteger('readinessFailureThreshold', props.readinessFailureThreshold ?? 3, 1, 100);
     const appStartupBudget = checkInteger('startupProbeBudgetSeconds', props.startupProbeBudgetSeconds ?? 600, 1, 86_400, 'seconds');
     if (props.saveDirClaimName !== undefined) checkDnsSubdomain('saveDirClaimName', props.saveDirClaimName);
@@ -402,7 +408,8 @@ export class H2oGpt extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: this.selectorLabels,
-        // Gradio keeps session state in one process: pin each client to one pod (h2oGPT FAQ).
+        // Gradio keeps session state in one process: pin each client to one pod (h2oGPT FAQ). Only
+        // kube-proxy honours this; H2oGptStack adds what each mesh needs (docs/mesh-facts.md §9).
         sessionAffinity: replicas > 1 ? 'ClientIP' : undefined,
         ports: [
           { name: 'ui', port: uiPort, targetPort: k8s.IntOrString.fromString('ui'), protocol: 'TCP', appProtocol: 'http' },

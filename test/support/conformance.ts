@@ -27,7 +27,7 @@ export function schemaModel(apiVersion: string, kind: string): (new (data: unkno
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const modules = group === ''
     ? [`kubernetes-models/${version}`]
-    : [`kubernetes-models/${group}/${version}`, `@kubernetes-models/istio/${group}/${version}`];
+    : [`kubernetes-models/${group}/${version}`, `@kubernetes-models/istio/${group}/${version}`, `@kubernetes-models/gateway-api/${group}/${version}`];
   for (const name of modules) {
     let mod: Record<string, unknown>;
     try {
@@ -62,6 +62,7 @@ export interface UserProvided {
   readonly configMaps?: string[];
   readonly claims?: string[];
   readonly serviceAccounts?: string[];
+  readonly waypoints?: string[];
 }
 
 interface PodTemplate { owner: Obj; path: string; labels: Record<string, string>; spec: any }
@@ -150,6 +151,30 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
       if (!objects.some((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.apiVersion.startsWith('policy.linkerd.io') && sameNamespace(o, object))) {
         problems.push(`${describeObject(object)}: refers to ${ref.kind} "${ref.name}", which is not emitted`);
       }
+    }
+  }
+
+  // An Istio DestinationRule must name an emitted Service (short or fully qualified), and an ambient
+  // Service routed through a waypoint must name an emitted one, or one the user runs.
+  for (const rule of objects.filter((o) => o.kind === 'DestinationRule')) {
+    const host: string = rule.spec?.host ?? '';
+    const [name, namespace] = host.split('.');
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === name
+      && (host.includes('.') ? (o.metadata.namespace ?? '') === namespace && host === `${name}.${namespace}.svc.cluster.local` : sameNamespace(o, rule)));
+    if (!service) {
+      problems.push(`${describeObject(rule)}: spec.host "${host}" names no emitted Service`);
+      continue;
+    }
+    for (const [i, setting] of (rule.spec?.trafficPolicy?.portLevelSettings ?? []).entries()) {
+      if (!(service.spec?.ports ?? []).some((p: any) => p.port === setting.port?.number)) {
+        problems.push(`${describeObject(rule)}: spec.trafficPolicy.portLevelSettings[${i}].port ${setting.port?.number} is not a port of ${describeObject(service)}`);
+      }
+    }
+  }
+  for (const service of objects.filter((o) => o.kind === 'Service' && o.metadata.labels?.['istio.io/use-waypoint'])) {
+    const waypoint = service.metadata.labels!['istio.io/use-waypoint'];
+    if (!objects.some((o) => o.kind === 'Gateway' && o.metadata.name === waypoint && sameNamespace(o, service)) && !userProvided.waypoints?.includes(waypoint)) {
+      problems.push(`${describeObject(service)}: label istio.io/use-waypoint names Gateway "${waypoint}", which is neither emitted nor user-provided`);
     }
   }
 
