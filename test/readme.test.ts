@@ -20,6 +20,7 @@ test('the README library example runs against the library', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-'));
   const saved = process.env.CDK8S_OUTDIR;
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   writeFileSync(file, code);
   try {
     process.env.CDK8S_OUTDIR = outdir;
@@ -27,10 +28,15 @@ test('the README library example runs against the library', () => {
     expect(readdirSync(outdir)).toEqual(['chat.k8s.yaml']);
     const manifest = readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8');
     expect(manifest).toContain('priorityClassName: chat');
+    expect(manifest).toContain('revisionHistoryLimit: 3');
+    expect(manifest).toContain('kind: DestinationRule');
+    expect(manifest).toContain('name: VLLM_LOGGING_LEVEL');
     expect(manifest).toContain('cdk8s-h2ogpt.io/startup-strategy: in-app-wait');
-    expect(log).toHaveBeenCalledWith('http://chat-vllm.ai.svc:8000', 'in-app-wait', expect.stringMatching(/^auto: Istio sidecar/));
+    expect(log).toHaveBeenCalledWith('http://chat-vllm.ai.svc:8000', 'http://chat.ai.svc:7860', 'in-app-wait', expect.stringMatching(/^auto: Istio sidecar/));
+    expect(error).not.toHaveBeenCalled(); // this configuration has no warnings
   } finally {
     log.mockRestore();
+    error.mockRestore();
     rmSync(file, { force: true });
     rmSync(outdir, { recursive: true, force: true });
     if (saved === undefined) delete process.env.CDK8S_OUTDIR;
