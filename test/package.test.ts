@@ -139,7 +139,7 @@ try { strict.synth(); console.log('no error'); } catch (error) { console.log(JSO
     // cdk8s wraps validation failures in its own message, which is not one of the library's errors.
     const failure = JSON.parse(second).message;
     expect(failure).toMatch(/^Validation failed with the following errors:\n {2}\[other\] Deployment "legacy" \(construct other\/legacy\): init container "wait" deadlocks under Istio sidecar with istio-cni.*Fix:/);
-    expect(existsSync(join(app, 'strict'))).toBe(false);
+    expect(existsSync(join(app, 'strict')) ? readdirSync(join(app, 'strict')) : []).toEqual([]); // nothing written
   });
 
   test('its types serve a TypeScript app', () => {
