@@ -1,3 +1,5 @@
+import { RefusalCode } from '../startup/decide';
+import { StartupStrategy } from '../startup/startup-strategy';
 import { errorKindOf, HIDDEN_VALUE } from './errors';
 
 /** What kind of problem one of this library's errors reports. */
@@ -33,15 +35,15 @@ export interface ErrorDetails {
    */
   readonly fix?: string;
   /**
-   * STARTUP_REFUSED: why, as a RefusalCode value (e.g. `deadlock`).
+   * STARTUP_REFUSED: why.
    * @default none for other kinds
    */
-  readonly refusal?: string;
+  readonly refusal?: RefusalCode;
   /**
-   * STARTUP_REFUSED: the refused strategy, as a StartupStrategy value.
+   * STARTUP_REFUSED: the refused strategy.
    * @default none for other kinds
    */
-  readonly strategy?: string;
+  readonly strategy?: StartupStrategy;
   /**
    * MANIFEST: the file name, or `<stdin>`.
    * @default none for other kinds
@@ -128,8 +130,10 @@ const REFUSAL = /Startup strategy "([^"]+)" is refused \(([a-z-]+)\) under (.*)$
 
 function parseRefusal(message: string): ErrorDetails | undefined {
   const match = REFUSAL.exec(message);
-  if (!match) return undefined;
-  return { kind: ErrorKind.STARTUP_REFUSED, message, strategy: match[1], refusal: match[2], fix: match[3] };
+  const strategy = Object.values(StartupStrategy).find((s) => s === match?.[1]);
+  const refusal = Object.values(RefusalCode).find((r) => r === match?.[2]);
+  if (!match || !strategy || !refusal) return undefined;
+  return { kind: ErrorKind.STARTUP_REFUSED, message, strategy, refusal, fix: match[3] };
 }
 
 const MANIFEST_AT = /^(.+?):(\d+):(\d+): (YAML syntax error: .*)$/s;
