@@ -9,7 +9,7 @@ import { join } from 'path';
 const ROOT = join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const assembly = JSON.parse(readFileSync(join(ROOT, '.jsii'), 'utf8'));
-const run = (command: string, args: string[], cwd: string) => spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' } });
+const run = (command: string, args: string[], cwd: string) => spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
 
 let work: string;
 beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-package-')); });
