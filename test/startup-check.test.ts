@@ -87,6 +87,28 @@ describe('synth-time startup check', () => {
     expect(existsSync(join(work, 'chat.k8s.yaml'))).toBe(true);
   });
 
+  test('each check runs once per synthesis however many charts the app has, and a change between two syntheses is seen', () => {
+    const app = new App({ outdir: work });
+    const charts = [0, 1, 2].map((i) => new Chart(app, `c${i}`, { disableResourceNameHashes: true, namespace: `ns${i}` }));
+    charts.forEach((chart) => new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } }));
+    StartupCheck.addToChart(charts[0], MeshMode.istioSidecar());
+    const problems = jest.spyOn(StartupCheck, 'problems');
+    try {
+      app.synth(); // cdk8s validates the app 1 + 3 times: once, then once per chart it renders
+      expect(problems).toHaveBeenCalledTimes(4); // three stacks and one chart-wide check, once each
+      problems.mockClear();
+      addWaitingDeployment(charts[0]);
+      expect(() => app.synth()).toThrow(/Deployment "legacy-client" \(construct c0\/legacy\): init container "wait-for-api" deadlocks/);
+      // Outside a synthesis nothing is kept: a direct validation computes afresh each time.
+      problems.mockClear();
+      charts[0].node.validate();
+      charts[0].node.validate();
+      expect(problems).toHaveBeenCalledTimes(2);
+    } finally {
+      problems.mockRestore();
+    }
+  });
+
   test('any chart can opt in; plaintext under strict mTLS fails too', () => {
     const app = new App({ outdir: work });
     const chart = new Chart(app, 'other');

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { MeshMode } from '../mesh/mesh-mode';
 import { analyzeObjects, blockingFindings, describeBlocking } from './analyze';
 import { fixFor } from './fixes';
+import { SynthesisMemo } from './synthesis-memo';
 
 const CHECKED = new WeakMap<IConstruct, Set<string>>();
 
@@ -24,7 +25,8 @@ export class StartupCheck {
     if (done.has(key)) return;
     done.add(key);
     CHECKED.set(scope, done);
-    scope.node.addValidation({ validate: () => StartupCheck.problems(scope, mesh) });
+    SynthesisMemo.watch(scope);
+    scope.node.addValidation({ validate: () => SynthesisMemo.get(scope, key, () => StartupCheck.problems(scope, mesh)) });
   }
 
   /** The findings for the pods `scope` renders, as error messages (empty when every pod can start). */
