@@ -1,5 +1,5 @@
 import { MeshMode } from '../mesh/mesh-mode';
-import { SourcedObject } from './manifest-reader';
+import { manifestObjects, namespaceObjects, SourcedObject } from './manifest-reader';
 import { analyzePod, blocksStartup, InitContainerFinding, NamespaceContext, PodFinding, PodInput, TimelineStep, Verdict } from './startup-model';
 
 /** What the analyzer found in a set of manifests. */
@@ -36,15 +36,46 @@ export function podTemplates(object: any, source?: string): PodInput[] {
 
 /** Checks every pod template in `objects` for startup under `mesh`. */
 export function analyzeObjects(objects: SourcedObject[], mesh: MeshMode): StartupReport {
+  const namespaces = namespaceContexts(objects);
+  const pods = objects.flatMap(({ object, source }) => analyzeObject(object, source, mesh, namespaces));
+  return { mesh, pods, failed: pods.some((p) => blocksStartup(p.verdict)) };
+}
+
+/** One manifest stream: its text and where it came from. */
+export interface ManifestText {
+  readonly text: string;
+  readonly source: string;
+}
+
+/**
+ * Checks the pods of manifest streams one document at a time: Namespaces are read first (a
+ * pod's may come later, or in another file), then each object is analyzed, handed to `onPod`
+ * and dropped. Returns how many objects were read. Throws a ManifestError on unreadable input.
+ */
+export function analyzeManifests(inputs: ManifestText[], mesh: MeshMode, onPod: (pod: PodFinding) => void): number {
+  const namespaces = namespaceContexts(inputs.flatMap(({ text, source }) => namespaceObjects(text, source)));
+  let objectCount = 0;
+  for (const { text, source } of inputs) {
+    for (const { object } of manifestObjects(text, source)) {
+      objectCount++;
+      for (const finding of analyzeObject(object, source, mesh, namespaces)) onPod(finding);
+    }
+  }
+  return objectCount;
+}
+
+function namespaceContexts(objects: SourcedObject[]): Map<string, NamespaceContext> {
   const namespaces = new Map<string, NamespaceContext>();
   for (const { object } of objects) {
     if (object?.kind === 'Namespace' && object.metadata?.name) {
       namespaces.set(object.metadata.name, { name: object.metadata.name, labels: object.metadata.labels, annotations: object.metadata.annotations });
     }
   }
-  const pods = objects.flatMap(({ object, source }) => podTemplates(object, source))
-    .map((pod) => analyzePod(pod, mesh, namespaces.get(pod.namespace ?? '') ?? {}));
-  return { mesh, pods, failed: pods.some((p) => blocksStartup(p.verdict)) };
+  return namespaces;
+}
+
+function analyzeObject(object: any, source: string, mesh: MeshMode, namespaces: Map<string, NamespaceContext>): PodFinding[] {
+  return podTemplates(object, source).map((pod) => analyzePod(pod, mesh, namespaces.get(pod.namespace ?? '') ?? {}));
 }
 
 /** Each init container that keeps its pod from starting, with its pod. */
@@ -57,21 +88,23 @@ export function describeBlocking(finding: InitContainerFinding, mesh: MeshMode):
   return `init container "${finding.name}" ${finding.verdict === Verdict.DEADLOCK ? 'deadlocks' : 'fails'} under ${mesh.describe()}: ${finding.reason}`;
 }
 
-/** The report as the CLI's JSON: `{"pods":[{"kind","name","namespace","verdict","initContainers":[...]}]}`. */
-export function reportJson(report: StartupReport): object {
+/** One pod as the CLI's JSON prints it. */
+function podJson(p: PodFinding): object {
   return {
-    mesh: report.mesh.describe(),
-    pods: report.pods.map((p) => ({
-      kind: p.kind,
-      name: p.name,
-      namespace: p.namespace ?? null,
-      verdict: p.verdict,
-      reason: p.reason,
-      source: p.source ?? null,
-      initContainers: p.initContainers.map((c) => ({ name: c.name, network: c.network, verdict: c.verdict, reason: c.reason, inferred: c.inferred })),
-      timeline: p.timeline.map((s) => ({ name: s.name, role: s.role, reached: s.reached, note: s.note })),
-    })),
+    kind: p.kind,
+    name: p.name,
+    namespace: p.namespace ?? null,
+    verdict: p.verdict,
+    reason: p.reason,
+    source: p.source ?? null,
+    initContainers: p.initContainers.map((c) => ({ name: c.name, network: c.network, verdict: c.verdict, reason: c.reason, inferred: c.inferred })),
+    timeline: p.timeline.map((s) => ({ name: s.name, role: s.role, reached: s.reached, note: s.note })),
   };
+}
+
+/** The report as the CLI's JSON: `{"mesh","pods":[{"kind","name","namespace","verdict","initContainers":[...]}]}`. */
+export function reportJson(report: StartupReport): object {
+  return { mesh: report.mesh.describe(), pods: report.pods.map(podJson) };
 }
 
 const LABEL: Record<Verdict, string> = { ok: 'OK', slow: 'SLOW', fails: 'FAILS', deadlock: 'DEADLOCK' };
@@ -84,22 +117,65 @@ function stepLine(step: TimelineStep, i: number): string {
   return `  ${i + 1}. ${step.name} [${role}${network}]${verdict}${reached}\n     ${step.note}`;
 }
 
+/** One pod's block of the text report, ending with a blank line. */
+function podText(pod: PodFinding): string {
+  const where = pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name;
+  const lines = [`${pod.kind} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${pod.source})` : ''}`];
+  // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
+  if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${pod.reason}`);
+  pod.timeline.forEach((step, i) => {
+    lines.push(stepLine(step, i));
+    const next = pod.timeline[i + 1];
+    if (step.reached && next && !next.reached) lines.push('     ^ startup stops here');
+  });
+  return `${lines.join('\n')}\n\n`;
+}
+
+/**
+ * Writes a report as it is found, one pod at a time, in the CLI's text or JSON form: the same
+ * bytes `reportText` and `JSON.stringify(reportJson(...), null, 2)` give for the whole report,
+ * without holding the pods.
+ */
+export class ReportWriter {
+  private readonly counts: Record<Verdict, number> = { ok: 0, slow: 0, fails: 0, deadlock: 0 };
+  private pods = 0;
+
+  public constructor(private readonly mesh: MeshMode, private readonly format: 'text' | 'json', private readonly write: (chunk: string) => void) {}
+
+  /** Whether any pod written so far would deadlock or fail. */
+  public get failed(): boolean {
+    return this.counts.deadlock + this.counts.fails > 0;
+  }
+
+  public pod(pod: PodFinding): void {
+    if (this.pods === 0) {
+      this.write(this.format === 'json' ? `{\n  "mesh": ${JSON.stringify(this.mesh.describe())},\n  "pods": [\n` : `mesh: ${this.mesh.describe()}\n\n`);
+    }
+    if (this.format === 'json') {
+      this.write(`${this.pods > 0 ? ',\n' : ''}${JSON.stringify(podJson(pod), null, 2).replace(/^/gm, '    ')}`);
+    } else {
+      this.write(podText(pod));
+    }
+    this.pods++;
+    this.counts[pod.verdict]++;
+  }
+
+  public end(): void {
+    if (this.format === 'json') {
+      this.write(this.pods === 0 ? `${JSON.stringify({ mesh: this.mesh.describe(), pods: [] }, null, 2)}\n` : '\n  ]\n}\n');
+      return;
+    }
+    if (this.pods === 0) this.write(`mesh: ${this.mesh.describe()}\n\n`);
+    const c = this.counts;
+    this.write(`${this.pods} pod(s) checked: ${c.deadlock} deadlock, ${c.fails} fails, ${c.slow} slow, ${c.ok} ok\n`);
+  }
+}
+
 /** The report as text: per pod, its modelled startup timeline, and where it stops. */
 export function reportText(report: StartupReport): string {
-  const lines: string[] = [`mesh: ${report.mesh.describe()}`, ''];
-  for (const pod of report.pods) {
-    const where = pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name;
-    lines.push(`${pod.kind} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${pod.source})` : ''}`);
-    // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
-    if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${pod.reason}`);
-    pod.timeline.forEach((step, i) => {
-      lines.push(stepLine(step, i));
-      const next = pod.timeline[i + 1];
-      if (step.reached && next && !next.reached) lines.push('     ^ startup stops here');
-    });
-    lines.push('');
-  }
-  const count = (v: Verdict) => report.pods.filter((p) => p.verdict === v).length;
-  lines.push(`${report.pods.length} pod(s) checked: ${count(Verdict.DEADLOCK)} deadlock, ${count(Verdict.FAILS)} fails, ${count(Verdict.SLOW)} slow, ${count(Verdict.OK)} ok`);
-  return `${lines.join('\n')}\n`;
+  const chunks: string[] = [];
+  const writer = new ReportWriter(report.mesh, 'text', (chunk) => chunks.push(chunk));
+  report.pods.forEach((pod) => writer.pod(pod));
+  writer.end();
+  return chunks.join('');
 }

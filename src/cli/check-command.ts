@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
-import { analyzeObjects, reportJson, reportText } from '../analyzer/analyze';
-import { ManifestError, readManifests, SourcedObject } from '../analyzer/manifest-reader';
+import { analyzeManifests, ManifestText, ReportWriter } from '../analyzer/analyze';
+import { ManifestError } from '../analyzer/manifest-reader';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { CliUsageError, CommandIo } from './cli-error';
@@ -26,6 +26,9 @@ Options:
 Exit status: 0 no pod deadlocks or fails, 1 some pod does, 2 bad input.
 
 Example: helm template my-release ./chart | cdk8s-h2ogpt check --mesh istio-sidecar`;
+
+/** Output held back until the input has proved readable; past it, the report streams. */
+const HELD_OUTPUT_BYTES = 1 << 20;
 
 export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -64,28 +67,45 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
     throw new CliUsageError('name the manifest files to check, or pipe them in (e.g. helm template ... | cdk8s-h2ogpt check --mesh MODE).');
   }
   const files = positionals.length > 0 ? positionals : ['-'];
-  const objects: SourcedObject[] = [];
+  const inputs: ManifestText[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = file === '-' ? await io.stdin!() : readFileSync(file, 'utf8');
+      inputs.push({ text: file === '-' ? await io.stdin!() : readFileSync(file, 'utf8'), source: file === '-' ? '<stdin>' : file });
     } catch (error) {
       throw new CliUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
     }
-    try {
-      objects.push(...readManifests(text, file === '-' ? '<stdin>' : file));
-    } catch (error) {
-      if (error instanceof ManifestError) throw new CliUsageError(error.message);
-      throw error;
-    }
   }
-
-  if (objects.length === 0) {
+  // Pods are written as they are found, so memory stays flat however large the input. The first
+  // MiB is held back: an input that turns out unreadable or empty then prints no partial report
+  // (after that, a syntax error further down still exits 2, after the report so far).
+  const format = values.format as 'text' | 'json';
+  let held: string[] | undefined = [];
+  let heldBytes = 0;
+  const release = () => {
+    held?.forEach((chunk) => io.stdout(chunk));
+    held = undefined;
+  };
+  const writer = new ReportWriter(mesh, format, (chunk) => {
+    if (!held) return io.stdout(chunk);
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes > HELD_OUTPUT_BYTES) release();
+  });
+  let objectCount: number;
+  try {
+    objectCount = analyzeManifests(inputs, mesh, (pod) => {
+      writer.pod(pod);
+    });
+  } catch (error) {
+    if (error instanceof ManifestError) throw new CliUsageError(error.message);
+    throw error;
+  }
+  if (objectCount === 0) {
     // An empty input is most often a failed upstream command (helm template ... | check): never pass it green.
     throw new CliUsageError(`no Kubernetes objects in ${files.map((f) => (f === '-' ? '<stdin>' : f)).join(', ')}; nothing to check. `
       + 'Pipe in rendered manifests (helm template, kubectl get -o yaml), and check that the command producing them succeeded.');
   }
-  const report = analyzeObjects(objects, mesh);
-  io.stdout(values.format === 'json' ? `${JSON.stringify(reportJson(report), null, 2)}\n` : reportText(report));
-  return report.failed ? 1 : 0;
+  release();
+  writer.end();
+  return writer.failed ? 1 : 0;
 }
