@@ -1,10 +1,13 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CHECK_HELP, runCheck } from './check-command';
-import { runSynth, SYNTH_HELP } from './synth-command';
 import { CliUsageError, CommandIo } from './cli-error';
 
-const HELP = `Usage: cdk8s-h2ogpt <command> [options]
+// Each command's module is loaded only when that command runs: `check` never loads cdk8s, and
+// `--version` loads neither (a cold start is most of a small run).
+const synthCommand = () => require('./synth-command') as typeof import('./synth-command');
+const checkCommand = () => require('./check-command') as typeof import('./check-command');
+
+const help = () => `Usage: cdk8s-h2ogpt <command> [options]
 
 Commands:
   synth   write vLLM + h2oGPT manifests for your mesh, with a startup strategy that cannot deadlock
@@ -14,9 +17,9 @@ Commands:
 
 Run 'cdk8s-h2ogpt <command> --help' for a command's options.
 
-${SYNTH_HELP}
+${synthCommand().SYNTH_HELP}
 
-${CHECK_HELP}`;
+${checkCommand().CHECK_HELP}`;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -24,9 +27,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   try {
     switch (command) {
       case 'synth':
-        return runSynth(rest, io);
+        return synthCommand().runSynth(rest, io);
       case 'check':
-        return await runCheck(rest, io);
+        return await checkCommand().runCheck(rest, io);
       case '--version':
       case '-v':
       case 'version':
@@ -36,7 +39,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.stdout(`${HELP}\n`);
+        io.stdout(`${help()}\n`);
         return command === undefined ? 2 : 0;
       default:
         throw new CliUsageError(`Unknown command "${command}". Use one of: synth, check, help.`);

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { MeshMode, MtlsMode, profileOf } from './mesh-mode';
 import { Dataplane, MeshProfile, MetadataEntry } from './mesh-profiles';
 
@@ -237,7 +237,7 @@ export function holdsAppUntilProxyReady(profile: MeshProfile, metadata: PodShape
   if (profile.holdUntilProxyReadyField) {
     // A proxy config document: JSON is YAML, so one parser reads both.
     try {
-      const config = parseYaml(value);
+      const config = loadYaml(value, { schema: CORE_SCHEMA }) as { [field: string]: unknown } | null;
       return config?.[profile.holdUntilProxyReadyField] === true;
     } catch {
       return false;
