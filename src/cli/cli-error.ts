@@ -1,8 +1,18 @@
+// Each command runs from its own bundle (scripts/bundle-cli.js), each with its own copy of this
+// class, so the dispatcher recognises a usage error by a registered symbol, not by instanceof.
+const USAGE_ERROR = Symbol.for('cdk8s-h2ogpt.cli-usage-error');
+
 /** A usage error: the CLI prints the message on stderr and exits 2. */
 export class CliUsageError extends Error {
+  /** Whether `error` is a CliUsageError, whichever copy of the module made it. */
+  public static is(error: unknown): error is CliUsageError {
+    return error !== null && typeof error === 'object' && USAGE_ERROR in error;
+  }
+
   public constructor(message: string) {
     super(message);
     this.name = 'CliUsageError';
+    Object.defineProperty(this, USAGE_ERROR, { value: true });
   }
 }
 

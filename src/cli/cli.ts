@@ -45,7 +45,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         throw new CliUsageError(`Unknown command "${command}". Use one of: synth, check, help.`);
     }
   } catch (error) {
-    if (error instanceof CliUsageError || isParseArgsError(error)) {
+    if (CliUsageError.is(error) || isParseArgsError(error)) {
       let message = (error as Error).message;
       if (isParseArgsError(error)) {
         // A value that starts with "-" reads to parseArgs as a flag; say what is wrong with it instead.
