@@ -114,6 +114,14 @@ describe('manifest reader: same YAML 1.2 semantics as the yaml package', () => {
   });
 });
 
+/** Runs a generator to its end, handing each value to `each`; returns its return value. */
+function drain<T, R>(generator: Generator<T, R, void>, each: (value: T) => void): R {
+  for (let step = generator.next(); ; step = generator.next()) {
+    if (step.done) return step.value;
+    each(step.value);
+  }
+}
+
 describe('the streaming report', () => {
   const inputs = readdirSync(join(__dirname, 'fixtures')).filter((f) => f !== 'broken.yaml')
     .map((name) => ({ text: readFileSync(join(__dirname, 'fixtures', name), 'utf8'), source: name }));
@@ -127,7 +135,7 @@ describe('the streaming report', () => {
     for (const format of ['text', 'json'] as const) {
       const chunks: string[] = [];
       const writer = new ReportWriter(mesh, format, (chunk) => chunks.push(chunk));
-      const objects = analyzeManifests(inputs, mesh, (pod) => writer.pod(pod));
+      const objects = drain(analyzeManifests(inputs, mesh), (pod) => writer.pod(pod));
       writer.end();
       expect(objects).toBeGreaterThan(10);
       expect(writer.failed).toBe(whole.failed);
@@ -140,7 +148,7 @@ describe('the streaming report', () => {
     for (const format of ['text', 'json'] as const) {
       const chunks: string[] = [];
       const writer = new ReportWriter(mesh, format, (chunk) => chunks.push(chunk));
-      expect(analyzeManifests([{ text: 'kind: ConfigMap\nmetadata: {name: c}\n', source: 's' }], mesh, (pod) => writer.pod(pod))).toBe(1);
+      expect(drain(analyzeManifests([{ text: 'kind: ConfigMap\nmetadata: {name: c}\n', source: 's' }], mesh), (pod) => writer.pod(pod))).toBe(1);
       writer.end();
       const empty = { mesh, pods: [], failed: false };
       expect(chunks.join('')).toBe(format === 'text' ? reportText(empty) : `${JSON.stringify(reportJson(empty), null, 2)}\n`);

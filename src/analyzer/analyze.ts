@@ -49,16 +49,17 @@ export interface ManifestText {
 
 /**
  * Checks the pods of manifest streams one document at a time: Namespaces are read first (a
- * pod's may come later, or in another file), then each object is analyzed, handed to `onPod`
- * and dropped. Returns how many objects were read. Throws a ManifestError on unreadable input.
+ * pod's may come later, or in another file), then each object is analyzed, its pods yielded and
+ * the object dropped. The generator returns how many objects it read. Throws a ManifestError on
+ * unreadable input, when it reaches it.
  */
-export function analyzeManifests(inputs: ManifestText[], mesh: MeshMode, onPod: (pod: PodFinding) => void): number {
+export function* analyzeManifests(inputs: ManifestText[], mesh: MeshMode): Generator<PodFinding, number, void> {
   const namespaces = namespaceContexts(inputs.flatMap(({ text, source }) => namespaceObjects(text, source)));
   let objectCount = 0;
   for (const { text, source } of inputs) {
     for (const { object } of manifestObjects(text, source)) {
       objectCount++;
-      for (const finding of analyzeObject(object, source, mesh, namespaces)) onPod(finding);
+      yield* analyzeObject(object, source, mesh, namespaces);
     }
   }
   return objectCount;

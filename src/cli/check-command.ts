@@ -93,9 +93,16 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   });
   let objectCount: number;
   try {
-    objectCount = analyzeManifests(inputs, mesh, (pod) => {
-      writer.pod(pod);
-    });
+    const pods = analyzeManifests(inputs, mesh);
+    for (let step = pods.next(); ; step = pods.next()) {
+      if (step.done) {
+        objectCount = step.value;
+        break;
+      }
+      writer.pod(step.value);
+      // A slow reader (a pipe) must not make the report pile up in memory.
+      await io.stdoutDrained?.();
+    }
   } catch (error) {
     if (error instanceof ManifestError) throw new CliUsageError(error.message);
     throw error;

@@ -19,6 +19,8 @@ export class CliUsageError extends Error {
 /** What a command prints and its exit code; commands never call process.exit themselves. */
 export interface CommandIo {
   readonly stdout: (text: string) => void;
+  /** Resolves once stdout has room again, so a long report streams at the reader's pace. */
+  readonly stdoutDrained?: () => Promise<void>;
   readonly stderr: (text: string) => void;
   readonly stdin?: () => Promise<string>;
   /** Whether stdin is a terminal (nothing piped in). */

@@ -83,6 +83,7 @@ export function run(): void {
   });
   const io: CommandIo = {
     stdout: (text) => process.stdout.write(text),
+    stdoutDrained: () => (process.stdout.writableNeedDrain ? new Promise((done) => process.stdout.once('drain', done)) : Promise.resolve()),
     stderr: (text) => process.stderr.write(text),
     stdinIsTerminal: () => process.stdin.isTTY === true,
     stdin: async () => {
