@@ -6,25 +6,30 @@
 // `--smoke` runs tiny sizes (the jest smoke test); `--update` writes the table into bench/README.md.
 import { spawnSync } from 'child_process';
 import { cpus } from 'os';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 
-const ROOT = join(__dirname, '..', '..');
-const SMOKE = process.argv.includes('--smoke');
-const UPDATE = process.argv.includes('--update');
-const RUNS = SMOKE ? 1 : 5;
-const SYNTH_SIZES = SMOKE ? [1, 3] : [1, 10, 30, 100, 300];
-const CHECK_SIZES = SMOKE ? [50, 200] : [1_000, 10_000, 50_000];
-const CHECK_ONCE = SMOKE ? 400 : 100_000; // must finish, once
-const CLI_RUNS = SMOKE ? 2 : 15;
+/** The repository: the folder above this file that holds package.json (compiled or not). */
+const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
+let SMOKE = false;
+let UPDATE = false;
+let RUNS = 5;
+let SYNTH_SIZES = [1, 10, 30, 100, 300];
+let CHECK_SIZES = [1_000, 10_000, 50_000];
+let CHECK_ONCE = 100_000; // must finish, once
+let CLI_RUNS = 15;
 
 // This workplace sets NODE_EXTRA_CA_CERTS, which costs every node process about 80 ms of
 // certificate loading at start; helm pays nothing like it. Users rarely set it, so node children run without it.
 const ENV = { ...process.env };
 delete ENV.NODE_EXTRA_CA_CERTS;
 
-const work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-bench-'));
+let work = '';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
@@ -70,7 +75,7 @@ function benchSynthesis(): string[] {
     const runs = Array.from({ length: RUNS }, () => nodeWithRss(SYNTH_APP, String(n), out));
     rows.push({ n, ms: median(runs.map((r) => Number(r.stdout))), rss: median(runs.map((r) => r.rssMb)) });
     rmSync(out, { recursive: true, force: true });
-    process.stderr.write(`synthesis: ${n} stacks\n`);
+    if (!SMOKE) process.stderr.write(`synthesis: ${n} stacks\n`);
   }
   const at = (n: number) => rows.find((r) => r.n === n)!;
   const ratio = SMOKE ? at(3).ms / at(1).ms : at(300).ms / at(30).ms;
@@ -167,7 +172,7 @@ function benchCheck(): string[] {
     }
     lines.push(`| ${n.toLocaleString('en')}${once ? ' (once)' : ''} | ${fmt(mb, 1)} | ${fmt(ms)} | ${fmt(floorMs)} | ${fmt(ms / floorMs, 2)} | ${fmt(n / (ms / 1000))} | ${fmt(rss)} | ${fmt(rss / mb, 1)} | ${fmt((rss - baseline) / mb, 1)} |`);
     rmSync(file, { force: true });
-    process.stderr.write(`check: ${n} pods\n`);
+    if (!SMOKE) process.stderr.write(`check: ${n} pods\n`);
   }
   lines.push('', `Worst check / floor: **${fmt(worst.ratio, 2)}** (goal: at most 2). Worst peak RSS / file size from 10k pods up: **${fmt(worst.memory, 1)}** `
     + `(goal: at most 10). The baseline, \`check\` of a one-pod file, is ${fmt(baseline)} MB: Node.js and the loaded modules, whatever the input.`, '');
@@ -211,11 +216,33 @@ function benchCli(): string[] {
     + `CLI check of a small file / its floor (node loading js-yaml and parsing it): **${fmt(medians[2] / medians[3], 2)}**.`,
     '',
   ];
-  process.stderr.write('cold processes\n');
+  if (!SMOKE) process.stderr.write('cold processes\n');
   return lines;
 }
 
-function main(): void {
+/**
+ * Runs the benchmark and returns its Markdown. `--smoke`: tiny sizes and one run each, so the
+ * test suite can keep the script from rotting; `--update`: write the table into bench/README.md.
+ */
+export function runBench(args: string[]): string {
+  SMOKE = args.includes('--smoke');
+  UPDATE = args.includes('--update');
+  if (SMOKE) {
+    RUNS = 1;
+    SYNTH_SIZES = [1, 3];
+    CHECK_SIZES = [50, 200];
+    CHECK_ONCE = 400;
+    CLI_RUNS = 2;
+  }
+  work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-bench-'));
+  try {
+    return measure();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function measure(): string {
   const began = Date.now();
   const sections = [...benchSynthesis(), ...benchCheck(), ...benchCli()];
   const seconds = (Date.now() - began) / 1000;
@@ -228,8 +255,7 @@ function main(): void {
   const markdown = [...header, ...sections].join('\n');
   const results = join(ROOT, '.bench-build', 'results');
   mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, 'scale.md'), `${markdown}\n`);
-  process.stdout.write(`${markdown}\n`);
+  writeFileSync(join(results, SMOKE ? 'scale-smoke.md' : 'scale.md'), `${markdown}\n`);
   if (UPDATE && !SMOKE) {
     const readme = join(ROOT, 'bench', 'README.md');
     const text = readFileSync(readme, 'utf8');
@@ -238,13 +264,14 @@ function main(): void {
     if (!text.includes(start)) throw new Error(`${readme} has no ${start} marker`);
     writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${markdown}\n${text.slice(text.indexOf(end))}`);
   }
-  rmSync(work, { recursive: true, force: true });
+  return markdown;
 }
 
-try {
-  main();
-} catch (error) {
-  rmSync(work, { recursive: true, force: true });
-  process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
-  process.exit(1);
+if (require.main === module) {
+  try {
+    process.stdout.write(`${runBench(process.argv.slice(2))}\n`);
+  } catch (error) {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  }
 }
