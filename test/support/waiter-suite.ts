@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'child_process';
 import {
   fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
-} from './support/waiter-harness';
+} from './waiter-harness';
 
 // The waiter under faults, as a real process, in every form a target image runs it in
-// (issue #6). Servers listen on 127.0.0.1 only and every test closes what it opened.
+// (issue #6). Servers listen on 127.0.0.1 only and every test closes what it opened. Each form
+// has its own test file (test/waiter-*.test.ts), so jest runs the three side by side: the cases
+// are real waits, not CPU.
 
-const forms = runnableForms();
 const unshareWorks = spawnSync('unshare', ['-n', 'true']).status === 0;
 
 let servers: TestServer[] = [];
@@ -27,7 +28,17 @@ async function freePort(): Promise<TestServer> {
   return s;
 }
 
-describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s', (_name, form) => {
+/** Defines the whole suite for the runnable form whose name starts with `prefix`. */
+export function waiterSuite(prefix: string): void {
+  const forms = runnableForms().filter((f) => f.name.startsWith(prefix));
+  if (forms.length === 0) {
+    test.skip(`waiter form "${prefix}" cannot run here`, () => undefined);
+    return;
+  }
+  describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s', (_name, form) => suiteFor(form));
+}
+
+function suiteFor(form: WaiterForm): void {
   describe('interface', () => {
     test('a missing WAIT_URL exits 64 at once, naming the variable', async () => {
       const exit = await startWaiter(form, { env: {} }).exited;
@@ -242,4 +253,4 @@ describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s
       expect(Math.max(...buckets.values())).toBeLessThanOrEqual(25);
     });
   });
-});
+}
