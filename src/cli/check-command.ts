@@ -29,6 +29,8 @@ Example: helm template my-release ./chart | cdk8s-h2ogpt check --mesh istio-side
 
 /** Output held back until the input has proved readable; past it, the report streams. */
 const HELD_OUTPUT_BYTES = 1 << 20;
+/** The size of each write once the report streams. */
+const WRITE_BYTES = 1 << 16;
 
 export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -77,19 +79,20 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   }
   // Pods are written as they are found, so memory stays flat however large the input. The first
   // MiB is held back: an input that turns out unreadable or empty then prints no partial report
-  // (after that, a syntax error further down still exits 2, after the report so far).
+  // (after that, a syntax error further down still exits 2, after the report so far). Past it,
+  // output goes out in 64 KiB writes, each waiting for a slow reader (a pipe) to take the last.
   const format = values.format as 'text' | 'json';
-  let held: string[] | undefined = [];
-  let heldBytes = 0;
-  const release = () => {
-    held?.forEach((chunk) => io.stdout(chunk));
-    held = undefined;
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let streaming = false;
+  const flush = () => {
+    if (pending.length > 0) io.stdout(pending.join(''));
+    pending = [];
+    pendingBytes = 0;
   };
   const writer = new ReportWriter(mesh, format, (chunk) => {
-    if (!held) return io.stdout(chunk);
-    held.push(chunk);
-    heldBytes += chunk.length;
-    if (heldBytes > HELD_OUTPUT_BYTES) release();
+    pending.push(chunk);
+    pendingBytes += chunk.length;
   });
   let objectCount: number;
   try {
@@ -100,8 +103,12 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
         break;
       }
       writer.pod(step.value);
-      // A slow reader (a pipe) must not make the report pile up in memory.
-      await io.stdoutDrained?.();
+      if (pendingBytes > (streaming ? WRITE_BYTES : HELD_OUTPUT_BYTES)) {
+        streaming = true;
+        flush();
+        // A slow reader must not make the report pile up in memory.
+        await io.stdoutDrained?.();
+      }
     }
   } catch (error) {
     if (error instanceof ManifestError) throw new CliUsageError(error.message);
@@ -112,7 +119,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
     throw new CliUsageError(`no Kubernetes objects in ${files.map((f) => (f === '-' ? '<stdin>' : f)).join(', ')}; nothing to check. `
       + 'Pipe in rendered manifests (helm template, kubectl get -o yaml), and check that the command producing them succeeded.');
   }
-  release();
   writer.end();
+  flush();
   return writer.failed ? 1 : 0;
 }
