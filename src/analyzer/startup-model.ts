@@ -108,13 +108,7 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     const other = plane.alternative
       && initContainerVerdict(initContainerNetwork(mode, plane.alternative.plane, exemption, annotations).network, mode, usage.waits).verdict;
     const caveat = other !== undefined && other !== verdict ? ` (${plane.alternative!.caveat})` : '';
-    const reason = {
-      deadlock: `${usage.waits ? 'waits on' : 'calls'} ${target}${how}, but ${networkWhy}: ${outcome}${caveat}`,
-      fails: `calls ${target}${how} in plaintext (${networkWhy}), and ${outcome}${caveat}`,
-      slow: `calls ${target} once${how} without retrying; ${outcome}`,
-      ok: `waits on ${target}${how}; ${network} (${networkWhy})`,
-    }[verdict];
-    return { ...base, verdict, reason };
+    return { ...base, verdict, reason: findingReason(verdict, usage.waits, target, how, network, networkWhy, outcome, caveat) };
   });
 
   let verdict = worstVerdict(findings.map((f) => f.verdict));
@@ -129,6 +123,20 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     verdict, reason, dataplane: plane.dataplane, initContainers: findings,
     timeline: timeline(pod, profile, plane, findings),
   };
+}
+
+/** The reason for one init container's verdict; only the verdict's own sentence is built. */
+function findingReason(verdict: Verdict, waits: boolean, target: string, how: string, network: Network, networkWhy: string, outcome: string, caveat: string): string {
+  switch (verdict) {
+    case Verdict.DEADLOCK:
+      return `${waits ? 'waits on' : 'calls'} ${target}${how}, but ${networkWhy}: ${outcome}${caveat}`;
+    case Verdict.FAILS:
+      return `calls ${target}${how} in plaintext (${networkWhy}), and ${outcome}${caveat}`;
+    case Verdict.SLOW:
+      return `calls ${target} once${how} without retrying; ${outcome}`;
+    case Verdict.OK:
+      return `waits on ${target}${how}; ${network} (${networkWhy})`;
+  }
 }
 
 /** What the library's own "none" strategy means at startup (h2oGPT does not crash; docs/mesh-facts.md). */
