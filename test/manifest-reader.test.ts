@@ -100,11 +100,14 @@ describe('manifest reader: same YAML 1.2 semantics as the yaml package', () => {
     expect(() => readManifests(`${laughs.join('\n')}\n`, 'lol.yaml')).toThrow(/^lol\.yaml:\d+:\d+: YAML syntax error: /);
   });
 
-  test('documents are read lazily: objects before a syntax error arrive before it is reached', () => {
+  test('documents are read lazily, in batches: objects well before a syntax error arrive before it is reached', () => {
     const seen: string[] = [];
+    const big = (kind: string) => `kind: ${kind}\ndata:\n${'  k: v\n'.repeat(1)}${Array.from({ length: 12_000 }, (_, i) => `  key${i}: value\n`).join('')}`;
+    const text = `${big('A')}---\n${big('B')}---\nkind: [\n`;
+    const errorLine = text.split('\n').length;
     expect(() => {
-      for (const { object } of manifestObjects('kind: A\n---\nkind: B\n---\nkind: [\n', 's')) seen.push(object.kind);
-    }).toThrow(/^s:6:1: YAML syntax error/);
+      for (const { object } of manifestObjects(text, 's')) seen.push(object.kind);
+    }).toThrow(new RegExp(`^s:${errorLine}:1: YAML syntax error`));
     expect(seen).toEqual(['A', 'B']);
   });
 
