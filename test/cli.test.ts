@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 const BIN = join(__dirname, '..', 'bin', 'cdk8s-h2ogpt.js');
 
 function cli(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000, cwd: join(__dirname, '..') });
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000, cwd: join(__dirname, '..'), maxBuffer: 64 << 20 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -289,6 +289,24 @@ describe('cdk8s-h2ogpt check', () => {
     expect(stdout).toContain('  1. istio-validation [mesh init]');
     expect(stdout).toContain('  2. vllm-check [init, captured]  DEADLOCK');
     expect(stdout).toMatch(/2 pod\(s\) checked: 1 deadlock, 0 fails, 0 slow, 1 ok\n$/);
+  });
+
+  test('a large input streams its report; a syntax error far down still exits 2, after the report so far', () => {
+    const pod = (i: number) => `kind: Pod\nmetadata: {name: p${i}}\nspec:\n  initContainers: [{name: w, image: busybox:1.36, command: [sh, -c, "until wget -q http://api:80/; do sleep 1; done"]}]\n  containers: [{name: a, image: b:1}]\n`;
+    const many = Array.from({ length: 3000 }, (_, i) => pod(i)).join('---\n');
+    const good = cli(['check', '--mesh', 'istio-sidecar'], many);
+    expect(good.code).toBe(1);
+    expect(good.stdout).toMatch(/^mesh: Istio sidecar with istio-cni, mTLS strict\n\nPod p0: DEADLOCK/);
+    expect(good.stdout).toMatch(/\n3000 pod\(s\) checked: 3000 deadlock, 0 fails, 0 slow, 0 ok\n$/);
+    const broken = cli(['check', '--mesh', 'istio-sidecar'], `${many}---\nkind: [\n`);
+    expect(broken.code).toBe(2);
+    // The unclosed sequence is reported where the input ends, the line after "kind: [".
+    expect(broken.stderr).toMatch(new RegExp(`^cdk8s-h2ogpt check: <stdin>:${many.split('\n').length + 2}:1: YAML syntax error`));
+    expect(broken.stdout.length).toBeGreaterThan(1 << 20); // past the first MiB, the report had started
+    expect(broken.stdout).not.toContain('pod(s) checked');
+    // A small input with the same error prints nothing on stdout.
+    const small = cli(['check', '--mesh', 'istio-sidecar'], `${pod(0)}---\nkind: [\n`);
+    expect([small.code, small.stdout]).toEqual([2, '']);
   });
 
   test('exit 0 when every pod can start', () => {
