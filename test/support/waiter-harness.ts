@@ -120,11 +120,14 @@ export interface StartOptions {
   readonly killAfterMs?: number;
   /** Run this script instead of the synthesized waiter (the benchmark's historic loop). */
   readonly scriptPath?: string;
+  /** Pin it to these CPUs (`taskset -c`), e.g. "0". */
+  readonly cpus?: string;
 }
 
 export function startWaiter(form: WaiterForm, options: StartOptions): RunningWaiter {
   const command = [...form.shell, options.scriptPath ?? synthesizedWaiterScript(), ...(options.args ?? [])];
-  const full = options.isolatedNetwork ? ['unshare', '-n', ...command] : command;
+  const pinned = options.cpus !== undefined ? ['taskset', '-c', options.cpus, ...command] : command;
+  const full = options.isolatedNetwork ? ['unshare', '-n', ...pinned] : pinned;
   const startedAt = Date.now();
   const child = spawn(full[0], full.slice(1), {
     env: { PATH: form.path, HOME: scratch, ...options.env },

@@ -156,16 +156,18 @@ function suiteFor(form: WaiterForm): void {
 
     // busybox ash drops a TERM that reaches a just-forked subshell before it resets its traps. The
     // old script stopped its watchdog with TERM, so now and then a refused attempt waited out the
-    // whole watchdog (attempt limit + 1 s). CPU contention widens the window, so six waiters run
-    // next to two busy loops; against the old script some of them lose several seconds (point
-    // WAITER_SCRIPT_UNDER_TEST at it to see this test fail).
+    // whole watchdog (attempt limit + 1 s). CPU contention widens the window, so six waiters share
+    // one CPU with a busy loop (the other CPU stays free for the rest of the suite); against the
+    // old script some of them lose several seconds (point WAITER_SCRIPT_UNDER_TEST at it to see
+    // this test fail).
     (form.name.includes('busybox') ? test : test.skip)('6b. under CPU contention, attempts that fail at once keep the pause cadence', async () => {
       const nobody = await freePort();
-      const hogs = [0, 1].map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+      const hogs = [spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' })];
       try {
         const runs = await Promise.all(Array.from({ length: 6 }, () => startWaiter(form, {
           env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '10', WAIT_ATTEMPT_TIMEOUT_SECONDS: '5' }),
           scriptPath: process.env.WAITER_SCRIPT_UNDER_TEST,
+          cpus: '0',
         }).exited));
         const attempts = runs.map((exit) => (exit.stderr.match(/not ready \(connection refused\)/g) ?? []).length);
         // Pauses of 1 s over a 10 s deadline: about 10 attempts each; one lost stop costs 6 s.
