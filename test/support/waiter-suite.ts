@@ -28,17 +28,22 @@ async function freePort(): Promise<TestServer> {
   return s;
 }
 
-/** Defines the whole suite for the runnable form whose name starts with `prefix`. */
-export function waiterSuite(prefix: string): void {
+/** The suite's parts; a slow form runs its faults from a file of their own, beside the rest. */
+export type WaiterSuitePart = 'interface' | 'faults' | 'redirects' | 'backoff schedule';
+const ALL_PARTS: WaiterSuitePart[] = ['interface', 'faults', 'redirects', 'backoff schedule'];
+
+/** Defines the suite (or `parts` of it) for the runnable form whose name starts with `prefix`. */
+export function waiterSuite(prefix: string, parts: WaiterSuitePart[] = ALL_PARTS): void {
   const forms = runnableForms().filter((f) => f.name.startsWith(prefix));
   if (forms.length === 0) {
     test.skip(`waiter form "${prefix}" cannot run here`, () => undefined);
     return;
   }
-  describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s', (_name, form) => suiteFor(form));
+  describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s', (_name, form) => suiteFor(form, parts));
 }
 
-function suiteFor(form: WaiterForm): void {
+function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
+  const describe = (part: WaiterSuitePart, body: () => void) => (parts.includes(part) ? globalThis.describe(part, body) : undefined);
   describe('interface', () => {
     test('a missing WAIT_URL exits 64 at once, naming the variable', async () => {
       const exit = await startWaiter(form, { env: {} }).exited;
