@@ -94,6 +94,18 @@ test('h2oGPT refuses env names the construct derives from its props, like settin
     .toMatch(/^Invalid h2ogpt\.env\["H2OGPT_INFERENCE_SERVER"\]: "H2OGPT_INFERENCE_SERVER"\. The construct sets H2OGPT_INFERENCE_SERVER itself/);
 });
 
+test('h2oGPT env follows the settings rules: an ENFORCE_ switch is no credential; a derived name stays refused with its prop off', () => {
+  const objects = build({ h2ogpt: { env: { H2OGPT_ENFORCE_H2OGPT_API_KEY: EnvironmentValue.fromValue('True') } } });
+  expect(container(find(objects, 'Deployment', 'chat'), 'h2ogpt').env).toContainEqual({ name: 'H2OGPT_ENFORCE_H2OGPT_API_KEY', value: 'True' });
+  expect(errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm: { model: 'm' }, h2ogpt: { env: { H2OGPT_OPENAI_PORT: EnvironmentValue.fromValue('5001') } } })).message)
+    .toMatch(/^Invalid h2ogpt\.env\["H2OGPT_OPENAI_PORT"\]: "H2OGPT_OPENAI_PORT"\. The construct sets H2OGPT_OPENAI_PORT itself/);
+  for (const name of ['AUTH', 'H2OGPT_AUTH', 'DB_PASSWORD']) {
+    const error = errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm: { model: 'm' }, h2ogpt: { env: { [name]: EnvironmentValue.fromValue('alice:hunter2') } } }));
+    expect(error.message).toMatch(new RegExp(`^Invalid h2ogpt\\.env\\["${name}"\\]: \\(value hidden\\)\\.`));
+    expect(error.message).not.toContain('hunter2');
+  }
+});
+
 test('under Istio, the mesh policy admits h2oGPT by the existing ServiceAccount it runs as', () => {
   const objects = build({ mesh: MeshMode.istioSidecar(), h2ogpt: { serviceAccountName: 'chat-frontend' } });
   const policy = objects.find((o) => o.kind === 'AuthorizationPolicy')!;

@@ -17,7 +17,7 @@ import {
   WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
 import { disruptionBudget, spreadAcrossNodes } from './availability';
-import { checkPodMetadata, checkTolerations, podResources, secretEnv } from './pod-helpers';
+import { checkEnvName, checkPodMetadata, checkTolerations, isCredentialName, podResources, secretEnv } from './pod-helpers';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 
@@ -46,9 +46,6 @@ const MANAGED_SETTINGS: { [key: string]: string } = {
   H2OGPT_ENABLE_HEAP_ANALYTICS: 'usageStats',
 };
 
-// Setting names that carry credentials: a plain `settings` value would sit in the manifest.
-// (`auth` is the user:password list; ENFORCE_* are booleans.)
-const SECRET_SETTING = /^(?!ENFORCE_).*(KEY|KEYS|TOKEN|PASSWORD|SECRET)$|^AUTH$/;
 
 /**
  * Where h2oGPT writes, each backed by a mount because the root file system is read-only
@@ -380,7 +377,8 @@ export class H2oGpt extends Construct {
               image,
               imagePullPolicy: 'IfNotPresent',
               command,
-              env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
+              // Names derived from props stay the construct's even when their prop is off (e.g. the API port).
+              env: [...env, ...userEnv(props.env, [...env.map((e) => e.name), ...Object.keys(MANAGED_SETTINGS)])],
               ports: [
                 { name: 'ui', containerPort: H2OGPT_UI_CONTAINER_PORT, protocol: 'TCP' },
                 ...(openAiApiPort !== undefined ? [{ name: 'openai', containerPort: openAiApiPort, protocol: 'TCP' }] : []),
@@ -445,7 +443,7 @@ function checkSettings(settings: { [key: string]: string }): { [key: string]: st
     if (managedBy) {
       throw new ConfigurationError(`settings["${key}"]`, value, `The construct sets ${key.toUpperCase()} from ${managedBy}; set that instead.`);
     }
-    if (SECRET_SETTING.test(key.toUpperCase().slice('H2OGPT_'.length))) {
+    if (isCredentialName(key)) {
       // The value is not echoed: it is likely a credential.
       throw new ConfigurationError(`settings["${key}"]`, HIDDEN_VALUE,
         `${key} holds a credential, and settings are written into the manifest in plain text. Put it in a Secret and pass secretEnv: { ${key}: SecretKeyReference.fromSecret("<secret>", "<key>") }.`);
@@ -457,14 +455,10 @@ function checkSettings(settings: { [key: string]: string }): { [key: string]: st
   return settings;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 function checkSecretEnv(vars: { [name: string]: SecretKeyReference }): { [name: string]: SecretKeyReference } {
   for (const [name, ref] of Object.entries(vars)) {
     const field = `secretEnv["${name}"]`;
-    if (!ENV_NAME.test(name)) {
-      throw new ConfigurationError(field, name, 'Names are environment variable names: letters, digits and \'_\', not starting with a digit.');
-    }
+    checkEnvName(field, name);
     const managedBy = MANAGED_SETTINGS[name.toUpperCase()] ?? (name === 'VLLM_API_KEY' ? 'the vLLM server\'s apiKey' : undefined);
     if (managedBy) throw new ConfigurationError(field, name, `The construct sets ${name} from ${managedBy}; set that instead.`);
     if (!(ref instanceof SecretKeyReference)) {

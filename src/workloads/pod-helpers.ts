@@ -48,6 +48,24 @@ export function podResources(fieldPrefix: string, settings: ResourceSettings,
   };
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Throws unless `name` can be an environment variable's name. */
+export function checkEnvName(field: string, name: string): void {
+  if (!ENV_NAME.test(name)) {
+    throw new ConfigurationError(field, name, 'Names are environment variable names: letters, digits and \'_\', not starting with a digit.');
+  }
+}
+
+// Names that carry credentials, with or without h2oGPT's H2OGPT_ prefix: `auth` is h2oGPT's
+// user:password list; ENFORCE_* are booleans.
+const CREDENTIAL_NAME = /^(?!ENFORCE_).*(KEY|KEYS|TOKEN|PASSWORD|SECRET)$|^AUTH$/;
+
+/** Whether a variable of this name likely holds a credential, so its value must not be written as a literal. */
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_NAME.test(name.toUpperCase().replace(/^H2OGPT_/, ''));
+}
+
 export function secretEnv(name: string, ref: SecretKeyReference): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
 }

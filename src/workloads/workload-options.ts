@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { checkDnsSubdomain, checkNonEmpty } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
+import { checkEnvName, isCredentialName, secretEnv } from './pod-helpers';
 
 /** Where one environment variable's value comes from. */
 export class EnvironmentValue {
@@ -55,7 +56,7 @@ export interface WorkloadOptions {
   /**
    * More environment variables for the main container, by name. Names the construct sets itself
    * are refused (use the prop that sets them), and so are literal values of names that look like
-   * credentials (`*KEY`, `*TOKEN`, `*PASSWORD`, `*SECRET`): use `EnvironmentValue.fromSecret`.
+   * credentials (`*KEY`, `*TOKEN`, `*PASSWORD`, `*SECRET`, `AUTH`; not the `H2OGPT_ENFORCE_*` switches): use `EnvironmentValue.fromSecret`.
    * @default none
    */
   readonly env?: { [name: string]: EnvironmentValue };
@@ -166,10 +167,6 @@ export function platformPodSpec(options: WorkloadOptions): PlatformPodSpec {
   };
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// Names that carry credentials: a literal value would sit in the manifest in plain text.
-const CREDENTIAL_NAME = /(KEY|KEYS|TOKEN|PASSWORD|SECRET)$/i;
-
 /**
  * The user's `env` as container variables. `taken` are the names the construct sets; a user
  * value would silently fight them, so they are refused.
@@ -181,9 +178,7 @@ export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, t
   }
   return Object.entries(env).map(([name, source]) => {
     const field = `env["${name}"]`;
-    if (!ENV_NAME.test(name)) {
-      throw new ConfigurationError(field, name, 'Names are environment variable names: letters, digits and \'_\', not starting with a digit.');
-    }
+    checkEnvName(field, name);
     if (taken.includes(name)) {
       throw new ConfigurationError(field, name, `The construct sets ${name} itself; change the prop that sets it instead.`);
     }
@@ -192,7 +187,7 @@ export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, t
     }
     if (source.secret !== undefined) {
       source.secret.validate(field);
-      return { name, valueFrom: { secretKeyRef: { name: source.secret.secretName, key: source.secret.key } } };
+      return secretEnv(name, source.secret);
     }
     if (source.configMapName !== undefined) {
       checkDnsSubdomain(`${field}.configMapName`, source.configMapName);
@@ -200,7 +195,7 @@ export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, t
       return { name, valueFrom: { configMapKeyRef: { name: source.configMapName, key: source.configMapKey! } } };
     }
     if (typeof source.value !== 'string') throw new ConfigurationError(field, source.value, 'Values must be strings; quote numbers and booleans.');
-    if (CREDENTIAL_NAME.test(name)) {
+    if (isCredentialName(name)) {
       throw new ConfigurationError(field, HIDDEN_VALUE,
         `${name} looks like a credential, and a literal value is written into the manifest in plain text. Put it in a Secret: EnvironmentValue.fromSecret(SecretKeyReference.fromSecret("<secret>", "<key>")).`);
     }

@@ -43,6 +43,7 @@ export function waiterSuite(prefix: string, parts: WaiterSuitePart[] = ALL_PARTS
 }
 
 function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
+  // Shadows jest's describe here: each part below is declared only when this file asked for it.
   const describe = (part: WaiterSuitePart, body: () => void) => (parts.includes(part) ? globalThis.describe(part, body) : undefined);
   describe('interface', () => {
     test('a missing WAIT_URL exits 64 at once, naming the variable', async () => {
