@@ -4,22 +4,64 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 
-// Runs the built CLI (npm test builds lib/ first) as a user would.
+// The built CLI (npm test builds lib/ first), two ways. `cliProcess` runs the bin as a user would:
+// for what only a process shows (exit status, pipes, stdin, the working folder). `cli` calls the
+// same bundle's `main` (what the bin runs) in this process, with stdout and stderr captured: a cold
+// Node.js start per case was most of this file's CPU, and the first test below proves the two agree.
 const BIN = join(__dirname, '..', 'bin', 'cdk8s-h2ogpt.js');
+const bundle = require(join(__dirname, '..', 'lib', 'bundle', 'cli')) as typeof import('../src/cli/cli');
 
-function cli(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000, cwd: join(__dirname, '..'), maxBuffer: 64 << 20 });
+interface CliResult { code: number | null; stdout: string; stderr: string }
+
+function cliProcess(args: string[], input?: string, cwd = join(__dirname, '..')): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000, cwd, maxBuffer: 64 << 20 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function cli(args: string[], input?: string): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await bundle.main(args, {
+    stdout: (text) => { stdout += text; },
+    stderr: (text) => { stderr += text; },
+    stdinIsTerminal: () => false,
+    stdin: async () => input ?? '',
+  });
+  return { code, stdout, stderr };
 }
 
 let work: string;
 beforeEach(() => { work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-cli-')); });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
+describe('the bin and the in-process runner agree', () => {
+  // Most cases below call the bundle's main in this process; this proves that the bin, run as a
+  // process, gives the same exit code, stdout and stderr for each kind of outcome.
+  test.each([
+    ['a refused flag (exit 2)', ['synth', '--mesh', 'consul']],
+    ['an unknown command (exit 2)', ['deploy']],
+    ['a deadlock found (exit 1)', ['check', 'test/fixtures/upstream-chart.yaml', '--mesh', 'istio-sidecar']],
+    ['a clean check (exit 0)', ['check', 'test/fixtures/list.yaml', '--mesh', 'none', '--format', 'json']],
+    ['help (exit 0)', ['help']],
+  ])('%s', async (_what, args) => {
+    const inProcess = await cli(args as string[]);
+    expect(cliProcess(args as string[])).toEqual(inProcess);
+    expect(inProcess.stdout + inProcess.stderr).not.toBe('');
+  });
+
+  test('a synthesis writes the same bytes either way', async () => {
+    const inProcess = await cli(['synth', '--mesh', 'linkerd', '--out', join(work, 'a')]);
+    const asProcess = cliProcess(['synth', '--mesh', 'linkerd', '--out', join(work, 'b')]);
+    expect(asProcess.code).toBe(0);
+    expect(asProcess).toEqual({ ...inProcess, stdout: inProcess.stdout.split(join(work, 'a')).join(join(work, 'b')) });
+    expect(readFileSync(join(work, 'b', 'h2ogpt.k8s.yaml'), 'utf8')).toBe(readFileSync(join(work, 'a', 'h2ogpt.k8s.yaml'), 'utf8'));
+  });
+});
+
 describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stack trace, nothing written', () => {
-  const refused = (args: string[], message: RegExp) => {
+  const refused = async (args: string[], message: RegExp) => {
     const started = Date.now();
-    const { code, stdout, stderr } = cli(['synth', ...args]);
+    const { code, stdout, stderr } = await cli(['synth', ...args]);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -27,40 +69,39 @@ describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stac
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   };
 
-  test('an empty --name', () => refused(['--name', '', '--out', join(work, 'a')], /Invalid --name: ""\. Use a DNS-1123 label/));
-  test('a --name that is no Service name', () => refused(['--name', '9chat', '--out', join(work, 'a')], /Invalid --name: "9chat"\. It names a Service, so it must be a DNS-1035 label/));
-  test('a --name whose longest derived name passes 63 characters', () => refused(['--name', 'a'.repeat(47), '--out', join(work, 'a')], /Invalid --name: "a{47}"\. Use a DNS-1123 label: at most 46 characters/));
-  test('a negative --gpus', () => refused(['--gpus', '-1', '--out', join(work, 'a')], /Invalid --gpus: "-1"\. Negative numbers are not accepted; use a whole number of at least 1/));
-  test('--out naming a file', () => {
+  test('an empty --name', async () => await refused(['--name', '', '--out', join(work, 'a')], /Invalid --name: ""\. Use a DNS-1123 label/));
+  test('a --name that is no Service name', async () => await refused(['--name', '9chat', '--out', join(work, 'a')], /Invalid --name: "9chat"\. It names a Service, so it must be a DNS-1035 label/));
+  test('a --name whose longest derived name passes 63 characters', async () => await refused(['--name', 'a'.repeat(47), '--out', join(work, 'a')], /Invalid --name: "a{47}"\. Use a DNS-1123 label: at most 46 characters/));
+  test('a negative --gpus', async () => await refused(['--gpus', '-1', '--out', join(work, 'a')], /Invalid --gpus: "-1"\. Negative numbers are not accepted; use a whole number of at least 1/));
+  test('--out naming a file', async () => {
     writeFileSync(join(work, 'file'), 'x');
-    refused(['--out', join(work, 'file')], /Invalid --out: ".*file" is a file, not a folder/);
+    await refused(['--out', join(work, 'file')], /Invalid --out: ".*file" is a file, not a folder/);
   });
-  test('--out under a path the kernel refuses (it used to hang)', () => refused(['--out', '/proc/cdk8s-h2ogpt-x'], /Invalid --out: "\/proc\/cdk8s-h2ogpt-x": no such file or folder/));
-  test('--out holding another stack: kubectl apply -f would deploy both', () => {
-    expect(cli(['synth', '--name', 'one', '--out', work]).code).toBe(0);
-    refused(['--name', 'two', '--out', work], /Invalid --out: ".*" already holds one\.k8s\.yaml, another stack's output, and `kubectl apply -f .*` would deploy both/);
+  test('--out under a path the kernel refuses (it used to hang)', async () => await refused(['--out', '/proc/cdk8s-h2ogpt-x'], /Invalid --out: "\/proc\/cdk8s-h2ogpt-x": no such file or folder/));
+  test('--out holding another stack: kubectl apply -f would deploy both', async () => {
+    expect((await cli(['synth', '--name', 'one', '--out', work])).code).toBe(0);
+    await refused(['--name', 'two', '--out', work], /Invalid --out: ".*" already holds one\.k8s\.yaml, another stack's output, and `kubectl apply -f .*` would deploy both/);
     expect(readdirSync(work)).toEqual(['one.k8s.yaml']);
     // The same stack again simply replaces its own file.
-    expect(cli(['synth', '--name', 'one', '--out', work]).code).toBe(0);
+    expect((await cli(['synth', '--name', 'one', '--out', work])).code).toBe(0);
   });
-  test('each stack gets a folder of its own by default', () => {
-    const result = spawnSync(process.execPath, [BIN, 'synth', '--name', 'solo'], { encoding: 'utf8', cwd: work });
-    expect(result.status).toBe(0);
+  test('each stack gets a folder of its own by default', async () => {
+    expect(cliProcess(['synth', '--name', 'solo'], undefined, work).code).toBe(0);
     expect(readdirSync(join(work, 'dist'))).toEqual(['solo']);
     expect(readdirSync(join(work, 'dist', 'solo'))).toEqual(['solo.k8s.yaml']);
   });
-  test('a --model that is no model id', () => refused(['--model', 'not a model', '--out', join(work, 'a')], /Invalid --model: "not a model"\. Use a Hugging Face model id as org\/name/));
-  test('--cni or --no-cni where no CNI choice exists', () => {
-    refused(['--mesh', 'none', '--cni', '--out', join(work, 'a')], /Invalid --cni: true\. There is no mesh, so no CNI plugin/);
-    refused(['--mesh', 'istio-ambient', '--no-cni', '--out', join(work, 'a')], /Invalid --cni: false\. istio-ambient always runs istio-cni/);
-    refused(['--mesh', 'linkerd-native-sidecar', '--cni', '--out', join(work, 'a')], /Invalid --cni: true\. A native sidecar meshes init containers with or without linkerd-cni/);
+  test('a --model that is no model id', async () => await refused(['--model', 'not a model', '--out', join(work, 'a')], /Invalid --model: "not a model"\. Use a Hugging Face model id as org\/name/));
+  test('--cni or --no-cni where no CNI choice exists', async () => {
+    await refused(['--mesh', 'none', '--cni', '--out', join(work, 'a')], /Invalid --cni: true\. There is no mesh, so no CNI plugin/);
+    await refused(['--mesh', 'istio-ambient', '--no-cni', '--out', join(work, 'a')], /Invalid --cni: false\. istio-ambient always runs istio-cni/);
+    await refused(['--mesh', 'linkerd-native-sidecar', '--cni', '--out', join(work, 'a')], /Invalid --cni: true\. A native sidecar meshes init containers with or without linkerd-cni/);
   });
-  test('--version prints the package version', () => {
+  test('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
-    expect(cli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(cliProcess(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 
-  test('a closed stdout is not a crash', () => {
+  test('a closed stdout is not a crash', async () => {
     // `true` exits before synth prints, so every write meets a closed pipe (EPIPE).
     const result = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" synth --out "${join(work, 'p')}" | true; echo "status=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
     expect(result.stderr).toContain('status=0');
@@ -70,9 +111,9 @@ describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stac
 });
 
 describe('cdk8s-h2ogpt synth', () => {
-  test('writes one manifest and prints the strategy with its reason', () => {
+  test('writes one manifest and prints the strategy with its reason', async () => {
     const out = join(work, 'out');
-    const { code, stdout, stderr } = cli(['synth', '--mesh', 'istio-sidecar', '--name', 'chat', '--namespace', 'ai', '--gpus', '2', '--out', out]);
+    const { code, stdout, stderr } = await cli(['synth', '--mesh', 'istio-sidecar', '--name', 'chat', '--namespace', 'ai', '--gpus', '2', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(readdirSync(out)).toEqual(['chat.k8s.yaml']);
@@ -85,9 +126,9 @@ describe('cdk8s-h2ogpt synth', () => {
     expect(vllm.spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('true');
   });
 
-  test('a real deployment from flags alone: secrets, storage, context length, node selector, images, replicas, the API', () => {
+  test('a real deployment from flags alone: secrets, storage, context length, node selector, images, replicas, the API', async () => {
     const digest = `vllm/vllm-openai@sha256:${'e'.repeat(64)}`;
-    const { code, stderr } = cli(['synth', '--name', 'full', '--namespace', 'ai', '--mesh', 'istio-sidecar',
+    const { code, stderr } = await cli(['synth', '--name', 'full', '--namespace', 'ai', '--mesh', 'istio-sidecar',
       '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--max-model-len', '16384', '--hf-token-secret', 'hf-token/token',
       '--api-key-secret', 'vllm-api-key/key', '--storage-class', 'fast-ssd', '--cache-size', '200Gi',
       '--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', '--node-selector', 'pool=gpu', '--vllm-image', digest,
@@ -126,8 +167,8 @@ describe('cdk8s-h2ogpt synth', () => {
       '  openAiApiKey: { secretName: h2ogpt-api-key, key: key }', 'trafficPolicy: { restrictEgress: true }', '',
     ].join('\n');
 
-    test('the file alone expresses a whole deployment', () => {
-      const { code, stdout } = cli(['synth', '--config', config(STACK), '--out', join(work, 'out')]);
+    test('the file alone expresses a whole deployment', async () => {
+      const { code, stdout } = await cli(['synth', '--config', config(STACK), '--out', join(work, 'out')]);
       expect(code).toBe(0);
       expect(stdout).toContain('mesh: Linkerd 2.19 sidecar without linkerd-cni, mTLS permissive');
       expect(stdout).toContain('startup strategy: proxy-uid-bypass');
@@ -146,8 +187,8 @@ describe('cdk8s-h2ogpt synth', () => {
       expect(objects.some((o) => o.kind === 'Server' && o.metadata.namespace === 'ai')).toBe(true);
     });
 
-    test('a flag given on the command line wins over the file', () => {
-      const { code } = cli(['synth', '--config', config(STACK), '--gpus', '4', '--name', 'other', '--out', join(work, 'out')]);
+    test('a flag given on the command line wins over the file', async () => {
+      const { code } = await cli(['synth', '--config', config(STACK), '--gpus', '4', '--name', 'other', '--out', join(work, 'out')]);
       expect(code).toBe(0);
       const objects = parseAllDocuments(readFileSync(join(work, 'out', 'other.k8s.yaml'), 'utf8')).map((d) => d.toJS());
       const vllm = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'other-vllm');
@@ -155,8 +196,8 @@ describe('cdk8s-h2ogpt synth', () => {
       expect(vllm.spec.template.spec.containers[0].args).toContain('Qwen/Qwen2.5-7B-Instruct');
     });
 
-    test('a mesh flag overrides one field of the file\'s mesh and keeps the others', () => {
-      const { code, stdout } = cli(['synth', '--config', config(STACK), '--mesh-version', '2.20', '--out', join(work, 'out')]);
+    test('a mesh flag overrides one field of the file\'s mesh and keeps the others', async () => {
+      const { code, stdout } = await cli(['synth', '--config', config(STACK), '--mesh-version', '2.20', '--out', join(work, 'out')]);
       expect(code).toBe(0);
       expect(stdout).toContain('mesh: Linkerd 2.20 sidecar without linkerd-cni, mTLS permissive');
     });
@@ -171,22 +212,22 @@ describe('cdk8s-h2ogpt synth', () => {
       ['vllm: [1, 2]\n', /stack\.yaml: Invalid vllm: \[1,2\]\. Expected a mapping of fields/],
       ['vllm:\n  model: a/b\n  apiKey: { secretName: "", key: k }\n', /stack\.yaml: Invalid vllm\.apiKey\.secretName: ""/],
       ['name: [\n', /stack\.yaml: Invalid --config: ".*stack\.yaml"\. It is not valid YAML/],
-    ])('%j is refused with the API\'s message, naming the file and the field', (text, message) => {
-      const { code, stderr } = cli(['synth', '--config', config(text), '--out', join(work, 'none')]);
+    ])('%j is refused with the API\'s message, naming the file and the field', async (text, message) => {
+      const { code, stderr } = await cli(['synth', '--config', config(text), '--out', join(work, 'none')]);
       expect(code).toBe(2);
       expect(stderr).toMatch(message);
       expect(existsSync(join(work, 'none'))).toBe(false);
     });
 
-    test('a missing file', () => {
-      const { code, stderr } = cli(['synth', '--config', join(work, 'missing.yaml')]);
+    test('a missing file', async () => {
+      const { code, stderr } = await cli(['synth', '--config', join(work, 'missing.yaml')]);
       expect(code).toBe(2);
       expect(stderr).toMatch(/Invalid --config: ".*missing\.yaml": no such file or folder/);
     });
   });
 
-  test('a gated model without a token Secret gets a warning, and still synthesizes', () => {
-    const { code, stderr } = cli(['synth', '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--out', work]);
+  test('a gated model without a token Secret gets a warning, and still synthesizes', async () => {
+    const { code, stderr } = await cli(['synth', '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--out', work]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/warning: meta-llama\/\* models are gated on Hugging Face: .*--hf-token-secret NAME\/KEY/);
   });
@@ -197,15 +238,15 @@ describe('cdk8s-h2ogpt synth', () => {
     [['--cache-size', '2TB'], /Invalid --cache-size: "2TB"\. Use a Kubernetes quantity/],
     [['--openai-api'], /Invalid --openai-api-key-secret: undefined\. h2oGPT's OpenAI-compatible API answers anyone without a key/],
     [['--h2ogpt-image', 'h2ogpt:latest'], /Invalid --h2ogpt-image: "h2ogpt:latest"\. Pin the image/],
-  ])('%j exits 2 naming the flag', (args, message) => {
-    const { code, stderr } = cli(['synth', ...args, '--out', join(work, 'x')]);
+  ])('%j exits 2 naming the flag', async (args, message) => {
+    const { code, stderr } = await cli(['synth', ...args, '--out', join(work, 'x')]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(existsSync(join(work, 'x'))).toBe(false);
   });
 
-  test('--no-cni, --mtls permissive and an explicit strategy', () => {
-    const { code, stdout } = cli(['synth', '--mesh', 'linkerd', '--no-cni', '--mtls', 'permissive', '--strategy', 'proxy-uid-bypass', '--out', work]);
+  test('--no-cni, --mtls permissive and an explicit strategy', async () => {
+    const { code, stdout } = await cli(['synth', '--mesh', 'linkerd', '--no-cni', '--mtls', 'permissive', '--strategy', 'proxy-uid-bypass', '--out', work]);
     expect(code).toBe(0);
     expect(stdout).toContain('mesh: Linkerd sidecar without linkerd-cni, mTLS permissive');
     const objects = parseAllDocuments(readFileSync(join(work, 'h2ogpt.k8s.yaml'), 'utf8')).map((d) => d.toJS());
@@ -213,8 +254,8 @@ describe('cdk8s-h2ogpt synth', () => {
     expect(front.spec.template.spec.initContainers[0].securityContext.runAsUser).toBe(2102);
   });
 
-  test('the none strategy warns on stderr and still writes', () => {
-    const { code, stderr } = cli(['synth', '--strategy', 'none', '--out', work]);
+  test('the none strategy warns on stderr and still writes', async () => {
+    const { code, stderr } = await cli(['synth', '--strategy', 'none', '--out', work]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/warning: startup strategy "none": .*up to 300 s after vLLM is ready/);
     expect(existsSync(join(work, 'h2ogpt.k8s.yaml'))).toBe(true);
@@ -234,10 +275,10 @@ describe('cdk8s-h2ogpt synth', () => {
     [['--mesh', 'istio-sidecar', '--strategy', 'init-container'], /--strategy init-container: Startup strategy "init-container" is refused \(deadlock\) under Istio sidecar with istio-cni, mTLS strict: it deadlocks/],
     [['--mesh', 'istio-native-sidecar', '--kubernetes-version', '1.28'], /native sidecars need the SidecarContainers feature/],
     [['--frobnicate'], /Unknown option '--frobnicate'\. Run 'cdk8s-h2ogpt synth --help'/],
-  ])('bad input %j exits 2, names the flag, writes nothing', (args, message) => {
+  ])('bad input %j exits 2, names the flag, writes nothing', async (args, message) => {
     const out = join(work, 'out');
     writeFileSync(join(work, 'keep.txt'), 'untouched');
-    const { code, stdout, stderr } = cli(['synth', ...args, '--out', out]);
+    const { code, stdout, stderr } = await cli(['synth', ...args, '--out', out]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -246,16 +287,16 @@ describe('cdk8s-h2ogpt synth', () => {
     expect(readdirSync(work)).toEqual(['keep.txt']);
   });
 
-  test('an existing output folder keeps its files when synthesis is refused', () => {
+  test('an existing output folder keeps its files when synthesis is refused', async () => {
     writeFileSync(join(work, 'h2ogpt.k8s.yaml'), 'previous');
-    const { code } = cli(['synth', '--mesh', 'linkerd', '--strategy', 'port-exclusion', '--out', work]);
+    const { code } = await cli(['synth', '--mesh', 'linkerd', '--strategy', 'port-exclusion', '--out', work]);
     expect(code).toBe(2);
     expect(readdirSync(work)).toEqual(['h2ogpt.k8s.yaml']);
     expect(readFileSync(join(work, 'h2ogpt.k8s.yaml'), 'utf8')).toBe('previous');
   });
 
-  test('--help lists every flag', () => {
-    const { code, stdout } = cli(['synth', '--help']);
+  test('--help lists every flag', async () => {
+    const { code, stdout } = await cli(['synth', '--help']);
     expect(code).toBe(0);
     for (const flag of ['--mesh', '--cni', '--no-cni', '--mtls', '--strategy', '--name', '--namespace', '--model', '--gpus', '--tensor-parallel-size', '--out', '--kubernetes-version']) {
       expect(stdout).toContain(flag);
@@ -265,14 +306,14 @@ describe('cdk8s-h2ogpt synth', () => {
 });
 
 describe('cdk8s-h2ogpt', () => {
-  test('an unknown command exits 2', () => {
-    const { code, stderr } = cli(['deploy']);
+  test('an unknown command exits 2', async () => {
+    const { code, stderr } = cliProcess(['deploy']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/Unknown command "deploy"\. Use one of: synth/);
   });
 
-  test('help exits 0 and lists the commands', () => {
-    const { code, stdout } = cli(['help']);
+  test('help exits 0 and lists the commands', async () => {
+    const { code, stdout } = await cli(['help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/synth\s+write vLLM \+ h2oGPT manifests/);
   });
@@ -281,8 +322,8 @@ describe('cdk8s-h2ogpt', () => {
 describe('cdk8s-h2ogpt check', () => {
   const fixture = (name: string) => join(__dirname, 'fixtures', name);
 
-  test('exit 1 and a timeline when a pod deadlocks', () => {
-    const { code, stdout, stderr } = cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'istio-sidecar']);
+  test('exit 1 and a timeline when a pod deadlocks', async () => {
+    const { code, stdout, stderr } = await cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'istio-sidecar']);
     expect(stderr).toBe('');
     expect(code).toBe(1);
     expect(stdout).toContain('Deployment h2ogpt/h2ogpt-web: DEADLOCK');
@@ -291,37 +332,37 @@ describe('cdk8s-h2ogpt check', () => {
     expect(stdout).toMatch(/2 pod\(s\) checked: 1 deadlock, 0 fails, 0 slow, 1 ok\n$/);
   });
 
-  test('a large input streams its report; a syntax error far down still exits 2, after the report so far', () => {
+  test('a large input streams its report; a syntax error far down still exits 2, after the report so far', async () => {
     const pod = (i: number) => `kind: Pod\nmetadata: {name: p${i}}\nspec:\n  initContainers: [{name: w, image: busybox:1.36, command: [sh, -c, "until wget -q http://api:80/; do sleep 1; done"]}]\n  containers: [{name: a, image: b:1}]\n`;
     const many = Array.from({ length: 3000 }, (_, i) => pod(i)).join('---\n');
-    const good = cli(['check', '--mesh', 'istio-sidecar'], many);
+    const good = cliProcess(['check', '--mesh', 'istio-sidecar'], many);
     expect(good.code).toBe(1);
     expect(good.stdout).toMatch(/^mesh: Istio sidecar with istio-cni, mTLS strict\n\nPod p0: DEADLOCK/);
     expect(good.stdout).toMatch(/\n3000 pod\(s\) checked: 3000 deadlock, 0 fails, 0 slow, 0 ok\n$/);
-    const broken = cli(['check', '--mesh', 'istio-sidecar'], `${many}---\nkind: [\n`);
+    const broken = cliProcess(['check', '--mesh', 'istio-sidecar'], `${many}---\nkind: [\n`);
     expect(broken.code).toBe(2);
     // The unclosed sequence is reported where the input ends, the line after "kind: [".
     expect(broken.stderr).toMatch(new RegExp(`^cdk8s-h2ogpt check: <stdin>:${many.split('\n').length + 2}:1: YAML syntax error`));
     expect(broken.stdout.length).toBeGreaterThan(1 << 20); // past the first MiB, the report had started
     expect(broken.stdout).not.toContain('pod(s) checked');
     // A small input with the same error prints nothing on stdout.
-    const small = cli(['check', '--mesh', 'istio-sidecar'], `${pod(0)}---\nkind: [\n`);
+    const small = cliProcess(['check', '--mesh', 'istio-sidecar'], `${pod(0)}---\nkind: [\n`);
     expect([small.code, small.stdout]).toEqual([2, '']);
   });
 
-  test('exit 0 when every pod can start', () => {
-    const { code, stdout } = cli(['check', fixture('upstream-chart.yaml'), fixture('no-network-init.yaml'), '--mesh', 'istio-native-sidecar']);
+  test('exit 0 when every pod can start', async () => {
+    const { code, stdout } = await cli(['check', fixture('upstream-chart.yaml'), fixture('no-network-init.yaml'), '--mesh', 'istio-native-sidecar']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/3 pod\(s\) checked: 0 deadlock, 0 fails, 0 slow, 3 ok/);
   });
 
-  test('--no-cni and --mtls change the verdict', () => {
-    expect(cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'linkerd', '--no-cni']).code).toBe(1);
-    expect(cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'linkerd', '--no-cni', '--mtls', 'permissive']).code).toBe(0);
+  test('--no-cni and --mtls change the verdict', async () => {
+    expect((await cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'linkerd', '--no-cni'])).code).toBe(1);
+    expect((await cli(['check', fixture('upstream-chart.yaml'), '--mesh', 'linkerd', '--no-cni', '--mtls', 'permissive'])).code).toBe(0);
   });
 
-  test('JSON output has the documented shape; a pod\'s verdict is its worst container\'s', () => {
-    const { code, stdout } = cli(['check', fixture('upstream-chart-uid1337.yaml'), '--mesh', 'istio-sidecar', '--format', 'json']);
+  test('JSON output has the documented shape; a pod\'s verdict is its worst container\'s', async () => {
+    const { code, stdout } = await cli(['check', fixture('upstream-chart-uid1337.yaml'), '--mesh', 'istio-sidecar', '--format', 'json']);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     const web = report.pods.find((p: any) => p.name === 'h2ogpt-web');
@@ -333,42 +374,42 @@ describe('cdk8s-h2ogpt check', () => {
     expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
   });
 
-  test('--mesh-version settles the dataplane; a bad one exits 2 naming the flag', () => {
+  test('--mesh-version settles the dataplane; a bad one exits 2 naming the flag', async () => {
     const fixture = join(__dirname, 'fixtures', 'upstream-chart.yaml');
-    const unknown = cli(['check', fixture, '--mesh', 'linkerd']);
+    const unknown = await cli(['check', fixture, '--mesh', 'linkerd']);
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toMatch(/the mesh release is unknown: from Linkerd 2\.20/);
-    const native = cli(['check', fixture, '--mesh', 'linkerd', '--mesh-version', '2.20']);
+    const native = await cli(['check', fixture, '--mesh', 'linkerd', '--mesh-version', '2.20']);
     expect(native.code).toBe(0);
-    const bad = cli(['check', fixture, '--mesh', 'linkerd', '--mesh-version', 'latest']);
+    const bad = await cli(['check', fixture, '--mesh', 'linkerd', '--mesh-version', 'latest']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Invalid --mesh-version: "latest"/);
-    const synth = cli(['synth', '--mesh', 'istio-native-sidecar', '--mesh-version', '1.22', '--out', work]);
+    const synth = await cli(['synth', '--mesh', 'istio-native-sidecar', '--mesh-version', '1.22', '--out', work]);
     expect(synth.code).toBe(2);
     expect(synth.stderr).toMatch(/Istio 1\.22 does not honour the per-pod native-sidecar opt-in/);
     expect(readdirSync(work)).toEqual([]);
   });
 
-  test('input with no Kubernetes objects exits 2, so a failed helm template cannot pass green', () => {
+  test('input with no Kubernetes objects exits 2, so a failed helm template cannot pass green', async () => {
     for (const input of ['', '---\n', '# only a comment\n']) {
-      const { code, stdout, stderr } = cli(['check', '--mesh', 'istio-sidecar'], input);
+      const { code, stdout, stderr } = await cli(['check', '--mesh', 'istio-sidecar'], input);
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toMatch(/no Kubernetes objects in <stdin>; nothing to check\. Pipe in rendered manifests/);
     }
   });
 
-  test('reads stdin, as from `helm template ... |`', () => {
-    const { code, stdout } = cli(['check', '--mesh', 'linkerd', '--format', 'json'], readFileSync(fixture('nesting.yaml'), 'utf8'));
+  test('reads stdin, as from `helm template ... |`', async () => {
+    const { code, stdout } = cliProcess(['check', '--mesh', 'linkerd', '--format', 'json'], readFileSync(fixture('nesting.yaml'), 'utf8'));
     expect(code).toBe(1);
     expect(JSON.parse(stdout).pods.map((p: any) => `${p.kind}/${p.name}:${p.verdict}`)).toEqual(['StatefulSet/db-client:deadlock', 'Job/migrate:deadlock', 'CronJob/nightly:deadlock']);
-    expect(cli(['check', '-', '--mesh', 'none'], readFileSync(fixture('list.yaml'), 'utf8')).code).toBe(0);
+    expect(cliProcess(['check', '-', '--mesh', 'none'], readFileSync(fixture('list.yaml'), 'utf8')).code).toBe(0);
   });
 
-  test('checks our own synthesized output: no deadlock in any mode', () => {
+  test('checks our own synthesized output: no deadlock in any mode', async () => {
     for (const mesh of ['none', 'istio-sidecar', 'istio-native-sidecar', 'istio-ambient', 'linkerd', 'linkerd-native-sidecar']) {
-      expect(cli(['synth', '--mesh', mesh, '--out', work]).code).toBe(0);
-      const { code, stdout } = cli(['check', join(work, 'h2ogpt.k8s.yaml'), '--mesh', mesh]);
+      expect((await cli(['synth', '--mesh', mesh, '--out', work])).code).toBe(0);
+      const { code, stdout } = await cli(['check', join(work, 'h2ogpt.k8s.yaml'), '--mesh', mesh]);
       expect([mesh, code]).toEqual([mesh, 0]);
       expect(stdout).toMatch(/2 pod\(s\) checked: 0 deadlock, 0 fails, 0 slow, 2 ok/);
     }
@@ -381,8 +422,8 @@ describe('cdk8s-h2ogpt check', () => {
     [['check', 'test/fixtures/list.yaml'], /--mesh is required/],
     [['check', 'test/fixtures/list.yaml', '--mesh', 'none', '--format', 'xml'], /Invalid --format: "xml"\. Use one of: text, json/],
     [['check', 'test/fixtures/list.yaml', '--mesh', 'none', '--mtls', 'maybe'], /Invalid --mtls: "maybe"/],
-  ])('bad input %j exits 2', (args, message) => {
-    const { code, stderr, stdout } = cli(args as string[]);
+  ])('bad input %j exits 2', async (args, message) => {
+    const { code, stderr, stdout } = await cli(args as string[]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');

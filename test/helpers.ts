@@ -2,7 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /** A manifest object as synthesized. */
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: any; annotations?: any }; spec?: any; data?: any };
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: any; annotations?: any }; spec?: any; data?: any; automountServiceAccountToken?: boolean };
 
 /** A chart with stable names, like the one users get from the default app. */
 export function newChart(namespace?: string): { app: App; chart: Chart } {

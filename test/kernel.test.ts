@@ -103,8 +103,13 @@ describeKernel('negative controls: the simulator itself must be able to fail', (
     front.spec.template.spec.initContainers = [{
       name: 'vllm-check', image: 'busybox:1.36.1', command: ['sh', '-c', 'until wget -q -O /dev/null http://chat-vllm:8000/health; do sleep 1; done'],
     }];
-    expect((await replayStartup(201, mesh, objects, 4000)).outcome).toBe('deadlock');
     // Without the CNI plugin the same loop runs before capture exists: plaintext, which STRICT refuses.
-    expect((await replayStartup(202, MeshMode.istioSidecar({ cni: false }), objects, 4000)).outcome).toBe('plaintext-rejected');
+    // The two replays use namespaces of their own, so they run side by side.
+    const [withCni, withoutCni] = await Promise.all([
+      replayStartup(201, mesh, objects, 4000),
+      replayStartup(202, MeshMode.istioSidecar({ cni: false }), objects, 4000),
+    ]);
+    expect(withCni.outcome).toBe('deadlock');
+    expect(withoutCni.outcome).toBe('plaintext-rejected');
   }, 30_000);
 });

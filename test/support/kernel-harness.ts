@@ -49,10 +49,20 @@ function sharedDir(script: string): { dir: string; busyboxPath: string; script: 
   return { dir, busyboxPath, script: join(dir, 'wait-for-upstream.sh') };
 }
 
-function run(args: string[]): string {
-  const result = spawnSync(args[0], args.slice(1), { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
+/**
+ * Runs one setup command. Asynchronous on purpose: a cell runs about twenty of these, and a
+ * blocking spawn would hold every other cell's startup (and its timers) for the duration.
+ */
+function run(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${args.join(' ')} failed: ${stderr}`))));
+  });
 }
 
 /** Removes every namespace and hosts file this process made; safe to call more than once. */
@@ -171,16 +181,16 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
   const vllm = `${PREFIX}-${index}-v`;
   const processes: Started[] = [];
   try {
-    run(['ip', 'netns', 'add', pod]);
-    run(['ip', 'netns', 'add', vllm]);
-    run(['ip', 'link', 'add', `k${index}p`, 'netns', pod, 'type', 'veth', 'peer', 'name', `k${index}v`, 'netns', vllm]);
+    await run(['ip', 'netns', 'add', pod]);
+    await run(['ip', 'netns', 'add', vllm]);
+    await run(['ip', 'link', 'add', `k${index}p`, 'netns', pod, 'type', 'veth', 'peer', 'name', `k${index}v`, 'netns', vllm]);
     // 198.18.0.0/15 is reserved for benchmarking: it cannot collide with a real network.
     const podIp = `198.18.${index}.1`;
     const vllmIp = `198.18.${index}.2`;
     for (const [ns, dev, ip] of [[pod, `k${index}p`, podIp], [vllm, `k${index}v`, vllmIp]]) {
-      run(['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/24`, 'dev', dev]);
-      run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', dev, 'up']);
-      run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+      await run(['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/24`, 'dev', dev]);
+      await run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', dev, 'up']);
+      await run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     }
     // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the Service name resolves.
     mkdirSync(`/etc/netns/${pod}`, { recursive: true });
@@ -192,10 +202,12 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
     processes.push(server, inbound);
     await Promise.all([listening(server), listening(inbound)]);
     const strict = mode.mesh !== Mesh.NONE && mode.mtls === MtlsMode.STRICT;
-    if (strict) run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(VLLM_PORT), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    if (strict) await run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(VLLM_PORT), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
 
     const plan = schedule(mode);
-    const installRules = () => captureRules(mode, annotations).forEach((rule) => run(['ip', 'netns', 'exec', pod, ...rule]));
+    const installRules = async () => {
+      for (const rule of captureRules(mode, annotations)) await run(['ip', 'netns', 'exec', pod, ...rule]);
+    };
     const startProxy = async () => {
       const ambient = mode.dataplane === Dataplane.AMBIENT;
       const listenPort = mode.mesh === Mesh.LINKERD ? '4140' : '15001';
@@ -206,7 +218,7 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       processes.push(proxy);
       await listening(proxy);
     };
-    if (plan.rules === 'before-inits') installRules();
+    if (plan.rules === 'before-inits') await installRules();
     if (plan.proxy === 'before-inits') await startProxy();
 
     const podUid = spec.securityContext?.runAsUser ?? 0;
@@ -221,8 +233,8 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       log += process_.output();
       return code;
     };
-    const notStarted = (): KernelRun => {
-      const counters = run(['ip', 'netns', 'exec', vllm, 'iptables', '-L', 'INPUT', '-v', '-x', '-n']);
+    const notStarted = async (): Promise<KernelRun> => {
+      const counters = await run(['ip', 'netns', 'exec', vllm, 'iptables', '-L', 'INPUT', '-v', '-x', '-n']);
       const rejected = counters.split('\n').filter((l) => l.includes('REJECT')).some((l) => Number(l.trim().split(/\s+/)[0]) > 0);
       return { outcome: rejected ? 'plaintext-rejected' : 'deadlock', log };
     };
@@ -235,9 +247,9 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
         : [...(init.command ?? []), ...(init.args ?? [])].map((word: string, i: number) => (i === 0 && !word.startsWith('/') ? join(shared.busyboxPath, word) : word));
       const waiter = start(pod, [...as(init), ...command], { ...envOf(init), PATH: shared.busyboxPath });
       processes.push(waiter);
-      if (await waitBounded(waiter) !== 0) return notStarted();
+      if (await waitBounded(waiter) !== 0) return await notStarted();
     }
-    if (plan.rules === 'after-inits') installRules();
+    if (plan.rules === 'after-inits') await installRules();
     if (plan.proxy === 'after-inits') await startProxy(); // with hold-until-proxy: ready before the app
 
     const app = spec.containers[0];
@@ -245,17 +257,17 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       // In-app form: bash + curl, the script then execs a stand-in for generate.py.
       const waiter = start(pod, [...as(app), '/usr/bin/bash', shared.script, 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin' });
       processes.push(waiter);
-      if (await waitBounded(waiter) !== 0 || !waiter.output().includes('started')) return notStarted();
+      if (await waitBounded(waiter) !== 0 || !waiter.output().includes('started')) return await notStarted();
     }
     return { outcome: 'started', log };
   } finally {
     for (const p of processes) p.child.kill('SIGKILL');
     await Promise.all(processes.map((p) => p.exited));
-    for (const ns of [pod, vllm]) {
-      spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean)
-        .forEach((pid) => { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } });
-      spawnSync('ip', ['netns', 'del', ns]);
-    }
+    await Promise.all([pod, vllm].map(async (ns) => {
+      const pids = await run(['ip', 'netns', 'pids', ns]).catch(() => '');
+      pids.split('\n').filter(Boolean).forEach((pid) => { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } });
+      await run(['ip', 'netns', 'del', ns]).catch(() => undefined); // sweepNamespaces() retries at the end
+    }));
     rmSync(`/etc/netns/${pod}`, { recursive: true, force: true });
     rmSync(shared.dir, { recursive: true, force: true });
     if (existsSync(`/etc/netns/${vllm}`)) rmSync(`/etc/netns/${vllm}`, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { Socket } from 'net';
 import { tmpdir } from 'os';
@@ -122,12 +122,16 @@ export interface StartOptions {
   readonly scriptPath?: string;
   /** Pin it to these CPUs (`taskset -c`), e.g. "0". */
   readonly cpus?: string;
+  /** Start it inside this cgroup (a cgroup v1 or v2 folder): see `CpuThrottle`. */
+  readonly cgroup?: string;
 }
 
 export function startWaiter(form: WaiterForm, options: StartOptions): RunningWaiter {
   const command = [...form.shell, options.scriptPath ?? synthesizedWaiterScript(), ...(options.args ?? [])];
   const pinned = options.cpus !== undefined ? ['taskset', '-c', options.cpus, ...command] : command;
-  const full = options.isolatedNetwork ? ['unshare', '-n', ...pinned] : pinned;
+  // The shell joins the cgroup, then execs the waiter: every process the waiter forks stays in it.
+  const grouped = options.cgroup !== undefined ? ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', options.cgroup, ...pinned] : pinned;
+  const full = options.isolatedNetwork ? ['unshare', '-n', ...grouped] : grouped;
   const startedAt = Date.now();
   const child = spawn(full[0], full.slice(1), {
     env: { PATH: form.path, HOME: scratch, ...options.env },
@@ -161,6 +165,59 @@ export function startWaiter(form: WaiterForm, options: StartOptions): RunningWai
       });
     }),
   };
+}
+
+/**
+ * A CPU bandwidth limit for a group of processes: CPU contention without burning a CPU. The
+ * kernel runs the group for `quotaPercent` of each 100 ms period and stops all of it for the rest,
+ * so a waiter's forked subshell can be frozen at any point of its start, as on a busy node.
+ */
+export class CpuThrottle {
+  /** A fresh cgroup with this limit, or undefined where cgroups cannot be written (not root). */
+  public static create(quotaPercent: number): CpuThrottle | undefined {
+    const name = `cdk8s-h2ogpt-throttle-${process.pid}-${CpuThrottle.count++}`;
+    for (const [root, limit] of [
+      ['/sys/fs/cgroup/cpu', (dir: string) => {
+        writeFileSync(join(dir, 'cpu.cfs_period_us'), '100000');
+        writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaPercent * 1000));
+      }],
+      ['/sys/fs/cgroup', (dir: string) => writeFileSync(join(dir, 'cpu.max'), `${quotaPercent * 1000} 100000`)],
+    ] as const) {
+      const dir = join(root, name);
+      try {
+        if (!existsSync(join(root, root.endsWith('cpu') ? 'cpu.cfs_quota_us' : 'cgroup.controllers'))) continue;
+        mkdirSync(dir);
+        limit(dir);
+        return new CpuThrottle(dir);
+      } catch {
+        try { rmdirSync(dir); } catch { /* never made */ }
+      }
+    }
+    return undefined;
+  }
+
+  private static count = 0;
+
+  private constructor(public readonly dir: string) {}
+
+  /**
+   * Kills what is left in the group (a watchdog's `sleep` can outlive its waiter by a moment, as
+   * it would in a container until the runtime stops it), then removes the group.
+   */
+  public async remove(): Promise<void> {
+    for (let tries = 0; ; tries++) {
+      for (const pid of readFileSync(join(this.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
+      }
+      try {
+        rmdirSync(this.dir);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || tries >= 50) throw error;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
 }
 
 export type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;

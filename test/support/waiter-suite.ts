@@ -1,31 +1,51 @@
 import { spawn, spawnSync } from 'child_process';
 import {
-  fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
+  CpuThrottle, fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
 } from './waiter-harness';
 
 // The waiter under faults, as a real process, in every form a target image runs it in
 // (issue #6). Servers listen on 127.0.0.1 only and every test closes what it opened. Each form
-// has its own test file (test/waiter-*.test.ts), so jest runs the three side by side: the cases
-// are real waits, not CPU.
+// has its own test file (test/waiter-*.test.ts), so jest runs them side by side, and within a file
+// the fault and redirect cases run concurrently: they are real waits, not CPU.
+
+/**
+ * The contention test's CPU bandwidth, in % of one CPU: the six waiters keep their cadence with it,
+ * and the old script lost time in 5 of 6 runs here (a busy loop on their CPU instead: 3 of 5).
+ */
+const CONTENTION_QUOTA_PERCENT = 30;
 
 const unshareWorks = spawnSync('unshare', ['-n', 'true']).status === 0;
 
-let servers: TestServer[] = [];
-async function server(...args: Parameters<typeof TestServer.start>): Promise<TestServer> {
-  const s = await TestServer.start(...args);
-  servers.push(s);
-  return s;
+/** The servers one test opened; the test closes them all, pass or fail. */
+interface Servers {
+  server(...args: Parameters<typeof TestServer.start>): Promise<TestServer>;
+  /** A port nothing listens on (yet): taken from the OS, then released. */
+  freePort(): Promise<TestServer>;
 }
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
 
-/** A port nothing listens on (yet): taken from the OS, then released. */
-async function freePort(): Promise<TestServer> {
-  const s = await server();
-  await s.close();
-  return s;
+/**
+ * A test body with servers of its own. Each test owns and closes its servers (no shared afterEach),
+ * so the sleep-bound cases below can run side by side with `test.concurrent`.
+ */
+function withServers(body: (servers: Servers) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const opened: TestServer[] = [];
+    const server = async (...args: Parameters<typeof TestServer.start>) => {
+      const s = await TestServer.start(...args);
+      opened.push(s);
+      return s;
+    };
+    const freePort = async () => {
+      const s = await server();
+      await s.close();
+      return s;
+    };
+    try {
+      await body({ server, freePort });
+    } finally {
+      await Promise.all(opened.map((s) => s.close()));
+    }
+  };
 }
 
 /** The suite's parts; a slow form runs its faults from a file of their own, beside the rest. */
@@ -80,17 +100,17 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.stderr).toMatch(/invalid setting WAIT_URL="https:\/\/127\.0\.0\.1:1\/health": https needs curl or GNU wget/);
     });
 
-    test('without arguments it exits 0 once the URL answers 2xx (init-container form)', async () => {
+    test('without arguments it exits 0 once the URL answers 2xx (init-container form)', withServers(async ({ server }) => {
       const up = await server(TestServer.status(204));
       const exit = await startWaiter(form, { env: fastSettings(up.url) }).exited;
       expect(exit.code).toBe(0);
       expect(exit.stderr).toMatch(/attempt 1: http:\/\/127\.0\.0\.1:\d+\/health is ready/);
       expect(up.requests.length).toBe(1);
-    });
+    }));
   });
 
   describe('faults', () => {
-    test('1. nothing listening, then listening: it succeeds soon after the server comes up', async () => {
+    test.concurrent('1. nothing listening, then listening: it succeeds soon after the server comes up', withServers(async ({ freePort }) => {
       const later = await freePort();
       const waiter = startWaiter(form, { env: fastSettings(later.url) });
       await waiter.waitForLog(/attempt 1: .* not ready \(connection refused\)/);
@@ -102,9 +122,9 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       // At most one pause (1 s here) plus process start-up after the server is up.
       expect(exit.elapsedMs - (upAt - waiter.startedAt)).toBeLessThan(2500);
       expect(later.requests.length).toBe(1);
-    });
+    }));
 
-    test('2. 503 until T, then 200', async () => {
+    test.concurrent('2. 503 until T, then 200', withServers(async ({ server }) => {
       const upstream = await server(TestServer.status(503));
       const waiter = startWaiter(form, { env: fastSettings(upstream.url) });
       await waiter.waitForLog(/not ready \(HTTP 503\)/);
@@ -115,18 +135,18 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.code).toBe(0);
       expect(exit.elapsedMs - (readyAt - waiter.startedAt)).toBeLessThan(2500);
       expect(upstream.requests.length).toBeGreaterThanOrEqual(2);
-    });
+    }));
 
-    test('3. flapping 503/200: one 2xx is enough', async () => {
+    test.concurrent('3. flapping 503/200: one 2xx is enough', withServers(async ({ server }) => {
       let n = 0;
       const upstream = await server((req, res) => TestServer.status(n++ % 2 === 0 ? 503 : 200)(req, res));
       const exit = await startWaiter(form, { env: fastSettings(upstream.url) }).exited;
       expect(exit.code).toBe(0);
       expect(upstream.requests.length).toBe(2);
       expect(exit.stderr).toMatch(/attempt 1: .*HTTP 503.*\n.*attempt 2: .* is ready/);
-    });
+    }));
 
-    test('4. a server that accepts and never answers: the attempt times out and it goes on', async () => {
+    test.concurrent('4. a server that accepts and never answers: the attempt times out and it goes on', withServers(async ({ server }) => {
       const upstream = await server(TestServer.hang());
       const waiter = startWaiter(form, { env: fastSettings(upstream.url, { WAIT_ATTEMPT_TIMEOUT_SECONDS: '1' }) });
       await waiter.waitForLog(/attempt 1: .* not ready \(timeout after 1s\)/, 8000);
@@ -137,9 +157,9 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       upstream.behaviour = TestServer.status(200);
       const exit = await waiter.exited;
       expect(exit.code).toBe(0);
-    });
+    }));
 
-    (unshareWorks ? test : test.skip)('5. a host name that does not resolve: DNS failure, then the deadline', async () => {
+    (unshareWorks ? test.concurrent : test.concurrent.skip)('5. a host name that does not resolve: DNS failure, then the deadline', async () => {
       // A fresh network namespace has no route to any resolver, so nothing leaves this machine.
       const exit = await startWaiter(form, {
         env: fastSettings('http://vllm.invalid:8000/health', { WAIT_DEADLINE_SECONDS: '2' }),
@@ -149,7 +169,7 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.code).toBe(69);
     });
 
-    test('6. a connection reset mid-response is a failed attempt, not success', async () => {
+    test.concurrent('6. a connection reset mid-response is a failed attempt, not success', withServers(async ({ server }) => {
       const upstream = await server(TestServer.resetMidResponse());
       const waiter = startWaiter(form, { env: fastSettings(upstream.url) });
       await waiter.waitForLog(/attempt 1: .* not ready \((connection reset|connection closed without a reply|wget exit .*)\)/);
@@ -158,32 +178,35 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       const exit = await waiter.exited;
       expect(exit.code).toBe(0);
       expect(exit.stderr).toMatch(/connection reset/);
-    });
+    }));
 
     // busybox ash drops a TERM that reaches a just-forked subshell before it resets its traps. The
     // old script stopped its watchdog with TERM, so now and then a refused attempt waited out the
-    // whole watchdog (attempt limit + 1 s). CPU contention widens the window, so six waiters share
-    // one CPU with a busy loop (the other CPU stays free for the rest of the suite); against the
-    // old script some of them lose several seconds (point WAITER_SCRIPT_UNDER_TEST at it to see
-    // this test fail).
-    (form.name.includes('busybox') ? test : test.skip)('6b. under CPU contention, attempts that fail at once keep the pause cadence', async () => {
+    // whole watchdog (attempt limit + 1 s). CPU contention widens the window: six waiters share a
+    // CPU bandwidth limit (a cgroup that runs them QUOTA % of each 100 ms), so a subshell can be
+    // frozen anywhere in its start, and no CPU is burnt to get there. Where no cgroup can be made
+    // they share one CPU with a busy loop instead. Against the old script some of them lose several
+    // seconds (point WAITER_SCRIPT_UNDER_TEST at it to see this test fail).
+    (form.name.includes('busybox') ? test.concurrent : test.concurrent.skip)('6b. under CPU contention, attempts that fail at once keep the pause cadence', withServers(async ({ freePort }) => {
       const nobody = await freePort();
-      const hogs = [spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' })];
+      const throttle = CpuThrottle.create(CONTENTION_QUOTA_PERCENT);
+      const hogs = throttle ? [] : [spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' })];
       try {
         const runs = await Promise.all(Array.from({ length: 6 }, () => startWaiter(form, {
           env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '10', WAIT_ATTEMPT_TIMEOUT_SECONDS: '5' }),
           scriptPath: process.env.WAITER_SCRIPT_UNDER_TEST,
-          cpus: '0',
+          ...(throttle ? { cgroup: throttle.dir } : { cpus: '0' }),
         }).exited));
         const attempts = runs.map((exit) => (exit.stderr.match(/not ready \(connection refused\)/g) ?? []).length);
         // Pauses of 1 s over a 10 s deadline: about 10 attempts each; one lost stop costs 6 s.
-        for (const count of attempts) expect(count).toBeGreaterThanOrEqual(8);
+        expect(attempts.map((count) => (count >= 8 ? 'kept the cadence' : `lost time: ${count} attempts`))).toEqual(attempts.map(() => 'kept the cadence'));
       } finally {
         for (const hog of hogs) hog.kill('SIGKILL');
+        await throttle?.remove();
       }
-    });
+    }));
 
-    test('7. the deadline passes: exit 69 within deadline + one attempt, naming the URL', async () => {
+    test.concurrent('7. the deadline passes: exit 69 within deadline + one attempt, naming the URL', withServers(async ({ freePort }) => {
       const nobody = await freePort();
       const exit = await startWaiter(form, { env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '3', WAIT_ATTEMPT_TIMEOUT_SECONDS: '1' }) }).exited;
       expect(exit.code).toBe(69);
@@ -191,9 +214,9 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.elapsedMs).toBeGreaterThanOrEqual(2000);
       expect(exit.elapsedMs).toBeLessThan(3000 + 2000 + 1500);
       expect(exit.stderr).toMatch(new RegExp(`gave up: ${nobody.url.replace(/[.]/g, '\\.')} was not ready within WAIT_DEADLINE_SECONDS=3s after \\d+ attempts; last result: connection refused`));
-    });
+    }));
 
-    test('8. SIGTERM while waiting: it exits within 1.5 s, pause or attempt', async () => {
+    test.concurrent('8. SIGTERM while waiting: it exits within 1.5 s, pause or attempt', withServers(async ({ server }) => {
       const upstream = await server(TestServer.status(503));
       for (const phase of ['pause', 'attempt'] as const) {
         upstream.behaviour = phase === 'pause' ? TestServer.status(503) : TestServer.hang();
@@ -209,9 +232,9 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
         expect(exit.code).toBe(143);
         expect(exit.stderr).toMatch(/received SIGTERM while waiting for http/);
       }
-    });
+    }));
 
-    test('9. once ready it execs the command: same PID, args and env intact, stdout passed, exit code kept', async () => {
+    test.concurrent('9. once ready it execs the command: same PID, args and env intact, stdout passed, exit code kept', withServers(async ({ server }) => {
       const upstream = await server(TestServer.status(200));
       const waiter = startWaiter(form, {
         env: { ...fastSettings(upstream.url), PROBE_VAR: 'kept value' },
@@ -221,11 +244,11 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.code).toBe(7);
       expect(exit.stdout).toBe(`pid=${waiter.child.pid}\n<zero><a b>< c >\nenv=kept value\n`);
       expect(exit.stderr).toMatch(/starting: sh -c/);
-    });
+    }));
   });
 
   describe('redirects', () => {
-    test.each([301, 302, 303, 307, 308])('10. a %i from the health URL means not ready, and the Location is never requested', async (code) => {
+    test.concurrent.each([301, 302, 303, 307, 308])('10. a %i from the health URL means not ready, and the Location is never requested', (code) => withServers(async ({ server }) => {
       const elsewhere = await server(TestServer.status(200));
       const redirecting = await server((_req, res) => { res.writeHead(code, { location: elsewhere.url }); res.end(); });
       const exit = await startWaiter(form, { env: fastSettings(redirecting.url, { WAIT_DEADLINE_SECONDS: '2' }) }).exited;
@@ -233,7 +256,7 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(redirecting.requests.length).toBeGreaterThanOrEqual(2);
       expect(elsewhere.requests).toEqual([]);
       expect(exit.stderr).toMatch(new RegExp(`attempt 1: .* not ready \\(HTTP ${code} \\(redirect, not followed\\)\\)`));
-    });
+    }));
   });
 
   describe('backoff schedule', () => {
