@@ -22,7 +22,7 @@ if (unavailable) {
 const describeKernel = unavailable ? describe.skip : describe;
 
 const BOUND_MS = 7000; // the waiter's first pause is 2-3 s, so a start takes about 3 s; the margin is for a loaded machine
-const PARALLEL = 20;
+const PARALLEL = 40;
 const context = { upstreamPort: 8000, kubernetesMinor: parseKubernetesMinor(DEFAULT_KUBERNETES_VERSION), upstreamStartupBudgetSeconds: 1800 };
 
 interface Cell { mesh: MeshMode; strategy: StartupStrategy; label: string; objects: Manifest[]; run?: KernelRun }

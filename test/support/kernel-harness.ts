@@ -53,13 +53,14 @@ function sharedDir(script: string): { dir: string; busyboxPath: string; script: 
  * Runs one setup command. Asynchronous on purpose: a cell runs about twenty of these, and a
  * blocking spawn would hold every other cell's startup (and its timers) for the duration.
  */
-function run(args: string[]): Promise<string> {
+function run(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(args[0], args.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout!.on('data', (d) => { stdout += d; });
+    child.stderr!.on('data', (d) => { stderr += d; });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${args.join(' ')} failed: ${stderr}`))));
   });
@@ -121,6 +122,18 @@ function captureRules(mode: MeshMode, annotations: Record<string, string>): stri
     nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-m', 'multiport', '--dports', skipped, '-j', 'RETURN'),
     nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4140'),
   ];
+}
+
+/** `rules` (iptables -t nat ... commands) as one iptables-restore transaction. */
+function restoreInput(rules: string[][]): string {
+  const lines = rules.map((rule) => {
+    const [tool, flag, table, verb, ...rest] = rule;
+    if (tool !== 'iptables' || flag !== '-t' || table !== 'nat' || !['-N', '-A'].includes(verb) || rule.some((word) => /\s/.test(word))) {
+      throw new Error(`restoreInput handles nat -N and -A rules only: ${rule.join(' ')}`);
+    }
+    return verb === '-N' ? `:${rest[0]} - [0:0]` : [verb, ...rest].join(' ');
+  });
+  return ['*nat', ...lines, 'COMMIT', ''].join('\n');
 }
 
 /** When the mesh's pieces arrive, in Kubernetes' start order for the mode (docs/mesh-facts.md §1). */
@@ -188,9 +201,9 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
     const podIp = `198.18.${index}.1`;
     const vllmIp = `198.18.${index}.2`;
     for (const [ns, dev, ip] of [[pod, `k${index}p`, podIp], [vllm, `k${index}v`, vllmIp]]) {
-      await run(['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/24`, 'dev', dev]);
-      await run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', dev, 'up']);
-      await run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+      await run(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
+      await run(['ip', '-n', ns, 'link', 'set', dev, 'up']);
+      await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     }
     // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the Service name resolves.
     mkdirSync(`/etc/netns/${pod}`, { recursive: true });
@@ -205,9 +218,8 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
     if (strict) await run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(VLLM_PORT), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
 
     const plan = schedule(mode);
-    const installRules = async () => {
-      for (const rule of captureRules(mode, annotations)) await run(['ip', 'netns', 'exec', pod, ...rule]);
-    };
+    // One iptables-restore, as istio-iptables and linkerd2-proxy-init apply their rules too.
+    const installRules = () => run(['ip', 'netns', 'exec', pod, 'iptables-restore', '--noflush'], restoreInput(captureRules(mode, annotations)));
     const startProxy = async () => {
       const ambient = mode.dataplane === Dataplane.AMBIENT;
       const listenPort = mode.mesh === Mesh.LINKERD ? '4140' : '15001';

@@ -1,0 +1,96 @@
+// `npm run bench:tests`: what `npm test` costs (issue #13). Runs the build once, then jest
+// `--runs` times (default 3), and reports the median wall time, the CPU time of jest and its
+// workers (from /proc: user + system time of waited-for children), and the files that took longest.
+// The suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its wall time.
+// `--update` writes the table into bench/README.md, between the tests markers.
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { cpus, tmpdir } from 'os';
+import { dirname, join } from 'path';
+
+const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+
+/** CPU seconds (user + system) of this process's waited-for children, from /proc/self/stat. */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the command name (which may hold spaces): cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
+}
+
+function timed(command: string, args: string[]): { seconds: number; cpu: number; status: number | null } {
+  const cpuBefore = childrenCpuSeconds();
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(-3000)}`);
+  return { seconds, cpu: childrenCpuSeconds() - cpuBefore, status: result.status };
+}
+
+export function runTestBench(args: string[]): string {
+  const runsArg = args.find((a) => a.startsWith('--runs='));
+  const runs = runsArg ? Number(runsArg.slice('--runs='.length)) : 3;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`Invalid --runs: "${runsArg}". Use --runs=N with N a whole number of at least 1.`);
+  const began = Date.now();
+  const build = timed('npm', ['run', 'build', '--silent']);
+  const work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-suite-'));
+  const samples: Array<{ seconds: number; cpu: number; files: Array<[string, number]> }> = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const json = join(work, `run-${i}.json`);
+      const run = timed(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${json}`]);
+      const report = JSON.parse(readFileSync(json, 'utf8'));
+      const files = report.testResults.map((t: any) => [t.name.slice(ROOT.length + 1), (t.endTime - t.startTime) / 1000] as [string, number]);
+      samples.push({ seconds: run.seconds, cpu: run.cpu, files });
+      process.stderr.write(`jest run ${i + 1}: ${fmt(run.seconds, 1)} s, ${fmt(run.cpu, 1)} CPU-s\n`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const cores = cpus().length;
+  const wall = median(samples.map((s) => s.seconds));
+  const cpu = median(samples.map((s) => s.cpu));
+  const byFile = new Map<string, number[]>();
+  for (const s of samples) for (const [file, secs] of s.files) byFile.set(file, [...(byFile.get(file) ?? []), secs]);
+  const slowest = [...byFile].map(([file, secs]) => [file, median(secs)] as const).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const markdown = [
+    `Run ${new Date().toISOString()} on ${cores} x ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, in ${fmt((Date.now() - began) / 1000)} s, `
+    + `with \`npm run bench:tests\`: the build once, then jest ${runs} times; medians.`,
+    '',
+    '| what | wall (s) | CPU (s) | CPU / cores (s) |',
+    '|---|---:|---:|---:|',
+    `| build (jsii, bundle) | ${fmt(build.seconds, 1)} | ${fmt(build.cpu, 1)} | ${fmt(build.cpu / cores, 1)} |`,
+    `| jest, the whole suite | ${fmt(wall, 1)} | ${fmt(cpu, 1)} | ${fmt(cpu / cores, 1)} |`,
+    `| **npm test** (build + jest) | **${fmt(build.seconds + wall, 1)}** | ${fmt(build.cpu + cpu, 1)} | ${fmt((build.cpu + cpu) / cores, 1)} |`,
+    '',
+    'Longest files (median seconds from start to end, while the others run beside them):',
+    '',
+    ...slowest.map(([file, secs]) => `- ${file}: ${fmt(secs, 1)} s`),
+    '',
+  ].join('\n');
+  if (args.includes('--update')) {
+    const readme = join(ROOT, 'bench', 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    const start = '<!-- tests:start -->';
+    const end = '<!-- tests:end -->';
+    if (!text.includes(start) || !text.includes(end)) throw new Error(`${readme} has no ${start} ... ${end} markers`);
+    writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${markdown}\n${text.slice(text.indexOf(end))}`);
+  }
+  return markdown;
+}
+
+if (require.main === module) {
+  try {
+    process.stdout.write(`${runTestBench(process.argv.slice(2))}\n`);
+  } catch (error) {
+    process.stderr.write(`bench:tests failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
