@@ -32,6 +32,12 @@ export type { VllmServerOptions, VllmServerProps } from './workloads/vllm-server
 export { H2oGpt } from './workloads/h2ogpt';
 export type { H2oGptOptions, H2oGptProps } from './workloads/h2ogpt';
 export * from './security/traffic-policy';
+
+// Exposure: how users outside the cluster reach the UI, and who may log in
+export { Exposure, ExposureKind } from './exposure/exposure';
+export type { GatewayExposureOptions, IngressExposureOptions } from './exposure/exposure';
+export { UiAuthentication, UiAuthenticationKind } from './exposure/ui-authentication';
+
 export { H2oGptStack } from './stack/h2ogpt-stack';
 export type { H2oGptStackProps } from './stack/h2ogpt-stack';
 

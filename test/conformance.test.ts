@@ -1,4 +1,6 @@
-import { H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference } from '../src/internal';
+import {
+  Exposure, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, SecretKeyReference, UiAuthentication,
+} from '../src/internal';
 import { Manifest, synth } from './helpers';
 import { crossObjectProblems, schemaModel, schemaProblems, UserProvided } from './support/conformance';
 import { allowedMatrix, defaultAppOutput } from './support/matrix';
@@ -7,7 +9,7 @@ import { allowedMatrix, defaultAppOutput } from './support/matrix';
 // app, against the official schemas and the cross-object facts they cannot see. The walk covers
 // whatever is emitted, so a new kind is checked (or fails for lack of a schema) automatically.
 
-const USER_PROVIDED: UserProvided = { secrets: ['hf-token', 'vllm-api-key', 'h2ogpt-api-key'], claims: ['shared-weights', 'chat-save'] };
+const USER_PROVIDED: UserProvided = { secrets: ['hf-token', 'vllm-api-key', 'h2ogpt-api-key', 'chat-users'], claims: ['shared-weights', 'chat-save'] };
 
 const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
   ['defaults', {}],
@@ -23,6 +25,15 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
   }],
   ['existing claim', { vllm: { model: 'm', modelCache: ModelCache.existingClaim('shared-weights'), port: 9000 } }],
   ['ephemeral cache', { vllm: { model: 'm', modelCache: ModelCache.ephemeral() } }],
+  ['exposed through a Gateway, with login', {
+    namespace: 'ai',
+    exposure: Exposure.gateway({ gatewayName: 'public', gatewayNamespace: 'gateways', hostname: 'chat.example.com' }),
+    h2ogpt: { authentication: UiAuthentication.fromSecret('chat-users') },
+  }],
+  ['exposed through an Ingress with a cert-manager Certificate, with login', {
+    exposure: Exposure.ingress({ className: 'nginx', hostname: 'chat.example.com', tlsSecretName: 'chat-tls', certManagerIssuer: 'letsencrypt' }),
+    h2ogpt: { authentication: UiAuthentication.fromSecret('chat-users') },
+  }],
 ];
 
 const outputs = [defaultAppOutput(), ...allowedMatrix(VARIANTS)];
@@ -32,7 +43,7 @@ describe('conformance of everything synthesis emits', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
     expect([...kinds].sort()).toEqual([
-      'apps/v1 Deployment', 'gateway.networking.k8s.io/v1 Gateway', 'networking.istio.io/v1beta1 DestinationRule', 'networking.k8s.io/v1 NetworkPolicy',
+      'apps/v1 Deployment', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'networking.istio.io/v1beta1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
       'policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1alpha1 NetworkAuthentication',
       'policy.linkerd.io/v1beta3 HTTPRoute', 'policy.linkerd.io/v1beta3 Server', 'policy/v1 PodDisruptionBudget',
       'security.istio.io/v1beta1 AuthorizationPolicy', 'security.istio.io/v1beta1 PeerAuthentication',
@@ -113,6 +124,26 @@ describe('the checks themselves can fail', () => {
       `Deployment/chat-vllm: spec.template.spec.containers[0].volumeMounts[${mounts.length - 1}] names volume "missing", which the pod does not have`,
       'Deployment/chat-vllm: spec.template.spec.containers[0].startupProbe uses port "metrics", which the container does not declare',
       `Deployment/chat-vllm: spec.template.spec.containers[0].env[${env.length - 1}].valueFrom.secretKeyRef.name "nowhere" is neither emitted nor user-provided`,
+    ]);
+  });
+
+  test('a route to a Service port that is not emitted, and a Certificate no Ingress serves, are each found', () => {
+    const objects = synth((chart) => new H2oGptStack(chart, 'stack', {
+      name: 'chat', vllm: { model: 'm' }, h2ogpt: { authentication: UiAuthentication.fromSecret('users') },
+      exposure: Exposure.ingress({ className: 'nginx', hostname: 'chat.example.com', tlsSecretName: 'chat-tls', certManagerIssuer: 'le' }),
+    }));
+    expect(crossObjectProblems(objects, { secrets: ['users'] })).toEqual([]);
+    objects.find((o) => o.kind === 'Ingress')!.spec.rules[0].http.paths[0].backend.service.port.number = 8080;
+    objects.find((o) => o.kind === 'Certificate')!.spec.secretName = 'other-tls';
+    const route = synth((chart) => new H2oGptStack(chart, 'stack', {
+      name: 'chat', vllm: { model: 'm' }, h2ogpt: { authentication: UiAuthentication.fromSecret('users') },
+      exposure: Exposure.gateway({ gatewayName: 'g', hostname: 'chat.example.com' }),
+    })).find((o) => o.kind === 'HTTPRoute')!;
+    route.spec.rules[0].backendRefs[0].name = 'chat-typo';
+    expect(crossObjectProblems([...objects, route], { secrets: ['users'] })).toEqual([
+      'HTTPRoute/chat: spec.rules[0].backendRefs[0] names Service "chat-typo" port 7860, which is not emitted',
+      'Ingress/chat: spec.rules[0].http.paths[0].backend.service names Service "chat" port 8080, which is not emitted',
+      'Certificate/chat-tls: spec.secretName "other-tls" is not the TLS Secret of an Ingress for its dnsNames',
     ]);
   });
 });

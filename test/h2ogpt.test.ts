@@ -170,7 +170,11 @@ describe('H2oGpt', () => {
     test('credentials go through secretEnv; a credential-like setting is refused without echoing it', () => {
       const env = envOf(build({ secretEnv: { H2OGPT_H2OGPT_KEY: SecretKeyReference.fromSecret('ui-key', 'key') } }).app);
       expect(env.H2OGPT_H2OGPT_KEY).toEqual({ secretKeyRef: { name: 'ui-key', key: 'key' } });
-      for (const key of ['H2OGPT_H2OGPT_KEY', 'H2OGPT_H2OGPT_API_KEYS', 'H2OGPT_USE_AUTH_TOKEN', 'H2OGPT_AUTH']) {
+      // H2OGPT_AUTH (inline users and passwords) is the authentication prop's now: refused, still unechoed.
+      const auth = buildError({ settings: { H2OGPT_AUTH: "[('alice','hunter2-secret')]" } });
+      expect(auth).toMatch(/^Invalid settings\["H2OGPT_AUTH"\]: \(value hidden\)\. The construct sets H2OGPT_AUTH from authentication; set that instead\./);
+      expect(auth).not.toContain('hunter2-secret');
+      for (const key of ['H2OGPT_H2OGPT_KEY', 'H2OGPT_H2OGPT_API_KEYS', 'H2OGPT_USE_AUTH_TOKEN']) {
         const message = buildError({ settings: { [key]: 'hunter2-secret' } });
         expect(message).toMatch(new RegExp(`Invalid settings\\["${key}"\\]: \\(value hidden\\)\\. .*secretEnv: \\{ ${key}: SecretKeyReference`));
         expect(message).not.toContain('hunter2-secret');

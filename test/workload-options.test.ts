@@ -99,7 +99,11 @@ test('h2oGPT env follows the settings rules: an ENFORCE_ switch is no credential
   expect(container(find(objects, 'Deployment', 'chat'), 'h2ogpt').env).toContainEqual({ name: 'H2OGPT_ENFORCE_H2OGPT_API_KEY', value: 'True' });
   expect(errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm: { model: 'm' }, h2ogpt: { env: { H2OGPT_OPENAI_PORT: EnvironmentValue.fromValue('5001') } } })).message)
     .toMatch(/^Invalid h2ogpt\.env\["H2OGPT_OPENAI_PORT"\]: "H2OGPT_OPENAI_PORT"\. The construct sets H2OGPT_OPENAI_PORT itself/);
-  for (const name of ['AUTH', 'H2OGPT_AUTH', 'DB_PASSWORD']) {
+  // H2OGPT_AUTH is set by the authentication prop: refused as the construct's own, the value unechoed.
+  const auth = errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm: { model: 'm' }, h2ogpt: { env: { H2OGPT_AUTH: EnvironmentValue.fromValue('alice:hunter2') } } }));
+  expect(auth.message).toMatch(/^Invalid h2ogpt\.env\["H2OGPT_AUTH"\]: "H2OGPT_AUTH"\. The construct sets H2OGPT_AUTH itself/);
+  expect(auth.message).not.toContain('hunter2');
+  for (const name of ['AUTH', 'DB_PASSWORD']) {
     const error = errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm: { model: 'm' }, h2ogpt: { env: { [name]: EnvironmentValue.fromValue('alice:hunter2') } } }));
     expect(error.message).toMatch(new RegExp(`^Invalid h2ogpt\\.env\\["${name}"\\]: \\(value hidden\\)\\.`));
     expect(error.message).not.toContain('hunter2');

@@ -5,6 +5,9 @@ import { checkDns1035Label, checkDnsLabel, checkImage } from '../common/checks';
 import { ConfigurationError, withFieldPrefix } from '../common/errors';
 import { Warnings } from '../common/warnings';
 import { ANNOTATIONS } from '../common/labels';
+import { Exposure, ExposureKind } from '../exposure/exposure';
+import { UiAuthentication, UiAuthenticationKind } from '../exposure/ui-authentication';
+import { exposeUi } from '../exposure/ui-exposure';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
@@ -72,6 +75,12 @@ export interface H2oGptStackProps {
    */
   readonly waypointName?: string;
   /**
+   * How users outside the cluster reach the UI: `Exposure.gateway(...)` (an HTTPRoute on an
+   * existing Gateway) or `Exposure.ingress(...)`. Either needs `h2ogpt.authentication`.
+   * @default Exposure.none(): two ClusterIP Services
+   */
+  readonly exposure?: Exposure;
+  /**
    * Image of the init-container waiter (sh and nc), pinned.
    * @default DEFAULT_WAITER_IMAGE
    */
@@ -99,6 +108,10 @@ export class H2oGptStack extends Construct {
   public readonly startupReason: string;
   /** Costs of the choice worth a reviewer's attention; also recorded for `Warnings.of(app)`. */
   public readonly warnings: string[];
+  /** The HTTPRoute, or the Ingress and its Certificate, that expose the UI; empty when not exposed. */
+  public readonly uiRoute: ApiObject[];
+  /** Where users reach the UI from outside the cluster, e.g. `https://chat.example.com/`, when exposed. */
+  public readonly publicUrl?: string;
 
   public constructor(scope: Construct, id: string, props: H2oGptStackProps) {
     super(scope, id);
@@ -108,6 +121,7 @@ export class H2oGptStack extends Construct {
     const kubernetesMinor = parseKubernetesMinor(props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
     const waiterImage = checkImage('waiterImage', props.waiterImage ?? DEFAULT_WAITER_IMAGE);
     const meshMetadata = meshPodMetadata(this.mesh);
+    const exposure = checkExposure(props.exposure, props.h2ogpt?.authentication);
 
     this.vllm = withFieldPrefix('vllm.', () => new VllmServer(this, 'vllm', {
       ...props.vllm,
@@ -161,6 +175,16 @@ export class H2oGptStack extends Construct {
     }));
     this.warnings.push(...this.trafficPolicy.warnings);
 
+    const ui = exposeUi(this, exposure, {
+      name: this.h2ogpt.name, namespace: this.h2ogpt.namespace, labels: this.h2ogpt.labels, uiPort: this.h2ogpt.uiPort,
+    }, this.mesh);
+    this.uiRoute = ui.objects;
+    this.publicUrl = ui.url;
+    this.warnings.push(...ui.warnings);
+    if (exposure.kind !== ExposureKind.NONE && props.h2ogpt?.authentication?.kind === UiAuthenticationKind.DISABLED) {
+      this.warnings.push(`h2ogpt.authentication is disabled: anyone who reaches ${ui.url} uses the UI, and through it vLLM`);
+    }
+
     if (props.waypointName !== undefined) {
       checkDnsLabel('waypointName', props.waypointName);
       if (this.mesh.dataplane !== Dataplane.AMBIENT) {
@@ -176,6 +200,20 @@ export class H2oGptStack extends Construct {
     StartupCheck.addToScope(this, this.mesh);
     this.warnings.forEach((w) => Warnings.add(this, w));
   }
+}
+
+/** The exposure, refused without a decision on who may log in. */
+function checkExposure(exposure: Exposure | undefined, authentication: UiAuthentication | undefined): Exposure {
+  if (exposure === undefined) return Exposure.none();
+  if (!(exposure instanceof Exposure)) {
+    throw new ConfigurationError('exposure', typeof exposure, 'Use Exposure.gateway({...}), Exposure.ingress({...}) or Exposure.none().');
+  }
+  if (exposure.kind !== ExposureKind.NONE && authentication === undefined) {
+    throw new ConfigurationError('h2ogpt.authentication', undefined,
+      `The UI would be open to anyone at https://${exposure.hostname}/. Set h2ogpt.authentication: UiAuthentication.fromSecret("<secret>") `
+      + '(h2oGPT\'s own login, users and passwords in an auth.json key), or UiAuthentication.disabled() to expose it without a login on purpose.');
+  }
+  return exposure;
 }
 
 /** The longest suffix the stack adds to its name: `<name>-vllm-model-cache`. */

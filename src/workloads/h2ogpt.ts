@@ -6,6 +6,7 @@ import {
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
+import { AUTH_MOUNT_PATH, UiAuthentication, UiAuthenticationKind } from '../exposure/ui-authentication';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, scratchVolume,
@@ -44,7 +45,11 @@ const MANAGED_SETTINGS: { [key: string]: string } = {
   H2OGPT_OPENAI_PORT: 'openAiApiPort',
   H2OGPT_OPENAI_API_KEY: 'openAiApiKey',
   H2OGPT_ENABLE_HEAP_ANALYTICS: 'usageStats',
+  H2OGPT_AUTH: 'authentication',
 };
+
+// Settings the password-file login sets; free to use without it.
+const AUTHENTICATION_SETTINGS = ['H2OGPT_AUTH_FILENAME', 'H2OGPT_AUTH_ACCESS', 'H2OGPT_AUTH_FREEZE', 'H2OGPT_GUEST_NAME'];
 
 
 /**
@@ -123,6 +128,13 @@ export interface H2oGptOptions extends WorkloadOptions {
    * @default "10Gi"
    */
   readonly saveDirSizeLimit?: string;
+  /**
+   * Who may use the UI: `UiAuthentication.fromSecret("<secret>")` for h2oGPT's own login against
+   * an `auth.json` in a Secret, or `UiAuthentication.disabled()`. `H2oGptStack` refuses to expose
+   * the UI (its `exposure` prop) without one of the two.
+   * @default no login (the UI is reached only from inside the cluster)
+   */
+  readonly authentication?: UiAuthentication;
   /**
    * How long h2oGPT itself may take to start serving its UI, on top of any in-app wait.
    * @default 600
@@ -238,6 +250,7 @@ export class H2oGpt extends Construct {
     checkPodMetadata('podLabels', props.podLabels);
     checkPodMetadata('podAnnotations', props.podAnnotations);
     const settings = checkSettings(props.settings ?? {});
+    const authentication = checkAuthentication(props.authentication, settings);
     const secretVars = checkSecretEnv(props.secretEnv ?? {});
     const usageStats = checkBoolean('usageStats', props.usageStats);
     if (openAiApiPort !== undefined) {
@@ -294,7 +307,9 @@ export class H2oGpt extends Construct {
       // Gradio's uploads and temporary files, on the /tmp mount.
       { name: 'GRADIO_TEMP_DIR', value: '/tmp/gradio' },
       { name: 'MPLCONFIGDIR', value: `${WORKSPACE}/.config/matplotlib` },
+      ...authenticationEnv(authentication),
       ...Object.entries({ ...DEFAULT_SETTINGS, ...(waits ? {} : NO_WAIT_SETTINGS) })
+        .filter(([name]) => !(authentication && name === 'H2OGPT_AUTH_FILENAME'))
         .filter(([name]) => !Object.keys(settings).some((k) => k.toUpperCase() === name)).map(([name, value]) => ({ name, value })),
       ...Object.entries(settings).map(([name, value]) => ({ name, value })),
       ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
@@ -312,6 +327,11 @@ export class H2oGpt extends Construct {
       scratchVolume('tmp', '10Gi'),
       scratchVolume('home', '10Gi'),
       scratchVolume('state', '10Gi'),
+      ...(authentication ? [{
+        name: 'auth',
+        // Group-readable only: fsGroup gives the pod's GID the file; h2oGPT never writes it (frozen).
+        secret: { secretName: authentication.secretName!, items: [{ key: authentication.key!, path: AUTH_FILE_NAME }], defaultMode: 0o440 },
+      }] : []),
     ];
     const initContainers: k8s.Container[] = [];
     let command = [...H2OGPT_COMMAND];
@@ -319,6 +339,7 @@ export class H2oGpt extends Construct {
       { name: 'save', mountPath: SAVE_DIR },
       { name: 'tmp', mountPath: '/tmp' },
       ...WRITABLE_PATHS.map(({ volume, subPath, mountPath }) => ({ name: volume, subPath, mountPath })),
+      ...(authentication ? [{ name: 'auth', mountPath: AUTH_MOUNT_PATH, readOnly: true }] : []),
     ];
     const annotations: { [key: string]: string } = { ...props.podAnnotations };
 
@@ -420,6 +441,40 @@ export class H2oGpt extends Construct {
   }
 }
 
+const AUTH_FILE_NAME = 'auth.json';
+
+/** The password-file login, or undefined for none; settings must not fight it. */
+function checkAuthentication(authentication: UiAuthentication | undefined, settings: { [key: string]: string }): UiAuthentication | undefined {
+  if (authentication === undefined) return undefined;
+  if (!(authentication instanceof UiAuthentication)) {
+    throw new ConfigurationError('authentication', typeof authentication, 'Use UiAuthentication.fromSecret("<secret>") or UiAuthentication.disabled().');
+  }
+  if (authentication.kind === UiAuthenticationKind.DISABLED) return undefined;
+  const conflicting = Object.keys(settings).find((k) => AUTHENTICATION_SETTINGS.includes(k.toUpperCase()));
+  if (conflicting) {
+    throw new ConfigurationError(`settings["${conflicting}"]`, settings[conflicting],
+      'With authentication, the construct sets it: h2oGPT reads its users from the Secret\'s file, closed to sign-ups, frozen, with no guest. Remove this setting.');
+  }
+  return authentication;
+}
+
+/**
+ * h2oGPT's login from a file (gen.py): `auth` names the file, `auth_access=closed` admits only its
+ * users, `auth_freeze` keeps h2oGPT from writing it (it is a read-only Secret), and an empty
+ * `guest_name` allows no guest.
+ */
+function authenticationEnv(authentication: UiAuthentication | undefined): k8s.EnvVar[] {
+  if (!authentication) return [];
+  const file = `${AUTH_MOUNT_PATH}/${AUTH_FILE_NAME}`;
+  return [
+    { name: 'H2OGPT_AUTH', value: file },
+    { name: 'H2OGPT_AUTH_FILENAME', value: file },
+    { name: 'H2OGPT_AUTH_ACCESS', value: 'closed' },
+    { name: 'H2OGPT_AUTH_FREEZE', value: 'True' },
+    { name: 'H2OGPT_GUEST_NAME', value: '' },
+  ];
+}
+
 /** The upstream, whether a construct of this app or a jsii proxy of an interface from another language. */
 function checkEndpoint(vllm: IVllmEndpoint | undefined): IVllmEndpoint {
   const complete = vllm !== null && typeof vllm === 'object'
@@ -441,7 +496,8 @@ function checkSettings(settings: { [key: string]: string }): { [key: string]: st
     }
     const managedBy = MANAGED_SETTINGS[key.toUpperCase()];
     if (managedBy) {
-      throw new ConfigurationError(`settings["${key}"]`, value, `The construct sets ${key.toUpperCase()} from ${managedBy}; set that instead.`);
+      // A managed name can still hold a credential (H2OGPT_AUTH once took inline passwords): never echo it.
+      throw new ConfigurationError(`settings["${key}"]`, isCredentialName(key) ? HIDDEN_VALUE : value, `The construct sets ${key.toUpperCase()} from ${managedBy}; set that instead.`);
     }
     if (isCredentialName(key)) {
       // The value is not echoed: it is likely a credential.

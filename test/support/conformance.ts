@@ -27,7 +27,8 @@ export function schemaModel(apiVersion: string, kind: string): (new (data: unkno
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const modules = group === ''
     ? [`kubernetes-models/${version}`]
-    : [`kubernetes-models/${group}/${version}`, `@kubernetes-models/istio/${group}/${version}`, `@kubernetes-models/gateway-api/${group}/${version}`];
+    : [`kubernetes-models/${group}/${version}`, `@kubernetes-models/istio/${group}/${version}`, `@kubernetes-models/gateway-api/${group}/${version}`,
+      `@kubernetes-models/cert-manager/${group}/${version}`, `@kubernetes-models/prometheus-operator/${group}/${version}`];
   for (const name of modules) {
     let mod: Record<string, unknown>;
     try {
@@ -179,6 +180,27 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
   }
 
   const emitted = (kind: string, name: string, owner: Obj) => objects.some((o) => o.kind === kind && o.metadata.name === name && sameNamespace(o, owner));
+
+  // A route's backend must be an emitted Service with that port: a typo would answer 404 or 503.
+  const backends: Array<{ owner: Obj; path: string; name: string; port: number }> = [
+    ...objects.filter((o) => o.kind === 'HTTPRoute' && o.apiVersion.startsWith('gateway.networking.k8s.io')).flatMap((route) => (route.spec.rules ?? [])
+      .flatMap((rule: any, ri: number) => (rule.backendRefs ?? []).map((b: any, bi: number) => ({ owner: route, path: `spec.rules[${ri}].backendRefs[${bi}]`, name: b.name, port: b.port })))),
+    ...objects.filter((o) => o.kind === 'Ingress').flatMap((ingress) => (ingress.spec.rules ?? [])
+      .flatMap((rule: any, ri: number) => (rule.http?.paths ?? []).map((p: any, pi: number) => ({
+        owner: ingress, path: `spec.rules[${ri}].http.paths[${pi}].backend.service`, name: p.backend.service.name, port: p.backend.service.port.number,
+      })))),
+  ];
+  for (const backend of backends) {
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === backend.name && sameNamespace(o, backend.owner));
+    if (!service || !(service.spec.ports ?? []).some((p: any) => p.port === backend.port)) {
+      problems.push(`${describeObject(backend.owner)}: ${backend.path} names Service "${backend.name}" port ${backend.port}, which is not emitted`);
+    }
+  }
+  for (const certificate of objects.filter((o) => o.kind === 'Certificate')) {
+    const served = objects.some((o) => o.kind === 'Ingress' && sameNamespace(o, certificate)
+      && (o.spec.tls ?? []).some((t: any) => t.secretName === certificate.spec.secretName && certificate.spec.dnsNames.every((d: string) => t.hosts.includes(d))));
+    if (!served) problems.push(`${describeObject(certificate)}: spec.secretName "${certificate.spec.secretName}" is not the TLS Secret of an Ingress for its dnsNames`);
+  }
   for (const t of templates) {
     const account = t.spec.serviceAccountName;
     if (account && !emitted('ServiceAccount', account, t.owner) && !userProvided.serviceAccounts?.includes(account)) {
