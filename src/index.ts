@@ -38,6 +38,9 @@ export { Exposure, ExposureKind } from './exposure/exposure';
 export type { GatewayExposureOptions, IngressExposureOptions } from './exposure/exposure';
 export { UiAuthentication, UiAuthenticationKind } from './exposure/ui-authentication';
 
+// Observability: what watches vLLM
+export type { MonitoringOptions } from './observability/monitoring';
+
 export { H2oGptStack } from './stack/h2ogpt-stack';
 export type { H2oGptStackProps } from './stack/h2ogpt-stack';
 

@@ -33,6 +33,11 @@ export interface MeshPolicyInput {
   readonly plaintext: PlaintextTraffic;
   /** Istio trust domain of the client's principal. */
   readonly trustDomain: string;
+  /**
+   * A Prometheus that scrapes vLLM over the mesh (Istio ambient, Linkerd): its ServiceAccount is
+   * admitted on vLLM's port beside h2oGPT. Absent where the mesh merges metrics, or unmonitored.
+   */
+  readonly scraper?: { readonly namespace: string; readonly serviceAccount: string };
 }
 
 /** The mesh's policy objects for the stack; none without a mesh. */
@@ -100,6 +105,9 @@ function istioPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] {
         action: 'ALLOW',
         rules: [
           { from: [{ source: { principals: [istioPrincipal(client, input.trustDomain)] } }], to: [{ operation: { ports: [port] } }] },
+          ...(input.scraper
+            ? [{ from: [{ source: { principals: [`${input.trustDomain}/ns/${input.scraper.namespace}/sa/${input.scraper.serviceAccount}`] } }], to: [{ operation: { ports: [port] } }] }]
+            : []),
           ...plaintextRule,
         ],
       },
@@ -145,6 +153,24 @@ function linkerdPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] 
       spec: { targetRef: server, requiredAuthenticationRefs: [ref('MeshTLSAuthentication', clients)] },
     }),
   ];
+  if (input.scraper) {
+    // Prometheus, meshed as linkerd-viz runs it, scrapes over mTLS: its identity on the Server.
+    const scraper = `${upstream.name}-prometheus`;
+    objects.push(
+      new ApiObject(scope, 'scraper-authentication', {
+        apiVersion: `${LINKERD_POLICY}/v1alpha1`,
+        kind: 'MeshTLSAuthentication',
+        metadata: metadata(scraper),
+        spec: { identityRefs: [{ kind: 'ServiceAccount', name: input.scraper.serviceAccount, namespace: input.scraper.namespace }] },
+      }),
+      new ApiObject(scope, 'scraper-authorization-policy', {
+        apiVersion: `${LINKERD_POLICY}/v1alpha1`,
+        kind: 'AuthorizationPolicy',
+        metadata: metadata(scraper),
+        spec: { targetRef: server, requiredAuthenticationRefs: [ref('MeshTLSAuthentication', scraper)] },
+      }),
+    );
+  }
   if (plaintext === PlaintextTraffic.NONE) return objects;
 
   // Plaintext carries no identity, so only its network can be named: any. The NetworkPolicy is

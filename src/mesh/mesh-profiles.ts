@@ -105,6 +105,13 @@ export interface MeshProfile {
    * consistent-hash DestinationRule, or nothing, with the reason.
    */
   readonly sessionAffinity: { readonly mechanism: 'consistent-hash' } | { readonly mechanism: 'none'; readonly why: string };
+  /**
+   * How a Prometheus outside the mesh reads an app's /metrics when the pod takes mTLS only, per
+   * dataplane: `merged`, the sidecar's agent scrapes the app in the pod and serves the result in
+   * plaintext on its own port (annotations say what to scrape); `over-mesh`, Prometheus joins the
+   * mesh and the app's policy admits its identity (docs/mesh-facts.md §10).
+   */
+  readonly metricsScrape: Partial<Record<Dataplane, MetricsScrape>>;
   /** Ambient only: the waypoint's GatewayClass and the Service label that routes through one. */
   readonly waypoint?: { readonly gatewayClassName: string; readonly useWaypointLabel: string; readonly waypointForLabel: string };
 }
@@ -156,6 +163,14 @@ const ISTIO: MeshProfile = {
   hbonePort: 15008,
   ambientProbeSourceCidr: '169.254.7.127/32',
   identityPolicyDescription: 'the PeerAuthentication (STRICT) and AuthorizationPolicy the stack emits for vLLM, which admit only h2oGPT\'s mTLS identity',
+  // Istio's metrics merging (istio.io "Prometheus": option 1): pilot-agent scrapes the app at the
+  // prometheus.io annotations and serves app and Envoy metrics together, in plaintext, on 15020,
+  // a port the sidecar's inbound capture leaves alone. Ambient has no agent in the pod.
+  metricsScrape: {
+    [Dataplane.SIDECAR]: { method: 'merged', port: 15020, path: '/stats/prometheus', annotations: { scrape: 'prometheus.io/scrape', port: 'prometheus.io/port', path: 'prometheus.io/path' } },
+    [Dataplane.NATIVE_SIDECAR]: { method: 'merged', port: 15020, path: '/stats/prometheus', annotations: { scrape: 'prometheus.io/scrape', port: 'prometheus.io/port', path: 'prometheus.io/path' } },
+    [Dataplane.AMBIENT]: { method: 'over-mesh' },
+  },
   sessionAffinity: { mechanism: 'consistent-hash' },
   waypoint: { gatewayClassName: 'istio-waypoint', useWaypointLabel: 'istio.io/use-waypoint', waypointForLabel: 'istio.io/waypoint-for' },
 };
@@ -198,6 +213,9 @@ const LINKERD: MeshProfile = {
   // (linkerd2 charts/linkerd-control-plane/values.yaml).
   controlPlanePorts: [8080, 8086, 8090],
   identityPolicyDescription: 'the Server and AuthorizationPolicy the stack emits for vLLM, which require h2oGPT\'s MeshTLSAuthentication',
+  // Linkerd's proxy does not merge app metrics (its own are on 4191); a meshed Prometheus, as
+  // linkerd-viz runs it, scrapes over mTLS, and the Server's policy must admit its identity.
+  metricsScrape: { [Dataplane.SIDECAR]: { method: 'over-mesh' }, [Dataplane.NATIVE_SIDECAR]: { method: 'over-mesh' } },
   sessionAffinity: {
     mechanism: 'none',
     why: 'its proxies balance every request across replicas by latency and it has no session affinity (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break',
@@ -208,6 +226,11 @@ const PROFILES: Partial<Record<Mesh, MeshProfile>> = {
   [Mesh.ISTIO]: ISTIO,
   [Mesh.LINKERD]: LINKERD,
 };
+
+/** How Prometheus reaches an app's metrics under a mesh dataplane; see `MeshProfile.metricsScrape`. */
+export type MetricsScrape =
+  | { readonly method: 'merged'; readonly port: number; readonly path: string; readonly annotations: { readonly scrape: string; readonly port: string; readonly path: string } }
+  | { readonly method: 'over-mesh' };
 
 /** The profile of a mesh; undefined for `Mesh.NONE`. */
 export function meshProfile(mesh: Mesh): MeshProfile | undefined {

@@ -37,6 +37,8 @@ export interface NetworkPolicyInput {
   readonly huggingFaceEgress: boolean;
   /** Namespace of the mesh control plane (only with restrictEgress). */
   readonly controlPlaneNamespace?: string;
+  /** Prometheus: its namespace may reach vLLM's metrics on this port (the app's, or the mesh agent's). */
+  readonly scraper?: { readonly namespace: string; readonly port: number };
 }
 
 const tcp = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
@@ -53,6 +55,9 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
   const upstreamIngress: k8s.NetworkPolicyIngressRule[] = [
     { from: [fromFrontend], ports: [...upstream.ports.map(tcp), ...hbone] },
     ...(ambient ? [{ from: [{ ipBlock: { cidr: profile!.ambientProbeSourceCidr! } }], ports: upstream.ports.map(tcp) }] : []),
+    ...(input.scraper
+      ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } } }], ports: [tcp(input.scraper.port), ...hbone] }]
+      : []),
   ];
   const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...hbone] }];
 

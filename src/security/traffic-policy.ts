@@ -54,6 +54,22 @@ export interface TrafficPolicyProps extends TrafficPolicyOptions {
    * @default PlaintextTraffic.NONE
    */
   readonly plaintextToVllm?: PlaintextTraffic;
+  /**
+   * The Prometheus that scrapes vLLM, and how: its namespace gets through the NetworkPolicy on
+   * `port`; with `overMesh`, vLLM's mesh policy also admits its ServiceAccount.
+   * @default no scraper
+   */
+  readonly metricsScraper?: MetricsScraper;
+}
+
+/** Who scrapes vLLM's metrics, and over which port. */
+export interface MetricsScraper {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** The port scrapes arrive on: vLLM's own, or the mesh agent's where metrics are merged. */
+  readonly port: number;
+  /** The scrape comes over the mesh, with Prometheus's identity. */
+  readonly overMesh: boolean;
 }
 
 /**
@@ -102,6 +118,7 @@ export class TrafficPolicy extends Construct {
         restrictEgress,
         huggingFaceEgress: !vllm.offline,
         controlPlaneNamespace: props.meshControlPlaneNamespace,
+        scraper: props.metricsScraper && { namespace: props.metricsScraper.namespace, port: props.metricsScraper.port },
       })
       : [];
 
@@ -112,6 +129,7 @@ export class TrafficPolicy extends Construct {
         client,
         plaintext,
         trustDomain,
+        scraper: props.metricsScraper?.overMesh ? { namespace: props.metricsScraper.namespace, serviceAccount: props.metricsScraper.serviceAccount } : undefined,
       })
       : [];
 

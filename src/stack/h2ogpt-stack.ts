@@ -8,6 +8,7 @@ import { ANNOTATIONS } from '../common/labels';
 import { Exposure, ExposureKind } from '../exposure/exposure';
 import { UiAuthentication, UiAuthenticationKind } from '../exposure/ui-authentication';
 import { exposeUi } from '../exposure/ui-exposure';
+import { metricsScrapeOf, MonitoringOptions, resolveMonitoring, stackMonitoring } from '../observability/monitoring';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
@@ -18,7 +19,7 @@ import { StartupStrategy } from '../startup/startup-strategy';
 import { DEFAULT_WAITER_IMAGE, StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
-import { VllmServer, VllmServerOptions } from '../workloads/vllm-server';
+import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 
 /** Props of `H2oGptStack`. */
 export interface H2oGptStackProps {
@@ -81,6 +82,12 @@ export interface H2oGptStackProps {
    */
   readonly exposure?: Exposure;
   /**
+   * Watch vLLM: a prometheus-operator PodMonitor (the mesh's way of scraping under mTLS), a
+   * PrometheusRule with the alerts that matter, and a Grafana dashboard ConfigMap.
+   * @default no monitoring objects
+   */
+  readonly monitoring?: MonitoringOptions;
+  /**
    * Image of the init-container waiter (sh and nc), pinned.
    * @default DEFAULT_WAITER_IMAGE
    */
@@ -112,6 +119,8 @@ export class H2oGptStack extends Construct {
   public readonly uiRoute: ApiObject[];
   /** Where users reach the UI from outside the cluster, e.g. `https://chat.example.com/`, when exposed. */
   public readonly publicUrl?: string;
+  /** The PodMonitor, PrometheusRule and dashboard ConfigMap; empty without `monitoring`. */
+  public readonly monitoring: ApiObject[];
 
   public constructor(scope: Construct, id: string, props: H2oGptStackProps) {
     super(scope, id);
@@ -122,6 +131,12 @@ export class H2oGptStack extends Construct {
     const waiterImage = checkImage('waiterImage', props.waiterImage ?? DEFAULT_WAITER_IMAGE);
     const meshMetadata = meshPodMetadata(this.mesh);
     const exposure = checkExposure(props.exposure, props.h2ogpt?.authentication);
+    const monitoring = props.monitoring === undefined ? undefined : resolveMonitoring(props.monitoring);
+    const scrape = monitoring ? metricsScrapeOf(this.mesh) : undefined;
+    // Istio's merging reads what to scrape from these pod annotations (docs/mesh-facts.md §10).
+    const scrapeAnnotations: { [key: string]: string } = scrape?.method === 'merged'
+      ? { [scrape.annotations.scrape]: 'true', [scrape.annotations.port]: String(props.vllm?.port ?? DEFAULT_VLLM_PORT), [scrape.annotations.path]: '/metrics' }
+      : {};
 
     this.vllm = withFieldPrefix('vllm.', () => new VllmServer(this, 'vllm', {
       ...props.vllm,
@@ -129,7 +144,7 @@ export class H2oGptStack extends Construct {
       instance: name,
       namespace: props.namespace,
       podLabels: { ...props.vllm?.podLabels, ...meshMetadata.labels },
-      podAnnotations: { ...props.vllm?.podAnnotations, ...meshMetadata.annotations },
+      podAnnotations: { ...props.vllm?.podAnnotations, ...meshMetadata.annotations, ...scrapeAnnotations },
     }));
 
     const decision = decideStartup(this.mesh, props.startupStrategy ?? StartupStrategy.AUTO, {
@@ -172,8 +187,24 @@ export class H2oGptStack extends Construct {
       h2ogpt: this.h2ogpt,
       mesh: this.mesh,
       plaintextToVllm: plaintextToUpstream(this.mesh, decision.strategy),
+      metricsScraper: monitoring && scrape ? {
+        namespace: monitoring.prometheusNamespace,
+        serviceAccount: monitoring.prometheusServiceAccount,
+        port: scrape.method === 'merged' ? scrape.port : this.vllm.port,
+        overMesh: scrape.method === 'over-mesh',
+      } : undefined,
     }));
     this.warnings.push(...this.trafficPolicy.warnings);
+
+    this.monitoring = monitoring ? stackMonitoring(this, this.mesh, {
+      name, namespace: this.vllm.namespace, labels: this.vllm.labels,
+      vllm: { name: this.vllm.name, selector: this.vllm.selectorLabels, portName: VLLM_PORT_NAME, port: this.vllm.port, startupBudgetSeconds: this.vllm.startupBudgetSeconds },
+      h2ogpt: { name: this.h2ogpt.name },
+    }, monitoring) : [];
+    if (scrape?.method === 'over-mesh') {
+      this.warnings.push(`monitoring under ${this.mesh.describe()}: Prometheus scrapes vLLM over the mesh, so it must run in the mesh; vLLM admits ServiceAccount `
+        + `"${monitoring!.prometheusServiceAccount}" of namespace "${monitoring!.prometheusNamespace}" on its port, where only vLLM's apiKey guards /v1`);
+    }
 
     const ui = exposeUi(this, exposure, {
       name: this.h2ogpt.name, namespace: this.h2ogpt.namespace, labels: this.h2ogpt.labels, uiPort: this.h2ogpt.uiPort,
