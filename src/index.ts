@@ -41,6 +41,9 @@ export { UiAuthentication, UiAuthenticationKind } from './exposure/ui-authentica
 // Observability: what watches vLLM
 export type { MonitoringOptions } from './observability/monitoring';
 
+// Autoscaling
+export type { AutoscalingOptions } from './autoscaling/autoscaling';
+
 export { H2oGptStack } from './stack/h2ogpt-stack';
 export type { H2oGptStackProps } from './stack/h2ogpt-stack';
 

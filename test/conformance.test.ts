@@ -31,6 +31,11 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
     h2ogpt: { authentication: UiAuthentication.fromSecret('chat-users') },
   }],
   ['monitored: PodMonitor, PrometheusRule, dashboard', { namespace: 'ai', monitoring: { selectorLabels: { release: 'kps' } } }],
+  ['autoscaled: KEDA for vLLM, an HPA for one h2oGPT replica at most under any mesh', {
+    monitoring: {},
+    vllm: { model: 'm', modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }) },
+    autoscaling: { vllmMaxReplicas: 3, availableGpus: 3, h2ogptMaxReplicas: 1 },
+  }],
   ['exposed through an Ingress with a cert-manager Certificate, with login', {
     exposure: Exposure.ingress({ className: 'nginx', hostname: 'chat.example.com', tlsSecretName: 'chat-tls', certManagerIssuer: 'letsencrypt' }),
     h2ogpt: { authentication: UiAuthentication.fromSecret('chat-users') },
@@ -44,7 +49,7 @@ describe('conformance of everything synthesis emits', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
     expect([...kinds].sort()).toEqual([
-      'apps/v1 Deployment', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'networking.istio.io/v1beta1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
+      'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'keda.sh/v1alpha1 ScaledObject', 'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'networking.istio.io/v1beta1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
       'policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1alpha1 NetworkAuthentication',
       'policy.linkerd.io/v1beta3 HTTPRoute', 'policy.linkerd.io/v1beta3 Server', 'policy/v1 PodDisruptionBudget',
       'security.istio.io/v1beta1 AuthorizationPolicy', 'security.istio.io/v1beta1 PeerAuthentication',

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { StartupCheck } from '../analyzer/startup-check';
+import { AutoscalingOptions, h2ogptAutoscaler, resolveAutoscaling, ResolvedAutoscaling, vllmScaledObject } from '../autoscaling/autoscaling';
 import { checkDns1035Label, checkDnsLabel, checkImage } from '../common/checks';
 import { ConfigurationError, withFieldPrefix } from '../common/errors';
 import { Warnings } from '../common/warnings';
@@ -10,7 +11,7 @@ import { UiAuthentication, UiAuthenticationKind } from '../exposure/ui-authentic
 import { exposeUi } from '../exposure/ui-exposure';
 import { metricsScrapeOf, MonitoringOptions, resolveMonitoring, stackMonitoring } from '../observability/monitoring';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
-import { Dataplane } from '../mesh/mesh-profiles';
+import { Dataplane, Mesh } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
 import { stickySessions } from '../mesh/session-affinity';
 import { TrafficPolicy, TrafficPolicyOptions } from '../security/traffic-policy';
@@ -19,6 +20,7 @@ import { StartupStrategy } from '../startup/startup-strategy';
 import { DEFAULT_WAITER_IMAGE, StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
+import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
 import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 
 /** Props of `H2oGptStack`. */
@@ -88,6 +90,12 @@ export interface H2oGptStackProps {
    */
   readonly monitoring?: MonitoringOptions;
   /**
+   * Autoscale vLLM on its queue (a KEDA ScaledObject; needs `monitoring`) and h2oGPT on CPU (a
+   * HorizontalPodAutoscaler). The autoscalers then own the replica counts.
+   * @default no autoscaling
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
    * Image of the init-container waiter (sh and nc), pinned.
    * @default DEFAULT_WAITER_IMAGE
    */
@@ -121,6 +129,8 @@ export class H2oGptStack extends Construct {
   public readonly publicUrl?: string;
   /** The PodMonitor, PrometheusRule and dashboard ConfigMap; empty without `monitoring`. */
   public readonly monitoring: ApiObject[];
+  /** vLLM's ScaledObject and h2oGPT's HorizontalPodAutoscaler, as turned on. */
+  public readonly autoscalers: ApiObject[];
 
   public constructor(scope: Construct, id: string, props: H2oGptStackProps) {
     super(scope, id);
@@ -133,6 +143,7 @@ export class H2oGptStack extends Construct {
     const exposure = checkExposure(props.exposure, props.h2ogpt?.authentication);
     const monitoring = props.monitoring === undefined ? undefined : resolveMonitoring(props.monitoring);
     const scrape = monitoring ? metricsScrapeOf(this.mesh) : undefined;
+    const scaling = checkAutoscaling(props, this.mesh, monitoring !== undefined);
     // Istio's merging reads what to scrape from these pod annotations (docs/mesh-facts.md §10).
     const scrapeAnnotations: { [key: string]: string } = scrape?.method === 'merged'
       ? { [scrape.annotations.scrape]: 'true', [scrape.annotations.port]: String(props.vllm?.port ?? DEFAULT_VLLM_PORT), [scrape.annotations.path]: '/metrics' }
@@ -140,6 +151,8 @@ export class H2oGptStack extends Construct {
 
     this.vllm = withFieldPrefix('vllm.', () => new VllmServer(this, 'vllm', {
       ...props.vllm,
+      // Autoscaled: sized for the most replicas (spread, disruption budget), the count left to KEDA.
+      ...(scaling.vllm ? { replicas: scaling.vllm.max } : {}),
       name: `${name}-vllm`,
       instance: name,
       namespace: props.namespace,
@@ -171,6 +184,7 @@ export class H2oGptStack extends Construct {
 
     this.h2ogpt = withFieldPrefix('h2ogpt.', () => new H2oGpt(this, 'h2ogpt', {
       ...props.h2ogpt,
+      ...(scaling.h2ogpt ? { replicas: scaling.h2ogpt.max } : {}),
       name,
       instance: name,
       namespace: props.namespace,
@@ -196,11 +210,18 @@ export class H2oGptStack extends Construct {
     }));
     this.warnings.push(...this.trafficPolicy.warnings);
 
-    this.monitoring = monitoring ? stackMonitoring(this, this.mesh, {
+    const monitored = {
       name, namespace: this.vllm.namespace, labels: this.vllm.labels,
       vllm: { name: this.vllm.name, selector: this.vllm.selectorLabels, portName: VLLM_PORT_NAME, port: this.vllm.port, startupBudgetSeconds: this.vllm.startupBudgetSeconds },
       h2ogpt: { name: this.h2ogpt.name },
-    }, monitoring) : [];
+    };
+    this.monitoring = monitoring ? stackMonitoring(this, this.mesh, monitored, monitoring) : [];
+    this.autoscalers = [
+      ...(scaling.vllm ? [vllmScaledObject(this, { deployment: this.vllm.deployment, name: this.vllm.name, namespace: this.vllm.namespace, labels: this.vllm.labels },
+        monitored, scaling.vllm, monitoring!.prometheusNamespace)] : []),
+      ...(scaling.h2ogpt ? [h2ogptAutoscaler(this, { deployment: this.h2ogpt.deployment, name: this.h2ogpt.name, namespace: this.h2ogpt.namespace, labels: this.h2ogpt.labels },
+        scaling.h2ogpt)] : []),
+    ];
     if (scrape?.method === 'over-mesh') {
       this.warnings.push(`monitoring under ${this.mesh.describe()}: Prometheus scrapes vLLM over the mesh, so it must run in the mesh; vLLM admits ServiceAccount `
         + `"${monitoring!.prometheusServiceAccount}" of namespace "${monitoring!.prometheusNamespace}" on its port, where only vLLM's apiKey guards /v1`);
@@ -231,6 +252,35 @@ export class H2oGptStack extends Construct {
     StartupCheck.addToScope(this, this.mesh);
     this.warnings.forEach((w) => Warnings.add(this, w));
   }
+}
+
+/** The autoscaling options, refused where they cannot work, before anything is built. */
+function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: boolean): ResolvedAutoscaling {
+  if (props.autoscaling === undefined) return {};
+  const scaling = resolveAutoscaling(props.autoscaling, props.vllm?.gpus ?? 1);
+  if (scaling.vllm) {
+    if (!monitored) {
+      throw new ConfigurationError('monitoring', undefined, 'vLLM\'s autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring (e.g. monitoring: {}) too, or leave autoscaling.vllmMaxReplicas unset.');
+    }
+    if (props.vllm?.replicas !== undefined) {
+      throw new ConfigurationError('vllm.replicas', props.vllm.replicas, 'The autoscaler owns vLLM\'s replica count: remove replicas, or autoscaling.vllmMaxReplicas.');
+    }
+    const cache = props.vllm?.modelCache ?? ModelCache.newClaim();
+    if (scaling.vllm.max > 1 && cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE) {
+      throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max,
+        'New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim. Use ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim, or ModelCache.ephemeral().');
+    }
+  }
+  if (scaling.h2ogpt) {
+    if (props.h2ogpt?.replicas !== undefined) {
+      throw new ConfigurationError('h2ogpt.replicas', props.h2ogpt.replicas, 'The autoscaler owns h2oGPT\'s replica count: remove replicas, or autoscaling.h2ogptMaxReplicas.');
+    }
+    if (mesh.mesh === Mesh.LINKERD && scaling.h2ogpt.max > 1) {
+      throw new ConfigurationError('autoscaling.h2ogptMaxReplicas', scaling.h2ogpt.max,
+        'Under Linkerd a browser session cannot stay on one h2oGPT replica (docs/mesh-facts.md §9), and Gradio keeps each session in one process: keep h2oGPT at one replica, or use Istio or no mesh.');
+    }
+  }
+  return scaling;
 }
 
 /** The exposure, refused without a decision on who may log in. */

@@ -28,7 +28,7 @@ export function schemaModel(apiVersion: string, kind: string): (new (data: unkno
   const modules = group === ''
     ? [`kubernetes-models/${version}`]
     : [`kubernetes-models/${group}/${version}`, `@kubernetes-models/istio/${group}/${version}`, `@kubernetes-models/gateway-api/${group}/${version}`,
-      `@kubernetes-models/cert-manager/${group}/${version}`, `@kubernetes-models/prometheus-operator/${group}/${version}`];
+      `@kubernetes-models/cert-manager/${group}/${version}`, `@kubernetes-models/prometheus-operator/${group}/${version}`, `@kubernetes-models/keda/${group}/${version}`];
   for (const name of modules) {
     let mod: Record<string, unknown>;
     try {

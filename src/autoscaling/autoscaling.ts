@@ -1,0 +1,184 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkInteger } from '../common/checks';
+import { ConfigurationError } from '../common/errors';
+import { vllmSeriesSelector } from '../observability/alert-rules';
+import { MonitoredStack } from '../observability/monitoring';
+
+/**
+ * Autoscaling of the stack, on the signals that matter for each: vLLM on its queue (a KEDA
+ * ScaledObject on Prometheus's `vllm:num_requests_waiting`), h2oGPT on CPU (a HorizontalPodAutoscaler).
+ */
+export interface AutoscalingOptions {
+  /**
+   * Most vLLM replicas. Turns on vLLM's ScaledObject, which needs the stack's `monitoring`.
+   * @default vLLM is not autoscaled
+   */
+  readonly vllmMaxReplicas?: number;
+  /**
+   * Fewest vLLM replicas.
+   * @default 1
+   */
+  readonly vllmMinReplicas?: number;
+  /**
+   * GPUs the cluster has for this model: vllmMaxReplicas x vllm.gpus must fit in them.
+   * @default no limit beyond vllmMaxReplicas
+   */
+  readonly availableGpus?: number;
+  /**
+   * Waiting requests per vLLM replica that the scaler aims for.
+   * @default 5
+   */
+  readonly waitingRequestsPerReplica?: number;
+  /**
+   * Prometheus's HTTP address, which KEDA queries.
+   * @default "http://prometheus-operated.<monitoring.prometheusNamespace>.svc:9090" (the Service prometheus-operator creates)
+   */
+  readonly prometheusAddress?: string;
+  /**
+   * Most h2oGPT replicas. Turns on h2oGPT's HorizontalPodAutoscaler; more than one needs sticky
+   * sessions, which the stack emits for the mesh (and Linkerd cannot keep).
+   * @default h2oGPT is not autoscaled
+   */
+  readonly h2ogptMaxReplicas?: number;
+  /**
+   * Fewest h2oGPT replicas.
+   * @default 1
+   */
+  readonly h2ogptMinReplicas?: number;
+  /**
+   * Average CPU use, in percent of the CPU request, that h2oGPT's autoscaler aims for.
+   * @default 70
+   */
+  readonly h2ogptCpuUtilizationPercent?: number;
+}
+
+/** The options, checked and with defaults; each part only when turned on. Internal. */
+export interface ResolvedAutoscaling {
+  readonly vllm?: { readonly min: number; readonly max: number; readonly waitingPerReplica: number; readonly prometheusAddress?: string };
+  readonly h2ogpt?: { readonly min: number; readonly max: number; readonly cpuPercent: number };
+}
+
+/** Checks the options against the vLLM server's GPUs. */
+export function resolveAutoscaling(options: AutoscalingOptions, gpusPerReplica: number): ResolvedAutoscaling {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('autoscaling', options, 'Give the autoscaling options as a mapping, e.g. { vllmMaxReplicas: 4 }.');
+  }
+  let vllm: ResolvedAutoscaling['vllm'];
+  if (options.vllmMaxReplicas !== undefined) {
+    const max = checkInteger('autoscaling.vllmMaxReplicas', options.vllmMaxReplicas, 1, 1000, 'replicas');
+    const min = checkInteger('autoscaling.vllmMinReplicas', options.vllmMinReplicas ?? 1, 1, max, 'replicas');
+    if (options.availableGpus !== undefined) {
+      const gpus = checkInteger('autoscaling.availableGpus', options.availableGpus, 1, 100_000, 'GPUs');
+      if (max * gpusPerReplica > gpus) {
+        throw new ConfigurationError('autoscaling.vllmMaxReplicas', max,
+          `${max} replicas x ${gpusPerReplica} GPU(s) each need ${max * gpusPerReplica} GPUs, more than availableGpus (${gpus}): use at most ${Math.floor(gpus / gpusPerReplica)}, or raise availableGpus if the cluster has more.`);
+      }
+    }
+    const address = options.prometheusAddress;
+    if (address !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(address)) {
+      throw new ConfigurationError('autoscaling.prometheusAddress', address, 'Use Prometheus\'s HTTP address, e.g. "http://prometheus-operated.monitoring.svc:9090".');
+    }
+    vllm = {
+      min, max, prometheusAddress: address,
+      waitingPerReplica: checkInteger('autoscaling.waitingRequestsPerReplica', options.waitingRequestsPerReplica ?? 5, 1, 100_000, 'requests'),
+    };
+  } else {
+    for (const field of ['vllmMinReplicas', 'availableGpus', 'waitingRequestsPerReplica', 'prometheusAddress'] as const) {
+      if (options[field] !== undefined) {
+        throw new ConfigurationError(`autoscaling.${field}`, options[field], 'It applies to vLLM\'s autoscaler: set vllmMaxReplicas too, or leave this unset.');
+      }
+    }
+  }
+  let h2ogpt: ResolvedAutoscaling['h2ogpt'];
+  if (options.h2ogptMaxReplicas !== undefined) {
+    const max = checkInteger('autoscaling.h2ogptMaxReplicas', options.h2ogptMaxReplicas, 1, 1000, 'replicas');
+    h2ogpt = {
+      max,
+      min: checkInteger('autoscaling.h2ogptMinReplicas', options.h2ogptMinReplicas ?? 1, 1, max, 'replicas'),
+      cpuPercent: checkInteger('autoscaling.h2ogptCpuUtilizationPercent', options.h2ogptCpuUtilizationPercent ?? 70, 1, 1000, 'percent'),
+    };
+  } else {
+    for (const field of ['h2ogptMinReplicas', 'h2ogptCpuUtilizationPercent'] as const) {
+      if (options[field] !== undefined) {
+        throw new ConfigurationError(`autoscaling.${field}`, options[field], 'It applies to h2oGPT\'s autoscaler: set h2ogptMaxReplicas too, or leave this unset.');
+      }
+    }
+  }
+  return { vllm, h2ogpt };
+}
+
+/** A scaled workload: its Deployment loses `spec.replicas`, which its autoscaler owns. Internal. */
+export interface ScaledDeployment {
+  readonly deployment: ApiObject;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: { [key: string]: string };
+}
+
+const scaleTarget = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+
+/**
+ * Leaves the replica count to the autoscaler: a `kubectl apply` of a manifest that names one
+ * would reset what the autoscaler chose (Kubernetes' HorizontalPodAutoscaler docs, "Migrating
+ * Deployments and StatefulSets to horizontal autoscaling").
+ */
+function handOverReplicas(deployment: ApiObject): void {
+  deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));
+}
+
+/**
+ * vLLM's KEDA ScaledObject. A new replica takes the model's load time to serve, and meanwhile the
+ * queue stays long: so it adds one replica per load time at most, and scales down only after the
+ * queue has been short for that long, so a scale-up is never undone before its pod is ready.
+ */
+export function vllmScaledObject(scope: Construct, target: ScaledDeployment, stack: MonitoredStack,
+  scaling: NonNullable<ResolvedAutoscaling['vllm']>, prometheusNamespace: string): ApiObject {
+  handOverReplicas(target.deployment);
+  // The HPA API caps a policy's period at 1800 s.
+  const load = Math.min(1800, Math.max(60, stack.vllm.startupBudgetSeconds));
+  return new ApiObject(scope, 'vllm-scaled-object', {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
+    spec: {
+      scaleTargetRef: scaleTarget(target.name),
+      minReplicaCount: scaling.min,
+      maxReplicaCount: scaling.max,
+      pollingInterval: 15,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: load }] },
+            scaleDown: { stabilizationWindowSeconds: load, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+          },
+        },
+      },
+      triggers: [{
+        type: 'prometheus',
+        metadata: {
+          serverAddress: scaling.prometheusAddress ?? `http://prometheus-operated.${prometheusNamespace}.svc:9090`,
+          query: `sum(vllm:num_requests_waiting${vllmSeriesSelector(stack)})`,
+          threshold: String(scaling.waitingPerReplica),
+        },
+      }],
+    },
+  });
+}
+
+/** h2oGPT's HorizontalPodAutoscaler on CPU. */
+export function h2ogptAutoscaler(scope: Construct, target: ScaledDeployment, scaling: NonNullable<ResolvedAutoscaling['h2ogpt']>): ApiObject {
+  handOverReplicas(target.deployment);
+  return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'h2ogpt-autoscaler', {
+    metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
+    spec: {
+      scaleTargetRef: scaleTarget(target.name),
+      minReplicas: scaling.min,
+      maxReplicas: scaling.max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.cpuPercent } } }],
+      // Gradio sessions live in one process: scale down slowly, so fewer sessions are cut.
+      behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
+    },
+  });
+}

@@ -1,0 +1,102 @@
+import {
+  H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode,
+} from '../src/internal';
+import { allModeVariants } from '../src/startup/decision-table';
+import { find, Manifest, synth } from './helpers';
+import { crossObjectProblems, schemaProblems } from './support/conformance';
+
+// Issue #14, autoscaling: vLLM on its queue with KEDA, never past the GPUs the user says exist,
+// with windows that respect the model's load time; h2oGPT on CPU, with sticky sessions.
+
+const RWX = ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY, storageClassName: 'nfs' });
+
+function build(props: Partial<H2oGptStackProps>): { objects: Manifest[]; stack: H2oGptStack } {
+  let stack: H2oGptStack | undefined;
+  const objects = synth((chart) => {
+    stack = new H2oGptStack(chart, 'stack', { name: 'chat', namespace: 'ai', monitoring: {}, ...props, vllm: { model: 'm/m', modelCache: RWX, ...props.vllm } });
+  });
+  return { objects, stack: stack! };
+}
+
+describe('vLLM on its queue', () => {
+  test('a KEDA ScaledObject on vllm:num_requests_waiting, min and max from props, windows of the model\'s load time, and no replica count in the Deployment', () => {
+    const { objects, stack } = build({ vllm: { model: 'm/m', gpus: 2, startupProbeBudgetSeconds: 1200 }, autoscaling: { vllmMinReplicas: 2, vllmMaxReplicas: 4, availableGpus: 8, waitingRequestsPerReplica: 3 } });
+    const scaled = find(objects, 'ScaledObject', 'chat-vllm');
+    expect(scaled.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaled.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'chat-vllm' },
+      minReplicaCount: 2,
+      maxReplicaCount: 4,
+      triggers: [{
+        type: 'prometheus',
+        metadata: {
+          serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
+          query: 'sum(vllm:num_requests_waiting{namespace="ai", pod=~"chat-vllm-[a-z0-9]+-[a-z0-9]+"})',
+          threshold: '3',
+        },
+      }],
+    });
+    expect(scaled.spec.advanced.horizontalPodAutoscalerConfig.behavior).toEqual({
+      scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 1200 }] },
+      scaleDown: { stabilizationWindowSeconds: 1200, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+    });
+    const deployment = find(objects, 'Deployment', 'chat-vllm');
+    expect(deployment.spec.replicas).toBeUndefined();
+    // Sized for the most replicas: spread over nodes, drained one at a time.
+    expect(deployment.spec.template.spec.topologySpreadConstraints).toHaveLength(1);
+    expect(find(objects, 'PodDisruptionBudget', 'chat-vllm').spec.maxUnavailable).toBe(1);
+    expect(deployment.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(2);
+    expect(stack.autoscalers.map((o) => o.kind)).toEqual(['ScaledObject']);
+    expect(schemaProblems(scaled)).toEqual([]);
+  });
+
+  test('never past the GPUs that exist; never without Prometheus; never on a claim only one node can mount', () => {
+    expect(() => build({ vllm: { model: 'm/m', gpus: 4 }, autoscaling: { vllmMaxReplicas: 3, availableGpus: 8 } }))
+      .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 3\. 3 replicas x 4 GPU\(s\) each need 12 GPUs, more than availableGpus \(8\): use at most 2/);
+    expect(() => build({ monitoring: undefined, autoscaling: { vllmMaxReplicas: 2 } }))
+      .toThrow(/^Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring/);
+    expect(() => build({ vllm: { model: 'm/m', modelCache: ModelCache.newClaim() }, autoscaling: { vllmMaxReplicas: 2 } }))
+      .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce/);
+    expect(() => build({ vllm: { model: 'm/m', replicas: 2 }, autoscaling: { vllmMaxReplicas: 3 } }))
+      .toThrow(/^Invalid vllm\.replicas: 2\. The autoscaler owns vLLM's replica count/);
+  });
+
+  test.each([
+    [{ vllmMaxReplicas: 0 }, /^Invalid autoscaling\.vllmMaxReplicas: 0\./],
+    [{ vllmMaxReplicas: 2, vllmMinReplicas: 3 }, /^Invalid autoscaling\.vllmMinReplicas: 3\./],
+    [{ vllmMaxReplicas: 2, prometheusAddress: 'prometheus:9090' }, /^Invalid autoscaling\.prometheusAddress: "prometheus:9090"\. Use Prometheus's HTTP address/],
+    [{ availableGpus: 4 }, /^Invalid autoscaling\.availableGpus: 4\. It applies to vLLM's autoscaler: set vllmMaxReplicas too/],
+    [{ h2ogptCpuUtilizationPercent: 50 }, /^Invalid autoscaling\.h2ogptCpuUtilizationPercent: 50\. It applies to h2oGPT's autoscaler/],
+  ])('%j is refused, naming the field', (autoscaling, message) => {
+    expect(() => build({ autoscaling })).toThrow(message);
+  });
+});
+
+describe('h2oGPT on CPU', () => {
+  test('a HorizontalPodAutoscaler, with sticky sessions for the replicas it may add', () => {
+    const { objects } = build({ mesh: MeshMode.istioSidecar(), autoscaling: { h2ogptMaxReplicas: 5, h2ogptCpuUtilizationPercent: 60 } });
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'chat');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'chat' },
+      minReplicas: 1, maxReplicas: 5,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+    });
+    expect(find(objects, 'Deployment', 'chat').spec.replicas).toBeUndefined();
+    expect(find(objects, 'DestinationRule', 'chat').spec.trafficPolicy.portLevelSettings[0].loadBalancer.consistentHash.httpCookie.name).toBe('h2ogpt-session');
+    expect(schemaProblems(hpa)).toEqual([]);
+  });
+
+  test('under Linkerd, which cannot keep sessions, more than one h2oGPT replica is refused, naming the autoscaler\'s field', () => {
+    expect(() => build({ mesh: MeshMode.linkerdSidecar(), autoscaling: { h2ogptMaxReplicas: 3 } }))
+      .toThrow(/^Invalid autoscaling\.h2ogptMaxReplicas: 3\. Under Linkerd a browser session cannot stay on one h2oGPT replica/);
+  });
+});
+
+test.each(allModeVariants().map((m) => [m.describe(), m] as const))('%s: monitored and autoscaled together, every object validates and the pods can start', (_label, mesh) => {
+  const linkerd = mesh.describe().startsWith('Linkerd');
+  const { objects, stack } = build({ mesh, autoscaling: { vllmMaxReplicas: 3, availableGpus: 3, h2ogptMaxReplicas: linkerd ? 1 : 3 } });
+  expect(stack.autoscalers.map((o) => o.kind)).toEqual(['ScaledObject', 'HorizontalPodAutoscaler']);
+  for (const o of objects) expect(schemaProblems(o)).toEqual([]);
+  expect(crossObjectProblems(objects)).toEqual([]);
+});
