@@ -305,6 +305,95 @@ describe('cdk8s-h2ogpt synth', () => {
   });
 });
 
+describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autoscaling', () => {
+  const objectsOf = (dir: string, name = 'h2ogpt') => parseAllDocuments(readFileSync(join(dir, `${name}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
+  const config = (text: string) => {
+    const file = join(work, 'real.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  test('--gateway NS/NAME --hostname --auth-secret: an HTTPRoute on that Gateway and h2oGPT\'s login from the Secret', async () => {
+    const out = join(work, 'gw');
+    const { code, stderr } = await cli(['synth', '--mesh', 'istio-ambient', '--namespace', 'ai', '--gateway', 'gateways/public', '--listener', 'https', '--hostname', 'chat.example.com',
+      '--request-timeout', '900', '--auth-secret', 'chat-users/users.json', '--out', out]);
+    expect([code, stderr]).toEqual([0, '']);
+    const objects = objectsOf(out);
+    const route = objects.find((o) => o.kind === 'HTTPRoute');
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways', sectionName: 'https' }]);
+    expect(route.spec.rules[0].timeouts).toEqual({ request: '900s', backendRequest: '900s' });
+    const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'h2ogpt');
+    expect(front.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'auth', secret: expect.objectContaining({ secretName: 'chat-users', items: [{ key: 'users.json', path: 'auth.json' }] }) }));
+  });
+
+  test('--ingress-class --tls-secret --cert-issuer --no-login: an Ingress, its Certificate, and a warning that the UI has no login', async () => {
+    const out = join(work, 'in');
+    const { code, stderr } = await cli(['synth', '--ingress-class', 'nginx', '--hostname', 'chat.example.com', '--tls-secret', 'chat-tls', '--cert-issuer', 'letsencrypt', '--no-login', '--out', out]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/warning: h2ogpt\.authentication is disabled: anyone who reaches https:\/\/chat\.example\.com\/ uses the UI/);
+    expect(objectsOf(out).map((o) => o.kind)).toEqual(expect.arrayContaining(['Ingress', 'Certificate']));
+  });
+
+  test('--monitoring: the PodMonitor, the rules and the dashboard', async () => {
+    const out = join(work, 'mon');
+    expect((await cli(['synth', '--mesh', 'linkerd', '--monitoring', '--prometheus-namespace', 'obs', '--out', out])).code).toBe(0);
+    const objects = objectsOf(out);
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['PodMonitor', 'PrometheusRule']));
+    expect(objects.find((o) => o.kind === 'MeshTLSAuthentication' && o.metadata.name === 'h2ogpt-vllm-prometheus').spec.identityRefs[0].namespace).toBe('obs');
+  });
+
+  test('--autoscale and --h2ogpt-autoscale, with an RWX cache from the file: KEDA for vLLM, an HPA for h2oGPT', async () => {
+    const out = join(work, 'scale');
+    const file = config('vllm:\n  model: Qwen/Qwen2.5-1.5B-Instruct\n  modelCache: { accessMode: ReadWriteMany, storageClassName: nfs }\n');
+    const { code, stderr } = await cli(['synth', '--config', file, '--monitoring', '--autoscale', '1:3', '--available-gpus', '3', '--h2ogpt-autoscale', '1:4', '--out', out]);
+    expect([code, stderr]).toEqual([0, '']);
+    const objects = objectsOf(out);
+    expect(objects.find((o) => o.kind === 'ScaledObject').spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 3 });
+    expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 1, maxReplicas: 4 });
+  });
+
+  test('the config file expresses the same: exposure, authentication, monitoring, autoscaling', async () => {
+    const out = join(work, 'file');
+    const file = config([
+      'exposure: { gateway: { gatewayName: public, hostname: chat.example.com } }',
+      'h2ogpt: { authentication: { secretName: chat-users } }',
+      'monitoring: { waitingRequestsThreshold: 20 }',
+      'autoscaling: { h2ogptMaxReplicas: 2 }', '',
+    ].join('\n'));
+    expect((await cli(['synth', '--config', file, '--out', out])).code).toBe(0);
+    const objects = objectsOf(out);
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['HTTPRoute', 'PodMonitor', 'PrometheusRule', 'HorizontalPodAutoscaler']));
+    expect(JSON.stringify(objects.find((o) => o.kind === 'PrometheusRule'))).toContain('> 20');
+  });
+
+  test.each([
+    [['--gateway', 'public'], /^cdk8s-h2ogpt synth: Invalid --hostname: none\. Name the host users reach the UI at/],
+    [['--gateway', 'public', '--hostname', 'chat.example.com'], /^cdk8s-h2ogpt synth: Invalid --auth-secret: none\. The UI would be open to anyone at https:\/\/chat\.example\.com\/\. Pass --auth-secret NAME\[\/KEY\].*or --no-login/],
+    [['--ingress-class', 'nginx', '--hostname', 'chat.example.com', '--auth-secret', 'u'], /Invalid --tls-secret: none\. Name the TLS Secret for the host/],
+    [['--gateway', 'g', '--ingress-class', 'nginx'], /Invalid --ingress-class: "nginx"\. Expose the UI one way/],
+    [['--hostname', 'chat.example.com'], /Invalid --hostname: "chat\.example\.com"\. It applies to an exposed UI: add --gateway/],
+    [['--gateway', 'g', '--hostname', 'https://x.example.com', '--auth-secret', 'u'], /^cdk8s-h2ogpt synth: Invalid --hostname: "https:\/\/x\.example\.com"\. Use a fully qualified/],
+    [['--auth-secret', 'u', '--no-login'], /Invalid --no-login: true\. It contradicts --auth-secret "u"/],
+    [['--autoscale', '4'], /Invalid --autoscale: "4"\. Give the fewest and most replicas as MIN:MAX/],
+    [['--autoscale', '1:2'], /Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus/],
+    [['--monitoring', '--autoscale', '1:2'], /^cdk8s-h2ogpt synth: Invalid --autoscale: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce/],
+    [['--monitoring', '--gpus', '2', '--autoscale', '1:2', '--available-gpus', '3'], /Invalid --autoscale: 2\. 2 replicas x 2 GPU\(s\) each need 4 GPUs, more than availableGpus \(3\)/],
+    [['--mesh', 'linkerd', '--h2ogpt-autoscale', '1:3'], /Invalid --h2ogpt-autoscale: 3\. Under Linkerd a browser session cannot stay on one h2oGPT replica/],
+  ])('%j exits 2 naming the flag, writing nothing', async (args, message) => {
+    const out = join(work, 'refused');
+    const { code, stdout, stderr } = await cli(['synth', ...args, '--out', out]);
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('a misspelt field in the file\'s exposure is refused with the fields it has', async () => {
+    const { code, stderr } = await cli(['synth', '--config', config('exposure: { gateway: { gateway: public, hostname: chat.example.com } }\n'), '--out', join(work, 'x')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/real\.yaml: Invalid exposure\.gateway\.gateway: "public"\. There is no such field here\. The fields are: gatewayName, hostname, gatewayNamespace, listenerName, requestTimeoutSeconds/);
+  });
+});
+
 describe('cdk8s-h2ogpt', () => {
   test('an unknown command exits 2', async () => {
     const { code, stderr } = cliProcess(['deploy']);

@@ -8,6 +8,8 @@ import { H2oGptStackProps } from '../stack/h2ogpt-stack';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
 import { EnvironmentValue } from '../workloads/workload-options';
+import { Exposure } from '../exposure/exposure';
+import { UiAuthentication } from '../exposure/ui-authentication';
 
 // `cdk8s-h2ogpt synth --config stack.yaml`: every prop of H2oGptStack in YAML, so that nothing needs
 // TypeScript. Values are checked by the constructs themselves, with the same messages as the API;
@@ -40,6 +42,12 @@ function sectionFields(): { [section: string]: string[] } {
       'waiter': of('WaiterSettings'),
       'secret': ['secretName', 'key'],
       'env': ['value', 'secretName', 'key', 'configMapName'],
+      'monitoring': of('MonitoringOptions'),
+      'autoscaling': of('AutoscalingOptions'),
+      'exposure': ['gateway', 'ingress'],
+      'exposure.gateway': of('GatewayExposureOptions'),
+      'exposure.ingress': of('IngressExposureOptions'),
+      'h2ogpt.authentication': ['secretName', 'key'],
     };
   }
   return fields;
@@ -93,6 +101,8 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
   const vllm = checkFields('vllm', 'vllm', top.vllm);
   const h2ogpt = checkFields('h2ogpt', 'h2ogpt', top.h2ogpt);
   checkFields('trafficPolicy', 'trafficPolicy', top.trafficPolicy);
+  checkFields('monitoring', 'monitoring', top.monitoring);
+  checkFields('autoscaling', 'autoscaling', top.autoscaling);
   checkFields('waiter', 'waiter', top.waiter);
   const secretEnv = h2ogpt.secretEnv === undefined ? undefined
     : Object.fromEntries(Object.entries(checkAnyMapping('h2ogpt.secretEnv', h2ogpt.secretEnv)).map(([name, ref]) => [name, secret(`h2ogpt.secretEnv.${name}`, ref)!]));
@@ -101,6 +111,9 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
     kubernetesVersion: top.kubernetesVersion === undefined ? undefined : String(top.kubernetesVersion),
     mesh,
     startupStrategy: top.startupStrategy as StartupStrategy | undefined,
+    exposure: exposure(top.exposure),
+    // `monitoring: {}` (or `monitoring:` with no fields) turns monitoring on with its defaults.
+    monitoring: 'monitoring' in top ? (top.monitoring ?? {}) : undefined,
     vllm: {
       ...vllm,
       model: vllm.model,
@@ -112,10 +125,30 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
     h2ogpt: top.h2ogpt === undefined ? undefined : {
       ...h2ogpt,
       openAiApiKey: secret('h2ogpt.openAiApiKey', h2ogpt.openAiApiKey),
+      authentication: authentication(h2ogpt.authentication),
       secretEnv,
       env: env('h2ogpt.env', h2ogpt.env),
     },
   };
+}
+
+/** `exposure: { gateway: {...} }` or `exposure: { ingress: {...} }`. */
+function exposure(value: unknown): Exposure | undefined {
+  if (value === undefined) return undefined;
+  const ways = checkFields('exposure', 'exposure', value);
+  const given = Object.keys(ways);
+  if (given.length !== 1) throw new ConfigurationError('exposure', value, 'Give exactly one of gateway: {...} or ingress: {...}.');
+  return given[0] === 'gateway'
+    ? Exposure.gateway(checkFields('exposure.gateway', 'exposure.gateway', ways.gateway) as any)
+    : Exposure.ingress(checkFields('exposure.ingress', 'exposure.ingress', ways.ingress) as any);
+}
+
+/** `authentication: disabled` or `authentication: { secretName, key }`. */
+function authentication(value: unknown): UiAuthentication | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'disabled') return UiAuthentication.disabled();
+  const fields = checkFields('h2ogpt.authentication', 'h2ogpt.authentication', value);
+  return UiAuthentication.fromSecret(fields.secretName, fields.key);
 }
 
 /**

@@ -12,6 +12,8 @@ import { checkStackName, H2oGptStack, H2oGptStackProps } from '../stack/h2ogpt-s
 import { stackPropsFromConfig } from './stack-config';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { ModelCache } from '../workloads/model-cache';
+import { Exposure } from '../exposure/exposure';
+import { UiAuthentication } from '../exposure/ui-authentication';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
 
@@ -43,6 +45,20 @@ Options:
   --h2ogpt-replicas N    h2oGPT replicas (default: 1)
   --openai-api           serve h2oGPT's OpenAI-compatible API too (needs --openai-api-key-secret)
   --openai-api-key-secret NAME/KEY  Secret key clients of that API must send
+  --gateway [NS/]NAME    expose the UI through an HTTPRoute on this existing Gateway (needs --hostname)
+  --listener NAME        the Gateway listener to attach to (default: every listener that admits it)
+  --ingress-class CLASS  expose the UI through an Ingress of this class instead (needs --hostname, --tls-secret)
+  --tls-secret NAME      the Ingress's TLS Secret
+  --cert-issuer NAME     a cert-manager ClusterIssuer: a Certificate for the host is written to --tls-secret
+  --hostname HOST        the host users reach the UI at, e.g. chat.example.com
+  --request-timeout S    how long one request, a whole streamed answer, may take (default: 3600)
+  --auth-secret NAME[/KEY]  h2oGPT's login, users from the auth.json under KEY (default: auth.json) of Secret NAME
+  --no-login             expose the UI without a login, on purpose (with --gateway or --ingress-class)
+  --monitoring           a PodMonitor, a PrometheusRule and a Grafana dashboard for vLLM
+  --prometheus-namespace NS  where Prometheus runs (default: monitoring)
+  --autoscale MIN:MAX    autoscale vLLM on its queue with KEDA (needs --monitoring), e.g. 1:4
+  --available-gpus N     GPUs the cluster has for this model: MAX x --gpus must fit
+  --h2ogpt-autoscale MIN:MAX  autoscale h2oGPT on CPU
   --config FILE          a YAML file of the stack's props (flags given here win over it)
   --format FORMAT        yaml | helm: a manifest, or a Helm chart of it (default: yaml)
   --out DIR              output folder, one per stack (default: dist/NAME, or dist/NAME-chart for helm)
@@ -73,6 +89,22 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'h2ogpt.image': '--h2ogpt-image',
   'h2ogpt.replicas': '--h2ogpt-replicas',
   'h2ogpt.openAiApiKey': '--openai-api-key-secret',
+  'exposure.gatewayName': '--gateway',
+  'exposure.gatewayNamespace': '--gateway',
+  'exposure.listenerName': '--listener',
+  'exposure.className': '--ingress-class',
+  'exposure.tlsSecretName': '--tls-secret',
+  'exposure.certManagerIssuer': '--cert-issuer',
+  'exposure.hostname': '--hostname',
+  'exposure.requestTimeoutSeconds': '--request-timeout',
+  'authentication.secretName': '--auth-secret',
+  'authentication.key': '--auth-secret',
+  'monitoring.prometheusNamespace': '--prometheus-namespace',
+  'autoscaling.vllmMaxReplicas': '--autoscale',
+  'autoscaling.vllmMinReplicas': '--autoscale',
+  'autoscaling.availableGpus': '--available-gpus',
+  'autoscaling.h2ogptMaxReplicas': '--h2ogpt-autoscale',
+  'autoscaling.h2ogptMinReplicas': '--h2ogpt-autoscale',
 };
 
 export function runSynth(argv: string[], io: CommandIo): number {
@@ -105,6 +137,20 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'h2ogpt-replicas': { type: 'string' },
       'openai-api': { type: 'boolean' },
       'openai-api-key-secret': { type: 'string' },
+      'gateway': { type: 'string' },
+      'listener': { type: 'string' },
+      'ingress-class': { type: 'string' },
+      'tls-secret': { type: 'string' },
+      'cert-issuer': { type: 'string' },
+      'hostname': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'auth-secret': { type: 'string' },
+      'login': { type: 'boolean' },
+      'monitoring': { type: 'boolean' },
+      'prometheus-namespace': { type: 'string' },
+      'autoscale': { type: 'string' },
+      'available-gpus': { type: 'string' },
+      'h2ogpt-autoscale': { type: 'string' },
       'out': { type: 'string' },
       'format': { type: 'string', default: 'yaml' },
       'help': { type: 'boolean', short: 'h' },
@@ -173,6 +219,23 @@ export function runSynth(argv: string[], io: CommandIo): number {
         version: values['mesh-version'] ?? fileMesh?.version,
       })
       : file.mesh;
+    const exposure = exposureFlags(values) ?? file.exposure;
+    const authentication = authenticationFlags(values) ?? file.h2ogpt?.authentication;
+    const monitoring = values.monitoring || values['prometheus-namespace'] !== undefined
+      ? { ...file.monitoring, ...definedOnly({ prometheusNamespace: values['prometheus-namespace'] }) }
+      : file.monitoring;
+    const vllmScale = rangeFlag('--autoscale', values.autoscale);
+    const h2ogptScale = rangeFlag('--h2ogpt-autoscale', values['h2ogpt-autoscale']);
+    const autoscaling = vllmScale || h2ogptScale || values['available-gpus'] !== undefined
+      ? {
+        ...file.autoscaling,
+        ...definedOnly({
+          vllmMinReplicas: vllmScale?.min, vllmMaxReplicas: vllmScale?.max,
+          availableGpus: optionalWholeNumber('--available-gpus', values['available-gpus']),
+          h2ogptMinReplicas: h2ogptScale?.min, h2ogptMaxReplicas: h2ogptScale?.max,
+        }),
+      }
+      : file.autoscaling;
     const app = new App({ outdir: resolve(out) });
     const chart = new Chart(app, name, { disableResourceNameHashes: true });
     stack = new H2oGptStack(chart, 'stack', {
@@ -182,6 +245,9 @@ export function runSynth(argv: string[], io: CommandIo): number {
       mesh,
       startupStrategy: strategy,
       kubernetesVersion: values['kubernetes-version'] ?? file.kubernetesVersion,
+      exposure,
+      monitoring,
+      autoscaling,
       vllm: {
         ...file.vllm,
         ...definedOnly({
@@ -205,12 +271,17 @@ export function runSynth(argv: string[], io: CommandIo): number {
           replicas: optionalWholeNumber('--h2ogpt-replicas', values['h2ogpt-replicas']),
           openAiApi: values['openai-api'],
           openAiApiKey: secretFlag('--openai-api-key-secret', values['openai-api-key-secret']),
+          authentication,
         }),
       },
     });
     yaml = app.synthYaml();
     Warnings.of(app).forEach((w) => io.stderr(`[cdk8s-h2ogpt] warning: ${w.message}\n`));
   } catch (error) {
+    if (error instanceof ConfigurationError && error.field === 'h2ogpt.authentication' && (values.gateway !== undefined || values['ingress-class'] !== undefined)) {
+      throw new CliUsageError(`Invalid --auth-secret: none. The UI would be open to anyone at https://${values.hostname}/. Pass --auth-secret NAME[/KEY] `
+        + '(a Secret whose key, auth.json by default, holds the users of h2oGPT\'s login), or --no-login to expose it without one on purpose.');
+    }
     if (error instanceof ConfigurationError) {
       // Name the flag if the value came from one, else the field in the config file.
       const flag = FLAG_OF_FIELD[error.field];
@@ -334,6 +405,62 @@ function describeFsError(error: unknown): string {
 }
 
 /** The entries whose value is set, so a flag not given does not erase the config file's value. */
+type SynthValues = { [flag: string]: string | boolean | string[] | undefined };
+
+/** --gateway or --ingress-class, with their companions; undefined when neither is given. */
+function exposureFlags(values: SynthValues): Exposure | undefined {
+  const gateway = values.gateway as string | undefined;
+  const ingressClass = values['ingress-class'] as string | undefined;
+  const hostname = values.hostname as string | undefined;
+  const timeout = optionalWholeNumber('--request-timeout', values['request-timeout'] as string | undefined);
+  if (gateway !== undefined && ingressClass !== undefined) {
+    throw new CliUsageError(`Invalid --ingress-class: "${ingressClass}". Expose the UI one way: --gateway or --ingress-class, not both.`);
+  }
+  const needs = (flag: string, value: unknown, why: string) => {
+    if (value === undefined) throw new CliUsageError(`Invalid ${flag}: none. ${why}`);
+  };
+  if (gateway !== undefined) {
+    needs('--hostname', hostname, 'Name the host users reach the UI at, e.g. --hostname chat.example.com.');
+    for (const flag of ['tls-secret', 'cert-issuer']) {
+      if (values[flag] !== undefined) throw new CliUsageError(`Invalid --${flag}: "${values[flag]}". It applies to --ingress-class; a Gateway's listener holds its own certificate.`);
+    }
+    const [namespace, name] = gateway.includes('/') ? gateway.split('/', 2) : [undefined, gateway];
+    return Exposure.gateway({ gatewayName: name, gatewayNamespace: namespace, listenerName: values.listener as string | undefined, hostname: hostname!, requestTimeoutSeconds: timeout });
+  }
+  if (ingressClass !== undefined) {
+    needs('--hostname', hostname, 'Name the host users reach the UI at, e.g. --hostname chat.example.com.');
+    needs('--tls-secret', values['tls-secret'], 'Name the TLS Secret for the host (with --cert-issuer, cert-manager writes it); the UI is served over TLS only.');
+    if (values.listener !== undefined) throw new CliUsageError(`Invalid --listener: "${values.listener}". It applies to --gateway.`);
+    return Exposure.ingress({
+      className: ingressClass, hostname: hostname!, tlsSecretName: values['tls-secret'] as string,
+      certManagerIssuer: values['cert-issuer'] as string | undefined, requestTimeoutSeconds: timeout,
+    });
+  }
+  for (const flag of ['hostname', 'listener', 'tls-secret', 'cert-issuer', 'request-timeout']) {
+    if (values[flag] !== undefined) throw new CliUsageError(`Invalid --${flag}: "${values[flag]}". It applies to an exposed UI: add --gateway [NS/]NAME or --ingress-class CLASS.`);
+  }
+  return undefined;
+}
+
+/** --auth-secret NAME[/KEY] or --no-login; undefined when neither is given. */
+function authenticationFlags(values: SynthValues): UiAuthentication | undefined {
+  const secret = values['auth-secret'] as string | undefined;
+  if (values.login === true) throw new CliUsageError('Invalid --login: true. Logins come from --auth-secret NAME[/KEY]; --no-login turns them off.');
+  if (secret !== undefined && values.login === false) throw new CliUsageError(`Invalid --no-login: true. It contradicts --auth-secret "${secret}": give one of the two.`);
+  if (values.login === false) return UiAuthentication.disabled();
+  if (secret === undefined) return undefined;
+  const [name, key] = secret.split('/', 2);
+  return UiAuthentication.fromSecret(name, key);
+}
+
+/** MIN:MAX, whole numbers. */
+function rangeFlag(flag: string, value: string | undefined): { min: number; max: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+):(\d+)$/.exec(value);
+  if (!match) throw new CliUsageError(`Invalid ${flag}: "${value}". Give the fewest and most replicas as MIN:MAX, e.g. ${flag} 1:4.`);
+  return { min: Number(match[1]), max: Number(match[2]) };
+}
+
 function definedOnly<T extends object>(entries: T): Partial<T> {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
