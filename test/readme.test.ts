@@ -72,3 +72,27 @@ test('the README\'s cdk8s-h2ogpt commands work as written, top to bottom', () =>
     rmSync(cwd, { recursive: true, force: true });
   }
 });
+
+test('the README\'s "Running it for real users" example synthesizes what the section describes', () => {
+  const section = README.slice(README.indexOf('## Running it for real users'));
+  const start = section.indexOf('```ts\n') + 6;
+  const code = section.slice(start, section.indexOf('```', start)).replace(/from 'cdk8s-h2ogpt'/g, "from '../src'");
+  const file = join(__dirname, `.readme-example-real-${process.pid}.ts`);
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-real-'));
+  const saved = process.env.CDK8S_OUTDIR;
+  writeFileSync(file, code);
+  try {
+    process.env.CDK8S_OUTDIR = outdir;
+    jest.isolateModules(() => require(file)); // eslint-disable-line @typescript-eslint/no-require-imports
+    const manifest = readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8');
+    for (const kind of ['HTTPRoute', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'HorizontalPodAutoscaler', 'DestinationRule']) {
+      expect(manifest).toContain(`kind: ${kind}\n`);
+    }
+    expect(manifest).toContain('H2OGPT_AUTH_ACCESS');
+  } finally {
+    process.env.CDK8S_OUTDIR = saved;
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    rmSync(file, { force: true });
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
