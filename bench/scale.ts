@@ -6,9 +6,10 @@
 // `--smoke` runs tiny sizes (the jest smoke test); `--update` writes the table into bench/README.md.
 import { spawnSync } from 'child_process';
 import { cpus } from 'os';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
+import { replaceReadmeSection } from './readme-section';
 
 /** The repository: the folder above this file that holds package.json (compiled or not). */
 const ROOT = (() => {
@@ -280,12 +281,7 @@ function measure(): string {
   mkdirSync(results, { recursive: true });
   writeFileSync(join(results, SMOKE ? 'scale-smoke.md' : 'scale.md'), `${markdown}\n`);
   if (UPDATE && !SMOKE) {
-    const readme = join(ROOT, 'bench', 'README.md');
-    const text = readFileSync(readme, 'utf8');
-    const start = '<!-- scale:start -->';
-    const end = '<!-- scale:end -->';
-    if (!text.includes(start)) throw new Error(`${readme} has no ${start} marker`);
-    writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${markdown}\n${text.slice(text.indexOf(end))}`);
+    replaceReadmeSection(join(ROOT, 'bench', 'README.md'), 'scale', markdown);
   }
   return markdown;
 }

@@ -4,9 +4,10 @@
 // The suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its wall time.
 // `--update` writes the table into bench/README.md, between the tests markers.
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import { dirname, join } from 'path';
+import { replaceReadmeSection } from './readme-section';
 
 const ROOT = (() => {
   let dir = __dirname;
@@ -76,12 +77,7 @@ export function runTestBench(args: string[]): string {
     '',
   ].join('\n');
   if (args.includes('--update')) {
-    const readme = join(ROOT, 'bench', 'README.md');
-    const text = readFileSync(readme, 'utf8');
-    const start = '<!-- tests:start -->';
-    const end = '<!-- tests:end -->';
-    if (!text.includes(start) || !text.includes(end)) throw new Error(`${readme} has no ${start} ... ${end} markers`);
-    writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${markdown}\n${text.slice(text.indexOf(end))}`);
+    replaceReadmeSection(join(ROOT, 'bench', 'README.md'), 'tests', markdown);
   }
   return markdown;
 }
