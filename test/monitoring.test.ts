@@ -106,6 +106,7 @@ describe('alerts', () => {
     [{ prometheusNamespace: 'Monitoring' }, /^Invalid monitoring\.prometheusNamespace: "Monitoring"\. Use a DNS-1123 label/],
     [{ selectorLabels: { 'bad key!': 'x' } }, /^Invalid monitoring\.selectorLabels\["bad key!"\]: "x"\. Use a Kubernetes label/],
     [{ dashboardLabel: 'a b' }, /^Invalid monitoring\.dashboardLabel: "a b"\./],
+    [{ dashboard: 'yes' as any }, /^Invalid monitoring\.dashboard: "yes"\./],
   ])('%j is refused, naming the field', (monitoring, message) => {
     expect(() => build({}, monitoring as MonitoringOptions)).toThrow(message);
   });
@@ -134,7 +135,10 @@ describe('dashboard', () => {
   });
 });
 
-test('podSpec helper sanity: the vLLM pod is the one monitored', () => {
+test('the PodMonitor names a port the vLLM container declares, on the pods its selector picks', () => {
   const { objects } = build();
-  expect(podSpec(find(objects, 'Deployment', 'chat-vllm')).containers[0].ports[0].name).toBe('http');
+  const monitor = find(objects, 'PodMonitor', 'chat-vllm');
+  const vllm = find(objects, 'Deployment', 'chat-vllm');
+  expect(podSpec(vllm).containers[0].ports.map((p: any) => p.name)).toContain(monitor.spec.podMetricsEndpoints[0].port);
+  expect(vllm.spec.template.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
 });

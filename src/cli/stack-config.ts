@@ -8,7 +8,7 @@ import { H2oGptStackProps } from '../stack/h2ogpt-stack';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
 import { EnvironmentValue } from '../workloads/workload-options';
-import { Exposure } from '../exposure/exposure';
+import { Exposure, GatewayExposureOptions, IngressExposureOptions } from '../exposure/exposure';
 import { UiAuthentication } from '../exposure/ui-authentication';
 
 // `cdk8s-h2ogpt synth --config stack.yaml`: every prop of H2oGptStack in YAML, so that nothing needs
@@ -139,8 +139,8 @@ function exposure(value: unknown): Exposure | undefined {
   const given = Object.keys(ways);
   if (given.length !== 1) throw new ConfigurationError('exposure', value, 'Give exactly one of gateway: {...} or ingress: {...}.');
   return given[0] === 'gateway'
-    ? Exposure.gateway(checkFields('exposure.gateway', 'exposure.gateway', ways.gateway) as any)
-    : Exposure.ingress(checkFields('exposure.ingress', 'exposure.ingress', ways.ingress) as any);
+    ? Exposure.gateway(checkFields('exposure.gateway', 'exposure.gateway', ways.gateway) as GatewayExposureOptions)
+    : Exposure.ingress(checkFields('exposure.ingress', 'exposure.ingress', ways.ingress) as IngressExposureOptions);
 }
 
 /** `authentication: disabled` or `authentication: { secretName, key }`. */

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger } from '../common/checks';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { MetricsScrape } from '../mesh/mesh-profiles';
@@ -87,7 +87,7 @@ export function resolveMonitoring(options: MonitoringOptions): ResolvedMonitorin
     waitingRequestsThreshold: checkInteger('monitoring.waitingRequestsThreshold', options.waitingRequestsThreshold ?? 10, 1, 1_000_000, 'requests'),
     kvCacheUsagePercentThreshold: checkInteger('monitoring.kvCacheUsagePercentThreshold', options.kvCacheUsagePercentThreshold ?? 90, 1, 100, 'percent'),
     timeToFirstTokenP95Milliseconds: checkInteger('monitoring.timeToFirstTokenP95Milliseconds', options.timeToFirstTokenP95Milliseconds ?? 5000, 1, 3_600_000, 'milliseconds'),
-    dashboard: options.dashboard ?? true,
+    dashboard: checkBoolean('monitoring.dashboard', options.dashboard, true),
     dashboardLabel,
   };
 }
