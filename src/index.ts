@@ -45,6 +45,7 @@ export type { MonitoringOptions } from './observability/monitoring';
 export type { AutoscalingOptions } from './autoscaling/autoscaling';
 
 export { H2oGptStack } from './stack/h2ogpt-stack';
+export type { AdditionalModelOptions } from './stack/additional-model';
 export type { H2oGptStackProps } from './stack/h2ogpt-stack';
 
 // The analyzer for any pod

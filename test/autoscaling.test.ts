@@ -56,7 +56,7 @@ describe('vLLM on its queue', () => {
     expect(() => build({ monitoring: undefined, autoscaling: { vllmMaxReplicas: 2 } }))
       .toThrow(/^Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring/);
     expect(() => build({ vllm: { model: 'm/m', modelCache: ModelCache.newClaim() }, autoscaling: { vllmMaxReplicas: 2 } }))
-      .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce/);
+      .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim \(vllm\.modelCache\)/);
     expect(() => build({ vllm: { model: 'm/m', replicas: 2 }, autoscaling: { vllmMaxReplicas: 3 } }))
       .toThrow(/^Invalid vllm\.replicas: 2\. The autoscaler owns vLLM's replica count/);
   });

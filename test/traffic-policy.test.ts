@@ -252,5 +252,5 @@ test('TrafficPolicy composes with hand-built workloads, and refuses a pair split
     const vllm = new VllmServer(scope, 'vllm', { name: 'llm', namespace: 'ai', model: 'm' });
     const h2ogpt = new H2oGpt(scope, 'h2ogpt', { name: 'ui', namespace: 'web', vllm });
     return new TrafficPolicy(scope, 'policy', { vllm, h2ogpt, mesh: MeshMode.none() });
-  }).message).toMatch(/Invalid h2ogpt\.namespace: "web"\. A TrafficPolicy fences one pair in one namespace, and vLLM is in "ai"/);
+  }).message).toMatch(/Invalid h2ogpt\.namespace: "web"\. A TrafficPolicy fences its workloads in one namespace, and vLLM is in "ai"/);
 });

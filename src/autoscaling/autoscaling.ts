@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkInteger } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { vllmSeriesSelector } from '../observability/alert-rules';
-import { MonitoredStack } from '../observability/monitoring';
+import { MonitoredVllm } from '../observability/monitoring';
 
 /**
  * Autoscaling of the stack, on the signals that matter for each: vLLM on its queue (a KEDA
@@ -12,7 +12,9 @@ import { MonitoredStack } from '../observability/monitoring';
  */
 export interface AutoscalingOptions {
   /**
-   * Most vLLM replicas. Turns on vLLM's ScaledObject, which needs the stack's `monitoring`.
+   * Most vLLM replicas. Turns on vLLM's ScaledObject, which needs the stack's `monitoring`. With
+   * additional models, every vLLM server gets its own ScaledObject, on its own queue, with these
+   * bounds.
    * @default vLLM is not autoscaled
    */
   readonly vllmMaxReplicas?: number;
@@ -22,7 +24,8 @@ export interface AutoscalingOptions {
    */
   readonly vllmMinReplicas?: number;
   /**
-   * GPUs the cluster has for this model: vllmMaxReplicas x vllm.gpus must fit in them.
+   * GPUs the cluster has for the stack's models: vllmMaxReplicas x the GPUs of one replica of
+   * every vLLM server must fit in them.
    * @default no limit beyond vllmMaxReplicas
    */
   readonly availableGpus?: number;
@@ -60,8 +63,11 @@ export interface ResolvedAutoscaling {
   readonly h2ogpt?: { readonly min: number; readonly max: number; readonly cpuPercent: number };
 }
 
-/** Checks the options against the vLLM server's GPUs. */
-export function resolveAutoscaling(options: AutoscalingOptions, gpusPerReplica: number): ResolvedAutoscaling {
+/**
+ * Checks the options against the GPUs of the vLLM servers, one entry per server: each scales up
+ * to vllmMaxReplicas on its own, so together they may hold max x the sum of their GPUs.
+ */
+export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: readonly number[]): ResolvedAutoscaling {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('autoscaling', options, 'Give the autoscaling options as a mapping, e.g. { vllmMaxReplicas: 4 }.');
   }
@@ -71,9 +77,11 @@ export function resolveAutoscaling(options: AutoscalingOptions, gpusPerReplica: 
     const min = checkInteger('autoscaling.vllmMinReplicas', options.vllmMinReplicas ?? 1, 1, max, 'replicas');
     if (options.availableGpus !== undefined) {
       const gpus = checkInteger('autoscaling.availableGpus', options.availableGpus, 1, 100_000, 'GPUs');
+      const gpusPerReplica = gpusPerServer.reduce((sum, g) => sum + g, 0);
       if (max * gpusPerReplica > gpus) {
+        const each = gpusPerServer.length === 1 ? `${gpusPerReplica} GPU(s) each` : `${gpusPerReplica} GPU(s) across the ${gpusPerServer.length} vLLM servers (${gpusPerServer.join(' + ')})`;
         throw new ConfigurationError('autoscaling.vllmMaxReplicas', max,
-          `${max} replicas x ${gpusPerReplica} GPU(s) each need ${max * gpusPerReplica} GPUs, more than availableGpus (${gpus}): use at most ${Math.floor(gpus / gpusPerReplica)}, or raise availableGpus if the cluster has more.`);
+          `${max} replicas x ${each} need ${max * gpusPerReplica} GPUs, more than availableGpus (${gpus}): use at most ${Math.floor(gpus / gpusPerReplica)}, or raise availableGpus if the cluster has more.`);
       }
     }
     const address = options.prometheusAddress;
@@ -133,12 +141,12 @@ function handOverReplicas(deployment: ApiObject): void {
  * queue stays long: so it adds one replica per load time at most, and scales down only after the
  * queue has been short for that long, so a scale-up is never undone before its pod is ready.
  */
-export function vllmScaledObject(scope: Construct, target: ScaledDeployment, stack: MonitoredStack,
+export function vllmScaledObject(scope: Construct, id: string, target: ScaledDeployment, server: MonitoredVllm,
   scaling: NonNullable<ResolvedAutoscaling['vllm']>, prometheusNamespace: string): ApiObject {
   handOverReplicas(target.deployment);
   // The HPA API caps a policy's period at 1800 s.
-  const load = Math.min(1800, Math.max(60, stack.vllm.startupBudgetSeconds));
-  return new ApiObject(scope, 'vllm-scaled-object', {
+  const load = Math.min(1800, Math.max(60, server.startupBudgetSeconds));
+  return new ApiObject(scope, id, {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
     metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
@@ -159,7 +167,7 @@ export function vllmScaledObject(scope: Construct, target: ScaledDeployment, sta
         type: 'prometheus',
         metadata: {
           serverAddress: scaling.prometheusAddress ?? `http://prometheus-operated.${prometheusNamespace}.svc:9090`,
-          query: `sum(vllm:num_requests_waiting${vllmSeriesSelector(stack)})`,
+          query: `sum(vllm:num_requests_waiting${vllmSeriesSelector(target.namespace, [server])})`,
           threshold: String(scaling.waitingPerReplica),
         },
       }],

@@ -29,6 +29,11 @@ export interface MeshPolicyInput {
   };
   /** h2oGPT: the only client admitted. Its ServiceAccount is its identity. */
   readonly client: PolicyWorkload;
+  /**
+   * Emit the client's own objects too (Istio's PeerAuthentication on h2oGPT): once per stack,
+   * however many upstreams it has.
+   */
+  readonly withClientObjects: boolean;
   /** What the startup strategy sends to vLLM outside the mesh; admitted and nothing more. */
   readonly plaintext: PlaintextTraffic;
   /** Istio trust domain of the client's principal. */
@@ -95,7 +100,7 @@ function istioPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] {
   }[plaintext];
   return [
     peerAuthentication('upstream-peer-authentication', upstream),
-    peerAuthentication('client-peer-authentication', client),
+    ...(input.withClientObjects ? [peerAuthentication('client-peer-authentication', client)] : []),
     new ApiObject(scope, 'upstream-authorization-policy', {
       apiVersion: ISTIO_SECURITY,
       kind: 'AuthorizationPolicy',

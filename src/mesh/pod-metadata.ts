@@ -35,11 +35,12 @@ export function meshPodMetadata(mode: MeshMode): PodMetadata {
   return toMetadata(entries);
 }
 
-/** The annotation that excludes `port` from outbound capture in this mode's mesh. */
-export function portExclusionMetadata(mode: MeshMode, port: number): PodMetadata {
+/** The annotation that excludes each of `ports` from outbound capture in this mode's mesh. */
+export function portExclusionMetadata(mode: MeshMode, ...ports: number[]): PodMetadata {
   const profile = profileOf(mode);
   if (!profile) return { labels: {}, annotations: {} };
-  return toMetadata([{ key: profile.excludeOutboundPortsAnnotation, value: String(port), on: 'annotation' }]);
+  const value = [...new Set(ports)].join(',');
+  return toMetadata([{ key: profile.excludeOutboundPortsAnnotation, value, on: 'annotation' }]);
 }
 
 function toMetadata(entries: MetadataEntry[]): PodMetadata {

@@ -101,46 +101,50 @@ export function metricsScrapeOf(mesh: MeshMode): MetricsScrape | { readonly meth
   return scrape;
 }
 
+/** One vLLM server as monitoring sees it. Internal. */
+export interface MonitoredVllm {
+  readonly name: string;
+  readonly selector: { [key: string]: string };
+  readonly portName: string;
+  readonly port: number;
+  /** How long its model may take to load. */
+  readonly startupBudgetSeconds: number;
+}
+
 /** The workloads monitoring watches. Internal. */
 export interface MonitoredStack {
   readonly name: string;
   readonly namespace?: string;
   readonly labels: { [key: string]: string };
-  readonly vllm: {
-    readonly name: string;
-    readonly selector: { [key: string]: string };
-    readonly portName: string;
-    readonly port: number;
-    /** How long its model may take to load. */
-    readonly startupBudgetSeconds: number;
-  };
+  /** Every vLLM server of the stack, the first one first. */
+  readonly vllm: MonitoredVllm[];
   readonly h2ogpt: { readonly name: string };
 }
 
-/** The PodMonitor, PrometheusRule and dashboard ConfigMap of a stack. */
+/** A PodMonitor per vLLM server, and the stack's PrometheusRule and dashboard ConfigMap. */
 export function stackMonitoring(scope: Construct, mesh: MeshMode, stack: MonitoredStack, options: ResolvedMonitoring): ApiObject[] {
   const scrape = metricsScrapeOf(mesh);
   const labels = { ...options.selectorLabels, ...stack.labels };
-  const endpoint = scrape.method === 'merged'
+  const endpoint = (server: MonitoredVllm) => (scrape.method === 'merged'
     // The agent's port is not a declared container port of the injected pod, so it is named by
     // number; its path serves vLLM's metrics merged with Envoy's.
     ? { targetPort: scrape.port, path: scrape.path, scheme: 'http' }
-    : { port: stack.vllm.portName, path: '/metrics', scheme: 'http' };
+    : { port: server.portName, path: '/metrics', scheme: 'http' });
   const objects: ApiObject[] = [
-    new ApiObject(scope, 'pod-monitor', {
+    ...stack.vllm.map((server, i) => new ApiObject(scope, i === 0 ? 'pod-monitor' : `pod-monitor-${server.name}`, {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PodMonitor',
-      metadata: { name: stack.vllm.name, namespace: stack.namespace, labels },
+      metadata: { name: server.name, namespace: stack.namespace, labels },
       spec: {
-        selector: { matchLabels: stack.vllm.selector },
-        podMetricsEndpoints: [{ ...endpoint, interval: '15s' }],
+        selector: { matchLabels: server.selector },
+        podMetricsEndpoints: [{ ...endpoint(server), interval: '15s' }],
       },
-    }),
+    })),
     new ApiObject(scope, 'prometheus-rule', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: { name: stack.name, namespace: stack.namespace, labels },
-      spec: { groups: [vllmAlertRules(stack, options)] },
+      spec: { groups: vllmAlertRules(stack, options) },
     }),
   ];
   if (options.dashboard) {

@@ -24,11 +24,11 @@ export interface FencedWorkload {
   readonly ports: number[];
 }
 
-/** What the stack's two NetworkPolicies need. Internal. */
+/** What the stack's NetworkPolicies need. Internal. */
 export interface NetworkPolicyInput {
   readonly mode: MeshMode;
-  /** vLLM: admits only h2oGPT. */
-  readonly upstream: FencedWorkload;
+  /** The vLLM servers: each admits only h2oGPT. */
+  readonly upstreams: FencedWorkload[];
   /** h2oGPT: admits anyone on its UI (and API) ports. */
   readonly frontend: FencedWorkload;
   /** Restrict egress too. */
@@ -37,26 +37,26 @@ export interface NetworkPolicyInput {
   readonly huggingFaceEgress: boolean;
   /** Namespace of the mesh control plane (only with restrictEgress). */
   readonly controlPlaneNamespace?: string;
-  /** Prometheus: its namespace may reach vLLM's metrics on this port (the app's, or the mesh agent's). */
-  readonly scraper?: { readonly namespace: string; readonly port: number };
+  /** Prometheus: its namespace may reach vLLM's metrics on this port (the mesh agent's), or on vLLM's own. */
+  readonly scraper?: { readonly namespace: string; readonly port?: number };
 }
 
 const tcp = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
 
 /** The NetworkPolicies of the stack: one per workload, named after it. */
 export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput): k8s.KubeNetworkPolicy[] {
-  const { mode, upstream, frontend } = input;
+  const { mode, upstreams, frontend } = input;
   const profile = profileOf(mode);
   const ambient = mode.dataplane === Dataplane.AMBIENT;
   // Ambient tunnels meshed traffic to the destination pod's HBONE port, not the app's port.
   const hbone = ambient ? [tcp(profile!.hbonePort!)] : [];
   const fromFrontend: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: frontend.selector } };
 
-  const upstreamIngress: k8s.NetworkPolicyIngressRule[] = [
+  const upstreamIngress = (upstream: FencedWorkload): k8s.NetworkPolicyIngressRule[] => [
     { from: [fromFrontend], ports: [...upstream.ports.map(tcp), ...hbone] },
     ...(ambient ? [{ from: [{ ipBlock: { cidr: profile!.ambientProbeSourceCidr! } }], ports: upstream.ports.map(tcp) }] : []),
     ...(input.scraper
-      ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } } }], ports: [tcp(input.scraper.port), ...hbone] }]
+      ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } } }], ports: [...(input.scraper.port !== undefined ? [tcp(input.scraper.port)] : upstream.ports.map(tcp)), ...hbone] }]
       : []),
   ];
   const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...hbone] }];
@@ -73,10 +73,10 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
       }]
       : []),
   ];
-  const toUpstream: k8s.NetworkPolicyEgressRule = {
+  const toUpstreams: k8s.NetworkPolicyEgressRule[] = upstreams.map((upstream) => ({
     to: [{ podSelector: { matchLabels: upstream.selector } }],
     ports: [...upstream.ports.map(tcp), ...hbone],
-  };
+  }));
 
   const policy = (id: string, workload: FencedWorkload, ingress: k8s.NetworkPolicyIngressRule[], egressRules: k8s.NetworkPolicyEgressRule[]) =>
     new k8s.KubeNetworkPolicy(scope, id, {
@@ -89,7 +89,8 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
       },
     });
   return [
-    policy('upstream-network-policy', upstream, upstreamIngress, egress([])),
-    policy('frontend-network-policy', frontend, frontendIngress, egress([toUpstream])),
+    // The first keeps the id it had when the stack had one vLLM server.
+    ...upstreams.map((upstream, i) => policy(i === 0 ? 'upstream-network-policy' : `upstream-network-policy-${upstream.name}`, upstream, upstreamIngress(upstream), egress([]))),
+    policy('frontend-network-policy', frontend, frontendIngress, egress(toUpstreams)),
   ];
 }

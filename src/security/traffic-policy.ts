@@ -47,6 +47,12 @@ export interface TrafficPolicyOptions {
 /** Props of `TrafficPolicy`. */
 export interface TrafficPolicyProps extends TrafficPolicyOptions {
   readonly vllm: VllmServer;
+  /**
+   * More vLLM servers h2oGPT calls (`H2oGpt`'s `additionalVllm`): each is fenced like `vllm`, and
+   * h2oGPT may reach them all.
+   * @default none
+   */
+  readonly additionalVllm?: VllmServer[];
   readonly h2ogpt: H2oGpt;
   readonly mesh: MeshMode;
   /**
@@ -66,15 +72,18 @@ export interface TrafficPolicyProps extends TrafficPolicyOptions {
 export interface MetricsScraper {
   readonly namespace: string;
   readonly serviceAccount: string;
-  /** The port scrapes arrive on: vLLM's own, or the mesh agent's where metrics are merged. */
-  readonly port: number;
+  /**
+   * The port scrapes arrive on where it is not vLLM's own: the mesh agent's, where metrics are merged.
+   * @default each vLLM server's own port
+   */
+  readonly port?: number;
   /** The scrape comes over the mesh, with Prometheus's identity. */
   readonly overMesh: boolean;
 }
 
 /**
- * The traffic policy of one vLLM + h2oGPT pair in one mesh mode: NetworkPolicies, and the mesh's
- * mTLS and authorization objects, so that only h2oGPT can call vLLM. `H2oGptStack` adds one.
+ * The traffic policy of h2oGPT and its vLLM servers in one mesh mode: NetworkPolicies, and the
+ * mesh's mTLS and authorization objects, so that only h2oGPT can call vLLM. `H2oGptStack` adds one.
  */
 export class TrafficPolicy extends Construct {
   /** The NetworkPolicies (empty when turned off). */
@@ -103,9 +112,10 @@ export class TrafficPolicy extends Construct {
     const namespace = vllm.namespace;
     if (h2ogpt.namespace !== namespace) {
       throw new ConfigurationError('h2ogpt.namespace', h2ogpt.namespace,
-        `A TrafficPolicy fences one pair in one namespace, and vLLM is in ${namespace === undefined ? 'the default one' : `"${namespace}"`}: put both workloads in one namespace.`);
+        `A TrafficPolicy fences its workloads in one namespace, and vLLM is in ${namespace === undefined ? 'the default one' : `"${namespace}"`}: put both workloads in one namespace.`);
     }
-    const upstream = { name: vllm.name, namespace, labels: vllm.labels, selector: vllm.selectorLabels };
+    const servers = [vllm, ...checkAdditionalServers(props.additionalVllm, namespace)];
+    const upstreams = servers.map((server) => ({ server, name: server.name, namespace, labels: server.labels, selector: server.selectorLabels }));
     const frontend = { name: h2ogpt.name, namespace, labels: h2ogpt.labels, selector: h2ogpt.selectorLabels };
     // The mesh knows h2oGPT by its ServiceAccount.
     const client = { ...frontend, name: h2ogpt.serviceAccountName };
@@ -113,7 +123,7 @@ export class TrafficPolicy extends Construct {
     this.networkPolicies = withNetworkPolicies
       ? stackNetworkPolicies(this, {
         mode: mesh,
-        upstream: { ...upstream, ports: [vllm.port] },
+        upstreams: upstreams.map(({ server, ...upstream }) => ({ ...upstream, ports: [server.port] })),
         frontend: { ...frontend, ports: [h2ogpt.uiContainerPort, ...(h2ogpt.openAiApiPort !== undefined ? [h2ogpt.openAiApiPort] : [])] },
         restrictEgress,
         huggingFaceEgress: !vllm.offline,
@@ -122,15 +132,18 @@ export class TrafficPolicy extends Construct {
       })
       : [];
 
+    // The first server's objects keep the construct ids they had with one server; each further
+    // server's go in a scope of its own, and the client's objects are written once.
     this.meshPolicies = withMeshPolicies
-      ? meshPolicies(this, {
+      ? upstreams.flatMap(({ server, ...upstream }, i) => meshPolicies(i === 0 ? this : new Construct(this, server.name), {
         mode: mesh,
-        upstream: { ...upstream, port: vllm.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
+        upstream: { ...upstream, port: server.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
         client,
+        withClientObjects: i === 0,
         plaintext,
         trustDomain,
         scraper: props.metricsScraper?.overMesh ? { namespace: props.metricsScraper.namespace, serviceAccount: props.metricsScraper.serviceAccount } : undefined,
-      })
+      }))
       : [];
 
     if (withMeshPolicies && mesh.mesh === Mesh.ISTIO && !namespace) {
@@ -141,4 +154,21 @@ export class TrafficPolicy extends Construct {
       this.warnings.push('no NetworkPolicy and no mesh policy: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');
     }
   }
+}
+
+/** The further servers: constructs of this app, in the fenced namespace. */
+function checkAdditionalServers(servers: VllmServer[] | undefined, namespace: string | undefined): VllmServer[] {
+  if (servers === undefined) return [];
+  if (!Array.isArray(servers)) {
+    throw new ConfigurationError('additionalVllm', typeof servers, 'Give a list of the VllmServer constructs h2oGPT also calls, or leave it unset.');
+  }
+  servers.forEach((server, i) => {
+    if (!(server instanceof VllmServer)) {
+      throw new ConfigurationError(`additionalVllm[${i}]`, typeof server, 'A TrafficPolicy fences servers this app deploys: pass VllmServer constructs.');
+    }
+    if (server.namespace !== namespace) {
+      throw new ConfigurationError(`additionalVllm[${i}].namespace`, server.namespace, 'Put every vLLM server in the namespace of the first one and of h2oGPT.');
+    }
+  });
+  return servers;
 }

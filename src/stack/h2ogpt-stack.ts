@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { StartupCheck } from '../analyzer/startup-check';
+import { AdditionalModelOptions, checkAdditionalModelIds } from './additional-model';
 import { AutoscalingOptions, h2ogptAutoscaler, resolveAutoscaling, ResolvedAutoscaling, vllmScaledObject } from '../autoscaling/autoscaling';
 import { checkDns1035Label, checkDnsLabel, checkImage } from '../common/checks';
 import { ConfigurationError, withFieldPrefix } from '../common/errors';
@@ -56,6 +57,13 @@ export interface H2oGptStackProps {
   /** The vLLM server. */
   readonly vllm: VllmServerOptions;
   /**
+   * More models, each on a vLLM server of its own with its own GPUs, cache and policy. h2oGPT
+   * lists them all beside `vllm`'s (its model_lock) and waits for every one before it starts,
+   * because it drops a model it cannot reach at start for good.
+   * @default none: one model
+   */
+  readonly additionalModels?: AdditionalModelOptions[];
+  /**
    * The h2oGPT front end.
    * @default see H2oGptOptions
    */
@@ -107,7 +115,12 @@ export interface H2oGptStackProps {
  * deadlock waiting for vLLM. The choice and its reason are attributes and pod annotations.
  */
 export class H2oGptStack extends Construct {
+  /** The first vLLM server. */
   public readonly vllm: VllmServer;
+  /** The vLLM servers of `additionalModels`, in order. */
+  public readonly additionalVllm: VllmServer[];
+  /** Every vLLM server: `vllm`, then `additionalVllm`. */
+  public readonly vllmServers: VllmServer[];
   public readonly h2ogpt: H2oGpt;
   /** The NetworkPolicies and mesh policy objects. */
   public readonly trafficPolicy: TrafficPolicy;
@@ -143,33 +156,47 @@ export class H2oGptStack extends Construct {
     const exposure = checkExposure(props.exposure, props.h2ogpt?.authentication);
     const monitoring = props.monitoring === undefined ? undefined : resolveMonitoring(props.monitoring);
     const scrape = monitoring ? metricsScrapeOf(this.mesh) : undefined;
+    const modelIds = checkAdditionalModelIds(name, props.additionalModels);
+    const models = (props.additionalModels ?? []).map((options, i) => ({ field: `additionalModels[${i}]`, id: modelIds[i], options }));
     const scaling = checkAutoscaling(props, this.mesh, monitoring !== undefined);
     // Istio's merging reads what to scrape from these pod annotations (docs/mesh-facts.md §10).
-    const scrapeAnnotations: { [key: string]: string } = scrape?.method === 'merged'
-      ? { [scrape.annotations.scrape]: 'true', [scrape.annotations.port]: String(props.vllm?.port ?? DEFAULT_VLLM_PORT), [scrape.annotations.path]: '/metrics' }
-      : {};
-
-    this.vllm = withFieldPrefix('vllm.', () => new VllmServer(this, 'vllm', {
-      ...props.vllm,
+    const scrapeAnnotations = (port: number | undefined): { [key: string]: string } => (scrape?.method === 'merged'
+      ? { [scrape.annotations.scrape]: 'true', [scrape.annotations.port]: String(port ?? DEFAULT_VLLM_PORT), [scrape.annotations.path]: '/metrics' }
+      : {});
+    const vllmServer = (id: string, options: VllmServerOptions, serverName: string, instance: string) => new VllmServer(this, id, {
+      ...options,
       // Autoscaled: sized for the most replicas (spread, disruption budget), the count left to KEDA.
       ...(scaling.vllm ? { replicas: scaling.vllm.max } : {}),
-      name: `${name}-vllm`,
-      instance: name,
+      name: serverName,
+      instance,
       namespace: props.namespace,
-      podLabels: { ...props.vllm?.podLabels, ...meshMetadata.labels },
-      podAnnotations: { ...props.vllm?.podAnnotations, ...meshMetadata.annotations, ...scrapeAnnotations },
-    }));
-
-    const decision = decideStartup(this.mesh, props.startupStrategy ?? StartupStrategy.AUTO, {
-      upstreamPort: this.vllm.port,
-      kubernetesMinor,
-      upstreamStartupBudgetSeconds: this.vllm.startupBudgetSeconds,
+      podLabels: { ...options?.podLabels, ...meshMetadata.labels },
+      podAnnotations: { ...options?.podAnnotations, ...meshMetadata.annotations, ...scrapeAnnotations(options?.port) },
     });
+
+    this.vllm = withFieldPrefix('vllm.', () => vllmServer('vllm', props.vllm, `${name}-vllm`, name));
+    // Each further server has its own instance label, so its selector never picks another's pods.
+    this.additionalVllm = models.map(({ field, id, options }) => withFieldPrefix(`${field}.`, () => {
+      const { id: _id, ...serverOptions } = options;
+      return vllmServer(`vllm-${id}`, serverOptions, `${name}-vllm-${id}`, `${name}-${id}`);
+    }));
+    this.vllmServers = [this.vllm, ...this.additionalVllm];
+    checkDistinctModels(this.vllmServers, props.additionalModels ?? []);
+
+    // Every server is judged: the strategy is one per pod, so it must hold for each upstream.
+    const requested = props.startupStrategy ?? StartupStrategy.AUTO;
+    const decisions = this.vllmServers.map((server) => decideStartup(this.mesh, requested, {
+      upstreamPort: server.port,
+      kubernetesMinor,
+      upstreamStartupBudgetSeconds: server.startupBudgetSeconds,
+    }));
+    const decision = decisions[0];
     // Checked here so an error names the stack's own `waiter` prop.
-    resolveWaiterSettings('waiter', props.waiter ?? {}, this.vllm.startupBudgetSeconds);
+    this.vllmServers.forEach((server) => resolveWaiterSettings('waiter', props.waiter ?? {}, server.startupBudgetSeconds));
     this.startupStrategy = decision.strategy;
     this.startupReason = decision.reason;
-    this.warnings = [...decision.warnings, ...podSecurityWarnings(this.mesh, this.vllm)];
+    this.warnings = [...new Set(decisions.flatMap((d) => d.warnings))];
+    this.warnings.push(...podSecurityWarnings(this.mesh, this.vllmServers));
 
     const h2ogptAnnotations: { [key: string]: string } = {
       ...props.h2ogpt?.podAnnotations,
@@ -178,7 +205,7 @@ export class H2oGptStack extends Construct {
       [ANNOTATIONS.startupReason]: decision.reason,
     };
     // The plan is the one the rules judged: the same init-container UID and annotations.
-    const plan = waitPlan(this.mesh, decision.strategy, this.vllm.port);
+    const plan = waitPlan(this.mesh, decision.strategy, this.vllm.port, this.additionalVllm.map((s) => s.port));
     Object.assign(h2ogptAnnotations, plan.annotations);
     const startupWait = startupWaitOf(plan, waiterImage);
 
@@ -189,6 +216,7 @@ export class H2oGptStack extends Construct {
       instance: name,
       namespace: props.namespace,
       vllm: this.vllm,
+      additionalVllm: this.additionalVllm.length > 0 ? this.additionalVllm : undefined,
       startupWait,
       waiter: props.waiter,
       podLabels: { ...props.h2ogpt?.podLabels, ...meshMetadata.labels },
@@ -198,13 +226,14 @@ export class H2oGptStack extends Construct {
     this.trafficPolicy = withFieldPrefix('trafficPolicy.', () => new TrafficPolicy(this, 'traffic-policy', {
       ...props.trafficPolicy,
       vllm: this.vllm,
+      additionalVllm: this.additionalVllm.length > 0 ? this.additionalVllm : undefined,
       h2ogpt: this.h2ogpt,
       mesh: this.mesh,
       plaintextToVllm: plaintextToUpstream(this.mesh, decision.strategy),
       metricsScraper: monitoring && scrape ? {
         namespace: monitoring.prometheusNamespace,
         serviceAccount: monitoring.prometheusServiceAccount,
-        port: scrape.method === 'merged' ? scrape.port : this.vllm.port,
+        port: scrape.method === 'merged' ? scrape.port : undefined,
         overMesh: scrape.method === 'over-mesh',
       } : undefined,
     }));
@@ -212,13 +241,17 @@ export class H2oGptStack extends Construct {
 
     const monitored = {
       name, namespace: this.vllm.namespace, labels: this.vllm.labels,
-      vllm: { name: this.vllm.name, selector: this.vllm.selectorLabels, portName: VLLM_PORT_NAME, port: this.vllm.port, startupBudgetSeconds: this.vllm.startupBudgetSeconds },
+      vllm: this.vllmServers.map((server) => ({
+        name: server.name, selector: server.selectorLabels, portName: VLLM_PORT_NAME, port: server.port, startupBudgetSeconds: server.startupBudgetSeconds,
+      })),
       h2ogpt: { name: this.h2ogpt.name },
     };
     this.monitoring = monitoring ? stackMonitoring(this, this.mesh, monitored, monitoring) : [];
+    // One ScaledObject per server, each on its own queue; the first keeps its construct id.
     this.autoscalers = [
-      ...(scaling.vllm ? [vllmScaledObject(this, { deployment: this.vllm.deployment, name: this.vllm.name, namespace: this.vllm.namespace, labels: this.vllm.labels },
-        monitored, scaling.vllm, monitoring!.prometheusNamespace)] : []),
+      ...(scaling.vllm ? this.vllmServers.map((server, i) => vllmScaledObject(this, i === 0 ? 'vllm-scaled-object' : `vllm-scaled-object-${server.name}`,
+        { deployment: server.deployment, name: server.name, namespace: server.namespace, labels: server.labels },
+        monitored.vllm[i], scaling.vllm!, monitoring!.prometheusNamespace)) : []),
       ...(scaling.h2ogpt ? [h2ogptAutoscaler(this, { deployment: this.h2ogpt.deployment, name: this.h2ogpt.name, namespace: this.h2ogpt.namespace, labels: this.h2ogpt.labels },
         scaling.h2ogpt)] : []),
     ];
@@ -257,18 +290,24 @@ export class H2oGptStack extends Construct {
 /** The autoscaling options, refused where they cannot work, before anything is built. */
 function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: boolean): ResolvedAutoscaling {
   if (props.autoscaling === undefined) return {};
-  const scaling = resolveAutoscaling(props.autoscaling, props.vllm?.gpus ?? 1);
+  const servers = [
+    { field: 'vllm', options: props.vllm },
+    ...(props.additionalModels ?? []).map((options, i) => ({ field: `additionalModels[${i}]`, options })),
+  ];
+  const scaling = resolveAutoscaling(props.autoscaling, servers.map((s) => s.options?.gpus ?? 1));
   if (scaling.vllm) {
     if (!monitored) {
       throw new ConfigurationError('monitoring', undefined, 'vLLM\'s autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring (e.g. monitoring: {}) too, or leave autoscaling.vllmMaxReplicas unset.');
     }
-    if (props.vllm?.replicas !== undefined) {
-      throw new ConfigurationError('vllm.replicas', props.vllm.replicas, 'The autoscaler owns vLLM\'s replica count: remove replicas, or autoscaling.vllmMaxReplicas.');
-    }
-    const cache = props.vllm?.modelCache ?? ModelCache.newClaim();
-    if (scaling.vllm.max > 1 && cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE) {
-      throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max,
-        'New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim. Use ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim, or ModelCache.ephemeral().');
+    for (const { field, options } of servers) {
+      if (options?.replicas !== undefined) {
+        throw new ConfigurationError(`${field}.replicas`, options.replicas, 'The autoscaler owns vLLM\'s replica count: remove replicas, or autoscaling.vllmMaxReplicas.');
+      }
+      const cache = options?.modelCache ?? ModelCache.newClaim();
+      if (scaling.vllm.max > 1 && cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE) {
+        throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max,
+          `New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim (${field}.modelCache). Use ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim, or ModelCache.ephemeral().`);
+      }
     }
   }
   if (scaling.h2ogpt) {
@@ -281,6 +320,17 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
     }
   }
   return scaling;
+}
+
+/** h2oGPT tells its models apart by served name: refused here so the error names the stack's field. */
+function checkDistinctModels(servers: VllmServer[], models: AdditionalModelOptions[]): void {
+  servers.forEach((server, i) => {
+    const earlier = servers.slice(0, i).findIndex((s) => s.servedModelName === server.servedModelName);
+    if (i === 0 || earlier < 0) return;
+    const field = `additionalModels[${i - 1}].${models[i - 1].servedModelName === undefined ? 'model' : 'servedModelName'}`;
+    throw new ConfigurationError(field, server.servedModelName,
+      `${earlier === 0 ? 'vllm' : `additionalModels[${earlier - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each model its own (servedModelName).`);
+  });
 }
 
 /** The exposure, refused without a decision on who may log in. */
@@ -309,16 +359,19 @@ export function checkStackName(field: string, name: string | undefined): string 
 }
 
 /** What keeps a pod of this stack out of a namespace that enforces Pod Security "restricted". */
-function podSecurityWarnings(mesh: MeshMode, vllm: VllmServer): string[] {
+function podSecurityWarnings(mesh: MeshMode, servers: VllmServer[]): string[] {
   const warnings: string[] = [];
   const profile = profileOf(mesh);
   if (profile && mesh.dataplane === Dataplane.SIDECAR && !mesh.cni) {
     warnings.push(`without ${profile.cniPluginName}, ${profile.displayName} injects ${profile.iptablesInitContainerName}, which needs NET_ADMIN and NET_RAW: `
       + `a namespace that enforces Pod Security "restricted" rejects both pods. Install ${profile.cniPluginName} there (cni: true)`);
   }
-  if (vllm.runsAsRoot) {
-    warnings.push('vllm.runAsRoot: the vLLM pod runs as root with a writable root file system; it meets Pod Security "baseline", not "restricted"');
-  }
+  servers.forEach((server, i) => {
+    if (server.runsAsRoot) {
+      const field = i === 0 ? 'vllm.runAsRoot' : `additionalModels[${i - 1}].runAsRoot`;
+      warnings.push(`${field}: the vLLM pod ${i === 0 ? '' : `${server.name} `}runs as root with a writable root file system; it meets Pod Security "baseline", not "restricted"`);
+    }
+  });
   return warnings;
 }
 

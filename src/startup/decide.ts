@@ -105,15 +105,18 @@ export interface WaitPlan {
   readonly annotations: { [key: string]: string };
 }
 
-/** The wait a concrete strategy renders under a mode; every strategy has its own case. */
-export function waitPlan(mode: MeshMode, strategy: StartupStrategy, upstreamPort: number): WaitPlan {
+/**
+ * The wait a concrete strategy renders under a mode; every strategy has its own case. A port
+ * exclusion covers `upstreamPort` and every one of `otherUpstreamPorts` (more vLLM servers).
+ */
+export function waitPlan(mode: MeshMode, strategy: StartupStrategy, upstreamPort: number, otherUpstreamPorts: readonly number[] = []): WaitPlan {
   switch (strategy) {
     case StartupStrategy.INIT_CONTAINER:
       return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: {} };
     case StartupStrategy.PROXY_UID_BYPASS:
       return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: profileOf(mode)?.proxyUid ?? DEFAULT_WAITER_UID, annotations: {} };
     case StartupStrategy.PORT_EXCLUSION:
-      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: portExclusionMetadata(mode, upstreamPort).annotations };
+      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: portExclusionMetadata(mode, upstreamPort, ...otherUpstreamPorts).annotations };
     case StartupStrategy.IN_APP_WAIT:
       return { kind: StartupWaitKind.IN_APP, annotations: {} };
     case StartupStrategy.NONE:

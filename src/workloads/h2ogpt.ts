@@ -40,6 +40,7 @@ const SAVE_DIR = `${WORKSPACE}/save`;
 const MANAGED_SETTINGS: { [key: string]: string } = {
   H2OGPT_INFERENCE_SERVER: 'the vllm prop',
   H2OGPT_BASE_MODEL: 'the vLLM server\'s servedModelName',
+  H2OGPT_MODEL_LOCK: 'the vllm and additionalVllm props',
   H2OGPT_SAVE_DIR: 'saveDirClaimName',
   H2OGPT_OPENAI_SERVER: 'openAiApi',
   H2OGPT_OPENAI_PORT: 'openAiApiPort',
@@ -152,6 +153,14 @@ export interface H2oGptProps extends H2oGptOptions {
   /** The vLLM server this front end talks to: a `VllmServer`, or `VllmEndpoint.fromUrl(...)` for one this app does not deploy. */
   readonly vllm: IVllmEndpoint;
   /**
+   * More vLLM servers, one model each, offered beside `vllm` in h2oGPT's model list (its
+   * `model_lock`). h2oGPT waits for every one: it drops a model it cannot reach at start for good.
+   * Their API keys, if any, are expanded into the list by Kubernetes, so they must not contain
+   * quotes or backslashes.
+   * @default none: `vllm` alone
+   */
+  readonly additionalVllm?: IVllmEndpoint[];
+  /**
    * `app.kubernetes.io/instance`.
    * @default name
    */
@@ -203,8 +212,14 @@ export class H2oGpt extends Construct {
   public readonly url: string;
   /** The vLLM server it calls. */
   public readonly vllm: IVllmEndpoint;
-  /** The `h2ogpt_inference_server` value, with `$(VLLM_API_KEY)` where the key goes. */
+  /** Every vLLM server it offers, `vllm` first. */
+  public readonly vllmEndpoints: IVllmEndpoint[];
+  /** The `h2ogpt_inference_server` value of `vllm`, with `$(VLLM_API_KEY)` where the key goes. */
   public readonly inferenceServer: string;
+  /** The inference-server value of each of `vllmEndpoints`, in order. */
+  public readonly inferenceServers: string[];
+  /** The `model_lock` list h2oGPT is given (a Python literal), with more than one server. */
+  public readonly modelLock?: string;
   /** How it waits for vLLM. */
   public readonly startupWait: StartupWait;
   /** The waiter's settings, when it waits. */
@@ -230,8 +245,9 @@ export class H2oGpt extends Construct {
     const instance = checkDnsLabel('instance', props.instance ?? this.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
-    const vllm = checkEndpoint(props.vllm);
+    const vllm = checkEndpoint('vllm', props.vllm);
     this.vllm = vllm;
+    this.vllmEndpoints = checkEndpoints(vllm, props.additionalVllm);
     const image = checkImage('image', props.image ?? DEFAULT_H2OGPT_IMAGE);
     const uiPort = checkPort('uiPort', props.uiPort ?? H2OGPT_UI_CONTAINER_PORT);
     const openAiApiPort = props.openAiApi ? checkPort('openAiApiPort', props.openAiApiPort ?? 5000) : undefined;
@@ -268,16 +284,27 @@ export class H2oGpt extends Construct {
     this.openAiApiPort = openAiApiPort;
     this.startupWait = props.startupWait ?? StartupWait.initContainer();
     const waits = this.startupWait.kind !== StartupWaitKind.NONE;
-    this.waiterSettings = waits ? resolveWaiterSettings('waiter', props.waiter ?? {}, vllm.startupBudgetSeconds) : undefined;
-    // An in-app wait happens inside the container, so the startup probe must outlast it.
+    // One waiter per server, each with a deadline from that server's own startup budget.
+    const waiterSettings = waits ? this.vllmEndpoints.map((e) => resolveWaiterSettings('waiter', props.waiter ?? {}, e.startupBudgetSeconds)) : [];
+    this.waiterSettings = waiterSettings[0];
+    // An in-app wait happens inside the container, so the startup probe must outlast it. The
+    // waits run one after another, each with its own deadline, so the worst case is their sum.
     this.startupBudgetSeconds = appStartupBudget
-      + (this.startupWait.kind === StartupWaitKind.IN_APP ? this.waiterSettings!.deadlineSeconds : 0);
+      + (this.startupWait.kind === StartupWaitKind.IN_APP ? waiterSettings.reduce((sum, w) => sum + w.deadlineSeconds, 0) : 0);
 
     const api = props.chatApi === false ? 'vllm' : 'vllm_chat';
-    const upstream = `${vllm.host}:${vllm.port}`;
     // With a key, h2oGPT takes host, port, path and key; the key comes from the Secret through
     // Kubernetes' $(VAR) expansion of VLLM_API_KEY, defined earlier in the same env list.
-    this.inferenceServer = vllm.apiKey ? `${api}:http://${upstream}:/v1:$(VLLM_API_KEY)` : `${api}:${upstream}`;
+    this.inferenceServers = this.vllmEndpoints.map((e, i) => {
+      const upstream = `${e.host}:${e.port}`;
+      return e.apiKey ? `${api}:http://${upstream}:/v1:$(${apiKeyVariable(i)})` : `${api}:${upstream}`;
+    });
+    this.inferenceServer = this.inferenceServers[0];
+    // gen.py refuses model_lock beside inference_server or base_model, so it replaces both. JSON
+    // strings are Python string literals too, which gen.py's ast.literal_eval reads.
+    this.modelLock = this.vllmEndpoints.length > 1
+      ? `[${this.vllmEndpoints.map((e, i) => `{"inference_server": ${JSON.stringify(this.inferenceServers[i])}, "base_model": ${JSON.stringify(e.servedModelName)}}`).join(', ')}]`
+      : undefined;
 
     this.url = `http://${this.namespace ? `${this.name}.${this.namespace}.svc` : this.name}:${uiPort}`;
     this.selectorLabels = selectorLabels('h2ogpt', instance);
@@ -286,9 +313,10 @@ export class H2oGpt extends Construct {
     const metadata = { name: this.name, namespace: props.namespace, labels };
 
     const env: k8s.EnvVar[] = [
-      ...(vllm.apiKey ? [secretEnv('VLLM_API_KEY', vllm.apiKey)] : []),
-      { name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer },
-      { name: 'H2OGPT_BASE_MODEL', value: vllm.servedModelName },
+      ...this.vllmEndpoints.flatMap((e, i) => (e.apiKey ? [secretEnv(apiKeyVariable(i), e.apiKey)] : [])),
+      ...(this.modelLock === undefined
+        ? [{ name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer }, { name: 'H2OGPT_BASE_MODEL', value: vllm.servedModelName }]
+        : [{ name: 'H2OGPT_MODEL_LOCK', value: this.modelLock }]),
       { name: 'H2OGPT_SAVE_DIR', value: SAVE_DIR },
       // On by default in h2oGPT, unauthenticated unless keyed: off unless asked for, keyed when on.
       ...(openAiApiPort !== undefined
@@ -352,23 +380,28 @@ export class H2oGpt extends Construct {
       volumes.push({ name: 'startup-waiter', configMap: { name: configMapName, defaultMode: 0o444 } });
       annotations[ANNOTATIONS.waiterSha256] = WAITER_SCRIPT_SHA256;
       const waiterMount = { name: 'startup-waiter', mountPath: WAITER_MOUNT_PATH, readOnly: true };
-      const waitVars = waiterEnv(vllm.healthUrl, this.waiterSettings!);
       if (this.startupWait.kind === StartupWaitKind.INIT_CONTAINER) {
         volumes.push({ name: 'waiter-tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } });
-        initContainers.push({
-          name: WAIT_INIT_CONTAINER_NAME,
+        // One init container per server: each is judged, logged and retried on its own.
+        this.vllmEndpoints.forEach((endpoint, i) => initContainers.push({
+          name: waitInitContainerName(i),
           image: this.startupWait.image,
           imagePullPolicy: 'IfNotPresent',
           command: ['sh', WAITER_SCRIPT_PATH],
-          env: waitVars,
+          env: waiterEnv(endpoint.healthUrl, waiterSettings[i]),
           resources: podResources('waiter.', { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
           securityContext: hardenedContainerSecurityContext({ runAsUser: this.startupWait.runAsUser }),
           volumeMounts: [waiterMount, { name: 'waiter-tmp', mountPath: '/tmp' }],
-        });
+        }));
       } else {
-        // The waiter execs generate.py, so PID 1 and signals belong to h2oGPT once vLLM is up.
-        command = ['/bin/bash', WAITER_SCRIPT_PATH, ...H2OGPT_COMMAND];
-        env.push(...waitVars);
+        // The waiter execs its arguments, so PID 1 and signals belong to h2oGPT once vLLM is up.
+        // Each further server adds a link to the chain: env sets that waiter's URL and deadline
+        // (the other settings are shared) and runs the next waiter, and the last execs generate.py.
+        const chain = this.vllmEndpoints.slice(1).flatMap((endpoint, i) => [
+          'env', `WAIT_URL=${endpoint.healthUrl}`, `WAIT_DEADLINE_SECONDS=${waiterSettings[i + 1].deadlineSeconds}`, '/bin/bash', WAITER_SCRIPT_PATH,
+        ]);
+        command = ['/bin/bash', WAITER_SCRIPT_PATH, ...chain, ...H2OGPT_COMMAND];
+        env.push(...waiterEnv(vllm.healthUrl, waiterSettings[0]));
         appMounts.push(waiterMount);
       }
     }
@@ -475,16 +508,48 @@ function authenticationEnv(authentication: UiAuthentication | undefined): k8s.En
   ];
 }
 
+/** The environment variable that carries server `index`'s API key: the first keeps its old name. */
+function apiKeyVariable(index: number): string {
+  return index === 0 ? 'VLLM_API_KEY' : `VLLM_API_KEY_${index + 1}`;
+}
+
+/** The init container that waits for server `index`: the first keeps its old name. */
+export function waitInitContainerName(index: number): string {
+  return index === 0 ? WAIT_INIT_CONTAINER_NAME : `${WAIT_INIT_CONTAINER_NAME}-${index + 1}`;
+}
+
+/** Every server, the first included: complete, and no model or server listed twice. */
+function checkEndpoints(first: IVllmEndpoint, additional: IVllmEndpoint[] | undefined): IVllmEndpoint[] {
+  if (additional === undefined) return [first];
+  if (!Array.isArray(additional)) {
+    throw new ConfigurationError('additionalVllm', typeof additional, 'Give a list of vLLM servers, e.g. [coderServer], or leave it unset.');
+  }
+  const all = [first, ...additional.map((e, i) => checkEndpoint(`additionalVllm[${i}]`, e))];
+  all.forEach((endpoint, i) => {
+    const field = `additionalVllm[${i - 1}]`;
+    const earlier = all.slice(0, i);
+    const sameModel = earlier.findIndex((e) => e.servedModelName === endpoint.servedModelName);
+    if (i > 0 && sameModel >= 0) {
+      throw new ConfigurationError(`${field}.servedModelName`, endpoint.servedModelName,
+        `${sameModel === 0 ? 'vllm' : `additionalVllm[${sameModel - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each server its own servedModelName.`);
+    }
+    if (i > 0 && earlier.some((e) => e.url === endpoint.url)) {
+      throw new ConfigurationError(`${field}.url`, endpoint.url, 'That server is already listed: list each vLLM server once.');
+    }
+  });
+  return all;
+}
+
 /** The upstream, whether a construct of this app or a jsii proxy of an interface from another language. */
-function checkEndpoint(vllm: IVllmEndpoint | undefined): IVllmEndpoint {
+function checkEndpoint(field: string, vllm: IVllmEndpoint | undefined): IVllmEndpoint {
   const complete = vllm !== null && typeof vllm === 'object'
     && ['host', 'url', 'healthUrl', 'servedModelName'].every((k) => typeof (vllm as any)[k] === 'string')
     && typeof vllm.port === 'number' && typeof vllm.startupBudgetSeconds === 'number';
   if (!complete) {
-    throw new ConfigurationError('vllm', vllm === null || typeof vllm !== 'object' ? vllm : '(incomplete endpoint)',
+    throw new ConfigurationError(field, vllm === null || typeof vllm !== 'object' ? vllm : '(incomplete endpoint)',
       'Pass the VllmServer this front end talks to, or VllmEndpoint.fromUrl("http://<host>:<port>", { servedModelName: "<model>" }) for one this app does not deploy.');
   }
-  vllm!.apiKey?.validate('vllm.apiKey');
+  vllm!.apiKey?.validate(`${field}.apiKey`);
   return vllm!;
 }
 
@@ -515,7 +580,7 @@ function checkSecretEnv(vars: { [name: string]: SecretKeyReference }): { [name: 
   for (const [name, ref] of Object.entries(vars)) {
     const field = `secretEnv["${name}"]`;
     checkEnvName(field, name);
-    const managedBy = MANAGED_SETTINGS[name.toUpperCase()] ?? (name === 'VLLM_API_KEY' ? 'the vLLM server\'s apiKey' : undefined);
+    const managedBy = MANAGED_SETTINGS[name.toUpperCase()] ?? (/^VLLM_API_KEY(_\d+)?$/.test(name) ? 'the vLLM servers\' apiKey' : undefined);
     if (managedBy) throw new ConfigurationError(field, name, `The construct sets ${name} from ${managedBy}; set that instead.`);
     if (!(ref instanceof SecretKeyReference)) {
       throw new ConfigurationError(field, typeof ref, `Use SecretKeyReference.fromSecret("<secret>", "<key>").`);
