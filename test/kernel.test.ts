@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
-  analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, MeshMode, RefusalCode, StartupStrategy,
+  analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, MeshMode, MtlsMode, RefusalCode, StartupStrategy,
 } from '../src/internal';
 import { parseKubernetesMinor } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
 import { Manifest } from './helpers';
 import { KernelOutcome, kernelUnavailable, KernelRun, replayStartup, sweepNamespaces } from './support/kernel-harness';
-import { renderCell } from './support/render';
+import { renderCell, SECOND_MODEL } from './support/render';
 
 // Issue #10: the decision table proved in a real kernel. Every cell (mode x CNI x mTLS x strategy)
 // is synthesized (refused ones rendered anyway) and its h2oGPT pod's startup replayed through
@@ -29,6 +29,13 @@ interface Cell { mesh: MeshMode; strategy: StartupStrategy; label: string; objec
 const cells: Cell[] = allModeVariants().flatMap((mesh) => CONCRETE_STRATEGIES.map((strategy) => ({
   mesh, strategy, label: `${mesh.describe()} / ${strategy}`, objects: renderCell(mesh, strategy).objects,
 })));
+// The cells a stack can ship, with a second vLLM server on another port: every allowed strategy
+// that waits (with none there is nothing to replay). Each waiter must get through, the second one
+// included. Refused two-model pods fail as the one-model ones do (test/multi-model.test.ts asks
+// the analyzer), and a negative control below shows the second waiter can hang on its own.
+const twoModelCells: Cell[] = allModeVariants().flatMap((mesh) => CONCRETE_STRATEGIES
+  .filter((strategy) => strategy !== StartupStrategy.NONE && evaluateStrategy(mesh, strategy, context).allowed)
+  .map((strategy) => ({ mesh, strategy, label: `${mesh.describe()} / ${strategy} / two models`, objects: renderCell(mesh, strategy, 2).objects })));
 
 /** What the decision says the kernel must show. */
 function expectedOutcome(mesh: MeshMode, strategy: StartupStrategy): KernelOutcome {
@@ -62,11 +69,12 @@ function kernelTable(results: Cell[]): string {
 describeKernel('startup in a real kernel, every cell of the decision table', () => {
   beforeAll(async () => {
     process.once('SIGINT', () => { sweepNamespaces(); process.exit(130); });
+    const all = [...cells, ...twoModelCells];
     let next = 0;
     const worker = async () => {
-      while (next < cells.length) {
+      while (next < all.length) {
         const i = next++;
-        cells[i].run = await replayStartup(i + 1, cells[i].mesh, cells[i].objects, BOUND_MS);
+        all[i].run = await replayStartup(i + 1, all[i].mesh, all[i].objects, BOUND_MS);
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
@@ -79,6 +87,16 @@ describeKernel('startup in a real kernel, every cell of the decision table', () 
     const expected = expectedOutcome(cell.mesh, cell.strategy);
     expect(`${cell.label}: ${cell.run!.outcome}`).toBe(`${cell.label}: ${expected}`);
     expect(`${cell.label}: analyzer ${analyzerOutcome(cell)}`).toBe(`${cell.label}: analyzer ${cell.run!.outcome}`);
+  });
+
+  test.each(twoModelCells.map((c) => [c.label, c] as const))('%s', (_label, cell) => {
+    const expected = expectedOutcome(cell.mesh, cell.strategy);
+    expect(`${cell.label}: ${cell.run!.outcome}`).toBe(`${cell.label}: ${expected}`);
+    expect(`${cell.label}: analyzer ${analyzerOutcome(cell)}`).toBe(`${cell.label}: analyzer ${cell.run!.outcome}`);
+    if (cell.run!.outcome === 'started') {
+      // The second server was waited for and answered, not skipped.
+      expect(cell.run!.log).toContain(`http://chat-vllm-${SECOND_MODEL.id}:${SECOND_MODEL.port}/health is ready`);
+    }
   });
 
   test('every kind of outcome occurred, so the simulator can tell them apart', () => {
@@ -111,5 +129,17 @@ describeKernel('negative controls: the simulator itself must be able to fail', (
     ]);
     expect(withCni.outcome).toBe('deadlock');
     expect(withoutCni.outcome).toBe('plaintext-rejected');
+  }, 30_000);
+
+  test('two models: a port exclusion that leaves out the second server\'s port gets the first waiter through and hangs the second', async () => {
+    const mesh = MeshMode.istioSidecar({ mtls: MtlsMode.PERMISSIVE });
+    const { objects } = renderCell(mesh, StartupStrategy.PORT_EXCLUSION, 2);
+    const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat')!;
+    expect(front.spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeOutboundPorts']).toBe(`8000,${SECOND_MODEL.port}`);
+    front.spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] = '8000';
+    const run = await replayStartup(203, mesh, objects, 4000);
+    expect(run.outcome).toBe('deadlock');
+    expect(run.log).toContain('http://chat-vllm:8000/health is ready');
+    expect(run.log).not.toContain(`chat-vllm-${SECOND_MODEL.id}:${SECOND_MODEL.port}/health is ready`);
   }, 30_000);
 });

@@ -30,7 +30,6 @@ export function kernelUnavailable(): string | undefined {
 }
 
 const PREFIX = `k8h${process.pid}`;
-const VLLM_PORT = 8000;
 const MESH_PORT = 15006; // the server side's inbound "mTLS" port in this model
 
 /** Files every simulated UID can read: the helpers, the waiter script and a busybox PATH. */
@@ -185,6 +184,9 @@ export interface KernelRun {
  */
 export async function replayStartup(index: number, mode: MeshMode, objects: Manifest[], boundMs: number): Promise<KernelRun> {
   const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'h2ogpt')!;
+  // Every vLLM server of the manifest, each on an address of its own in the upstream namespace.
+  const servers = objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'vllm')
+    .map((d, k) => ({ name: d.metadata.name, port: d.spec.template.spec.containers[0].ports.find((p: any) => p.name === 'http').containerPort as number, ip: `198.18.${index}.${2 + k}` }));
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
   const template = front.spec.template;
   const annotations: Record<string, string> = template.metadata.annotations ?? {};
@@ -199,23 +201,27 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
     await run(['ip', 'link', 'add', `k${index}p`, 'netns', pod, 'type', 'veth', 'peer', 'name', `k${index}v`, 'netns', vllm]);
     // 198.18.0.0/15 is reserved for benchmarking: it cannot collide with a real network.
     const podIp = `198.18.${index}.1`;
-    const vllmIp = `198.18.${index}.2`;
-    for (const [ns, dev, ip] of [[pod, `k${index}p`, podIp], [vllm, `k${index}v`, vllmIp]]) {
-      await run(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
+    for (const [ns, dev, ips] of [[pod, `k${index}p`, [podIp]], [vllm, `k${index}v`, servers.map((v) => v.ip)]] as const) {
+      for (const ip of ips) await run(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
       await run(['ip', '-n', ns, 'link', 'set', dev, 'up']);
       await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the Service name resolves.
+    // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the Service names resolve.
     mkdirSync(`/etc/netns/${pod}`, { recursive: true });
-    writeFileSync(`/etc/netns/${pod}/hosts`, `127.0.0.1 localhost\n${vllmIp} chat-vllm\n`);
+    writeFileSync(`/etc/netns/${pod}/hosts`, `127.0.0.1 localhost\n${servers.map((v) => `${v.ip} ${v.name}\n`).join('')}`);
 
-    // vLLM's side: the server, its inbound mesh port, and STRICT mTLS as a refusal of plaintext.
-    const server = start(vllm, ['/usr/bin/python3', join(shared.dir, 'vllm.py'), String(VLLM_PORT)]);
+    // vLLM's side: a server per port, the inbound mesh port, and STRICT mTLS as a refusal of plaintext.
+    const ports = [...new Set(servers.map((v) => v.port))];
+    const upstreams = ports.map((port) => start(vllm, ['/usr/bin/python3', join(shared.dir, 'vllm.py'), String(port)]));
     const inbound = start(vllm, ['/usr/bin/python3', join(shared.dir, 'inbound.py'), String(MESH_PORT)]);
-    processes.push(server, inbound);
-    await Promise.all([listening(server), listening(inbound)]);
+    processes.push(...upstreams, inbound);
+    await Promise.all([...upstreams, inbound].map((p) => listening(p)));
     const strict = mode.mesh !== Mesh.NONE && mode.mtls === MtlsMode.STRICT;
-    if (strict) await run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(VLLM_PORT), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    if (strict) {
+      for (const port of ports) {
+        await run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(port), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+      }
+    }
 
     const plan = schedule(mode);
     // One iptables-restore, as istio-iptables and linkerd2-proxy-init apply their rules too.
@@ -266,8 +272,12 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
 
     const app = spec.containers[0];
     if (app.command?.[1]?.endsWith('wait-for-upstream.sh')) {
-      // In-app form: bash + curl, the script then execs a stand-in for generate.py.
-      const waiter = start(pod, [...as(app), '/usr/bin/bash', shared.script, 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin' });
+      // In-app form: bash + curl, the command as written (a chain of waiters with several
+      // servers), its waiter path pointed at the script's bytes and generate.py replaced by a stand-in.
+      const command: string[] = app.command.map((word: string) => (word.endsWith('/wait-for-upstream.sh') ? shared.script : word));
+      const generate = command.lastIndexOf('python3');
+      if (generate < 0) throw new Error(`the in-app command does not end in generate.py: ${app.command.join(' ')}`);
+      const waiter = start(pod, [...as(app), ...command.slice(0, generate), 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin' });
       processes.push(waiter);
       if (await waitBounded(waiter) !== 0 || !waiter.output().includes('started')) return await notStarted();
     }

@@ -3,22 +3,31 @@ import { meshPodMetadata } from '../../src/mesh/pod-metadata';
 import { waitPlan } from '../../src/startup/decide';
 import { Manifest, synth } from '../helpers';
 
+/** The second model of a two-model cell: another server, on another port. */
+export const SECOND_MODEL = { id: 'coder', model: 'c', port: 8001 } as const;
+
 /**
  * What the stack synthesizes for a mode and strategy, or, for a refused combination, the same pod
- * rendered anyway: the wait plan the rules judged, without the decision that refuses it.
+ * rendered anyway: the wait plan the rules judged, without the decision that refuses it. With
+ * `models: 2` the stack has a second vLLM server (SECOND_MODEL) behind the same h2oGPT.
  */
-export function renderCell(mesh: MeshMode, strategy: StartupStrategy): { objects: Manifest[]; refused: boolean } {
+export function renderCell(mesh: MeshMode, strategy: StartupStrategy, models: 1 | 2 = 1): { objects: Manifest[]; refused: boolean } {
+  const additionalModels = models === 2 ? [SECOND_MODEL] : undefined;
   try {
-    return { objects: synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', mesh, startupStrategy: strategy, vllm: { model: 'm' } })), refused: false };
+    return { objects: synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', mesh, startupStrategy: strategy, vllm: { model: 'm' }, additionalModels })), refused: false };
   } catch (error) {
     if (!(error instanceof StartupRefusedError)) throw error;
   }
-  const plan = waitPlan(mesh, strategy, 8000);
+  const plan = waitPlan(mesh, strategy, 8000, models === 2 ? [SECOND_MODEL.port] : []);
   const metadata = meshPodMetadata(mesh);
   const objects = synth((chart) => {
-    const vllm = new VllmServer(chart, 'vllm', { name: 'chat-vllm', model: 'm', podLabels: metadata.labels, podAnnotations: metadata.annotations });
+    const server = (name: string, instance: string, model: string, port: number) => new VllmServer(chart, name, {
+      name, instance, model, port, podLabels: metadata.labels, podAnnotations: metadata.annotations,
+    });
+    const vllm = server('chat-vllm', 'chat', 'm', 8000);
     new H2oGpt(chart, 'h2ogpt', {
       name: 'chat', vllm,
+      additionalVllm: models === 2 ? [server(`chat-vllm-${SECOND_MODEL.id}`, `chat-${SECOND_MODEL.id}`, SECOND_MODEL.model, SECOND_MODEL.port)] : undefined,
       startupWait: plan.kind === StartupWaitKind.INIT_CONTAINER ? StartupWait.initContainer({ runAsUser: plan.initContainerUid })
         : plan.kind === StartupWaitKind.IN_APP ? StartupWait.inApp() : StartupWait.none(),
       podLabels: metadata.labels,
