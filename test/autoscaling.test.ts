@@ -53,6 +53,8 @@ describe('vLLM on its queue', () => {
   test('never past the GPUs that exist; never without Prometheus; never on a claim only one node can mount', () => {
     expect(() => build({ vllm: { model: 'm/m', gpus: 4 }, autoscaling: { vllmMaxReplicas: 3, availableGpus: 8 } }))
       .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 3\. 3 replicas x 4 GPU\(s\) each need 12 GPUs, more than availableGpus \(8\): use at most 2/);
+    expect(() => build({ vllm: { model: 'm/m', gpus: 4 }, autoscaling: { vllmMaxReplicas: 1, availableGpus: 2 } }))
+      .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 1\. 1 replicas x 4 GPU\(s\) each need 4 GPUs, more than availableGpus \(2\): not even one replica fits; raise availableGpus if the cluster has 4 or more/);
     expect(() => build({ monitoring: undefined, autoscaling: { vllmMaxReplicas: 2 } }))
       .toThrow(/^Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring/);
     expect(() => build({ vllm: { model: 'm/m', modelCache: ModelCache.newClaim() }, autoscaling: { vllmMaxReplicas: 2 } }))

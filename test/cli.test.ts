@@ -387,6 +387,73 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
     expect(existsSync(out)).toBe(false);
   });
 
+  test('--model repeated: one vLLM server per model, ids from the model names or given as ID=, the vLLM flags on every server, all in h2oGPT\'s model list', async () => {
+    const out = join(work, 'models');
+    const { code, stdout, stderr } = await cli(['synth', '--mesh', 'istio-sidecar', '--namespace', 'ai', '--gpus', '2',
+      '--model', 'Qwen/Qwen2.5-1.5B-Instruct', '--model', 'Qwen/Qwen2.5-Coder-1.5B-Instruct', '--model', 'small=Qwen/Qwen2.5-0.5B-Instruct', '--out', out]);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout).toMatch(/startup strategy: in-app-wait/);
+    const objects = objectsOf(out);
+    const servers = objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'vllm');
+    expect(servers.map((d) => d.metadata.name)).toEqual(['h2ogpt-vllm', 'h2ogpt-vllm-qwen2-5-coder-1-5b-instruct', 'h2ogpt-vllm-small']);
+    expect(servers.map((d) => String(d.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']))).toEqual(['2', '2', '2']);
+    const h2ogpt = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'h2ogpt').spec.template.spec.containers[0];
+    const lock = JSON.parse(h2ogpt.env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value);
+    expect(lock.map((m: any) => m.base_model)).toEqual(['Qwen/Qwen2.5-1.5B-Instruct', 'Qwen/Qwen2.5-Coder-1.5B-Instruct', 'Qwen/Qwen2.5-0.5B-Instruct']);
+    expect(h2ogpt.command.filter((a: string) => a.startsWith('WAIT_URL='))).toEqual([
+      'WAIT_URL=http://h2ogpt-vllm-qwen2-5-coder-1-5b-instruct.ai.svc:8000/health', 'WAIT_URL=http://h2ogpt-vllm-small.ai.svc:8000/health',
+    ]);
+  });
+
+  test('the config file\'s additionalModels: each server its own GPUs, port, cache and Secrets; flags still win', async () => {
+    const out = join(work, 'file-models');
+    const file = config([
+      'vllm: { model: Qwen/Qwen2.5-1.5B-Instruct }',
+      'additionalModels:',
+      '  - id: coder',
+      '    model: Qwen/Qwen2.5-Coder-7B-Instruct',
+      '    gpus: 4',
+      '    port: 8001',
+      '    apiKey: { secretName: coder-key, key: token }',
+      '    modelCache: { size: 300Gi }', '',
+    ].join('\n'));
+    expect((await cli(['synth', '--config', file, '--out', out])).code).toBe(0);
+    const objects = objectsOf(out);
+    const coder = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'h2ogpt-vllm-coder').spec.template.spec.containers[0];
+    expect(String(coder.resources.limits['nvidia.com/gpu'])).toBe('4');
+    expect(coder.ports[0].containerPort).toBe(8001);
+    expect(objects.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'h2ogpt-vllm-coder-model-cache').spec.resources.requests.storage).toBe('300Gi');
+    const h2ogpt = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'h2ogpt').spec.template.spec;
+    expect(h2ogpt.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm', 'wait-for-vllm-2']);
+    expect(h2ogpt.containers[0].env.find((e: any) => e.name === 'VLLM_API_KEY_2').valueFrom).toEqual({ secretKeyRef: { name: 'coder-key', key: 'token' } });
+    // A flag applies to the file's further models too.
+    const flagged = join(work, 'file-models-gpus');
+    expect((await cli(['synth', '--config', file, '--gpus', '2', '--out', flagged])).code).toBe(0);
+    expect(String(objectsOf(flagged).find((o) => o.metadata.name === 'h2ogpt-vllm-coder' && o.kind === 'Deployment').spec.template.spec.containers[0].resources.limits['nvidia.com/gpu'])).toBe('2');
+  });
+
+  test.each([
+    [['--model', 'a/b', '--model', 'c/d', '--model', 'x/d'], /^cdk8s-h2ogpt synth: Invalid --model: "d"\. additionalModels\[0\] has that id already: give each model its own/],
+    [['--model', 'a/b', '--model', 'a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "a\/b"\. vllm already serves that name/],
+    [['--model', 'coder=a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "coder=a\/b"\. The first --model is the stack's first vLLM server, named h2ogpt-vllm: give it without ID=/],
+    [['--model', 'a/b', '--model', 'Big=c/d'], /^cdk8s-h2ogpt synth: Invalid --model: "Big"\. Use a DNS-1123 label/],
+    [['--model', 'a/b', '--model', 'c'], /^cdk8s-h2ogpt synth: Invalid --model: "c"\. Use a Hugging Face model id as org\/name/],
+    [['--model', 'a/b', '--model', 'c/d', '--gpus', '2', '--monitoring', '--autoscale', '1:2', '--available-gpus', '3', '--cache-size', '10Gi'],
+      /Invalid --autoscale: 2\. 2 replicas x 4 GPU\(s\) across the 2 vLLM servers \(2 \+ 2\) need 8 GPUs, more than availableGpus \(3\): not even one replica fits/],
+  ])('%j exits 2 naming --model, writing nothing', async (args, message) => {
+    const out = join(work, 'refused-models');
+    const { code, stdout, stderr } = await cli(['synth', ...args, '--out', out]);
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('a misspelt field of a further model in the file is refused with the fields it has', async () => {
+    const { code, stderr } = await cli(['synth', '--config', config('additionalModels: [{ id: coder, model: a/b, gpu: 2 }]\n'), '--out', join(work, 'x')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/real\.yaml: Invalid additionalModels\[0\]\.gpu: 2\. There is no such field here\. The fields are: .*\bgpus\b.*\bid\b/);
+  });
+
   test('a misspelt field in the file\'s exposure is refused with the fields it has', async () => {
     const { code, stderr } = await cli(['synth', '--config', config('exposure: { gateway: { gateway: public, hostname: chat.example.com } }\n'), '--out', join(work, 'x')]);
     expect(code).toBe(2);

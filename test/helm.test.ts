@@ -80,6 +80,19 @@ describe('Helm chart', () => {
     expect(readFileSync(join(work, 'default-chart', 'templates', 'NOTES.txt'), 'utf8')).toContain('{{ .Release.Namespace }}');
   });
 
+  test('two models: helm renders every vLLM server, and NOTES.txt names each server, its pods and every claim it keeps', () => {
+    const out = join(work, 'two-models');
+    expect(cli(['synth', ...MESHED, '--model', 'a/b', '--model', 'coder=c/d', '--format', 'helm', '--out', out]).status).toBe(0);
+    const rendered = run(['template', 'chat', out, '--namespace', 'ai']);
+    expect(rendered.stderr).toBe('');
+    const deployments = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter((o) => o?.kind === 'Deployment').map((o) => o.metadata.name);
+    expect(deployments.sort()).toEqual(['chat', 'chat-vllm', 'chat-vllm-coder']);
+    const notes = readFileSync(join(out, 'templates', 'NOTES.txt'), 'utf8');
+    expect(notes).toContain('h2oGPT "chat" with vLLM "chat-vllm", "chat-vllm-coder", in namespace ai.');
+    expect(notes).toContain("kubectl -n ai get pods -l 'app.kubernetes.io/instance in (chat,chat-coder)' -w");
+    expect(notes).toContain('kubectl -n ai delete pvc chat-vllm-model-cache chat-vllm-coder-model-cache');
+  });
+
   test('writing again replaces the chart; a folder that is not one of its charts is refused', () => {
     expect(cli(['synth', '--format', 'helm', '--out', join(work, 'default-chart')]).status).toBe(0);
     const refused = cli(['synth', '--format', 'helm', '--out', join(work, 'default-plain')]);

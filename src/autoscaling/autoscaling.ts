@@ -80,8 +80,10 @@ export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: r
       const gpusPerReplica = gpusPerServer.reduce((sum, g) => sum + g, 0);
       if (max * gpusPerReplica > gpus) {
         const each = gpusPerServer.length === 1 ? `${gpusPerReplica} GPU(s) each` : `${gpusPerReplica} GPU(s) across the ${gpusPerServer.length} vLLM servers (${gpusPerServer.join(' + ')})`;
+        const fits = Math.floor(gpus / gpusPerReplica);
         throw new ConfigurationError('autoscaling.vllmMaxReplicas', max,
-          `${max} replicas x ${each} need ${max * gpusPerReplica} GPUs, more than availableGpus (${gpus}): use at most ${Math.floor(gpus / gpusPerReplica)}, or raise availableGpus if the cluster has more.`);
+          `${max} replicas x ${each} need ${max * gpusPerReplica} GPUs, more than availableGpus (${gpus}): `
+          + (fits > 0 ? `use at most ${fits}, or raise availableGpus if the cluster has more.` : `not even one replica fits; raise availableGpus if the cluster has ${gpusPerReplica} or more, or use fewer GPUs.`));
       }
     }
     const address = options.prometheusAddress;

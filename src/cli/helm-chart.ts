@@ -53,27 +53,35 @@ export function helmChartFiles(objects: any[], facts: ChartFacts, chartVersion: 
     }, null, 2)}\n`,
     // Helm renders templates: any "{{" in the manifests must reach the cluster as text.
     [`templates/${facts.name}.k8s.yaml`]: rendered.replace(/\{\{/g, '{{ "{{" }}'),
-    'templates/NOTES.txt': notes(facts),
+    'templates/NOTES.txt': notes(facts, objects),
   };
 }
 
-function notes(facts: ChartFacts): string {
+/** NOTES.txt: what was deployed and how to reach it, from the manifests themselves (every vLLM server, every claim). */
+function notes(facts: ChartFacts, objects: any[]): string {
   const namespace = facts.namespace ?? '{{ .Release.Namespace }}';
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const servers = deployments.filter((o) => o.metadata?.labels?.['app.kubernetes.io/name'] === 'vllm').map((o) => `"${o.metadata.name}"`);
+  const instances = [...new Set(deployments.map((o) => o.metadata?.labels?.['app.kubernetes.io/instance']).filter((i) => i))];
+  const selector = instances.length === 1 ? `app.kubernetes.io/instance=${instances[0]}` : `'app.kubernetes.io/instance in (${instances.join(',')})'`;
+  const claims = objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name);
   return [
-    `h2oGPT "${facts.name}" with vLLM "${facts.name}-vllm", in namespace ${namespace}.`,
+    `h2oGPT "${facts.name}" with vLLM ${servers.join(', ')}, in namespace ${namespace}.`,
     '',
     `Mesh: ${facts.mesh}.`,
     `Startup strategy: ${facts.strategy} (${facts.reason.replace(/\{\{/g, '{{ "{{" }}')}).`,
     '',
-    'vLLM loads its model first; h2oGPT starts once vLLM answers. Watch both with:',
-    `  kubectl -n ${namespace} get pods -l app.kubernetes.io/instance=${facts.name} -w`,
+    `vLLM loads its model first; h2oGPT starts once ${servers.length > 1 ? 'every vLLM server answers' : 'vLLM answers'}. Watch them with:`,
+    `  kubectl -n ${namespace} get pods -l ${selector} -w`,
     '',
     'Reach the UI from your machine with:',
     `  kubectl -n ${namespace} port-forward svc/${facts.name} 7860:${facts.uiPort}`,
     '  then open http://localhost:7860',
-    '',
-    'The model-cache PersistentVolumeClaim is kept on `helm uninstall` (helm.sh/resource-policy: keep);',
-    `delete it yourself to free the disk: kubectl -n ${namespace} delete pvc ${facts.name}-vllm-model-cache`,
+    ...(claims.length > 0 ? [
+      '',
+      `The model-cache PersistentVolumeClaim${claims.length > 1 ? 's are' : ' is'} kept on \`helm uninstall\` (helm.sh/resource-policy: keep);`,
+      `delete ${claims.length > 1 ? 'them' : 'it'} yourself to free the disk: kubectl -n ${namespace} delete pvc ${claims.join(' ')}`,
+    ] : []),
     '',
   ].join('\n');
 }

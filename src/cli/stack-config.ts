@@ -7,6 +7,7 @@ import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { H2oGptStackProps } from '../stack/h2ogpt-stack';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
+import { VllmServerOptions } from '../workloads/vllm-server';
 import { EnvironmentValue } from '../workloads/workload-options';
 import { Exposure, GatewayExposureOptions, IngressExposureOptions } from '../exposure/exposure';
 import { UiAuthentication } from '../exposure/ui-authentication';
@@ -36,7 +37,8 @@ function sectionFields(): { [section: string]: string[] } {
       '': of('H2oGptStackProps'),
       'mesh': ['mode', 'cni', 'mtls', 'version'],
       'vllm': of('VllmServerOptions'),
-      'vllm.modelCache': ['size', 'storageClassName', 'accessMode', 'existingClaim', 'ephemeral', 'sizeLimit'],
+      'additionalModels': of('AdditionalModelOptions'),
+      'modelCache': ['size', 'storageClassName', 'accessMode', 'existingClaim', 'ephemeral', 'sizeLimit'],
       'h2ogpt': of('H2oGptOptions'),
       'trafficPolicy': of('TrafficPolicyOptions'),
       'waiter': of('WaiterSettings'),
@@ -74,9 +76,9 @@ function secret(path: string, value: unknown): SecretKeyReference | undefined {
   return SecretKeyReference.fromSecret(fields.secretName, fields.key);
 }
 
-function modelCache(value: unknown): ModelCache | undefined {
+function modelCache(path: string, value: unknown): ModelCache | undefined {
   if (value === undefined) return undefined;
-  const fields = checkFields('vllm.modelCache', 'vllm.modelCache', value);
+  const fields = checkFields(path, 'modelCache', value);
   if (fields.existingClaim !== undefined) return ModelCache.existingClaim(fields.existingClaim);
   if (fields.ephemeral === true) return ModelCache.ephemeral({ sizeLimit: fields.sizeLimit });
   return ModelCache.newClaim({ size: fields.size, storageClassName: fields.storageClassName, accessMode: fields.accessMode as ModelCacheAccessMode });
@@ -99,6 +101,13 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
     return MeshMode.fromName(m.mode ?? 'none', { cni: m.cni, mtls: m.mtls as MtlsMode, version: m.version === undefined ? undefined : String(m.version) });
   })();
   const vllm = checkFields('vllm', 'vllm', top.vllm);
+  if (top.additionalModels !== undefined && !Array.isArray(top.additionalModels)) {
+    throw new ConfigurationError('additionalModels', top.additionalModels, 'Expected a list of models, e.g. [{ id: coder, model: Qwen/Qwen2.5-Coder-1.5B-Instruct }].');
+  }
+  const additionalModels = (top.additionalModels as unknown[] | undefined)?.map((m, i) => {
+    const path = `additionalModels[${i}]`;
+    return { ...vllmServer(path, checkFields(path, 'additionalModels', m)), id: (m as any).id };
+  });
   const h2ogpt = checkFields('h2ogpt', 'h2ogpt', top.h2ogpt);
   checkFields('trafficPolicy', 'trafficPolicy', top.trafficPolicy);
   checkFields('monitoring', 'monitoring', top.monitoring);
@@ -114,14 +123,8 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
     exposure: exposure(top.exposure),
     // `monitoring: {}` (or `monitoring:` with no fields) turns monitoring on with its defaults.
     monitoring: 'monitoring' in top ? (top.monitoring ?? {}) : undefined,
-    vllm: {
-      ...vllm,
-      model: vllm.model,
-      huggingFaceToken: secret('vllm.huggingFaceToken', vllm.huggingFaceToken),
-      apiKey: secret('vllm.apiKey', vllm.apiKey),
-      modelCache: modelCache(vllm.modelCache),
-      env: env('vllm.env', vllm.env),
-    },
+    vllm: vllmServer('vllm', vllm),
+    additionalModels,
     h2ogpt: top.h2ogpt === undefined ? undefined : {
       ...h2ogpt,
       openAiApiKey: secret('h2ogpt.openAiApiKey', h2ogpt.openAiApiKey),
@@ -129,6 +132,18 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
       secretEnv,
       env: env('h2ogpt.env', h2ogpt.env),
     },
+  };
+}
+
+/** A vLLM server's options, `vllm` or one of `additionalModels`: its Secrets, cache and env. */
+function vllmServer(path: string, fields: { [key: string]: any }): VllmServerOptions {
+  return {
+    ...fields,
+    model: fields.model,
+    huggingFaceToken: secret(`${path}.huggingFaceToken`, fields.huggingFaceToken),
+    apiKey: secret(`${path}.apiKey`, fields.apiKey),
+    modelCache: modelCache(`${path}.modelCache`, fields.modelCache),
+    env: env(`${path}.env`, fields.env),
   };
 }
 

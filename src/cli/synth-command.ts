@@ -31,7 +31,10 @@ Options:
   --kubernetes-version V target cluster version, e.g. 1.30 (default: 1.30; native sidecars need 1.29+)
   --name NAME            installation name (default: h2ogpt)
   --namespace NS         namespace of every object (default: none, i.e. kubectl's current one)
-  --model ID             Hugging Face model id (default: Qwen/Qwen2.5-1.5B-Instruct)
+  --model [ID=]MODEL     Hugging Face model id (default: Qwen/Qwen2.5-1.5B-Instruct). Repeat it for more
+                         models behind the one h2oGPT, each on a vLLM server of its own named NAME-vllm-ID
+                         (ID: a DNS label, by default from the model's name). The vLLM flags below apply
+                         to every server; give each its own in the config file's additionalModels
   --gpus N               GPUs per vLLM pod (default: 1)
   --tensor-parallel-size N  (default: the GPU count)
   --max-model-len N      vLLM's context length (default: the model's)
@@ -57,7 +60,7 @@ Options:
   --monitoring           a PodMonitor, a PrometheusRule and a Grafana dashboard for vLLM
   --prometheus-namespace NS  where Prometheus runs (default: monitoring)
   --autoscale MIN:MAX    autoscale vLLM on its queue with KEDA (needs --monitoring), e.g. 1:4
-  --available-gpus N     GPUs the cluster has for this model: MAX x --gpus must fit
+  --available-gpus N     GPUs the cluster has for the stack: MAX x the GPUs of every model must fit
   --h2ogpt-autoscale MIN:MAX  autoscale h2oGPT on CPU
   --config FILE          a YAML file of the stack's props (flags given here win over it)
   --format FORMAT        yaml | helm: a manifest, or a Helm chart of it (default: yaml)
@@ -80,6 +83,8 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'kubernetesVersion': '--kubernetes-version',
   'startupStrategy': '--strategy',
   'vllm.model': '--model',
+  'vllm.id': '--model',
+  'vllm.servedModelName': '--model',
   'vllm.gpus': '--gpus',
   'vllm.tensorParallelSize': '--tensor-parallel-size',
   'vllm.maxModelLen': '--max-model-len',
@@ -123,7 +128,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'kubernetes-version': { type: 'string' },
       'name': { type: 'string' },
       'namespace': { type: 'string' },
-      'model': { type: 'string' },
+      'model': { type: 'string', multiple: true },
       'gpus': { type: 'string' },
       'tensor-parallel-size': { type: 'string' },
       'max-model-len': { type: 'string' },
@@ -178,7 +183,11 @@ export function runSynth(argv: string[], io: CommandIo): number {
     }
   }
   const name = values.name ?? file.name ?? 'h2ogpt';
-  const model = values.model ?? file.vllm?.model ?? 'Qwen/Qwen2.5-1.5B-Instruct';
+  const modelFlags = (values.model ?? []).map(modelFlag);
+  const model = modelFlags[0]?.model ?? file.vllm?.model ?? 'Qwen/Qwen2.5-1.5B-Instruct';
+  if (modelFlags[0]?.id !== undefined) {
+    throw new CliUsageError(`Invalid --model: "${values.model![0]}". The first --model is the stack's first vLLM server, named ${name}-vllm: give it without ID=.`);
+  }
   const meshGiven = [values.mesh, values.cni, values.mtls, values['mesh-version']].some((v) => v !== undefined);
 
   // Checked before anything is built: the name becomes the chart's id and every object's name.
@@ -190,13 +199,15 @@ export function runSynth(argv: string[], io: CommandIo): number {
   }
   // A Hugging Face id (org/name) or a model folder inside the image; anything else would only fail
   // once vLLM starts on a GPU node.
-  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(model) && !model.startsWith('/')) {
-    throw new CliUsageError(`Invalid --model: "${model}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
-  }
-  const gated = GATED_FAMILIES.find((prefix) => model.toLowerCase().startsWith(prefix.toLowerCase()));
-  if (gated && values['hf-token-secret'] === undefined) {
-    io.stderr(`[cdk8s-h2ogpt] warning: ${gated}* models are gated on Hugging Face: vLLM cannot download ${model} without a token. `
-      + 'Accept the license on huggingface.co, put a token in a Secret and pass --hf-token-secret NAME/KEY.\n');
+  for (const each of [model, ...modelFlags.slice(1).map((m) => m.model)]) {
+    if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(each) && !each.startsWith('/')) {
+      throw new CliUsageError(`Invalid --model: "${each}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
+    }
+    const gated = GATED_FAMILIES.find((prefix) => each.toLowerCase().startsWith(prefix.toLowerCase()));
+    if (gated && values['hf-token-secret'] === undefined) {
+      io.stderr(`[cdk8s-h2ogpt] warning: ${gated}* models are gated on Hugging Face: vLLM cannot download ${each} without a token. `
+        + 'Accept the license on huggingface.co, put a token in a Secret and pass --hf-token-secret NAME/KEY.\n');
+    }
   }
   const strategy = (values.strategy ?? file.startupStrategy ?? 'auto') as StartupStrategy; // checked by the stack
   const gpus = optionalWholeNumber('--gpus', values.gpus);
@@ -238,6 +249,23 @@ export function runSynth(argv: string[], io: CommandIo): number {
       : file.autoscaling;
     const app = new App({ outdir: resolve(out) });
     const chart = new Chart(app, name, { disableResourceNameHashes: true });
+    // The vLLM flags apply to every server, over what the file gives each.
+    const vllmFlags = () => definedOnly({
+      gpus,
+      tensorParallelSize,
+      maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
+      huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
+      apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
+      modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
+        ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
+        : undefined,
+      nodeSelector: nodeSelectorFlag(values['node-selector']),
+      image: values['vllm-image'],
+    });
+    // More than one --model replaces the file's additionalModels.
+    const additionalModels = modelFlags.length > 1
+      ? modelFlags.slice(1).map((m) => ({ ...vllmFlags(), id: m.id ?? idOfModel(m.model), model: m.model }))
+      : file.additionalModels?.map((m) => ({ ...m, ...vllmFlags() }));
     stack = new H2oGptStack(chart, 'stack', {
       ...file,
       name,
@@ -250,20 +278,10 @@ export function runSynth(argv: string[], io: CommandIo): number {
       autoscaling,
       vllm: {
         ...file.vllm,
-        ...definedOnly({
-          gpus,
-          tensorParallelSize,
-          maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
-          huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
-          apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
-          modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
-            ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
-            : undefined,
-          nodeSelector: nodeSelectorFlag(values['node-selector']),
-          image: values['vllm-image'],
-        }),
+        ...vllmFlags(),
         model,
       },
+      additionalModels,
       h2ogpt: {
         ...file.h2ogpt,
         ...definedOnly({
@@ -283,8 +301,9 @@ export function runSynth(argv: string[], io: CommandIo): number {
         + '(a Secret whose key, auth.json by default, holds the users of h2oGPT\'s login), or --no-login to expose it without one on purpose.');
     }
     if (error instanceof ConfigurationError) {
-      // Name the flag if the value came from one, else the field in the config file.
-      const flag = FLAG_OF_FIELD[error.field];
+      // Name the flag if the value came from one, else the field in the config file. A further
+      // model's field is named like the first's: the same flags set both.
+      const flag = FLAG_OF_FIELD[error.field.replace(/^additionalModels\[\d+\]\./, 'vllm.')];
       if (flag && argv.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag === '--cni' && a === '--no-cni'))) {
         throw new CliUsageError(error.renamed(flag).message);
       }
@@ -406,6 +425,18 @@ function describeFsError(error: unknown): string {
 
 /** The entries whose value is set, so a flag not given does not erase the config file's value. */
 type SynthValues = { [flag: string]: string | boolean | string[] | undefined };
+
+/** `--model [ID=]MODEL`: an explicit id before '=', which a Hugging Face id never contains. */
+function modelFlag(value: string): { id?: string; model: string } {
+  const at = value.indexOf('=');
+  return at < 0 ? { model: value } : { id: value.slice(0, at), model: value.slice(at + 1) };
+}
+
+/** A DNS label from a model id: `Qwen/Qwen2.5-Coder-7B-Instruct` gives `qwen2-5-coder-7b-instruct`. */
+function idOfModel(model: string): string {
+  const base = model.replace(/\/+$/, '').split('/').pop() ?? model;
+  return base.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+}
 
 /** --gateway or --ingress-class, with their companions; undefined when neither is given. */
 function exposureFlags(values: SynthValues): Exposure | undefined {
