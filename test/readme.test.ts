@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { parseAllDocuments } from 'yaml';
 
 // The README's "Use it in your own cdk8s app" example must compile and synthesize as printed.
 const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
@@ -67,7 +68,7 @@ test('the README\'s cdk8s-h2ogpt commands work as written, top to bottom', () =>
       // The check example documents exit 1 (a deadlock found); everything else succeeds.
       expect(`${line}: exit ${result.status} ${result.stderr}`).toBe(`${line}: exit ${args[0] === 'check' ? 1 : 0} ${result.stderr}`);
     }
-    expect(readdirSync(join(cwd, 'dist')).sort()).toEqual(['chat', 'chat-chart', 'chat-from-file']);
+    expect(readdirSync(join(cwd, 'dist')).sort()).toEqual(['chat', 'chat-chart', 'chat-from-file', 'chat-two-models']);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
@@ -89,6 +90,34 @@ test('the README\'s "Running it for real users" example synthesizes what the sec
       expect(manifest).toContain(`kind: ${kind}\n`);
     }
     expect(manifest).toContain('H2OGPT_AUTH_ACCESS');
+  } finally {
+    process.env.CDK8S_OUTDIR = saved;
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    rmSync(file, { force: true });
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+test('the README\'s "More than one model" example synthesizes one vLLM server per model, all in h2oGPT\'s model list', () => {
+  const section = README.slice(README.indexOf('### More than one model'));
+  const start = section.indexOf('```ts\n') + 6;
+  const code = section.slice(start, section.indexOf('```', start)).replace(/from 'cdk8s-h2ogpt'/g, "from '../src'");
+  const file = join(__dirname, `.readme-example-models-${process.pid}.ts`);
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-models-'));
+  const saved = process.env.CDK8S_OUTDIR;
+  writeFileSync(file, code);
+  try {
+    process.env.CDK8S_OUTDIR = outdir;
+    jest.isolateModules(() => require(file)); // eslint-disable-line @typescript-eslint/no-require-imports
+    const objects = parseAllDocuments(readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+    expect(deployments).toEqual(expect.arrayContaining(['chat', 'chat-vllm', 'chat-vllm-coder']));
+    expect(objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['chat-vllm', 'chat-vllm-coder']);
+    const h2ogpt = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat').spec.template.spec.containers[0];
+    const lock = JSON.parse(h2ogpt.env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value);
+    expect(lock.map((m: any) => m.base_model)).toEqual(['Qwen/Qwen2.5-7B-Instruct', 'Qwen/Qwen2.5-Coder-7B-Instruct']);
+    // As the section says: a chain of in-app waiters under Linkerd's sidecar.
+    expect(h2ogpt.command.filter((a: string) => a.startsWith('WAIT_URL='))).toEqual(['WAIT_URL=http://chat-vllm-coder.ai.svc:8001/health']);
   } finally {
     process.env.CDK8S_OUTDIR = saved;
     if (saved === undefined) delete process.env.CDK8S_OUTDIR;
