@@ -18,6 +18,8 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
       apiKey: SecretKeyReference.fromSecret('vllm-api-key', 'key'),
       modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }),
     },
+    // A second model: its vLLM pod must meet the same profile.
+    additionalModels: [{ id: 'coder', model: 'c', port: 8001, apiKey: SecretKeyReference.fromSecret('coder-key', 'key'), modelCache: ModelCache.ephemeral() }],
     h2ogpt: { replicas: 2, openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('h2ogpt-api-key', 'key'), saveDirClaimName: 'chat-save' },
     trafficPolicy: { restrictEgress: true },
   }],
