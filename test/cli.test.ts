@@ -379,6 +379,13 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
     [['--monitoring', '--autoscale', '1:2'], /^cdk8s-h2ogpt synth: Invalid --autoscale: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce/],
     [['--monitoring', '--gpus', '2', '--autoscale', '1:2', '--available-gpus', '3'], /Invalid --autoscale: 2\. 2 replicas x 2 GPU\(s\) each need 4 GPUs, more than availableGpus \(3\)/],
     [['--mesh', 'linkerd', '--h2ogpt-autoscale', '1:3'], /Invalid --h2ogpt-autoscale: 3\. Under Linkerd a browser session cannot stay on one h2oGPT replica/],
+    [['--model', 'a/b', '--model', 'c/d', '--model', 'x/d'], /^cdk8s-h2ogpt synth: Invalid --model: "d"\. additionalModels\[0\] has that id already: give each model its own/],
+    [['--model', 'a/b', '--model', 'a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "a\/b"\. vllm already serves that name/],
+    [['--model', 'coder=a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "coder=a\/b"\. The first --model is the stack's first vLLM server, named h2ogpt-vllm: give it without ID=/],
+    [['--model', 'a/b', '--model', 'Big=c/d'], /^cdk8s-h2ogpt synth: Invalid --model: "Big"\. Use a DNS-1123 label/],
+    [['--model', 'a/b', '--model', 'c'], /^cdk8s-h2ogpt synth: Invalid --model: "c"\. Use a Hugging Face model id as org\/name/],
+    [['--model', 'a/b', '--model', 'c/d', '--gpus', '2', '--monitoring', '--autoscale', '1:2', '--available-gpus', '3', '--cache-size', '10Gi'],
+      /Invalid --autoscale: 2\. 2 replicas x 4 GPU\(s\) across the 2 vLLM servers \(2 \+ 2\) need 8 GPUs, more than availableGpus \(3\): not even one replica fits/],
   ])('%j exits 2 naming the flag, writing nothing', async (args, message) => {
     const out = join(work, 'refused');
     const { code, stdout, stderr } = await cli(['synth', ...args, '--out', out]);
@@ -430,22 +437,6 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
     const flagged = join(work, 'file-models-gpus');
     expect((await cli(['synth', '--config', file, '--gpus', '2', '--out', flagged])).code).toBe(0);
     expect(String(objectsOf(flagged).find((o) => o.metadata.name === 'h2ogpt-vllm-coder' && o.kind === 'Deployment').spec.template.spec.containers[0].resources.limits['nvidia.com/gpu'])).toBe('2');
-  });
-
-  test.each([
-    [['--model', 'a/b', '--model', 'c/d', '--model', 'x/d'], /^cdk8s-h2ogpt synth: Invalid --model: "d"\. additionalModels\[0\] has that id already: give each model its own/],
-    [['--model', 'a/b', '--model', 'a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "a\/b"\. vllm already serves that name/],
-    [['--model', 'coder=a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "coder=a\/b"\. The first --model is the stack's first vLLM server, named h2ogpt-vllm: give it without ID=/],
-    [['--model', 'a/b', '--model', 'Big=c/d'], /^cdk8s-h2ogpt synth: Invalid --model: "Big"\. Use a DNS-1123 label/],
-    [['--model', 'a/b', '--model', 'c'], /^cdk8s-h2ogpt synth: Invalid --model: "c"\. Use a Hugging Face model id as org\/name/],
-    [['--model', 'a/b', '--model', 'c/d', '--gpus', '2', '--monitoring', '--autoscale', '1:2', '--available-gpus', '3', '--cache-size', '10Gi'],
-      /Invalid --autoscale: 2\. 2 replicas x 4 GPU\(s\) across the 2 vLLM servers \(2 \+ 2\) need 8 GPUs, more than availableGpus \(3\): not even one replica fits/],
-  ])('%j exits 2 naming --model, writing nothing', async (args, message) => {
-    const out = join(work, 'refused-models');
-    const { code, stdout, stderr } = await cli(['synth', ...args, '--out', out]);
-    expect([code, stdout]).toEqual([2, '']);
-    expect(stderr).toMatch(message);
-    expect(existsSync(out)).toBe(false);
   });
 
   test('a misspelt field of a further model in the file is refused with the fields it has', async () => {

@@ -3,8 +3,34 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 
-// The README's "Use it in your own cdk8s app" example must compile and synthesize as printed.
+// The README's examples must compile and synthesize as printed, and its commands run as written.
 const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+let examples = 0;
+/**
+ * Runs the first TypeScript example under `heading` as printed (importing the library from src/)
+ * and returns the files it wrote and the manifest of its chart "chat".
+ */
+function runExample(heading: string): { files: string[]; manifest: string } {
+  const section = README.slice(README.indexOf(heading));
+  const start = section.indexOf('```ts\n') + 6;
+  const code = section.slice(start, section.indexOf('```', start)).replace(/from 'cdk8s-h2ogpt'/g, "from '../src'");
+  // A file name of its own: jest caches a module by its path.
+  const file = join(__dirname, `.readme-example-${process.pid}-${++examples}.ts`);
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-example-'));
+  const saved = process.env.CDK8S_OUTDIR;
+  writeFileSync(file, code);
+  try {
+    process.env.CDK8S_OUTDIR = outdir;
+    jest.isolateModules(() => require(file)); // eslint-disable-line @typescript-eslint/no-require-imports
+    return { files: readdirSync(outdir), manifest: readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8') };
+  } finally {
+    process.env.CDK8S_OUTDIR = saved;
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    rmSync(file, { force: true });
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
 
 test('the README quick start is exactly the two documented commands', () => {
   const quickStart = README.slice(README.indexOf('## Quick start'), README.indexOf('\n## ', README.indexOf('## Quick start') + 1));
@@ -14,20 +40,11 @@ test('the README quick start is exactly the two documented commands', () => {
 });
 
 test('the README library example runs against the library', () => {
-  const section = README.slice(README.indexOf('## Use it in your own cdk8s app'));
-  const start = section.indexOf('```ts\n') + 6;
-  const code = section.slice(start, section.indexOf('```', start)).replace(/from 'cdk8s-h2ogpt'/g, "from '../src'");
-  const file = join(__dirname, `.readme-example-${process.pid}.ts`);
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-'));
-  const saved = process.env.CDK8S_OUTDIR;
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  writeFileSync(file, code);
   try {
-    process.env.CDK8S_OUTDIR = outdir;
-    jest.isolateModules(() => require(file)); // eslint-disable-line @typescript-eslint/no-require-imports
-    expect(readdirSync(outdir)).toEqual(['chat.k8s.yaml']);
-    const manifest = readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8');
+    const { files, manifest } = runExample('## Use it in your own cdk8s app');
+    expect(files).toEqual(['chat.k8s.yaml']);
     expect(manifest).toContain('priorityClassName: chat');
     expect(manifest).toContain('revisionHistoryLimit: 3');
     expect(manifest).toContain('kind: DestinationRule');
@@ -38,10 +55,6 @@ test('the README library example runs against the library', () => {
   } finally {
     log.mockRestore();
     error.mockRestore();
-    rmSync(file, { force: true });
-    rmSync(outdir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
-    else process.env.CDK8S_OUTDIR = saved;
   }
 });
 
@@ -75,53 +88,21 @@ test('the README\'s cdk8s-h2ogpt commands work as written, top to bottom', () =>
 });
 
 test('the README\'s "Running it for real users" example synthesizes what the section describes', () => {
-  const section = README.slice(README.indexOf('## Running it for real users'));
-  const start = section.indexOf('```ts\n') + 6;
-  const code = section.slice(start, section.indexOf('```', start)).replace(/from 'cdk8s-h2ogpt'/g, "from '../src'");
-  const file = join(__dirname, `.readme-example-real-${process.pid}.ts`);
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-real-'));
-  const saved = process.env.CDK8S_OUTDIR;
-  writeFileSync(file, code);
-  try {
-    process.env.CDK8S_OUTDIR = outdir;
-    jest.isolateModules(() => require(file)); // eslint-disable-line @typescript-eslint/no-require-imports
-    const manifest = readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8');
-    for (const kind of ['HTTPRoute', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'HorizontalPodAutoscaler', 'DestinationRule']) {
-      expect(manifest).toContain(`kind: ${kind}\n`);
-    }
-    expect(manifest).toContain('H2OGPT_AUTH_ACCESS');
-  } finally {
-    process.env.CDK8S_OUTDIR = saved;
-    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
-    rmSync(file, { force: true });
-    rmSync(outdir, { recursive: true, force: true });
+  const { manifest } = runExample('## Running it for real users');
+  for (const kind of ['HTTPRoute', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'HorizontalPodAutoscaler', 'DestinationRule']) {
+    expect(manifest).toContain(`kind: ${kind}\n`);
   }
+  expect(manifest).toContain('H2OGPT_AUTH_ACCESS');
 });
 
 test('the README\'s "More than one model" example synthesizes one vLLM server per model, all in h2oGPT\'s model list', () => {
-  const section = README.slice(README.indexOf('### More than one model'));
-  const start = section.indexOf('```ts\n') + 6;
-  const code = section.slice(start, section.indexOf('```', start)).replace(/from 'cdk8s-h2ogpt'/g, "from '../src'");
-  const file = join(__dirname, `.readme-example-models-${process.pid}.ts`);
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-readme-models-'));
-  const saved = process.env.CDK8S_OUTDIR;
-  writeFileSync(file, code);
-  try {
-    process.env.CDK8S_OUTDIR = outdir;
-    jest.isolateModules(() => require(file)); // eslint-disable-line @typescript-eslint/no-require-imports
-    const objects = parseAllDocuments(readFileSync(join(outdir, 'chat.k8s.yaml'), 'utf8')).map((d) => d.toJS());
-    const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
-    expect(deployments).toEqual(expect.arrayContaining(['chat', 'chat-vllm', 'chat-vllm-coder']));
-    expect(objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['chat-vllm', 'chat-vllm-coder']);
-    const h2ogpt = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat').spec.template.spec.containers[0];
-    const lock = JSON.parse(h2ogpt.env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value);
-    expect(lock.map((m: any) => m.base_model)).toEqual(['Qwen/Qwen2.5-7B-Instruct', 'Qwen/Qwen2.5-Coder-7B-Instruct']);
-    // As the section says: a chain of in-app waiters under Linkerd's sidecar.
-    expect(h2ogpt.command.filter((a: string) => a.startsWith('WAIT_URL='))).toEqual(['WAIT_URL=http://chat-vllm-coder.ai.svc:8001/health']);
-  } finally {
-    process.env.CDK8S_OUTDIR = saved;
-    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
-    rmSync(file, { force: true });
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  const objects = parseAllDocuments(runExample('### More than one model').manifest).map((d) => d.toJS());
+  const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+  expect(deployments).toEqual(expect.arrayContaining(['chat', 'chat-vllm', 'chat-vllm-coder']));
+  expect(objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['chat-vllm', 'chat-vllm-coder']);
+  const h2ogpt = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'chat').spec.template.spec.containers[0];
+  const lock = JSON.parse(h2ogpt.env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value);
+  expect(lock.map((m: any) => m.base_model)).toEqual(['Qwen/Qwen2.5-7B-Instruct', 'Qwen/Qwen2.5-Coder-7B-Instruct']);
+  // As the section says: a chain of in-app waiters under Linkerd's sidecar.
+  expect(h2ogpt.command.filter((a: string) => a.startsWith('WAIT_URL='))).toEqual(['WAIT_URL=http://chat-vllm-coder.ai.svc:8001/health']);
 });
