@@ -76,6 +76,12 @@ describe('one stack, two vLLM servers', () => {
     expect(stack.h2ogpt.inferenceServers).toEqual(['vllm_chat:chat-vllm.ai.svc:8000', 'vllm_chat:chat-vllm-coder.ai.svc:8001']);
   });
 
+  test('the reason says that h2oGPT waits for every server, on the stack and on the pod', () => {
+    expect(stack.startupReason).toMatch(/^auto: no mesh: .*; it waits for each of its 2 vLLM servers in turn, since h2oGPT drops a model it cannot reach at start$/);
+    expect(h2ogptAnnotations(objects)['cdk8s-h2ogpt.io/startup-reason']).toBe(stack.startupReason);
+    expect(twoModels({ additionalModels: undefined }).stack.startupReason).not.toMatch(/vLLM servers/);
+  });
+
   test('one model keeps the single-server settings, byte for byte', () => {
     const env = envOf(container(find(twoModels({ additionalModels: undefined }).objects, 'Deployment', 'chat'), 'h2ogpt'));
     expect(env.H2OGPT_MODEL_LOCK).toBeUndefined();
@@ -104,6 +110,8 @@ describe('one stack, two vLLM servers', () => {
     expect(stackOf([{ ...CODER }, { ...CODER, port: 8002 }])).toMatch(/^Invalid additionalModels\[1\]\.id: "coder"\. additionalModels\[0\] has that id already/);
     expect(stackOf([{ ...CODER, id: 'Coder' }])).toMatch(/^Invalid additionalModels\[0\]\.id: "Coder"\. Use a DNS-1123 label/);
     expect(stackOf([{ ...CODER, id: 'prometheus' }])).toMatch(/^Invalid additionalModels\[0\]\.id: "prometheus"\. "chat-vllm-prometheus" is already the name of one of the first vLLM server's policy objects/);
+    expect(stackOf([{ ...CODER, id: 'coder-health', port: 8002 }, { ...CODER }])).toMatch(
+      /^Invalid additionalModels\[0\]\.id: "coder-health"\. "chat-vllm-coder-health" is already the name of one of additionalModels\[1\]'s policy objects/);
     expect(stackOf([{ ...CODER, id: 'x'.repeat(42) }])).toMatch(/^Invalid additionalModels\[0\]\.id: "x{42}"\. .*use at most 41 characters, or a shorter stack name/);
     expect(stackOf([{ ...CODER, model: 'm' }])).toMatch(/^Invalid additionalModels\[0\]\.model: "m"\. vllm already serves that name, and h2oGPT tells models apart by it/);
     expect(stackOf([{ ...CODER, servedModelName: 'm' }])).toMatch(/^Invalid additionalModels\[0\]\.servedModelName: "m"\./);

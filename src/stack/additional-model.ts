@@ -11,9 +11,9 @@ export interface AdditionalModelOptions extends VllmServerOptions {
   readonly id: string;
 }
 
-// Names the first server's Linkerd policy objects take (`<name>-vllm-<suffix>`, mesh-policy.ts):
-// a further server with one of these ids would collide with them.
-const RESERVED_IDS = ['h2ogpt', 'prometheus', 'plaintext', 'health', 'all'];
+// Suffixes of a server's own Linkerd policy objects (`<server>-<suffix>`, mesh-policy.ts): a
+// further server named `<another server>-<suffix>` would collide with them.
+const POLICY_SUFFIXES = ['h2ogpt', 'prometheus', 'plaintext', 'health', 'all'];
 
 /** The longest suffix VllmServer adds to its name: `-model-cache`. */
 const VLLM_NAME_ROOM = 63 - '-model-cache'.length;
@@ -35,13 +35,19 @@ export function checkAdditionalModelIds(stackName: string, models: AdditionalMod
     if (id.length > room) {
       throw new ConfigurationError(field, id, `Its vLLM server is named "${stackName}-vllm-${id}", and with its "-model-cache" claim that must fit in 63 characters: use at most ${room} characters, or a shorter stack name.`);
     }
-    if (RESERVED_IDS.includes(id)) {
-      throw new ConfigurationError(field, id, `"${stackName}-vllm-${id}" is already the name of one of the first vLLM server's policy objects: choose another id (not ${RESERVED_IDS.join(', ')}).`);
-    }
     if (ids.includes(id)) {
       throw new ConfigurationError(field, id, `additionalModels[${ids.indexOf(id)}] has that id already: give each model its own.`);
     }
     ids.push(id);
+  });
+  // Checked once all are known, whichever comes first: the first server, then each by its id.
+  ids.forEach((id, i) => {
+    const owner = ['', ...ids].find((other) => POLICY_SUFFIXES.some((suffix) => id === (other === '' ? suffix : `${other}-${suffix}`)));
+    if (owner !== undefined) {
+      const server = owner === '' ? 'the first vLLM server' : `additionalModels[${ids.indexOf(owner)}]`;
+      throw new ConfigurationError(`additionalModels[${i}].id`, id,
+        `"${stackName}-vllm-${id}" is already the name of one of ${server}'s policy objects: choose an id that does not end a server's name with -${POLICY_SUFFIXES.join(', -')}.`);
+    }
   });
   return ids;
 }

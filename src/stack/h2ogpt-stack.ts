@@ -194,7 +194,9 @@ export class H2oGptStack extends Construct {
     // Checked here so an error names the stack's own `waiter` prop.
     this.vllmServers.forEach((server) => resolveWaiterSettings('waiter', props.waiter ?? {}, server.startupBudgetSeconds));
     this.startupStrategy = decision.strategy;
-    this.startupReason = decision.reason;
+    // h2oGPT drops a model it cannot reach at start, so it waits for all of them (README, "More than one model").
+    this.startupReason = this.vllmServers.length === 1 || decision.strategy === StartupStrategy.NONE ? decision.reason
+      : `${decision.reason}; it waits for each of its ${this.vllmServers.length} vLLM servers in turn, since h2oGPT drops a model it cannot reach at start`;
     this.warnings = [...new Set(decisions.flatMap((d) => d.warnings))];
     this.warnings.push(...podSecurityWarnings(this.mesh, this.vllmServers));
 
@@ -202,7 +204,7 @@ export class H2oGptStack extends Construct {
       ...props.h2ogpt?.podAnnotations,
       ...meshMetadata.annotations,
       [ANNOTATIONS.startupStrategy]: decision.strategy,
-      [ANNOTATIONS.startupReason]: decision.reason,
+      [ANNOTATIONS.startupReason]: this.startupReason,
     };
     // The plan is the one the rules judged: the same init-container UID and annotations.
     const plan = waitPlan(this.mesh, decision.strategy, this.vllm.port, this.additionalVllm.map((s) => s.port));
