@@ -303,11 +303,22 @@ next_pause() {
   pause=$((floor + random))
 }
 
-pause() { # milliseconds; interruptible by SIGTERM
-  sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" &
-  child=$!
-  wait "$child"
-  child=""
+# Sleeps $1 milliseconds, interruptible by SIGTERM. In slices of at most half a second: bash and
+# ash can miss a trapped signal that arrives just before `wait` blocks, and then run the trap only
+# when the sleep ends, so a slice bounds that delay (1 in 200 SIGTERMs under load, before).
+pause() {
+  left=$1
+  while [ "$left" -gt 0 ]; do
+    slice=$left
+    [ "$slice" -le 500 ] || slice=500
+    # "0." and three digits, without a subshell: 1000 + slice has four digits, the first a 1.
+    digits=$((1000 + slice))
+    sleep "0.${digits#1}" &
+    child=$!
+    wait "$child"
+    child=""
+    left=$((left - slice))
+  done
 }
 
 # For tests and the startup benchmark: print the first N pauses in milliseconds, one a line,

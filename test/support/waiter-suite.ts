@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
+import { readFileSync } from 'fs';
 import {
   CpuThrottle, fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
 } from './waiter-harness';
@@ -232,6 +233,33 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
         expect(exit.code).toBe(143);
         expect(exit.stderr).toMatch(/received SIGTERM while waiting for http/);
       }
+    }));
+
+    test.concurrent('8b. a pause sleeps in slices of at most 0.5 s, so a SIGTERM the shell misses just before `wait` costs one slice at most', withServers(async ({ server }) => {
+      // bash can run a trap only once `wait` returns if the signal lands just before it blocks (1 in
+      // 200 SIGTERMs under load with one sleep per pause): the slices bound that delay.
+      const upstream = await server(TestServer.status(503));
+      // WAITER_SCRIPT_UNDER_TEST: point it at the script before slices to see this test fail.
+      const waiter = startWaiter(form, {
+        env: fastSettings(upstream.url, { WAIT_MAX_DELAY_SECONDS: '30', WAIT_INITIAL_DELAY_SECONDS: '20' }),
+        scriptPath: process.env.WAITER_SCRIPT_UNDER_TEST,
+      });
+      await waiter.waitForLog(/next attempt in/);
+      const seen = new Map<string, string>(); // sleep PID -> its argument
+      const pid = waiter.child.pid!;
+      for (const until = Date.now() + 1600; Date.now() < until;) {
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        for (const child of children) {
+          const argv = (() => { try { return readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0'); } catch { return []; } })();
+          if (/(^|\/)sleep$/.test(argv[0] ?? '') || (argv[0]?.endsWith('busybox') && argv[1] === 'sleep')) seen.set(child, argv[argv.length - 2] ?? '');
+        }
+        await sleep(50);
+      }
+      waiter.child.kill('SIGTERM');
+      expect((await waiter.exited).code).toBe(143);
+      // Several slices in 1.6 s of a 20-30 s pause, none longer than half a second.
+      expect(seen.size).toBeGreaterThanOrEqual(2);
+      expect([...seen.values()].filter((arg) => !(Number(arg) > 0 && Number(arg) <= 0.5))).toEqual([]);
     }));
 
     test.concurrent('9. once ready it execs the command: same PID, args and env intact, stdout passed, exit code kept', withServers(async ({ server }) => {
