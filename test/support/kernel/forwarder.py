@@ -11,7 +11,7 @@ import struct
 import sys
 import threading
 
-from splice import pipe
+from splice import relay
 
 SO_ORIGINAL_DST = 80
 SO_MARK = 36
@@ -31,8 +31,7 @@ def handle(client, mesh_port, mark):
     except OSError:
         client.close()
         return
-    threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
-    pipe(upstream, client)
+    relay(client, upstream)
 
 
 def main():

@@ -1,5 +1,6 @@
-"""Copies bytes one way between two sockets until either side ends, then closes both ways."""
+"""Copies bytes between two sockets until either side ends, then closes both ways."""
 import socket
+import threading
 
 
 def pipe(src, dst):
@@ -17,3 +18,9 @@ def pipe(src, dst):
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def relay(a, b):
+    """Both directions at once: b to a on a thread, a to b on this one."""
+    threading.Thread(target=pipe, args=(b, a), daemon=True).start()
+    pipe(a, b)

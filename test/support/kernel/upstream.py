@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 
-from splice import pipe
+from splice import relay
 
 lock = threading.Lock()
 
@@ -60,8 +60,7 @@ def inbound(client):
     except OSError:
         client.close()
         return
-    threading.Thread(target=pipe, args=(client, local), daemon=True).start()
-    pipe(local, client)
+    relay(client, local)
 
 
 def main():
