@@ -7,10 +7,15 @@ import { Manifest } from '../helpers';
 
 // Replays a synthesized h2oGPT pod's startup through real Linux networking: two network namespaces
 // joined by a veth pair, the capture rules each mesh installs (transcribed from the meshes' own
-// sources, cited below), a proxy stand-in that reads SO_ORIGINAL_DST, a STRICT or PERMISSIVE vLLM
-// side, and the exact waiter bytes from the ConfigMap, run with the UID and env the manifest gives.
+// sources, cited below), a proxy stand-in that reads SO_ORIGINAL_DST (kernel/forwarder.pl), a
+// STRICT or PERMISSIVE vLLM side (kernel/upstream.pl), and the exact waiter bytes from the
+// ConfigMap, run with the UID and env the manifest gives.
 // Nothing here reads the library's rule engine: the start order and the rules are Kubernetes' and
 // the meshes', written out independently, so the suite can disagree with the engine.
+
+// The stand-ins are Perl (perl-base, on every Debian system): it starts in a few milliseconds, where
+// Python took about 90 here, and a cell starts two of them.
+const PERL = '/usr/bin/perl';
 
 /** How a startup ended. */
 export type KernelOutcome = 'started' | 'deadlock' | 'plaintext-rejected';
@@ -19,7 +24,7 @@ export type KernelOutcome = 'started' | 'deadlock' | 'plaintext-rejected';
 export function kernelUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'it needs root (network namespaces and iptables)';
   for (const tool of ['ip', 'iptables', 'setpriv', 'busybox', 'bash', 'curl', PERL]) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (.ci/run installs iptables, busybox and curl from Debian; perl is Debian's perl-base)`;
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (.ci/run installs iptables, busybox, curl and perl-base from Debian)`;
   }
   const probe = `k8h-probe-${process.pid}`;
   const added = spawnSync('ip', ['netns', 'add', probe]).status === 0;
@@ -31,9 +36,6 @@ export function kernelUnavailable(): string | undefined {
 
 const PREFIX = `k8h${process.pid}`;
 const MESH_PORT = 15006; // the server side's inbound "mTLS" port in this model
-// The stand-ins are Perl (perl-base, on every Debian system): it starts in a few milliseconds, where
-// Python took about 90 here, and a cell starts two of them.
-const PERL = '/usr/bin/perl';
 
 /** Files every simulated UID can read: the helpers, the waiter script and a busybox PATH. */
 function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
