@@ -131,6 +131,28 @@ describe('one stack, two vLLM servers', () => {
   });
 });
 
+describe('for review: what a two-model stack renders, per Deployment', () => {
+  // The script digest would churn on any waiter edit; the waiter's own tests cover the script.
+  const view = (objects: Manifest[]) => objects.filter((o) => o.kind === 'Deployment').map((d) => {
+    const { 'cdk8s-h2ogpt.io/waiter-sha256': _digest, ...annotations } = d.spec.template.metadata.annotations ?? {};
+    return {
+      deployment: d.metadata.name,
+      selector: d.spec.selector.matchLabels,
+      annotations,
+      initContainers: (d.spec.template.spec.initContainers ?? []).map((c: any) => ({ name: c.name, runAsUser: c.securityContext?.runAsUser, waitUrl: envOf(c).WAIT_URL })),
+      command: d.spec.template.spec.containers[0].command,
+      modelLock: envOf(d.spec.template.spec.containers[0]).H2OGPT_MODEL_LOCK,
+    };
+  });
+  test.each([
+    ['no mesh, init container', MeshMode.none()],
+    ['Istio sidecar with CNI, in-app chain', MeshMode.istioSidecar()],
+    ['Linkerd native sidecar, init containers in the mesh', MeshMode.linkerdNativeSidecar()],
+  ] as const)('%s', (_label, mesh) => {
+    expect(view(twoModels({ mesh }).objects)).toMatchSnapshot();
+  });
+});
+
 describe('the startup wait covers every server', () => {
   test('init-container strategies: one waiter per server, each on its own health URL, as the plan\'s UID, all declared as networked', () => {
     for (const [mesh, strategy, uid] of [
