@@ -123,6 +123,15 @@ function istioPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] {
 const LINKERD_POLICY = 'policy.linkerd.io';
 
 /**
+ * Suffixes of the names of an upstream's Linkerd policy objects (`<upstream>-<suffix>`): another
+ * upstream must not be named `<upstream>-<suffix>`, or the two would share an object name.
+ */
+export const LINKERD_POLICY_NAME_SUFFIXES = {
+  clients: 'h2ogpt', scraper: 'prometheus', plaintext: 'plaintext', health: 'health', allPaths: 'all',
+} as const;
+const policyName = (upstream: { readonly name: string }, suffix: keyof typeof LINKERD_POLICY_NAME_SUFFIXES) => `${upstream.name}-${LINKERD_POLICY_NAME_SUFFIXES[suffix]}`;
+
+/**
  * Linkerd (2.16+ CRD versions): a Server for vLLM's port, which denies by default; an
  * AuthorizationPolicy on it that requires a MeshTLSAuthentication naming h2oGPT's ServiceAccount.
  * Probes: with no HTTPRoute on the Server, Linkerd's policy controller authorizes the pod's probe
@@ -135,8 +144,8 @@ function linkerdPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] 
   const metadata = (name: string) => ({ name, namespace: upstream.namespace, labels: upstream.labels });
   const ref = (kind: string, name: string) => ({ group: LINKERD_POLICY, kind, name });
   const server = ref('Server', upstream.name);
-  const clients = `${upstream.name}-h2ogpt`;
-  const plaintextNetworks = `${upstream.name}-plaintext`;
+  const clients = policyName(upstream, 'clients');
+  const plaintextNetworks = policyName(upstream, 'plaintext');
   const objects = [
     new ApiObject(scope, 'upstream-server', {
       apiVersion: `${LINKERD_POLICY}/v1beta3`,
@@ -160,7 +169,7 @@ function linkerdPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] 
   ];
   if (input.scraper) {
     // Prometheus, meshed as linkerd-viz runs it, scrapes over mTLS: its identity on the Server.
-    const scraper = `${upstream.name}-prometheus`;
+    const scraper = policyName(upstream, 'scraper');
     objects.push(
       new ApiObject(scope, 'scraper-authentication', {
         apiVersion: `${LINKERD_POLICY}/v1alpha1`,
@@ -202,10 +211,10 @@ function linkerdPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] 
     metadata: metadata(name),
     spec: { parentRefs: [server], rules: [{ matches: [match] }] },
   });
-  const healthRoute = `${upstream.name}-health`;
+  const healthRoute = policyName(upstream, 'health');
   objects.push(
     route('health-route', healthRoute, { path: { type: 'Exact', value: upstream.healthPath }, method: 'GET' }),
-    route('api-route', `${upstream.name}-all`, { path: { type: 'PathPrefix', value: '/' } }),
+    route('api-route', policyName(upstream, 'allPaths'), { path: { type: 'PathPrefix', value: '/' } }),
     authorize('health-authorization-policy', healthRoute, ref('HTTPRoute', healthRoute)),
   );
   return objects;

@@ -1,5 +1,6 @@
 import { checkDnsLabel } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
+import { LINKERD_POLICY_NAME_SUFFIXES } from '../mesh/mesh-policy';
 import { VllmServerOptions } from '../workloads/vllm-server';
 
 /** A further model of an `H2oGptStack`: a vLLM server of its own, which h2oGPT lists beside the first. */
@@ -11,9 +12,9 @@ export interface AdditionalModelOptions extends VllmServerOptions {
   readonly id: string;
 }
 
-// Suffixes of a server's own Linkerd policy objects (`<server>-<suffix>`, mesh-policy.ts): a
-// further server named `<another server>-<suffix>` would collide with them.
-const POLICY_SUFFIXES = ['h2ogpt', 'prometheus', 'plaintext', 'health', 'all'];
+// A further server named `<another server>-<suffix>` would collide with that server's Linkerd
+// policy objects.
+const POLICY_SUFFIXES: string[] = Object.values(LINKERD_POLICY_NAME_SUFFIXES);
 
 /** The longest suffix VllmServer adds to its name: `-model-cache`. */
 const VLLM_NAME_ROOM = 63 - '-model-cache'.length;

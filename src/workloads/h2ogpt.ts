@@ -222,7 +222,10 @@ export class H2oGpt extends Construct {
   public readonly modelLock?: string;
   /** How it waits for vLLM. */
   public readonly startupWait: StartupWait;
-  /** The waiter's settings, when it waits. */
+  /**
+   * The waiter's settings, when it waits: those of the wait for `vllm`. The wait for each further
+   * server differs only in its deadline, that server's startup budget plus 300 s.
+   */
   public readonly waiterSettings?: ResolvedWaiterSettings;
   /** How long the startup probe allows, in seconds (any in-app wait included). */
   public readonly startupBudgetSeconds: number;
