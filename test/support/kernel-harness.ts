@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -37,20 +38,29 @@ export function kernelUnavailable(): string | undefined {
 const PREFIX = `k8h${process.pid}`;
 const MESH_PORT = 15006; // the server side's inbound "mTLS" port in this model
 
-/** Files every simulated UID can read: the helpers, the waiter script and a busybox PATH. */
+let tools: { dir: string; busyboxPath: string } | undefined;
+/**
+ * Files every simulated UID can read: the helpers and a busybox PATH, made once per test process
+ * (installing busybox's applets costs about 60 ms of system time, which per cell was a third of
+ * the suite's), and the waiter script, one file per distinct content. sweepNamespaces() removes it.
+ */
 function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-kernel-'));
-  chmodSync(dir, 0o755);
-  for (const file of readdirSync(join(__dirname, 'kernel'))) {
-    copyFileSync(join(__dirname, 'kernel', file), join(dir, file));
-    chmodSync(join(dir, file), 0o755);
+  if (!tools || !existsSync(tools.dir)) {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-kernel-'));
+    chmodSync(dir, 0o755);
+    for (const file of readdirSync(join(__dirname, 'kernel'))) {
+      copyFileSync(join(__dirname, 'kernel', file), join(dir, file));
+      chmodSync(join(dir, file), 0o755);
+    }
+    const busyboxPath = join(dir, 'busybox-bin');
+    mkdirSync(busyboxPath);
+    spawnSync('busybox', ['--install', '-s', busyboxPath]);
+    chmodSync(busyboxPath, 0o755);
+    tools = { dir, busyboxPath };
   }
-  writeFileSync(join(dir, 'wait-for-upstream.sh'), script, { mode: 0o644 });
-  const busyboxPath = join(dir, 'busybox-bin');
-  mkdirSync(busyboxPath);
-  spawnSync('busybox', ['--install', '-s', busyboxPath]);
-  chmodSync(busyboxPath, 0o755);
-  return { dir, busyboxPath, script: join(dir, 'wait-for-upstream.sh') };
+  const path = join(tools.dir, `wait-for-upstream-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.sh`);
+  if (!existsSync(path)) writeFileSync(path, script, { mode: 0o644 });
+  return { ...tools, script: path };
 }
 
 /**
@@ -70,8 +80,10 @@ function run(args: string[], input?: string): Promise<string> {
   });
 }
 
-/** Removes every namespace and hosts file this process made; safe to call more than once. */
+/** Removes every namespace, hosts file and shared file this process made; safe to call more than once. */
 export function sweepNamespaces(): void {
+  if (tools) rmSync(tools.dir, { recursive: true, force: true });
+  tools = undefined;
   const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0];
@@ -297,7 +309,6 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
     // -force: go on past a namespace that is already gone; sweepNamespaces() retries at the end.
     await run(['ip', '-force', '-batch', '-'], `netns del ${pod}\nnetns del ${vllm}\n`).catch(() => undefined);
     rmSync(`/etc/netns/${pod}`, { recursive: true, force: true });
-    rmSync(shared.dir, { recursive: true, force: true });
     if (existsSync(`/etc/netns/${vllm}`)) rmSync(`/etc/netns/${vllm}`, { recursive: true, force: true });
   }
 }
