@@ -1,10 +1,12 @@
 // `npm run bench:tests`: what `npm test` costs (issue #13). Runs the build once, then jest
 // `--runs` times (default 3), and reports the median wall time, the CPU time of jest and its
 // workers (from /proc: user + system time of waited-for children), and the files that took longest.
-// The suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its wall time.
-// `--update` writes the table into bench/README.md, between the tests markers.
+// Each run starts with an empty Jest cache, as CI's clean clone does (no transformed files, no
+// timings). The suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its
+// wall time. `--update` writes the table into bench/README.md, between the tests markers, and each
+// file's median time into test/support/test-durations.json, which orders the next runs.
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { replaceReadmeSection } from './readme-section';
@@ -46,7 +48,7 @@ export function runTestBench(args: string[]): string {
   try {
     for (let i = 0; i < runs; i++) {
       const json = join(work, `run-${i}.json`);
-      const run = timed(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${json}`]);
+      const run = timed(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${json}`, `--cacheDirectory=${join(work, `cache-${i}`)}`]);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       const files = report.testResults.map((t: any) => [t.name.slice(ROOT.length + 1), (t.endTime - t.startTime) / 1000] as [string, number]);
       samples.push({ seconds: run.seconds, cpu: run.cpu, files });
@@ -60,10 +62,11 @@ export function runTestBench(args: string[]): string {
   const cpu = median(samples.map((s) => s.cpu));
   const byFile = new Map<string, number[]>();
   for (const s of samples) for (const [file, secs] of s.files) byFile.set(file, [...(byFile.get(file) ?? []), secs]);
-  const slowest = [...byFile].map(([file, secs]) => [file, median(secs)] as const).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const byDuration = [...byFile].map(([file, secs]) => [file, median(secs)] as const).sort((a, b) => b[1] - a[1]);
+  const slowest = byDuration.slice(0, 8);
   const markdown = [
     `Run ${new Date().toISOString()} on ${cores} x ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, in ${fmt((Date.now() - began) / 1000)} s, `
-    + `with \`npm run bench:tests\`: the build once, then jest ${runs} times; medians.`,
+    + `with \`npm run bench:tests\`: the build once, then jest ${runs} times, each with an empty Jest cache as in CI; medians.`,
     '',
     '| what | wall (s) | CPU (s) | CPU / cores (s) |',
     '|---|---:|---:|---:|',
@@ -78,6 +81,10 @@ export function runTestBench(args: string[]): string {
   ].join('\n');
   if (args.includes('--update')) {
     replaceReadmeSection(join(ROOT, 'bench', 'README.md'), 'tests', markdown);
+    writeFileSync(join(ROOT, 'test', 'support', 'test-durations.json'), `${JSON.stringify({
+      '//': 'Median seconds per test file, from `npm run bench:tests -- --update`; read by slowest-first-sequencer.js.',
+      'seconds': Object.fromEntries(byDuration.map(([file, secs]) => [file, Math.round(secs * 10) / 10])),
+    }, null, 2)}\n`);
   }
   return markdown;
 }
