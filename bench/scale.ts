@@ -72,7 +72,7 @@ function benchSynthesis(): string[] {
   const rows: Array<{ n: number; ms: number; rss: number }> = [];
   for (const n of SYNTH_SIZES) {
     const out = join(work, `synth-${n}`);
-    nodeWithRss(SYNTH_APP, String(n), out); // warm-up (file cache, this size's code paths)
+    if (!SMOKE) nodeWithRss(SYNTH_APP, String(n), out); // warm-up (file cache, this size's code paths)
     const runs = Array.from({ length: RUNS }, () => nodeWithRss(SYNTH_APP, String(n), out));
     rows.push({ n, ms: median(runs.map((r) => Number(r.stdout))), rss: median(runs.map((r) => r.rssMb)) });
     rmSync(out, { recursive: true, force: true });
@@ -168,7 +168,7 @@ function benchCheck(): string[] {
     writeFileSync(file, podsYaml(n));
     const mb = statSync(file).size / (1 << 20);
     const runs = once ? 1 : RUNS;
-    if (!once) {
+    if (!once && !SMOKE) { // warm-up
       binWithRss(['check', file, '--mesh', 'istio-sidecar'], [1]);
       nodeWithRss(PARSE_FLOOR, file);
     }
@@ -225,7 +225,7 @@ function benchCli(): string[] {
     ['node: load js-yaml and parse the same pod (check\'s floor)', () => nodeWithRss(PARSE_FLOOR, small)],
     ['node: start and exit', () => nodeWithRss('')],
   ];
-  cases.forEach(([, run]) => run()); // warm-up
+  if (!SMOKE) cases.forEach(([, run]) => run()); // warm-up
   const samples = cases.map(() => [] as number[]);
   for (let i = 0; i < CLI_RUNS; i++) cases.forEach(([, run], c) => samples[c].push(run().ms)); // interleaved: load hits all alike
   const medians = samples.map(median);
@@ -245,8 +245,8 @@ function benchCli(): string[] {
 }
 
 /**
- * Runs the benchmark and returns its Markdown. `--smoke`: tiny sizes and one run each, so the
- * test suite can keep the script from rotting; `--update`: write the table into bench/README.md.
+ * Runs the benchmark and returns its Markdown. `--smoke`: tiny sizes, one run each and no
+ * warm-ups, so the test suite can keep every measurement path from rotting; `--update`: write the table into bench/README.md.
  */
 export function runBench(args: string[]): string {
   SMOKE = args.includes('--smoke');
@@ -256,7 +256,7 @@ export function runBench(args: string[]): string {
     SYNTH_SIZES = [1, 3];
     CHECK_SIZES = [50, 200];
     CHECK_ONCE = 400;
-    CLI_RUNS = 2;
+    CLI_RUNS = 1;
   }
   work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-bench-'));
   try {
@@ -273,7 +273,7 @@ function measure(): string {
   const cpu = cpus();
   const header = [
     `Run ${new Date().toISOString()} on ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, in ${fmt(seconds)} s, `
-    + `with \`npm run bench\`${SMOKE ? ' -- --smoke' : ''}. Medians of ${RUNS} runs after a warm-up (cold processes: ${CLI_RUNS}, interleaved).`,
+    + `with \`npm run bench\`${SMOKE ? ' -- --smoke' : ''}. Medians of ${RUNS} runs${SMOKE ? ', no warm-up' : ' after a warm-up'} (cold processes: ${CLI_RUNS}, interleaved).`,
     '',
   ];
   const markdown = [...header, ...sections].join('\n');

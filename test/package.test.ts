@@ -72,19 +72,17 @@ describe('a fresh cdk8s app that installs the packed tarball', () => {
 
   beforeAll(() => {
     // lib/ is already built by `npm test`; packing must not rebuild it under the other suites' feet.
-    const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], ROOT);
+    // The peers are packed from this repo's own node_modules (each bundles its dependencies), in the
+    // same npm process, and --offline keeps npm off the registry: the install is exactly what a
+    // user's app would get.
+    const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json', ROOT,
+      ...['cdk8s', 'cdk8s-plus-28', 'constructs'].map((name) => join(ROOT, 'node_modules', name))], ROOT);
     expect(packed.status).toBe(0);
-    const tarball = join(work, JSON.parse(packed.stdout)[0].filename);
+    const [tarball, ...peers] = JSON.parse(packed.stdout).map((p: { filename: string }) => join(work, p.filename));
+    expect(tarball).toBe(join(work, `cdk8s-h2ogpt-${pkg.version}.tgz`));
     app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
-    // The peers are packed from this repo's own node_modules (each bundles its dependencies), and
-    // --offline keeps npm off the registry: the install is exactly what a user's app would get.
-    const peers = ['cdk8s', 'cdk8s-plus-28', 'constructs'].map((name) => {
-      const peer = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json', join(ROOT, 'node_modules', name)], ROOT);
-      expect(peer.status).toBe(0);
-      return join(work, JSON.parse(peer.stdout)[0].filename);
-    });
     const installed = run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...peers], app);
     expect(installed.stderr).not.toMatch(/ERR!/);
     expect(installed.status).toBe(0);
