@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { H2oGptStack, MeshMode, MtlsMode, StartupCheck, StartupValidation } from '../src/internal';
 
@@ -107,6 +107,24 @@ describe('synth-time startup check', () => {
     } finally {
       problems.mockRestore();
     }
+  });
+
+  test('the chart-wide check reads the items of a List (an Include of `kubectl get -o yaml`, say) and the chart\'s Namespaces', () => {
+    const listed = () => {
+      const app = new App({ outdir: work });
+      const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
+      const deployment = addWaitingDeployment(new Chart(new App(), 'scratch')).toJson();
+      new ApiObject(chart, 'exported', { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'List', items: [{ ...deployment, metadata: { ...deployment.metadata, namespace: 'legacy' } }] }] } as any);
+      StartupCheck.addToChart(chart, MeshMode.istioSidecar());
+      return { app, chart };
+    };
+    const { app } = listed();
+    expect(() => app.synth()).toThrow(/Deployment "legacy-client" \(construct chat\/exported\): init container "wait-for-api" deadlocks under Istio sidecar/);
+    // The chart's Namespace takes the same pod out of the mesh: its call is now plaintext, which
+    // STRICT refuses. So the Namespace was read too.
+    const outOfMesh = listed();
+    new ApiObject(outOfMesh.chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy', labels: { 'istio-injection': 'disabled' } } });
+    expect(() => outOfMesh.app.synth()).toThrow(/Deployment "legacy-client" \(construct chat\/exported\): init container "wait-for-api" fails under .*its namespace "legacy" turns sidecar injection off/);
   });
 
   test('any chart can opt in; plaintext under strict mTLS fails too', () => {

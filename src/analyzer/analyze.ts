@@ -10,7 +10,10 @@ export interface StartupReport {
   readonly failed: boolean;
 }
 
-/** The pod templates of one object: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob. */
+/** The kinds that hold pod templates: every other kind has no pods to start (podTemplates). */
+export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
+
+/** The pod templates of one object, when its kind is one of POD_TEMPLATE_KINDS. */
 export function podTemplates(object: any, source?: string): PodInput[] {
   const kind = object?.kind;
   const base = { kind, name: object?.metadata?.name ?? '(unnamed)', namespace: object?.metadata?.namespace, source };

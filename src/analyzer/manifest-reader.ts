@@ -132,7 +132,8 @@ export function namespaceObjects(text: string, source: string): SourcedObject[] 
     .filter(({ object }) => object?.kind === 'Namespace');
 }
 
-function* flatten(value: unknown, source: string): Generator<SourcedObject> {
+/** One parsed object, or the items of a `kind: List` (nested too), each with its source. */
+export function* flatten(value: unknown, source: string): Generator<SourcedObject> {
   if (value === null || value === undefined) return; // empty documents
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ManifestError(source, `expected Kubernetes objects, found ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);

@@ -1,8 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshMode } from '../mesh/mesh-mode';
-import { analyzeObjects, blockingFindings, describeBlocking } from './analyze';
+import { analyzeObjects, blockingFindings, describeBlocking, POD_TEMPLATE_KINDS } from './analyze';
 import { fixFor } from './fixes';
+import { flatten } from './manifest-reader';
 import { SynthesisMemo } from './synthesis-memo';
 
 const CHECKED = new WeakMap<IConstruct, Set<string>>();
@@ -31,13 +32,14 @@ export class StartupCheck {
 
   /** The findings for the pods `scope` renders, as error messages (empty when every pod can start). */
   public static problems(scope: IConstruct, mesh: MeshMode): string[] {
-    // Chart.toJson() would validate the chart again (and recurse); each ApiObject renders alone.
-    const rendered = apiObjects(scope);
-    const objects = rendered.map((o) => ({ object: o.toJson(), source: scope.node.path }));
-    return blockingFindings(analyzeObjects(objects, mesh)).map(({ pod, finding }) => {
-      const path = rendered.find((o) => o.kind === pod.kind && o.name === pod.name)?.node.path;
-      return `${pod.kind} "${pod.name}"${path ? ` (construct ${path})` : ''}: ${describeBlocking(finding, mesh)}. Fix: ${fixFor(finding, mesh)}`;
-    });
+    // Chart.toJson() would validate the chart again (and recurse); each ApiObject renders alone,
+    // and only those the analysis reads: rendering every object cost as much again as the output.
+    // A List (an Include of `kubectl get -o yaml` output, say) is read item by item, as `check` does.
+    const objects = apiObjects(scope)
+      .filter((o) => POD_TEMPLATE_KINDS.has(o.kind) || o.kind === 'Namespace' || o.kind.endsWith('List'))
+      .flatMap((o) => [...flatten(o.toJson(), o.node.path)]);
+    return blockingFindings(analyzeObjects(objects, mesh)).map(({ pod, finding }) =>
+      `${pod.kind} "${pod.name}" (construct ${pod.source}): ${describeBlocking(finding, mesh)}. Fix: ${fixFor(finding, mesh)}`);
   }
 }
 
