@@ -1,8 +1,8 @@
 import { spawnSync } from 'child_process';
 import { join } from 'path';
 
-// ts-jest only transpiles (tsconfig.json sets isolatedModules, as jsii wants), so nothing else
-// type-checks the tests, their support code and the benchmarks. Incremental: a warm run takes about
+// Jest's transform (@swc/jest) only strips types, so nothing else type-checks the tests, their
+// support code and the benchmarks (jsii checks src/ in the build). Incremental: a warm run takes about
 // a second, a cold one about five.
 test('the tests, their support code and the benchmarks type-check (tsc --noEmit -p test)', () => {
   const root = join(__dirname, '..');
