@@ -3,32 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
+import { BIN, cli, cliProcess } from './support/cli-runner';
 
-// The built CLI (npm test builds lib/ first), two ways. `cliProcess` runs the bin as a user would:
-// for what only a process shows (exit status, pipes, stdin, the working folder). `cli` calls the
-// same bundle's `main` (what the bin runs) in this process, with stdout and stderr captured: a cold
-// Node.js start per case was most of this file's CPU, and the first test below proves the two agree.
-const BIN = join(__dirname, '..', 'bin', 'cdk8s-h2ogpt.js');
-const bundle = require(join(__dirname, '..', 'lib', 'bundle', 'cli')) as typeof import('../src/cli/cli');
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-function cliProcess(args: string[], input?: string, cwd = join(__dirname, '..')): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000, cwd, maxBuffer: 64 << 20 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-async function cli(args: string[], input?: string): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await bundle.main(args, {
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
-    stdinIsTerminal: () => false,
-    stdin: async () => input ?? '',
-  });
-  return { code, stdout, stderr };
-}
+// The CLI both ways (test/support/cli-runner.ts): the first block proves that they agree.
 
 let work: string;
 beforeEach(() => { work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-cli-')); });

