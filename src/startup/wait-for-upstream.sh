@@ -68,9 +68,9 @@ whole_seconds WAIT_ATTEMPT_TIMEOUT_SECONDS 5 1
 [ "$WAIT_MAX_DELAY_SECONDS" -ge "$WAIT_INITIAL_DELAY_SECONDS" ] ||
   bad_setting WAIT_MAX_DELAY_SECONDS "$WAIT_MAX_DELAY_SECONDS" "must be at least WAIT_INITIAL_DELAY_SECONDS ($WAIT_INITIAL_DELAY_SECONDS)"
 
-# Scratch space for one attempt's output. Without it attempts run in the foreground, and a
-# SIGTERM is then handled only when the attempt ends (at most WAIT_ATTEMPT_TIMEOUT_SECONDS).
-work=$(mktemp -d 2>/dev/null) || work=""
+# Scratch space for one attempt's output, made just before the first attempt (below), so that no
+# exit on a bad setting leaves it behind.
+work=""
 
 # Helpers (the request, its watchdog, nc's feeder) are stopped with KILL, never TERM: busybox ash
 # drops a TERM that reaches a just-forked subshell before it has reset the traps it inherited, and
@@ -336,6 +336,9 @@ if [ -n "${WAIT_PRINT_SCHEDULE-}" ]; then
   exit 0
 fi
 
+# Without scratch space attempts run in the foreground, and a SIGTERM is then handled only when
+# the attempt ends (at most WAIT_ATTEMPT_TIMEOUT_SECONDS).
+work=$(mktemp -d 2>/dev/null) || work=""
 started=$(now)
 deadline=$((started + WAIT_DEADLINE_SECONDS))
 log "waiting for $WAIT_URL (deadline ${WAIT_DEADLINE_SECONDS}s, pauses ${WAIT_INITIAL_DELAY_SECONDS}-${WAIT_MAX_DELAY_SECONDS}s, attempt timeout ${WAIT_ATTEMPT_TIMEOUT_SECONDS}s, client $client)"

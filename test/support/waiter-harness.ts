@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { Socket } from 'net';
 import { tmpdir } from 'os';
@@ -10,7 +10,10 @@ import { H2oGptStack } from '../../src/stack/h2ogpt-stack';
 // Runs the waiter as the real process it is: the exact bytes synthesis writes into the ConfigMap,
 // under the shell and tools each target image has, against servers on 127.0.0.1.
 
+// This process's helpers, script copies and the waiters' TMPDIR; a test file removes it at its end
+// (bench/startup.ts, which has no afterAll, leaves it in the OS's temporary folder).
 const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-waiter-'));
+if (typeof afterAll === 'function') afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The waiter script as synthesized (ConfigMap data), written to a file once per process. */
 export function synthesizedWaiterScript(): string {
@@ -134,7 +137,7 @@ export function startWaiter(form: WaiterForm, options: StartOptions): RunningWai
   const full = options.isolatedNetwork ? ['unshare', '-n', ...grouped] : grouped;
   const startedAt = Date.now();
   const child = spawn(full[0], full.slice(1), {
-    env: { PATH: form.path, HOME: scratch, ...options.env },
+    env: { PATH: form.path, HOME: scratch, TMPDIR: scratch, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -300,7 +303,7 @@ export class TestServer {
 export function printedSchedule(form: WaiterForm, pauses: { initial: number; max: number }, count: number): number[] {
   const result = spawnSync(form.shell[0], [...form.shell.slice(1), synthesizedWaiterScript()], {
     env: {
-      PATH: form.path, WAIT_URL: 'http://127.0.0.1:1/', WAIT_PRINT_SCHEDULE: String(count),
+      PATH: form.path, TMPDIR: scratch, WAIT_URL: 'http://127.0.0.1:1/', WAIT_PRINT_SCHEDULE: String(count),
       WAIT_INITIAL_DELAY_SECONDS: String(pauses.initial), WAIT_MAX_DELAY_SECONDS: String(pauses.max),
     },
     encoding: 'utf8',

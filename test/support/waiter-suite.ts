@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import {
   CpuThrottle, fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
 } from './waiter-harness';
@@ -100,6 +102,26 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.code).toBe(64);
       expect(exit.stderr).toMatch(/invalid setting WAIT_URL="https:\/\/127\.0\.0\.1:1\/health": https needs curl or GNU wget/);
     });
+
+    test('every way out leaves its TMPDIR as it found it: a bad setting, https under busybox, a printed schedule, ready, the deadline', withServers(async ({ server }) => {
+      const tmp = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-waiter-tmpdir-'));
+      try {
+        const up = await server(TestServer.status(200));
+        const runs: Array<[Record<string, string>, number]> = [
+          [{ ...fastSettings('http://127.0.0.1:1/health'), WAIT_DEADLINE_SECONDS: 'soon' }, 64],
+          ...(form.name.includes('busybox') ? [[fastSettings('https://127.0.0.1:1/health'), 64] as [Record<string, string>, number]] : []),
+          [{ ...fastSettings('http://127.0.0.1:1/health'), WAIT_PRINT_SCHEDULE: '3' }, 0],
+          [fastSettings(up.url), 0],
+          [fastSettings('http://127.0.0.1:1/health', { WAIT_DEADLINE_SECONDS: '1' }), 69],
+        ];
+        for (const [env, code] of runs) {
+          const exit = await startWaiter(form, { env: { ...env, TMPDIR: tmp } }).exited;
+          expect(`${JSON.stringify(env)}: exit ${exit.code}, left ${readdirSync(tmp).join(' ')}`).toBe(`${JSON.stringify(env)}: exit ${code}, left `);
+        }
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }));
 
     test('without arguments it exits 0 once the URL answers 2xx (init-container form)', withServers(async ({ server }) => {
       const up = await server(TestServer.status(204));
