@@ -3,7 +3,7 @@ import {
   Errors, Exposure, ExposureKind, H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, UiAuthentication, Warnings,
 } from '../src/internal';
 import { allModeVariants } from '../src/startup/decision-table';
-import { find, Manifest, podSpec, synth } from './helpers';
+import { find, Manifest, podSpec, synth, testApp } from './helpers';
 import { crossObjectProblems, schemaProblems } from './support/conformance';
 
 // Issue #14, exposure: an HTTPRoute on an existing Gateway or an Ingress with TLS, never without a
@@ -130,7 +130,7 @@ describe('authentication', () => {
   });
 
   test('disabled on purpose: exposed, with a warning that names the URL, recorded for Warnings.of(app)', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new H2oGptStack(new Chart(app, 'c'), 'stack', {
       name: 'chat', vllm: { model: 'm/m' }, exposure: gateway(), h2ogpt: { authentication: UiAuthentication.disabled() },
     });

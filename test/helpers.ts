@@ -1,12 +1,25 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
+
+// One output folder per test file for every app made here, removed when the file ends. cdk8s's
+// Testing.app() makes a folder per app and never removes it: about 2,000 per run of the suite.
+const OUTDIR = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-test-'));
+afterAll(() => rmSync(OUTDIR, { recursive: true, force: true }));
+
+/** An app for a test, whose synth() writes into this test file's scratch folder. */
+export function testApp(): App {
+  return new App({ outdir: OUTDIR });
+}
 
 /** A manifest object as synthesized. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: any; annotations?: any }; spec?: any; data?: any; automountServiceAccountToken?: boolean };
 
 /** A chart with stable names, like the one users get from the default app. */
 export function newChart(namespace?: string): { app: App; chart: Chart } {
-  const app = Testing.app();
+  const app = testApp();
   const chart = new Chart(app, 'test', { disableResourceNameHashes: true, namespace });
   return { app, chart };
 }

@@ -1,8 +1,8 @@
-import { Testing } from 'cdk8s';
 import { buildDefaultApp } from '../src/main';
+import { testApp } from './helpers';
 
 describe('default app (src/main.ts)', () => {
-  const app = buildDefaultApp(Testing.app());
+  const app = buildDefaultApp(testApp());
   const objects = app.charts.flatMap((chart) => chart.toJson());
 
   test('synthesizes the documented default stack: a small open model on 1 GPU, no mesh', () => {

@@ -229,6 +229,10 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
   const annotations: Record<string, string> = template.metadata.annotations ?? {};
   const spec = template.spec;
   const shared = sharedDir(configMap?.data?.['wait-for-upstream.sh'] ?? '');
+  // The pod's own /tmp (an emptyDir in the manifest): a waiter killed at the bound leaves its
+  // mktemp folder there, not in the host's /tmp.
+  const podTmp = mkdtempSync(join(shared.dir, 'tmp-'));
+  chmodSync(podTmp, 0o1777);
   const pod = `${PREFIX}-${index}-p`;
   const vllm = `${PREFIX}-${index}-v`;
   const processes: Started[] = [];
@@ -299,7 +303,7 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       const ours = init.command?.[1]?.endsWith('wait-for-upstream.sh');
       const command = ours ? [join(shared.busyboxPath, 'sh'), shared.script]
         : [...(init.command ?? []), ...(init.args ?? [])].map((word: string, i: number) => (i === 0 && !word.startsWith('/') ? join(shared.busyboxPath, word) : word));
-      const waiter = start(pod, [...as(init), ...command], { ...envOf(init), PATH: shared.busyboxPath });
+      const waiter = start(pod, [...as(init), ...command], { ...envOf(init), PATH: shared.busyboxPath, TMPDIR: podTmp });
       processes.push(waiter);
       if (await waitBounded(waiter) !== 0) return await notStarted();
     }
@@ -313,7 +317,7 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       const command: string[] = app.command.map((word: string) => (word.endsWith('/wait-for-upstream.sh') ? shared.script : word));
       const generate = command.lastIndexOf('python3');
       if (generate < 0) throw new Error(`the in-app command does not end in generate.py: ${app.command.join(' ')}`);
-      const waiter = start(pod, [...as(app), ...command.slice(0, generate), 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin' });
+      const waiter = start(pod, [...as(app), ...command.slice(0, generate), 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin', TMPDIR: podTmp });
       processes.push(waiter);
       const waits = command.filter((word) => word === shared.script).length;
       if (await waitBounded(waiter, waits) !== 0 || !waiter.output().includes('started')) return await notStarted();
@@ -328,6 +332,7 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
     // -force: go on past a namespace that is already gone; sweepNamespaces() retries at the end.
     await run(['ip', '-force', '-batch', '-'], `netns del ${pod}\nnetns del ${vllm}\n`).catch(() => undefined);
     rmSync(`/etc/netns/${pod}`, { recursive: true, force: true });
+    rmSync(podTmp, { recursive: true, force: true });
     if (existsSync(`/etc/netns/${vllm}`)) rmSync(`/etc/netns/${vllm}`, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,7 @@
-import { Testing } from 'cdk8s';
 import { CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, Mesh, StartupRefusedError, StartupStrategy } from '../../src/internal';
 import { buildDefaultApp } from '../../src/main';
 import { allModeVariants } from '../../src/startup/decision-table';
-import { Manifest, synth } from '../helpers';
+import { Manifest, synth, testApp } from '../helpers';
 
 /** What one configuration synthesizes. */
 export interface Output {
@@ -12,7 +11,7 @@ export interface Output {
 
 /** The default app (src/main.ts), as `npm run synth` writes it. */
 export function defaultAppOutput(): Output {
-  return { label: 'default app (src/main.ts)', objects: buildDefaultApp(Testing.app()).charts.flatMap((c) => c.toJson()) };
+  return { label: 'default app (src/main.ts)', objects: buildDefaultApp(testApp()).charts.flatMap((c) => c.toJson()) };
 }
 
 /**
