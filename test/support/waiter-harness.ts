@@ -13,7 +13,8 @@ import { H2oGptStack } from '../../src/stack/h2ogpt-stack';
 // This process's helpers, script copies and the waiters' TMPDIR; a test file removes it at its end
 // (bench/startup.ts, which has no afterAll, leaves it in the OS's temporary folder).
 const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-waiter-'));
-if (typeof afterAll === 'function') afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const jestAfterAll = (globalThis as { afterAll?: (fn: () => void) => void }).afterAll;
+if (jestAfterAll) jestAfterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The waiter script as synthesized (ConfigMap data), written to a file once per process. */
 export function synthesizedWaiterScript(): string {
