@@ -71,16 +71,20 @@ function busyboxPath(busybox: string): string {
   return dir;
 }
 
+/**
+ * The forms, each PATH folder made when a test first reads it: a folder is a symlink per tool of
+ * /usr/bin (about 3 s of system time for the three, when every waiter file made them all).
+ */
 export function waiterForms(): WaiterForm[] {
   const busybox = which('busybox');
   const wget = which('wget');
   return [
-    { name: 'in-app: bash + curl (h2oGPT image)', shell: ['bash'], path: pathWithout(['wget']), missing: which('curl') ? undefined : 'curl is not installed' },
-    { name: 'in-app: bash + GNU wget (h2oGPT image without curl)', shell: ['bash'], path: pathWithout(['curl']), missing: wget ? undefined : 'wget is not installed' },
+    { name: 'in-app: bash + curl (h2oGPT image)', shell: ['bash'], get path() { return pathWithout(['wget']); }, missing: which('curl') ? undefined : 'curl is not installed' },
+    { name: 'in-app: bash + GNU wget (h2oGPT image without curl)', shell: ['bash'], get path() { return pathWithout(['curl']); }, missing: wget ? undefined : 'wget is not installed' },
     {
       name: 'init container: busybox sh + wget (busybox image)',
       shell: busybox ? [busybox, 'sh'] : ['false'],
-      path: busybox ? busyboxPath(busybox) : '',
+      get path() { return busybox ? busyboxPath(busybox) : ''; },
       missing: busybox ? undefined : 'busybox is not installed (.ci/run installs Debian\'s busybox)',
     },
   ];
