@@ -37,6 +37,9 @@ function timed(command: string, args: string[]): { seconds: number; cpu: number;
   return { seconds, cpu: childrenCpuSeconds() - cpuBefore, status: result.status };
 }
 
+/** What one test file's tests cost, from bench/cpu-probe.js. */
+interface FileCpu { file: string; self: number; children: number }
+
 export function runTestBench(args: string[]): string {
   const runsArg = args.find((a) => a.startsWith('--runs='));
   const runs = runsArg ? Number(runsArg.slice('--runs='.length)) : 3;
@@ -44,14 +47,18 @@ export function runTestBench(args: string[]): string {
   const began = Date.now();
   const build = timed('npm', ['run', 'build', '--silent']);
   const work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-suite-'));
-  const samples: Array<{ seconds: number; cpu: number; files: Array<[string, number]> }> = [];
+  const samples: Array<{ seconds: number; cpu: number; files: Array<[string, number]>; cpuByFile: FileCpu[] }> = [];
   try {
     for (let i = 0; i < runs; i++) {
       const json = join(work, `run-${i}.json`);
-      const run = timed(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${json}`, `--cacheDirectory=${join(work, `cache-${i}`)}`]);
+      const cpuLog = join(work, `cpu-${i}.jsonl`);
+      process.env.BENCH_CPU_LOG = cpuLog;
+      const run = timed(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${json}`,
+        `--cacheDirectory=${join(work, `cache-${i}`)}`, '--setupFilesAfterEnv', join(ROOT, 'bench', 'cpu-probe.js')]);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       const files = report.testResults.map((t: any) => [t.name.slice(ROOT.length + 1), (t.endTime - t.startTime) / 1000] as [string, number]);
-      samples.push({ seconds: run.seconds, cpu: run.cpu, files });
+      const cpuByFile = readFileSync(cpuLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as FileCpu);
+      samples.push({ seconds: run.seconds, cpu: run.cpu, files, cpuByFile });
       process.stderr.write(`jest run ${i + 1}: ${fmt(run.seconds, 1)} s, ${fmt(run.cpu, 1)} CPU-s\n`);
     }
   } finally {
@@ -63,6 +70,11 @@ export function runTestBench(args: string[]): string {
   const byFile = new Map<string, number[]>();
   for (const s of samples) for (const [file, secs] of s.files) byFile.set(file, [...(byFile.get(file) ?? []), secs]);
   const byDuration = [...byFile].map(([file, secs]) => [file, median(secs)] as const).sort((a, b) => b[1] - a[1]);
+  // Where the CPU goes: the median run's per-file figures (medians per file would not add up).
+  const medianRun = [...samples].sort((a, b) => a.cpu - b.cpu)[Math.floor((samples.length - 1) / 2)];
+  const inTests = medianRun.cpuByFile.reduce((sum, f) => sum + f.self, 0);
+  const inChildren = medianRun.cpuByFile.reduce((sum, f) => sum + f.children, 0);
+  const costliest = [...medianRun.cpuByFile].sort((a, b) => (b.self + b.children) - (a.self + a.children)).slice(0, 10);
   const slowest = byDuration.slice(0, 8);
   const markdown = [
     `Run ${new Date().toISOString()} on ${cores} x ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, in ${fmt((Date.now() - began) / 1000)} s, `
@@ -77,6 +89,14 @@ export function runTestBench(args: string[]): string {
     'Longest files (median seconds from start to end, while the others run beside them):',
     '',
     ...slowest.map(([file, secs]) => `- ${file}: ${fmt(secs, 1)} s`),
+    '',
+    `Where the CPU goes, in the median run (${fmt(medianRun.cpu, 1)} CPU-s): the tests themselves took ${fmt(inTests, 1)} CPU-s in the jest workers, `
+    + `and the processes they started (the CLI, npm, tsc, helm, the waiters' shells, the kernel suite's tools) ${fmt(inChildren, 1)}; `
+    + `the other ${fmt(medianRun.cpu - inTests - inChildren, 1)} are Jest itself, transforming and loading modules, and each file's top-level code.`,
+    '',
+    '| file | tests, in the worker (CPU-s) | processes they started (CPU-s) |',
+    '|---|---:|---:|',
+    ...costliest.map((f) => `| ${f.file} | ${fmt(f.self, 1)} | ${fmt(f.children, 1)} |`),
     '',
   ].join('\n');
   if (args.includes('--update')) {
