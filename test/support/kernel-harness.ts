@@ -41,8 +41,8 @@ const MESH_PORT = 15006; // the server side's inbound "mTLS" port in this model
 let tools: { dir: string; busyboxPath: string } | undefined;
 /**
  * Files every simulated UID can read: the helpers and a busybox PATH, made once per test process
- * (installing busybox's applets costs about 60 ms of system time, which per cell was a third of
- * the suite's), and the waiter script, one file per distinct content. sweepNamespaces() removes it.
+ * (installing busybox's applets costs about 60 ms of system time: per cell, about 8 CPU-s over
+ * the file), and the waiter script, one file per distinct content. sweepNamespaces() removes it.
  */
 function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
   if (!tools || !existsSync(tools.dir)) {
@@ -83,7 +83,7 @@ function run(args: string[], input?: string): Promise<string> {
 /**
  * The processes in a named network namespace (what a waiter left behind, its sleeps say), found
  * as `ip netns pids` finds them: /proc/<pid>/ns/net is the namespace's inode. In this process,
- * since two spawns per cell were a tenth of the file's processes.
+ * which saves two spawns per cell from a large jest worker.
  */
 function pidsIn(ns: string): number[] {
   let inode: number;
