@@ -41,8 +41,22 @@ export function schemaModel(apiVersion: string, kind: string): (new (data: unkno
   return undefined;
 }
 
+// Validation is a pure function of the object, and the matrix emits the same object many times
+// over (about ten times each, measured): each distinct one is validated once.
+const problemsByContent = new Map<string, string[]>();
+
 /** Schema problems of one object, each naming the object and the path. */
 export function schemaProblems(object: Obj): string[] {
+  const content = JSON.stringify(object);
+  let problems = problemsByContent.get(content);
+  if (!problems) {
+    problems = validatedProblems(object);
+    problemsByContent.set(content, problems);
+  }
+  return [...problems];
+}
+
+function validatedProblems(object: Obj): string[] {
   const Model = schemaModel(object.apiVersion, object.kind);
   if (!Model) {
     return [`${describeObject(object)}: no schema known for ${object.apiVersion} ${object.kind}; add its schema package to test/support/conformance.ts`];
