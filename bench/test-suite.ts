@@ -1,12 +1,12 @@
 // `npm run bench:tests`: what `npm test` costs (issue #13). Runs the build once, then jest
 // `--runs` times (default 3), and reports the median wall time, the CPU time of jest and its
-// workers (from /proc: user + system time of waited-for children), and the files that took longest.
-// Each run starts with an empty Jest cache, as CI's clean clone does (no transformed files, no
-// timings). The suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its
-// wall time. `--update` writes the table into bench/README.md, between the tests markers, and each
+// workers (from /proc: user + system time of waited-for children), the files that took longest,
+// and the floors of the tools the suite runs (each alone, cold). Each run starts as on CI's clean
+// clone: an empty Jest cache (no transformed files, no timings) and no type-check build info. The
+// suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its wall time. `--update` writes the table into bench/README.md, between the tests markers, and each
 // file's median time into test/support/test-durations.json, which orders the next runs.
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { replaceReadmeSection } from './readme-section';
@@ -28,17 +28,53 @@ function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
 
-function timed(command: string, args: string[]): { seconds: number; cpu: number; status: number | null } {
+function timed(command: string, args: string[], cwd = ROOT): { seconds: number; cpu: number; status: number | null } {
   const cpuBefore = childrenCpuSeconds();
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
+  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(-3000)}`);
   return { seconds, cpu: childrenCpuSeconds() - cpuBefore, status: result.status };
 }
 
-/** What one test file's tests cost, from bench/cpu-probe.js. */
-interface FileCpu { file: string; self: number; children: number }
+/** What one test file cost, from bench/cpu-probe.js: loading and top-level code, tests, and their processes. */
+interface FileCpu { file: string; load: number; self: number; children: number }
+
+/** A dependency the suite runs, run alone and cold in the same bench run: the floor of its share. */
+interface Floor { what: string; cpu: number }
+
+/**
+ * The floors: what the tools the suite runs cost on their own, each once and cold, as the suite
+ * runs them. `tests` gives each test file's number of tests, for Jest's own floor.
+ */
+function dependencyFloors(work: string, tests: Array<[string, number]>): Floor[] {
+  // Jest itself: as many files and tests as the suite, each test empty, with the suite's own config
+  // (transform, setup file, sequencer, workers) and an empty cache.
+  const empty = join(work, 'empty-suite');
+  mkdirSync(empty);
+  tests.forEach(([file, count], i) => writeFileSync(join(empty, `file-${i}.test.ts`),
+    `// ${file}\n${Array.from({ length: count }, (_, k) => `test('${k}', () => undefined);`).join('\n')}\n`));
+  const config = { ...JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).jest, rootDir: ROOT, roots: [empty] };
+  const jest = timed(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', JSON.stringify(config), `--cacheDirectory=${join(work, 'cache-empty')}`]);
+  // The typecheck test's tsc, cold (CI has no build info), and the package test's tools.
+  const tsc = timed(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'test', 'tsconfig.json')]);
+  const docgen = timed(join(ROOT, 'node_modules', '.bin', 'jsii-docgen'), ['--output', join(work, 'API.md')]);
+  const packed = join(work, 'packed');
+  mkdirSync(packed);
+  const pack = timed('npm', ['pack', '--ignore-scripts', '--pack-destination', packed, ROOT,
+    ...['cdk8s', 'cdk8s-plus-28', 'constructs'].map((name) => join(ROOT, 'node_modules', name))]);
+  const app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
+  const tarballs = readdirSync(packed).map((file) => join(packed, file));
+  const install = timed('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], app);
+  return [
+    { what: `Jest itself: ${tests.length} files of ${tests.reduce((sum, [, n]) => sum + n, 0)} empty tests, the suite's config`, cpu: jest.cpu },
+    { what: '`tsc -p test`, cold (test/typecheck.test.ts)', cpu: tsc.cpu },
+    { what: '`jsii-docgen` (test/package.test.ts)', cpu: docgen.cpu },
+    { what: '`npm pack` and `npm install` of the tarball and its peers (test/package.test.ts)', cpu: pack.cpu + install.cpu },
+  ];
+}
 
 export function runTestBench(args: string[]): string {
   const runsArg = args.find((a) => a.startsWith('--runs='));
@@ -48,8 +84,12 @@ export function runTestBench(args: string[]): string {
   const build = timed('npm', ['run', 'build', '--silent']);
   const work = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-suite-'));
   const samples: Array<{ seconds: number; cpu: number; files: Array<[string, number]>; cpuByFile: FileCpu[] }> = [];
+  let testsPerFile: Array<[string, number]> = [];
+  let floors: Floor[];
   try {
     for (let i = 0; i < runs; i++) {
+      // The typecheck test's build info would make its tsc warm; CI's clean clone has none.
+      rmSync(join(ROOT, '.tmp', 'test.tsbuildinfo'), { force: true });
       const json = join(work, `run-${i}.json`);
       const cpuLog = join(work, `cpu-${i}.jsonl`);
       process.env.BENCH_CPU_LOG = cpuLog;
@@ -57,10 +97,12 @@ export function runTestBench(args: string[]): string {
         `--cacheDirectory=${join(work, `cache-${i}`)}`, '--setupFilesAfterEnv', join(ROOT, 'bench', 'cpu-probe.js')]);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       const files = report.testResults.map((t: any) => [t.name.slice(ROOT.length + 1), (t.endTime - t.startTime) / 1000] as [string, number]);
+      testsPerFile = report.testResults.map((t: any) => [t.name.slice(ROOT.length + 1), t.assertionResults.length] as [string, number]);
       const cpuByFile = readFileSync(cpuLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as FileCpu);
       samples.push({ seconds: run.seconds, cpu: run.cpu, files, cpuByFile });
       process.stderr.write(`jest run ${i + 1}: ${fmt(run.seconds, 1)} s, ${fmt(run.cpu, 1)} CPU-s\n`);
     }
+    floors = dependencyFloors(work, testsPerFile);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -72,13 +114,16 @@ export function runTestBench(args: string[]): string {
   const byDuration = [...byFile].map(([file, secs]) => [file, median(secs)] as const).sort((a, b) => b[1] - a[1]);
   // Where the CPU goes: the median run's per-file figures (medians per file would not add up).
   const medianRun = [...samples].sort((a, b) => a.cpu - b.cpu)[Math.floor((samples.length - 1) / 2)];
+  const inLoading = medianRun.cpuByFile.reduce((sum, f) => sum + f.load, 0);
   const inTests = medianRun.cpuByFile.reduce((sum, f) => sum + f.self, 0);
   const inChildren = medianRun.cpuByFile.reduce((sum, f) => sum + f.children, 0);
-  const costliest = [...medianRun.cpuByFile].sort((a, b) => (b.self + b.children) - (a.self + a.children)).slice(0, 10);
+  const costliest = [...medianRun.cpuByFile].sort((a, b) => (b.load + b.self + b.children) - (a.load + a.self + a.children)).slice(0, 12);
+  const toolFloors: Floor[] = [{ what: 'the build: jsii and the CLI bundle (all of `npm run build`)', cpu: build.cpu }, ...floors!];
+  const floorsCpu = toolFloors.reduce((sum, f) => sum + f.cpu, 0);
   const slowest = byDuration.slice(0, 8);
   const markdown = [
     `Run ${new Date().toISOString()} on ${cores} x ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, in ${fmt((Date.now() - began) / 1000)} s, `
-    + `with \`npm run bench:tests\`: the build once, then jest ${runs} times, each with an empty Jest cache as in CI; medians.`,
+    + `with \`npm run bench:tests\`: the build once, then jest ${runs} times as on CI's clean clone (an empty Jest cache, no type-check build info); medians.`,
     '',
     '| what | wall (s) | CPU (s) | CPU / cores (s) |',
     '|---|---:|---:|---:|',
@@ -90,13 +135,25 @@ export function runTestBench(args: string[]): string {
     '',
     ...slowest.map(([file, secs]) => `- ${file}: ${fmt(secs, 1)} s`),
     '',
-    `Where the CPU goes, in the median run (${fmt(medianRun.cpu, 1)} CPU-s): the tests themselves took ${fmt(inTests, 1)} CPU-s in the jest workers, `
+    `Where the CPU goes, in the median run (${fmt(medianRun.cpu, 1)} CPU-s): each file's imports and top-level code (what it renders before its first test) `
+    + `took ${fmt(inLoading, 1)} CPU-s in the jest workers, the tests themselves ${fmt(inTests, 1)}, `
     + `and the processes they started (the CLI, npm, tsc, helm, the waiters' shells, the kernel suite's tools) ${fmt(inChildren, 1)}; `
-    + `the other ${fmt(medianRun.cpu - inTests - inChildren, 1)} are Jest itself, transforming and loading modules, and each file's top-level code.`,
+    + `the other ${fmt(medianRun.cpu - inLoading - inTests - inChildren, 1)} are Jest itself: its workers, test environments and transforms.`,
     '',
-    '| file | tests, in the worker (CPU-s) | processes they started (CPU-s) |',
-    '|---|---:|---:|',
-    ...costliest.map((f) => `| ${f.file} | ${fmt(f.self, 1)} | ${fmt(f.children, 1)} |`),
+    '| file | imports and top-level code (CPU-s) | tests, in the worker (CPU-s) | processes they started (CPU-s) |',
+    '|---|---:|---:|---:|',
+    ...costliest.map((f) => `| ${f.file} | ${fmt(f.load, 1)} | ${fmt(f.self, 1)} | ${fmt(f.children, 1)} |`),
+    '',
+    'The tools the suite runs, each alone, cold and once, in this run: their floors. The suite runs each of them once too, '
+    + 'so this much of its CPU cannot go without dropping what they check.',
+    '',
+    '| tool | CPU (s) |',
+    '|---|---:|',
+    ...toolFloors.map((f) => `| ${f.what} | ${fmt(f.cpu, 1)} |`),
+    `| **all of them** | **${fmt(floorsCpu, 1)}** |`,
+    '',
+    `npm test without these floors: (${fmt(build.cpu + cpu, 1)} - ${fmt(floorsCpu, 1)}) CPU-s / ${cores} cores = `
+    + `**${fmt((build.cpu + cpu - floorsCpu) / cores, 1)} s**, where npm test itself takes ${fmt(build.seconds + wall, 1)} s.`,
     '',
   ].join('\n');
   if (args.includes('--update')) {
