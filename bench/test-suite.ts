@@ -3,8 +3,9 @@
 // workers (from /proc: user + system time of waited-for children), the files that took longest,
 // and the floors of the tools the suite runs (each alone, cold). Each run starts as on CI's clean
 // clone: an empty Jest cache (no transformed files, no timings) and no type-check build info. The
-// suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its wall time. `--update` writes the table into bench/README.md, between the tests markers, and each
-// file's median time into test/support/test-durations.json, which orders the next runs.
+// suite is CPU-bound on a small machine, so CPU seconds / cores is the floor for its wall time.
+// `--update` writes the table into bench/README.md, between the tests markers, and each file's
+// median time into test/support/test-durations.json, which orders the next runs.
 import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, tmpdir } from 'os';
