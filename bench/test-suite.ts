@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import { dirname, join } from 'path';
+import { installArgs, makeFreshApp, packArgs } from '../test/support/fresh-app';
 import { replaceReadmeSection } from './readme-section';
 
 const ROOT = (() => {
@@ -62,13 +63,10 @@ function dependencyFloors(work: string, tests: Array<[string, number]>): Floor[]
   const docgen = timed(join(ROOT, 'node_modules', '.bin', 'jsii-docgen'), ['--output', join(work, 'API.md')]);
   const packed = join(work, 'packed');
   mkdirSync(packed);
-  const pack = timed('npm', ['pack', '--ignore-scripts', '--pack-destination', packed, ROOT,
-    ...['cdk8s', 'cdk8s-plus-28', 'constructs'].map((name) => join(ROOT, 'node_modules', name))]);
+  const pack = timed('npm', packArgs(packed));
   const app = join(work, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
-  const tarballs = readdirSync(packed).map((file) => join(packed, file));
-  const install = timed('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], app);
+  makeFreshApp(app);
+  const install = timed('npm', installArgs(readdirSync(packed).map((file) => join(packed, file))), app);
   return [
     { what: `Jest itself: ${tests.length} files of ${tests.reduce((sum, [, n]) => sum + n, 0)} empty tests, the suite's config`, cpu: jest.cpu },
     { what: '`tsc -p test`, cold (test/typecheck.test.ts)', cpu: tsc.cpu },

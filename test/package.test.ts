@@ -1,7 +1,8 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { installArgs, makeFreshApp, packArgs, PEERS } from './support/fresh-app';
 
 // The package as other cdk8s apps get it: a jsii assembly whose API.md is current, package.json
 // hygiene, and a fresh app that installs the packed tarball (offline, from npm's cache).
@@ -71,19 +72,15 @@ describe('a fresh cdk8s app that installs the packed tarball', () => {
   let app: string;
 
   beforeAll(() => {
-    // lib/ is already built by `npm test`; packing must not rebuild it under the other suites' feet.
-    // The peers are packed from this repo's own node_modules (each bundles its dependencies), in the
-    // same npm process, and --offline keeps npm off the registry: the install is exactly what a
-    // user's app would get.
-    const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json', ROOT,
-      ...['cdk8s', 'cdk8s-plus-28', 'constructs'].map((name) => join(ROOT, 'node_modules', name))], ROOT);
+    // The library and its peers as a user's app gets them (test/support/fresh-app.ts).
+    const packed = run('npm', packArgs(work), ROOT);
     expect(packed.status).toBe(0);
     const [tarball, ...peers] = JSON.parse(packed.stdout).map((p: { filename: string }) => join(work, p.filename));
     expect(tarball).toBe(join(work, `cdk8s-h2ogpt-${pkg.version}.tgz`));
+    expect(peers).toHaveLength(PEERS.length);
     app = join(work, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
-    const installed = run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...peers], app);
+    makeFreshApp(app);
+    const installed = run('npm', installArgs([tarball, ...peers]), app);
     expect(installed.stderr).not.toMatch(/ERR!/);
     expect(installed.status).toBe(0);
   }, 120_000);
