@@ -49,6 +49,27 @@ describe('NetworkPolicy, in every mode', () => {
     expect(find(objects, 'NetworkPolicy', 'chat').spec.ingress).toEqual([{ ports: [{ port: 7860, protocol: 'TCP' }, { port: 15008, protocol: 'TCP' }] }]);
   });
 
+  test.each([['sidecar', MeshMode.linkerdSidecar()], ['native sidecar', MeshMode.linkerdNativeSidecar()]])(
+    'Linkerd %s: the inbound proxy port 4143 next to each app port, where a meshed client\'s proxy dials (issue #22)', (_name, mesh) => {
+      // Linkerd 2.18+ dials a meshed peer's 4143; older releases the app's port (docs/mesh-facts.md §2a).
+      const { objects } = build({ mesh, trafficPolicy: { restrictEgress: true } });
+      expect(find(objects, 'NetworkPolicy', 'chat-vllm').spec.ingress).toEqual([
+        { from: [{ podSelector: { matchLabels: frontendSelector } }], ports: [{ port: 8000, protocol: 'TCP' }, { port: 4143, protocol: 'TCP' }] },
+      ]);
+      expect(find(objects, 'NetworkPolicy', 'chat').spec.ingress).toEqual([{ ports: [{ port: 7860, protocol: 'TCP' }, { port: 4143, protocol: 'TCP' }] }]);
+      expect(find(objects, 'NetworkPolicy', 'chat').spec.egress).toContainEqual(
+        { to: [{ podSelector: { matchLabels: vllmSelector } }], ports: [{ port: 8000, protocol: 'TCP' }, { port: 4143, protocol: 'TCP' }] });
+    });
+
+  test('Linkerd with monitoring: the meshed Prometheus is admitted on 4143 too, so its scrape of vLLM gets through', () => {
+    const objects = synth((chart) => new H2oGptStack(chart, 'stack', {
+      name: 'chat', namespace: 'ai', vllm: { model: 'm' }, mesh: MeshMode.linkerdSidecar(), monitoring: { prometheusNamespace: 'linkerd-viz', prometheusServiceAccount: 'prometheus' },
+    }));
+    expect(find(objects, 'NetworkPolicy', 'chat-vllm').spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'linkerd-viz' } } }], ports: [{ port: 8000, protocol: 'TCP' }, { port: 4143, protocol: 'TCP' }],
+    });
+  });
+
   describe('restrictEgress', () => {
     const egress = (objects: Manifest[], name: string) => find(objects, 'NetworkPolicy', name).spec.egress;
     const dns = { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] };

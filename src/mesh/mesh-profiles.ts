@@ -94,8 +94,14 @@ export interface MeshProfile {
   readonly controlPlaneNamespace: string;
   /** Ports a pod's proxy dials on the control plane (certificates, discovery, policy). */
   readonly controlPlanePorts: ReadonlyArray<number>;
-  /** Ambient only: the HBONE port that carries mTLS between pods; NetworkPolicy must admit it. */
+  /** Ambient only: the HBONE port that carries mTLS between pods (the waypoint's listener too). */
   readonly hbonePort?: number;
+  /**
+   * Per dataplane: the port a meshed peer's proxy dials on this pod instead of the app's own port
+   * (docs/mesh-facts.md §2a). NetworkPolicy sees this port on the wire, so it must admit it
+   * wherever it admits the app's port to a meshed client.
+   */
+  readonly meshedInboundPort: Partial<Record<Dataplane, number>>;
   /** Ambient only: the address kubelet probes are SNATed to before they reach the pod. */
   readonly ambientProbeSourceCidr?: string;
   /** The policy objects that hold vLLM to h2oGPT's mesh identity, for messages. */
@@ -161,6 +167,9 @@ const ISTIO: MeshProfile = {
   controlPlanePorts: [15012],
   // istio.io/latest/docs/ambient/usage/networkpolicy: HBONE on 15008; probes SNATed to 169.254.7.127.
   hbonePort: 15008,
+  // ztunnel dials the peer pod's 15008 (istio/ztunnel src/proxy/outbound.rs, 1.27.0). Sidecars dial
+  // the app's port; the server's inbound capture moves it to 15006 inside the pod.
+  meshedInboundPort: { [Dataplane.AMBIENT]: 15008 },
   ambientProbeSourceCidr: '169.254.7.127/32',
   identityPolicyDescription: 'the PeerAuthentication (STRICT) and AuthorizationPolicy the stack emits for vLLM, which admit only h2oGPT\'s mTLS identity',
   // Istio's metrics merging (istio.io "Prometheus": option 1): pilot-agent scrapes the app at the
@@ -212,6 +221,10 @@ const LINKERD: MeshProfile = {
   // linkerd-identity 8080, linkerd-destination 8086, its policy controller 8090
   // (linkerd2 charts/linkerd-control-plane/values.yaml).
   controlPlanePorts: [8080, 8086, 8090],
+  // From 2.18 (edge-25.3.2, outboundTransportMode: transport-header) a client proxy dials a meshed
+  // peer's inbound port 4143 with a transport header naming the app's port; before, it dialled the
+  // app's port, which the peer's iptables redirect to 4143. Admitting both covers every release.
+  meshedInboundPort: { [Dataplane.SIDECAR]: 4143, [Dataplane.NATIVE_SIDECAR]: 4143 },
   identityPolicyDescription: 'the Server and AuthorizationPolicy the stack emits for vLLM, which require h2oGPT\'s MeshTLSAuthentication',
   // Linkerd's proxy does not merge app metrics (its own are on 4191); a meshed Prometheus, as
   // linkerd-viz runs it, scrapes over mTLS, and the Server's policy must admit its identity.

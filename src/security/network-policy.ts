@@ -48,18 +48,20 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
   const { mode, upstreams, frontend } = input;
   const profile = profileOf(mode);
   const ambient = mode.dataplane === Dataplane.AMBIENT;
-  // Ambient tunnels meshed traffic to the destination pod's HBONE port, not the app's port.
-  const hbone = ambient ? [tcp(profile!.hbonePort!)] : [];
+  // Where a meshed peer's proxy dials a port of its own on the destination pod (ambient's HBONE
+  // 15008, Linkerd's inbound 4143), that port is on the wire, not the app's: admit it beside.
+  const meshedInbound = profile?.meshedInboundPort[mode.dataplane];
+  const meshWire = meshedInbound !== undefined ? [tcp(meshedInbound)] : [];
   const fromFrontend: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: frontend.selector } };
 
   const upstreamIngress = (upstream: FencedWorkload): k8s.NetworkPolicyIngressRule[] => [
-    { from: [fromFrontend], ports: [...upstream.ports.map(tcp), ...hbone] },
+    { from: [fromFrontend], ports: [...upstream.ports.map(tcp), ...meshWire] },
     ...(ambient ? [{ from: [{ ipBlock: { cidr: profile!.ambientProbeSourceCidr! } }], ports: upstream.ports.map(tcp) }] : []),
     ...(input.scraper
-      ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } } }], ports: [...(input.scraper.port !== undefined ? [tcp(input.scraper.port)] : upstream.ports.map(tcp)), ...hbone] }]
+      ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } } }], ports: [...(input.scraper.port !== undefined ? [tcp(input.scraper.port)] : upstream.ports.map(tcp)), ...meshWire] }]
       : []),
   ];
-  const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...hbone] }];
+  const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...meshWire] }];
 
   const egress = (extra: k8s.NetworkPolicyEgressRule[]): k8s.NetworkPolicyEgressRule[] => [
     // DNS to any resolver: kube-dns, NodeLocal DNSCache (a link-local address) or the node's.
@@ -75,7 +77,7 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
   ];
   const toUpstreams: k8s.NetworkPolicyEgressRule[] = upstreams.map((upstream) => ({
     to: [{ podSelector: { matchLabels: upstream.selector } }],
-    ports: [...upstream.ports.map(tcp), ...hbone],
+    ports: [...upstream.ports.map(tcp), ...meshWire],
   }));
 
   const policy = (id: string, workload: FencedWorkload, ingress: k8s.NetworkPolicyIngressRule[], egressRules: k8s.NetworkPolicyEgressRule[]) =>

@@ -3,23 +3,47 @@ import { createHash } from 'crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Dataplane, Mesh, MeshMode, MtlsMode } from '../../src/internal';
+import { Dataplane, Mesh, MtlsMode } from '../../src/internal';
 import { Manifest } from '../helpers';
+import { policyDrops, PolicyEndpoint, routerFilterRules } from './network-policy-model';
 
-// Replays a synthesized h2oGPT pod's startup through real Linux networking: two network namespaces
-// joined by a veth pair, the capture rules each mesh installs (transcribed from the meshes' own
-// sources, cited below), a proxy stand-in that reads SO_ORIGINAL_DST (kernel/forwarder.pl), a
-// STRICT or PERMISSIVE vLLM side (kernel/upstream.pl), and the exact waiter bytes from the
-// ConfigMap, run with the UID and env the manifest gives.
-// Nothing here reads the library's rule engine: the start order and the rules are Kubernetes' and
-// the meshes', written out independently, so the suite can disagree with the engine.
+// Replays a synthesized h2oGPT pod's startup through real Linux networking. Three network
+// namespaces per replay: h2oGPT's pod, vLLM's pods, and a node between them that routes and
+// enforces the manifest's NetworkPolicies as a CNI does (./network-policy-model.ts). In the pods,
+// the capture rules each mesh installs (from the meshes' own sources, cited below), a client
+// proxy stand-in that reads SO_ORIGINAL_DST (kernel/forwarder.pl) and dials what its mesh dials,
+// an inbound proxy stand-in that refuses plaintext under STRICT (kernel/upstream.pl), and the
+// exact waiter bytes from the ConfigMap, run with the UID and env the manifest gives.
+// Nothing here reads the library's rule engine or policy code: the start order, the rules and the
+// wire are Kubernetes' and the meshes', written out independently, so the suite can disagree.
+//
+// Verdicts come from evidence, never from a clock (issue #22): a waiter that exits 0 started, and
+// vLLM's log names the path its 200 took; a waiter that has failed REPEATED attempts is judged by
+// what the kernel and the stand-ins counted (captured and refused with no proxy yet, dropped by a
+// NetworkPolicy, refused as plaintext by STRICT). A slow machine makes a replay slower, not
+// different. CEILING_MS only stops a real hang, and is reported as a harness failure.
 
-// The stand-ins are Perl (perl-base, on every Debian system): it starts in a few milliseconds, where
-// Python took about 90 here, and a cell starts two of them.
+// The stand-ins are Perl (perl-base, on every Debian system): it starts in a few milliseconds.
 const PERL = '/usr/bin/perl';
 
+/** Failed attempts a failure verdict waits for: the same evidence, twice. */
+const REPEATED = 2;
+/** Per waiter: a start takes about 3 s idle; only a hang reaches this. */
+export const CEILING_MS = 60_000;
+
 /** How a startup ended. */
-export type KernelOutcome = 'started' | 'deadlock' | 'plaintext-rejected';
+export type KernelOutcome = 'started' | 'deadlock' | 'plaintext-rejected' | 'blocked';
+
+/** A replay that reached no verdict: the harness, not the pod, failed. */
+export class HarnessError extends Error {}
+
+/** The mode of a replay, as the harness reads it. */
+export interface ReplayMode {
+  readonly mesh: Mesh;
+  readonly dataplane: Dataplane;
+  readonly cni?: boolean;
+  readonly mtls: MtlsMode;
+}
 
 /** Why this machine cannot run the suite, or undefined when it can. */
 export function kernelUnavailable(): string | undefined {
@@ -35,17 +59,19 @@ export function kernelUnavailable(): string | undefined {
   return nat ? undefined : 'iptables cannot use the nat table in a new network namespace';
 }
 
+/** Every namespace this process makes is named `${PREFIX}-...`; the pid says whose it is. */
 const PREFIX = `k8h${process.pid}`;
-const MESH_PORT = 15006; // the server side's inbound "mTLS" port in this model
 
-let tools: { dir: string; busyboxPath: string } | undefined;
+let tools: { dir: string; busyboxPath: string; reaper: ChildProcess } | undefined;
 /**
- * Files every simulated UID can read: the helpers and a busybox PATH, made once per test process
- * (installing busybox's applets costs about 60 ms of system time: per cell, about 8 CPU-s over
- * the file), and the waiter script, one file per distinct content. sweepNamespaces() removes it.
+ * Files every simulated UID can read: the stand-ins and a busybox PATH, made once per process
+ * (installing busybox's applets costs about 60 ms of system time), and the waiter script, one
+ * file per distinct content. The first call also clears what crashed runs left, and starts the
+ * reaper that clears this process's own leftovers if it dies without sweepNamespaces().
  */
 function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
   if (!tools || !existsSync(tools.dir)) {
+    sweepStale();
     const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-kernel-'));
     chmodSync(dir, 0o755);
     for (const file of readdirSync(join(__dirname, 'kernel'))) {
@@ -56,16 +82,24 @@ function sharedDir(script: string): { dir: string; busyboxPath: string; script: 
     mkdirSync(busyboxPath);
     spawnSync('busybox', ['--install', '-s', busyboxPath]);
     chmodSync(busyboxPath, 0o755);
-    tools = { dir, busyboxPath };
+    const reaper = spawn(PERL, [join(dir, 'reaper.pl'), PREFIX, dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.unref();
+    (reaper.stdin as unknown as { unref(): void }).unref();
+    tools = { dir, busyboxPath, reaper };
   }
   const path = join(tools.dir, `wait-for-upstream-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.sh`);
   if (!existsSync(path)) writeFileSync(path, script, { mode: 0o644 });
-  return { ...tools, script: path };
+  return { dir: tools.dir, busyboxPath: tools.busyboxPath, script: path };
+}
+
+/** The reaper of this process, and the folder it clears (for the test that kills a replay). */
+export function reaperOf(): { pid: number; dir: string } | undefined {
+  return tools && { pid: tools.reaper.pid!, dir: tools.dir };
 }
 
 /**
- * Runs one setup command. Asynchronous on purpose: a cell runs about twenty of these, and a
- * blocking spawn would hold every other cell's startup (and its timers) for the duration.
+ * Runs one setup command. Asynchronous on purpose: a replay runs about twenty of these, and a
+ * blocking spawn would hold every other replay for the duration.
  */
 function run(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -81,9 +115,8 @@ function run(args: string[], input?: string): Promise<string> {
 }
 
 /**
- * The processes in a named network namespace (what a waiter left behind, its sleeps say), found
- * as `ip netns pids` finds them: /proc/<pid>/ns/net is the namespace's inode. In this process,
- * which saves two spawns per cell from a large jest worker.
+ * The processes in a named network namespace, found as `ip netns pids` finds them:
+ * /proc/<pid>/ns/net is the namespace's inode. In this process: two spawns fewer per replay.
  */
 function pidsIn(ns: string): number[] {
   let inode: number;
@@ -92,57 +125,91 @@ function pidsIn(ns: string): number[] {
   } catch {
     return []; // already gone
   }
+  return pidsWithNetns([inode]);
+}
+
+/** Processes whose network namespace is one of `inodes`. */
+export function pidsWithNetns(inodes: number[]): number[] {
   return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
     try {
-      return statSync(`/proc/${pid}/ns/net`).ino === inode;
+      return inodes.includes(statSync(`/proc/${pid}/ns/net`).ino);
     } catch {
       return false; // exited meanwhile
     }
   }).map(Number);
 }
 
-/** Removes every namespace, hosts file and shared file this process made; safe to call more than once. */
-export function sweepNamespaces(): void {
-  if (tools) rmSync(tools.dir, { recursive: true, force: true });
-  tools = undefined;
-  const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
-  for (const line of list.split('\n')) {
-    const name = line.split(' ')[0];
-    if (name.startsWith(PREFIX)) {
-      pidsIn(name).forEach((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
-      spawnSync('ip', ['netns', 'del', name]);
-      rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
+/** Kills what is in namespace `ns`, until nothing is: a shell may fork as it dies. */
+function killAllIn(ns: string): void {
+  for (let round = 0; round < 50; round++) {
+    const pids = pidsIn(ns);
+    if (pids.length === 0) break;
+    pids.forEach((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  }
+}
+
+function removeNamespace(ns: string): void {
+  killAllIn(ns);
+  spawnSync('ip', ['netns', 'del', ns]);
+  rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
+}
+
+function namespaces(): string[] {
+  return (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((line) => line.split(' ')[0]).filter(Boolean);
+}
+
+/** Namespaces of the suite's naming whose process is gone: a run that crashed before its reaper ran. */
+export function sweepStale(): void {
+  for (const ns of namespaces()) {
+    const owner = /^k8h(\d+)-/.exec(ns)?.[1];
+    if (!owner || Number(owner) === process.pid) continue;
+    try {
+      process.kill(Number(owner), 0);
+    } catch {
+      removeNamespace(ns);
     }
   }
 }
 
+/** Removes every namespace, hosts file and shared file this process made; safe to call more than once. */
+export function sweepNamespaces(): void {
+  if (tools) {
+    rmSync(tools.dir, { recursive: true, force: true });
+    tools.reaper.stdin!.end(); // its sweep now finds nothing left, and it exits
+  }
+  tools = undefined;
+  for (const ns of namespaces()) if (ns.startsWith(`${PREFIX}-`)) removeNamespace(ns);
+}
+
+type NatRule = string[];
+const nat = (...rule: string[]): NatRule => rule;
+
 /**
- * The iptables rules a mesh installs in the pod's network namespace, with the pod's exclusions.
- * - Istio sidecar: tools/istio-iptables/pkg/capture/run.go (the CNI plugin writes the same chains,
- *   cni/pkg/plugin/testdata/*.golden): RETURN for UID and GID 1337, loopback and excluded ports,
- *   then REDIRECT to 15001. `excludeOutboundPorts` replaces the default list.
- * - Istio ambient, in-pod: cni/pkg/iptables/testdata/default.golden: what ztunnel did not mark
- *   0x539 goes to its 15001.
+ * The iptables rules a mesh installs for the pod's outbound traffic, with the pod's exclusions.
+ * - Istio sidecar: tools/istio-iptables/pkg/capture/run.go at 1.27.0 (the CNI plugin writes the
+ *   same chains, cni/pkg/plugin/testdata/basic.txt.golden): excluded ports RETURN first, then
+ *   loopback, UID and GID 1337, 127.0.0.1, then REDIRECT to 15001. `excludeOutboundPorts`
+ *   replaces the default list: empty from istio-init, 15020 from the CNI plugin.
+ * - Istio ambient, in-pod: cni/pkg/iptables/testdata/default.golden at 1.27.0: TCP without
+ *   ztunnel's mark 0x539 goes to its 15001.
  * - Linkerd: linkerd2-proxy-init pkg/iptables/iptables.go addOutgoingTrafficRules: RETURN for UID
  *   2102, `-o lo` and skipped ports, then REDIRECT to 4140.
  */
-function captureRules(mode: MeshMode, annotations: Record<string, string>): string[][] {
-  const nat = (...rule: string[]) => ['iptables', '-t', 'nat', ...rule];
+function outboundCapture(mode: ReplayMode, annotations: Record<string, string>): NatRule[] {
   if (mode.mesh === Mesh.ISTIO && mode.dataplane === Dataplane.AMBIENT) {
     return [
       nat('-N', 'ISTIO_OUTPUT'), nat('-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'),
-      nat('-A', 'ISTIO_OUTPUT', '-m', 'mark', '--mark', '0x539/0xfff', '-j', 'RETURN'),
       nat('-A', 'ISTIO_OUTPUT', '-d', '127.0.0.1/32', '-j', 'RETURN'),
-      nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15001'),
+      nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '-m', 'mark', '!', '--mark', '0x539/0xfff', '-j', 'REDIRECT', '--to-ports', '15001'),
     ];
   }
   if (mode.mesh === Mesh.ISTIO) {
-    const excluded = (annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] ?? '15020').split(',').filter(Boolean);
+    const excluded = (annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] ?? (mode.cni ? '15020' : '')).split(',').map((p) => p.trim()).filter(Boolean);
     return [
       nat('-N', 'ISTIO_OUTPUT'), nat('-N', 'ISTIO_REDIRECT'),
       nat('-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'),
       nat('-A', 'ISTIO_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15001'),
-      ...excluded.map((port) => nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '--dport', port.trim(), '-j', 'RETURN')),
+      ...excluded.map((port) => nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
       nat('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-j', 'RETURN'),
       nat('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--uid-owner', '1337', '-j', 'RETURN'),
       nat('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--gid-owner', '1337', '-j', 'RETURN'),
@@ -160,20 +227,81 @@ function captureRules(mode: MeshMode, annotations: Record<string, string>): stri
   ];
 }
 
-/** `rules` (iptables -t nat ... commands) as one iptables-restore transaction. */
-function restoreInput(rules: string[][]): string {
-  const lines = rules.map((rule) => {
-    const [tool, flag, table, verb, ...rest] = rule;
-    if (tool !== 'iptables' || flag !== '-t' || table !== 'nat' || !['-N', '-A'].includes(verb) || rule.some((word) => /\s/.test(word))) {
-      throw new Error(`restoreInput handles nat -N and -A rules only: ${rule.join(' ')}`);
-    }
+/**
+ * The mesh's wire between the two pods (docs/mesh-facts.md §2a): what the client proxy listens on
+ * and dials, and what the server pod's inbound capture does with what arrives.
+ * - Istio sidecar: Envoy dials the endpoint's IP and port (pilot/pkg/xds/endpoints/endpoint_builder.go);
+ *   the server's ISTIO_INBOUND sends every port but 15008, 15020, 15021 and 15090 to 15006
+ *   (tools/istio-iptables/pkg/capture/run.go, cni/pkg/plugin/testdata/basic.txt.golden, 1.27.0),
+ *   where STRICT admits only mTLS (pilot/pkg/networking/core/filterchain_options.go).
+ * - Istio ambient: ztunnel dials the peer's 15008, HBONE (istio/ztunnel src/proxy/outbound.rs,
+ *   1.27.0); the peer's in-pod rules send other TCP without the mark to ztunnel's plaintext 15006
+ *   and accept the probe address 169.254.7.127 (cni/pkg/iptables/testdata/default.golden).
+ * - Linkerd 2.18+ (edge-25.3.2): the client proxy dials the peer's inbound port 4143 with a
+ *   transport header naming the app's port (linkerd2 controller/api/destination/endpoint_translator.go,
+ *   outboundTransportMode: transport-header in the chart; linkerd2-proxy
+ *   linkerd/app/outbound/src/tcp/tagged_transport.rs); the peer's PROXY_INIT_REDIRECT sends every
+ *   TCP port but 4190, 4191, 4567 and 4568 to 4143 (linkerd2-proxy-init addIncomingTrafficRules).
+ */
+interface Wire {
+  /** The client proxy: its port, the UID it runs as (none: ztunnel, outside the pod), what it dials (0: the original port), its mark. */
+  readonly proxy?: { readonly listen: number; readonly uid?: number; readonly dial: number; readonly mark?: string };
+  /** The server pod's inbound proxy ports and capture rules. */
+  readonly inboundPorts: number[];
+  readonly inboundCapture: NatRule[];
+}
+
+function wireOf(mode: ReplayMode): Wire {
+  if (mode.mesh === Mesh.ISTIO && mode.dataplane === Dataplane.AMBIENT) {
+    return {
+      proxy: { listen: 15001, dial: 15008, mark: '0x539' },
+      inboundPorts: [15006, 15008],
+      inboundCapture: [
+        nat('-N', 'ISTIO_PRERT'), nat('-A', 'PREROUTING', '-j', 'ISTIO_PRERT'),
+        nat('-A', 'ISTIO_PRERT', '-s', '169.254.7.127', '-p', 'tcp', '-j', 'ACCEPT'),
+        nat('-A', 'ISTIO_PRERT', '!', '-d', '127.0.0.1/32', '-p', 'tcp', '!', '--dport', '15008', '-m', 'mark', '!', '--mark', '0x539/0xfff', '-j', 'REDIRECT', '--to-ports', '15006'),
+      ],
+    };
+  }
+  if (mode.mesh === Mesh.ISTIO) {
+    return {
+      proxy: { listen: 15001, uid: 1337, dial: 0 },
+      inboundPorts: [15006],
+      inboundCapture: [
+        nat('-N', 'ISTIO_INBOUND'), nat('-N', 'ISTIO_IN_REDIRECT'),
+        nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', '15008', '-j', 'RETURN'),
+        nat('-A', 'ISTIO_IN_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15006'),
+        nat('-A', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND'),
+        ...['15020', '15021', '15090'].map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
+        nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '-j', 'ISTIO_IN_REDIRECT'),
+      ],
+    };
+  }
+  if (mode.mesh === Mesh.LINKERD) {
+    return {
+      proxy: { listen: 4140, uid: 2102, dial: 4143 },
+      inboundPorts: [4143],
+      inboundCapture: [
+        nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
+        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', '4190,4191,4567,4568', '-j', 'RETURN'),
+        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
+      ],
+    };
+  }
+  return { inboundPorts: [], inboundCapture: [] };
+}
+
+/** nat rules as one iptables-restore transaction, as istio-iptables and linkerd2-proxy-init apply theirs. */
+function natRestore(rules: NatRule[]): string {
+  const lines = rules.map(([verb, ...rest]) => {
+    if (!['-N', '-A'].includes(verb) || rest.some((word) => /\s/.test(word))) throw new Error(`natRestore handles -N and -A rules only: ${verb} ${rest.join(' ')}`);
     return verb === '-N' ? `:${rest[0]} - [0:0]` : [verb, ...rest].join(' ');
   });
   return ['*nat', ...lines, 'COMMIT', ''].join('\n');
 }
 
 /** When the mesh's pieces arrive, in Kubernetes' start order for the mode (docs/mesh-facts.md §1). */
-function schedule(mode: MeshMode): { rules: 'before-inits' | 'after-inits' | 'never'; proxy: 'before-inits' | 'after-inits' | 'never' } {
+function schedule(mode: ReplayMode): { rules: 'before-inits' | 'after-inits' | 'never'; proxy: 'before-inits' | 'after-inits' | 'never' } {
   if (mode.mesh === Mesh.NONE) return { rules: 'never', proxy: 'never' };
   switch (mode.dataplane) {
     case Dataplane.AMBIENT:
@@ -187,115 +315,220 @@ function schedule(mode: MeshMode): { rules: 'before-inits' | 'after-inits' | 'ne
   }
 }
 
-interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+/** A process of the replay, with its output so far and a way to wait on it. */
+class Started {
+  public output = '';
+  public readonly exited: Promise<number | null>;
+  private readonly listeners = new Set<() => void>();
+
+  public constructor(public readonly child: ChildProcess) {
+    const heard = (d: Buffer) => {
+      this.output += d;
+      this.listeners.forEach((l) => l());
+    };
+    child.stdout!.on('data', heard);
+    child.stderr!.on('data', heard);
+    this.exited = new Promise((resolve) => child.on('close', (code) => {
+      resolve(code);
+      this.listeners.forEach((l) => l());
+    }));
+  }
+
+  /** Calls `check` on every output and on exit, until it returns a value. Bounded by CEILING_MS, which only a hang reaches. */
+  public until<T>(what: string, check: (exited: boolean) => T | undefined | Promise<T | undefined>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      let exited = false;
+      let running = false;
+      let again = false;
+      const finish = (error: Error | undefined, value?: T) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        if (error) reject(error);
+        else resolve(value as T);
+      };
+      // One check at a time; output that arrives meanwhile is checked once the first ends.
+      const listener = async () => {
+        if (running) {
+          again = true;
+          return;
+        }
+        running = true;
+        try {
+          do {
+            again = false;
+            const value = await check(exited);
+            if (value !== undefined) return finish(undefined, value);
+          } while (again && !done);
+        } catch (error) {
+          return finish(error as Error);
+        } finally {
+          running = false;
+        }
+      };
+      const timer = setTimeout(() => finish(new HarnessError(`no verdict within ${CEILING_MS / 1000} s (${what}): ${this.output}`)), CEILING_MS);
+      this.listeners.add(listener);
+      void this.exited.then(() => { exited = true; void listener(); });
+      void listener();
+    });
+  }
+}
 
 function start(ns: string, args: string[], env: Record<string, string> = {}): Started {
   // Absolute paths: the env's PATH is the container's (busybox applets), not the host's.
-  const child = spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => { output += d; });
-  child.stderr!.on('data', (d) => { output += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return new Started(spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-async function listening(process_: Started, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!process_.output().includes('listening')) {
-    if (Date.now() > until) throw new Error(`a helper did not start: ${process_.output()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function listening(helper: Started): Promise<void> {
+  await helper.until('a stand-in starting', (exited) => {
+    if (helper.output.includes('listening')) return true;
+    if (exited) throw new HarnessError(`a stand-in exited before listening: ${helper.output}`);
+    return undefined;
+  });
 }
 
 /** The result of one replayed startup. */
 export interface KernelRun {
   readonly outcome: KernelOutcome;
-  /** What the waiter printed, for failures. */
+  /** What the verdict rests on, as the kernel table prints it: the path of vLLM's 200s, or what refused or dropped. */
+  readonly evidence: string;
+  /** What the waiters printed. */
   readonly log: string;
+  /** What vLLM's side printed (answers, refusals). */
+  readonly upstreamLog: string;
 }
 
+/** Hooks for tests of the harness itself. */
+export interface ReplayHooks {
+  /** Called once the first waiter runs, with the namespaces' inodes. */
+  readonly onWaiting?: (inodes: number[]) => void;
+}
+
+/** A failure verdict, once its evidence has been seen. */
+type Failure = { outcome: Exclude<KernelOutcome, 'started'>; evidence: string };
+
 /**
- * Replays the startup of the h2oGPT Deployment in `objects` under `mode`. Bounded: a waiter still
- * waiting after `boundMs` (per wait, in a chain of in-app waiters) did not start, and the vLLM
- * side's counters tell a refused plaintext connection from one that never left the pod.
+ * Replays the startup of the h2oGPT Deployment in `objects` under `mode`, in namespaces numbered
+ * `index` (1-250, unique among replays running at once).
  */
-export async function replayStartup(index: number, mode: MeshMode, objects: Manifest[], boundMs: number): Promise<KernelRun> {
+export async function replayStartup(index: number, mode: ReplayMode, objects: Manifest[], hooks: ReplayHooks = {}): Promise<KernelRun> {
   const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'h2ogpt')!;
-  // Every vLLM server of the manifest, each on an address of its own in the upstream namespace.
+  // Every vLLM server of the manifest, each on an address of its own in the vLLM namespace.
   const servers = objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'vllm')
-    .map((d, k) => ({ name: d.metadata.name, port: d.spec.template.spec.containers[0].ports.find((p: any) => p.name === 'http').containerPort as number, ip: `198.18.${index}.${2 + k}` }));
+    .map((d, k) => ({ deployment: d, name: d.metadata.name, port: d.spec.template.spec.containers[0].ports.find((p: any) => p.name === 'http').containerPort as number, ip: `198.19.${index}.${2 + k}` }));
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
   const template = front.spec.template;
   const annotations: Record<string, string> = template.metadata.annotations ?? {};
   const spec = template.spec;
   const shared = sharedDir(configMap?.data?.['wait-for-upstream.sh'] ?? '');
-  // The pod's own /tmp (an emptyDir in the manifest): a waiter killed at the bound leaves its
-  // mktemp folder there, not in the host's /tmp.
+  const wire = wireOf(mode);
+  const strict = mode.mesh !== Mesh.NONE && mode.mtls === MtlsMode.STRICT;
+  // The pod's own /tmp (an emptyDir in the manifest): a killed waiter leaves its mktemp folder there.
   const podTmp = mkdtempSync(join(shared.dir, 'tmp-'));
   chmodSync(podTmp, 0o1777);
-  const pod = `${PREFIX}-${index}-p`;
-  const vllm = `${PREFIX}-${index}-v`;
+  const [pod, vllm, node] = ['p', 'v', 'n'].map((role) => `${PREFIX}-${index}-${role}`);
+  const podIp = `198.18.${index}.1`;
   const processes: Started[] = [];
   try {
     // One `ip -batch` per step rather than a process per command: spawning from a loaded Node.js
-    // process is most of a cell's setup time.
+    // process is most of a replay's setup time. 198.18.0.0/15 is reserved for benchmarking: it
+    // cannot collide with a real network.
     await run(['ip', '-batch', '-'], [
-      `netns add ${pod}`, `netns add ${vllm}`, `link add k${index}p netns ${pod} type veth peer name k${index}v netns ${vllm}`, '',
+      `netns add ${pod}`, `netns add ${vllm}`, `netns add ${node}`,
+      `link add k${index}p netns ${pod} type veth peer name k${index}np netns ${node}`,
+      `link add k${index}v netns ${vllm} type veth peer name k${index}nv netns ${node}`, '',
     ].join('\n'));
-    // 198.18.0.0/15 is reserved for benchmarking: it cannot collide with a real network.
-    const podIp = `198.18.${index}.1`;
-    await Promise.all(([[pod, `k${index}p`, [podIp]], [vllm, `k${index}v`, servers.map((v) => v.ip)]] as const).map(([ns, dev, ips]) =>
-      run(['ip', '-n', ns, '-batch', '-'], [...ips.map((ip) => `addr add ${ip}/24 dev ${dev}`), `link set ${dev} up`, 'link set lo up', ''].join('\n'))));
+    const side = (dev: string, ips: string[], gateway: string) => [...ips.map((ip) => `addr add ${ip}/24 dev ${dev}`), `link set ${dev} up`, 'link set lo up', `route add default via ${gateway}`, ''].join('\n');
+    await Promise.all([
+      run(['ip', '-n', pod, '-batch', '-'], side(`k${index}p`, [podIp], `198.18.${index}.254`)),
+      run(['ip', '-n', vllm, '-batch', '-'], side(`k${index}v`, servers.map((s) => s.ip), `198.19.${index}.254`)),
+      run(['ip', '-n', node, '-batch', '-'], [`addr add 198.18.${index}.254/24 dev k${index}np`, `addr add 198.19.${index}.254/24 dev k${index}nv`,
+        `link set k${index}np up`, `link set k${index}nv up`, ''].join('\n')),
+    ]);
+    // The node: forwards between the pods, through the manifest's NetworkPolicies.
+    const endpoint = (name: string, ip: string, deployment: Manifest): PolicyEndpoint => ({
+      name, ip, namespace: deployment.metadata.namespace ?? 'default', labels: deployment.spec.template.metadata.labels ?? {},
+      ports: deployment.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []),
+    });
+    const endpoints = [endpoint(front.metadata.name, podIp, front), ...servers.map((s) => endpoint(s.name, s.ip, s.deployment))];
+    const wirePorts = [...new Set([...servers.map((s) => s.port), ...(wire.proxy?.dial ? [wire.proxy.dial] : [])])];
+    const policy = routerFilterRules(objects, endpoints, wirePorts);
+    await run(['ip', 'netns', 'exec', node, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && exec iptables-restore'], policy.restore);
     // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the Service names resolve.
     mkdirSync(`/etc/netns/${pod}`, { recursive: true });
-    writeFileSync(`/etc/netns/${pod}/hosts`, `127.0.0.1 localhost\n${servers.map((v) => `${v.ip} ${v.name}\n`).join('')}`);
+    writeFileSync(`/etc/netns/${pod}/hosts`, `127.0.0.1 localhost\n${servers.map((s) => `${s.ip} ${s.name}\n`).join('')}`);
 
-    // vLLM's side: a server per port, the inbound mesh port, and STRICT mTLS as a refusal of plaintext.
-    const ports = [...new Set(servers.map((v) => v.port))];
-    const upstream = start(vllm, [PERL, join(shared.dir, 'upstream.pl'), String(MESH_PORT), ...ports.map(String)]);
+    // vLLM's side: its pods' inbound capture, a server per port and the mesh's inbound proxy.
+    if (wire.inboundCapture.length > 0) await run(['ip', 'netns', 'exec', vllm, 'iptables-restore', '--noflush'], natRestore(wire.inboundCapture));
+    const ports = [...new Set(servers.map((s) => s.port))];
+    const upstream = start(vllm, [PERL, join(shared.dir, 'upstream.pl'), strict ? '1' : '0', wire.inboundPorts.join(',') || '-', ...ports.map(String)]);
     processes.push(upstream);
     await listening(upstream);
-    const strict = mode.mesh !== Mesh.NONE && mode.mtls === MtlsMode.STRICT;
-    if (strict) {
-      for (const port of ports) {
-        await run(['ip', 'netns', 'exec', vllm, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(port), '!', '-i', 'lo', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
-      }
-    }
 
     const plan = schedule(mode);
-    // One iptables-restore, as istio-iptables and linkerd2-proxy-init apply their rules too.
-    const installRules = () => run(['ip', 'netns', 'exec', pod, 'iptables-restore', '--noflush'], restoreInput(captureRules(mode, annotations)));
+    const installRules = () => run(['ip', 'netns', 'exec', pod, 'iptables-restore', '--noflush'], natRestore(outboundCapture(mode, annotations)));
+    let proxyUp = false;
     const startProxy = async () => {
-      const ambient = mode.dataplane === Dataplane.AMBIENT;
-      const listenPort = mode.mesh === Mesh.LINKERD ? '4140' : '15001';
-      const uid = mode.mesh === Mesh.LINKERD ? '2102' : '1337';
-      const proxy = ambient
-        ? start(pod, [PERL, join(shared.dir, 'forwarder.pl'), listenPort, String(MESH_PORT), '0x539'])
-        : start(pod, ['/usr/bin/setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', PERL, join(shared.dir, 'forwarder.pl'), listenPort, String(MESH_PORT)]);
+      const p = wire.proxy!;
+      const args = [PERL, join(shared.dir, 'forwarder.pl'), String(p.listen), String(p.dial), ...(p.mark ? [p.mark] : [])];
+      const proxy = start(pod, p.uid === undefined ? args : ['/usr/bin/setpriv', `--reuid=${p.uid}`, `--regid=${p.uid}`, '--clear-groups', ...args]);
       processes.push(proxy);
       await listening(proxy);
+      proxyUp = true;
     };
     if (plan.rules === 'before-inits') await installRules();
     if (plan.proxy === 'before-inits') await startProxy();
 
+    /** What refused, dropped or captured the waiter's attempts, in the order a packet meets them. */
+    const failureEvidence = async (): Promise<Failure | undefined> => {
+      if (!proxyUp && plan.rules !== 'never') {
+        const counters = await run(['ip', 'netns', 'exec', pod, 'iptables', '-t', 'nat', '-L', '-v', '-x', '-n']);
+        const redirect = counters.split('\n').find((l) => / REDIRECT /.test(l) && new RegExp(`redir ports ${wire.proxy!.listen}\\b`).test(l));
+        if (redirect && Number(redirect.trim().split(/\s+/)[0]) >= REPEATED) return { outcome: 'deadlock', evidence: `refused at ${wire.proxy!.listen}` };
+      }
+      if (policy.chains.length > 0) {
+        const drops = policyDrops(await run(['ip', 'netns', 'exec', node, 'iptables', '-L', '-v', '-x', '-n']), policy.chains);
+        if (drops.length > 0) return { outcome: 'blocked', evidence: drops.map((d) => `${d.pod} ${d.direction} ${d.port}`).join(', ') };
+      }
+      const refusals = upstream.output.match(/^refused plaintext for \d+ at \d+$/gm) ?? [];
+      if (refusals.length >= REPEATED) return { outcome: 'plaintext-rejected', evidence: `STRICT at ${/at (\d+)$/.exec(refusals[0]!)![1]}` };
+      return undefined;
+    };
+
+    /**
+     * Waits until `waiter` exits 0, or its attempts failed REPEATED times with evidence. Ours logs
+     * each failed attempt of its current URL; a foreign loop (busybox wget) prints a line per failure.
+     */
+    const settle = (waiter: Started, ours: boolean, exitedWell: () => boolean) => waiter.until<Failure | 'ok'>('a waiter', async (exited) => {
+      if (exited) return exitedWell() ? 'ok' : (await failureEvidence()) ?? failedWithout(waiter);
+      const failed = ours ? (waiter.output.slice(waiter.output.lastIndexOf('waiting for ')).match(/attempt \d+: \S+ not ready/g) ?? []).length
+        : waiter.output.split('\n').filter(Boolean).length;
+      return failed >= REPEATED ? failureEvidence() : undefined;
+    });
+    const failedWithout = (waiter: Started): never => {
+      throw new HarnessError(`a waiter exited without starting, and nothing refused, dropped or captured it: ${waiter.output}`);
+    };
+
+    let log = '';
     const podUid = spec.securityContext?.runAsUser ?? 0;
     const podGid = spec.securityContext?.runAsGroup ?? podUid;
     const as = (c: any) => ['/usr/bin/setpriv', `--reuid=${c.securityContext?.runAsUser ?? podUid}`, `--regid=${podGid}`, '--clear-groups'];
     const envOf = (c: any) => Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
-    let log = '';
-    // `waits`: how many waits the process runs one after another (a chain of in-app waiters).
-    const waitBounded = async (process_: Started, waits = 1) => {
-      let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([process_.exited, new Promise<'bound'>((r) => { timer = setTimeout(() => r('bound'), boundMs * waits); })]);
-      clearTimeout(timer);
-      log += process_.output();
-      return code;
+    let waiters = 0;
+    const waited = async (waiter: Started, ours: boolean, exitedWell: () => boolean): Promise<Failure | undefined> => {
+      processes.push(waiter);
+      if (waiters++ === 0 && hooks.onWaiting) {
+        // Once it has printed, it runs inside the pod's namespace (`ip netns exec` has switched).
+        const inodes = [pod, vllm, node].map((ns) => statSync(`/run/netns/${ns}`).ino);
+        void waiter.until('the waiter starting', (exited) => (waiter.output !== '' || exited ? true : undefined)).then(() => hooks.onWaiting!(inodes), () => undefined);
+      }
+      const result = await settle(waiter, ours, exitedWell);
+      log += waiter.output;
+      return result === 'ok' ? undefined : result;
     };
-    const notStarted = async (): Promise<KernelRun> => {
-      const counters = await run(['ip', 'netns', 'exec', vllm, 'iptables', '-L', 'INPUT', '-v', '-x', '-n']);
-      const rejected = counters.split('\n').filter((l) => l.includes('REJECT')).some((l) => Number(l.trim().split(/\s+/)[0]) > 0);
-      return { outcome: rejected ? 'plaintext-rejected' : 'deadlock', log };
-    };
+    const notStarted = (failure: Failure): KernelRun => ({ ...failure, log, upstreamLog: upstream.output });
 
     for (const init of spec.initContainers ?? []) {
       // The library's waiter runs from the ConfigMap's bytes; any other init container runs its own
@@ -304,8 +537,8 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       const command = ours ? [join(shared.busyboxPath, 'sh'), shared.script]
         : [...(init.command ?? []), ...(init.args ?? [])].map((word: string, i: number) => (i === 0 && !word.startsWith('/') ? join(shared.busyboxPath, word) : word));
       const waiter = start(pod, [...as(init), ...command], { ...envOf(init), PATH: shared.busyboxPath, TMPDIR: podTmp });
-      processes.push(waiter);
-      if (await waitBounded(waiter) !== 0) return await notStarted();
+      const failure = await waited(waiter, ours, () => waiter.child.exitCode === 0);
+      if (failure) return notStarted(failure);
     }
     if (plan.rules === 'after-inits') await installRules();
     if (plan.proxy === 'after-inits') await startProxy(); // with hold-until-proxy: ready before the app
@@ -318,21 +551,26 @@ export async function replayStartup(index: number, mode: MeshMode, objects: Mani
       const generate = command.lastIndexOf('python3');
       if (generate < 0) throw new Error(`the in-app command does not end in generate.py: ${app.command.join(' ')}`);
       const waiter = start(pod, [...as(app), ...command.slice(0, generate), 'sh', '-c', 'echo started'], { ...envOf(app), PATH: '/usr/bin:/bin', TMPDIR: podTmp });
-      processes.push(waiter);
-      const waits = command.filter((word) => word === shared.script).length;
-      if (await waitBounded(waiter, waits) !== 0 || !waiter.output().includes('started')) return await notStarted();
+      const failure = await waited(waiter, true, () => waiter.child.exitCode === 0 && waiter.output.includes('started'));
+      if (failure) return notStarted(failure);
     }
-    return { outcome: 'started', log };
+
+    // Started: each URL the waiters called ready got its 200 from vLLM, and vLLM says by which path.
+    const readyPorts = [...log.matchAll(/attempt \d+: http:\/\/[^:/]+:(\d+)\/\S* is ready/g)].map((m) => Number(m[1]));
+    const paths = await upstream.until('vLLM logging its answers', () => {
+      const found = readyPorts.map((port) => new RegExp(`^served 200 GET /health on ${port} via (.+)$`, 'm').exec(upstream.output)?.[1]);
+      return found.every((path) => path !== undefined) ? found as string[] : undefined;
+    });
+    return { outcome: 'started', evidence: [...new Set(paths)].join(', ') || 'no wait', log, upstreamLog: upstream.output };
   } finally {
+    // Everything in the namespaces first: a stand-in's child (a connect the policy drops) holds
+    // its parent's output pipe open, and the parent's 'close' waits for it.
     for (const p of processes) p.child.kill('SIGKILL');
+    for (const ns of [pod, vllm, node]) killAllIn(ns);
     await Promise.all(processes.map((p) => p.exited));
-    for (const pid of [...pidsIn(pod), ...pidsIn(vllm)]) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    // -force: go on past a namespace that is already gone; sweepNamespaces() retries at the end.
-    await run(['ip', '-force', '-batch', '-'], `netns del ${pod}\nnetns del ${vllm}\n`).catch(() => undefined);
+    // -force: go on past a namespace that is already gone; sweepNamespaces() and the reaper retry.
+    await run(['ip', '-force', '-batch', '-'], `netns del ${pod}\nnetns del ${vllm}\nnetns del ${node}\n`).catch(() => undefined);
     rmSync(`/etc/netns/${pod}`, { recursive: true, force: true });
     rmSync(podTmp, { recursive: true, force: true });
-    if (existsSync(`/etc/netns/${vllm}`)) rmSync(`/etc/netns/${vllm}`, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
-  CpuThrottle, fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm,
+  CpuThrottle, fastSettings, printedSchedule, runnableForms, sleep, startWaiter, TestServer, WaiterForm, waiterForms,
 } from './waiter-harness';
 
 // The waiter under faults, as a real process, in every form a target image runs it in
@@ -18,6 +18,11 @@ import {
 const CONTENTION_QUOTA_PERCENT = 30;
 
 const unshareWorks = spawnSync('unshare', ['-n', 'true']).status === 0;
+
+/** The number of the attempt the waiter found the URL ready at. */
+function readyAttempt(stderr: string): number {
+  return Number(/attempt (\d+): \S+ is ready/.exec(stderr)?.[1]);
+}
 
 /** The servers one test opened; the test closes them all, pass or fail. */
 interface Servers {
@@ -59,7 +64,9 @@ const ALL_PARTS: WaiterSuitePart[] = ['interface', 'faults', 'redirects', 'backo
 export function waiterSuite(prefix: string, parts: WaiterSuitePart[] = ALL_PARTS): void {
   const forms = runnableForms().filter((f) => f.name.startsWith(prefix));
   if (forms.length === 0) {
-    test.skip(`waiter form "${prefix}" cannot run here`, () => undefined);
+    // The summary jest prints lists this title (test/support/skip-reporter.js).
+    const why = waiterForms().filter((f) => f.name.startsWith(prefix)).map((f) => f.missing).join('; ');
+    test.skip(`cannot run here: waiter form "${prefix}" (${why})`, () => undefined);
     return;
   }
   describe.each(forms.map((f) => [f.name, f] as [string, WaiterForm]))('waiter, %s', (_name, form) => suiteFor(form, parts));
@@ -69,10 +76,10 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
   // Shadows jest's describe here: each part below is declared only when this file asked for it.
   const describe = (part: WaiterSuitePart, body: () => void) => (parts.includes(part) ? globalThis.describe(part, body) : undefined);
   describe('interface', () => {
-    test('a missing WAIT_URL exits 64 at once, naming the variable', async () => {
+    test('a missing WAIT_URL exits 64 before any attempt, naming the variable', async () => {
       const exit = await startWaiter(form, { env: {} }).exited;
       expect(exit.code).toBe(64);
-      expect(exit.elapsedMs).toBeLessThan(2000);
+      expect(exit.stderr).not.toMatch(/waiting for|attempt/);
       expect(exit.stderr).toMatch(/invalid setting WAIT_URL="": set it to the upstream's health URL/);
     });
 
@@ -84,10 +91,10 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       ['WAIT_MAX_DELAY_SECONDS', '-3', /invalid setting WAIT_MAX_DELAY_SECONDS="-3"/],
       ['WAIT_MAX_DELAY_SECONDS', '010', /invalid setting WAIT_MAX_DELAY_SECONDS="010": .*without leading zeros/],
       ['WAIT_ATTEMPT_TIMEOUT_SECONDS', '12345678', /invalid setting WAIT_ATTEMPT_TIMEOUT_SECONDS="12345678": at most 9999999/],
-    ])('a malformed %s=%s exits 64 at once, naming it', async (name, value, message) => {
+    ])('a malformed %s=%s exits 64 before any attempt, naming it', async (name, value, message) => {
       const exit = await startWaiter(form, { env: { ...fastSettings('http://127.0.0.1:1/health'), [name]: value } }).exited;
       expect(exit.code).toBe(64);
-      expect(exit.elapsedMs).toBeLessThan(2000);
+      expect(exit.stderr).not.toMatch(/waiting for|attempt/);
       expect(exit.stderr).toMatch(message);
     });
 
@@ -133,31 +140,31 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
   });
 
   describe('faults', () => {
-    test.concurrent('1. nothing listening, then listening: it succeeds soon after the server comes up', withServers(async ({ freePort }) => {
+    test.concurrent('1. nothing listening, then listening: the attempt after the server comes up succeeds', withServers(async ({ freePort }) => {
       const later = await freePort();
-      const waiter = startWaiter(form, { env: fastSettings(later.url) });
-      await waiter.waitForLog(/attempt 1: .* not ready \(connection refused\)/);
-      await sleep(1500);
+      // Pauses of 2 s: attempt 4 is refused only if listen() comes over 4 s after attempt 2's line.
+      const waiter = startWaiter(form, { env: fastSettings(later.url, { WAIT_INITIAL_DELAY_SECONDS: '2', WAIT_MAX_DELAY_SECONDS: '2' }) });
+      await waiter.waitForLog(/attempt 2: .* not ready \(connection refused\)/);
       await later.listen(later.port);
-      const upAt = Date.now();
       const exit = await waiter.exited;
       expect(exit.code).toBe(0);
-      // At most one pause (1 s here) plus process start-up after the server is up.
-      expect(exit.elapsedMs - (upAt - waiter.startedAt)).toBeLessThan(2500);
+      // Attempt 3 may have been refused before listen() returned; attempt 4 at the latest succeeds.
+      expect(readyAttempt(exit.stderr)).toBeGreaterThanOrEqual(3);
+      expect(readyAttempt(exit.stderr)).toBeLessThanOrEqual(4);
       expect(later.requests.length).toBe(1);
     }));
 
-    test.concurrent('2. 503 until T, then 200', withServers(async ({ server }) => {
+    test.concurrent('2. 503 until T, then 200: the request after the switch succeeds', withServers(async ({ server }) => {
       const upstream = await server(TestServer.status(503));
       const waiter = startWaiter(form, { env: fastSettings(upstream.url) });
-      await waiter.waitForLog(/not ready \(HTTP 503\)/);
-      await sleep(1200);
+      await waiter.waitForLog(/attempt 2: .* not ready \(HTTP 503\)/);
+      const before = upstream.requests.length;
       upstream.behaviour = TestServer.status(200);
-      const readyAt = Date.now();
       const exit = await waiter.exited;
       expect(exit.code).toBe(0);
-      expect(exit.elapsedMs - (readyAt - waiter.startedAt)).toBeLessThan(2500);
-      expect(upstream.requests.length).toBeGreaterThanOrEqual(2);
+      // The server answers 200 from the switch on: the first request it sees after it is the last.
+      expect(upstream.requests.length).toBe(before + 1);
+      expect(readyAttempt(exit.stderr)).toBe(before + 1);
     }));
 
     test.concurrent('3. flapping 503/200: one 2xx is enough', withServers(async ({ server }) => {
@@ -172,11 +179,9 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
     test.concurrent('4. a server that accepts and never answers: the attempt times out and it goes on', withServers(async ({ server }) => {
       const upstream = await server(TestServer.hang());
       const waiter = startWaiter(form, { env: fastSettings(upstream.url, { WAIT_ATTEMPT_TIMEOUT_SECONDS: '1' }) });
-      await waiter.waitForLog(/attempt 1: .* not ready \(timeout after 1s\)/, 8000);
-      const firstTimeoutAt = Date.now() - waiter.startedAt;
-      // The watchdog allows one second past the limit for clients without a timeout of their own.
-      expect(firstTimeoutAt).toBeLessThan(4000);
-      await waiter.waitForLog(/attempt 2: .* not ready \(timeout/, 8000);
+      // The server never answers, so a second attempt at all shows the first was bounded.
+      await waiter.waitForLog(/attempt 1: .* not ready \(timeout after 1s\)/);
+      await waiter.waitForLog(/attempt 2: .* not ready \(timeout/);
       upstream.behaviour = TestServer.status(200);
       const exit = await waiter.exited;
       expect(exit.code).toBe(0);
@@ -210,32 +215,42 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
     // frozen anywhere in its start, and no CPU is burnt to get there. Where no cgroup can be made
     // they share one CPU with a busy loop instead. Against the old script some of them lose several
     // seconds (point WAITER_SCRIPT_UNDER_TEST at it to see this test fail).
-    (form.name.includes('busybox') ? test.concurrent : test.concurrent.skip)('6b. under CPU contention, attempts that fail at once keep the pause cadence', withServers(async ({ freePort }) => {
+    (form.name.includes('busybox') ? test.concurrent : test.concurrent.skip)('6b. under CPU contention, attempts that fail at once never wait out their watchdog', withServers(async ({ freePort }) => {
       const nobody = await freePort();
       const throttle = CpuThrottle.create(CONTENTION_QUOTA_PERCENT);
       const hogs = throttle ? [] : [spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' })];
       try {
+        // An attempt limit of 60 s: a lost stop makes its attempt wait out the whole watchdog
+        // (61 s), far past the 10 s deadline, where a kept one ends at the deadline plus one
+        // refused attempt. The bound between them is for the failure alone, whatever the load.
         const runs = await Promise.all(Array.from({ length: 6 }, () => startWaiter(form, {
-          env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '10', WAIT_ATTEMPT_TIMEOUT_SECONDS: '5' }),
+          env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '10', WAIT_ATTEMPT_TIMEOUT_SECONDS: '60' }),
           scriptPath: process.env.WAITER_SCRIPT_UNDER_TEST,
+          killAfterMs: 120_000,
           ...(throttle ? { cgroup: throttle.dir } : { cpus: '0' }),
         }).exited));
-        const attempts = runs.map((exit) => (exit.stderr.match(/not ready \(connection refused\)/g) ?? []).length);
-        // Pauses of 1 s over a 10 s deadline: about 10 attempts each; one lost stop costs 6 s.
-        expect(attempts.map((count) => (count >= 8 ? 'kept the cadence' : `lost time: ${count} attempts`))).toEqual(attempts.map(() => 'kept the cadence'));
+        expect(runs.map((exit) => (exit.code === 69 && exit.elapsedMs < 40_000 ? 'kept every stop' : `exit ${exit.code} after ${exit.elapsedMs} ms`)))
+          .toEqual(runs.map(() => 'kept every stop'));
+        // Every attempt was refused at once and followed by a pause: the cadence, counted.
+        for (const exit of runs) expect(Number(/after (\d+) attempts/.exec(exit.stderr)?.[1])).toBeGreaterThanOrEqual(2);
       } finally {
         for (const hog of hogs) hog.kill('SIGKILL');
         await throttle?.remove();
       }
-    }));
+    }), 150_000);
 
     test.concurrent('7. the deadline passes: exit 69 within deadline + one attempt, naming the URL', withServers(async ({ freePort }) => {
       const nobody = await freePort();
       const exit = await startWaiter(form, { env: fastSettings(nobody.url, { WAIT_DEADLINE_SECONDS: '3', WAIT_ATTEMPT_TIMEOUT_SECONDS: '1' }) }).exited;
       expect(exit.code).toBe(69);
-      // Deadline 3 s, one attempt (1 s, +1 s watchdog grace), second-granular clock, process start.
+      // Deadline 3 s on a second-granular clock: never before 2 s.
       expect(exit.elapsedMs).toBeGreaterThanOrEqual(2000);
-      expect(exit.elapsedMs).toBeLessThan(3000 + 2000 + 1500);
+      // Pauses of at least 1 s, each cut to what is left: at most 4 attempts in 3 s, and none
+      // starts once no time is left (each pause line still had some).
+      const attempts = Number(/after (\d+) attempts/.exec(exit.stderr)?.[1]);
+      expect(attempts).toBeGreaterThanOrEqual(1);
+      expect(attempts).toBeLessThanOrEqual(4);
+      expect([...exit.stderr.matchAll(/, (-?\d+)s left/g)].map((m) => Number(m[1])).filter((left) => left <= 0)).toEqual([]);
       expect(exit.stderr).toMatch(new RegExp(`gave up: ${nobody.url.replace(/[.]/g, '\\.')} was not ready within WAIT_DEADLINE_SECONDS=3s after \\d+ attempts; last result: connection refused`));
     }));
 
@@ -249,9 +264,9 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
         const sentAt = Date.now();
         waiter.child.kill('SIGTERM');
         const exit = await waiter.exited;
-        // "At once": well inside one pause; the margin over the ~0.4 s it takes idle is for a loaded
-        // machine (the kernel suite and the contention test run beside this one).
-        expect(Date.now() - sentAt).toBeLessThan(1500);
+        // Before the pause (20-30 s) or the attempt (30 s) would have ended: a trap that ran only
+        // then is the failure; the bound is half of that, for it alone, whatever the load.
+        expect(Date.now() - sentAt).toBeLessThan(10_000);
         expect(exit.code).toBe(143);
         expect(exit.stderr).toMatch(/received SIGTERM while waiting for http/);
       }
@@ -269,7 +284,8 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       await waiter.waitForLog(/next attempt in/);
       const seen = new Map<string, string>(); // sleep PID -> its argument
       const pid = waiter.child.pid!;
-      for (const until = Date.now() + 1600; Date.now() < until;) {
+      // Until three slices were seen; the bound (well inside the 20 s pause) stops a hang only.
+      for (const until = Date.now() + 15_000; seen.size < 3 && Date.now() < until;) {
         const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
         for (const child of children) {
           const argv = (() => { try { return readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0'); } catch { return []; } })();
@@ -279,8 +295,8 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       }
       waiter.child.kill('SIGTERM');
       expect((await waiter.exited).code).toBe(143);
-      // Several slices in 1.6 s of a 20-30 s pause, none longer than half a second.
-      expect(seen.size).toBeGreaterThanOrEqual(2);
+      // Several slices within one 20-30 s pause, none longer than half a second.
+      expect(seen.size).toBeGreaterThanOrEqual(3);
       expect([...seen.values()].filter((arg) => !(Number(arg) > 0 && Number(arg) <= 0.5))).toEqual([]);
     }));
 
