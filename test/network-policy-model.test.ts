@@ -61,6 +61,22 @@ test('egress isolates only with Egress in policyTypes (or egress rules), and han
   const { restore, chains } = routerFilterRules([policy({ podSelector: { matchLabels: { app: 'front' } }, egress: [{ to: [{ podSelector: { matchLabels: { app: 'vllm' } } }], ports: [{ port: 'http' }] }] })], [front, vllm], []);
   expect(chains).toEqual([{ chain: 'NP-EG-0', pod: 'front', direction: 'egress' }, { chain: 'NP-IN-0', pod: 'front', direction: 'ingress' }]);
   expect(rulesOf(restore)).toContain('-A NP-EG-0 -d 10.0.0.2/32 -p tcp --dport 8000 -j RETURN');
+  // An empty policyTypes is defaulted like an unset one, and an empty egress list isolates nothing.
+  expect(routerFilterRules([policy({ podSelector: {}, policyTypes: [], egress: [] })], [front], []).chains).toEqual([{ chain: 'NP-IN-0', pod: 'front', direction: 'ingress' }]);
+});
+
+test('egress: a named port without peers, or with an ipBlock, is each destination pod\'s own number', () => {
+  const other = pod('other', '10.0.0.3', { app: 'other' }, 'ai', [{ name: 'http', containerPort: 9000 }]);
+  const { restore } = routerFilterRules([policy({
+    podSelector: { matchLabels: { app: 'front' } }, policyTypes: ['Egress'],
+    egress: [{ ports: [{ port: 'http' }] }, { to: [{ ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ port: 'http' }, { port: 53, protocol: 'UDP' }] }],
+  })], [front, vllm, other], []);
+  expect(rulesOf(restore).filter((l) => l.startsWith('-A NP-EG-0 '))).toEqual([
+    '-A NP-EG-0 -d 10.0.0.2/32 -p tcp --dport 8000 -j RETURN', '-A NP-EG-0 -d 10.0.0.3/32 -p tcp --dport 9000 -j RETURN',
+    '-A NP-EG-0 -d 10.0.0.2/32 -p udp --dport 53 -j RETURN',
+    '-A NP-EG-0 -d 10.0.0.2/32 -p tcp --dport 8000 -j RETURN', // 10.0.0.3 is outside the block
+    '-A NP-EG-0 -j DROP',
+  ]);
 });
 
 test('the drops that count: connection openings per port, from the listing iptables prints', () => {

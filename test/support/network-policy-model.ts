@@ -16,7 +16,8 @@ import { Manifest } from '../helpers';
 //   pod of the selected namespaces, both together the selected pods of the selected namespaces;
 //   ipBlock a CIDR minus its `except` ranges;
 // - a port is a number or a container port's name on the destination pod, TCP unless stated,
-//   with endPort for a range.
+//   with endPort for a range (a name in an egress rule is each destination pod's own: the e2e
+//   test "should allow egress access on one named port", kubernetes#99256).
 
 /** A pod of the replay, as policies see it. */
 export interface PolicyEndpoint {
@@ -48,7 +49,7 @@ export function selects(selector: LabelSelector | undefined, labels: Record<stri
   return pairs && expressions;
 }
 
-/** Namespaces carry their name as the label kubernetes.io/metadata.name (Kubernetes 1.22+). */
+/** Namespaces carry their name as the label kubernetes.io/metadata.name (on by default from 1.21, GA in 1.22). */
 const namespaceLabels = (namespace: string) => ({ 'kubernetes.io/metadata.name': namespace });
 
 type Direction = 'ingress' | 'egress';
@@ -65,7 +66,8 @@ function rulesFor(pod: PolicyEndpoint, direction: Direction, policies: Manifest[
   const isolating = policies.filter((policy) => {
     const namespace = policy.metadata.namespace ?? pod.namespace;
     if (namespace !== pod.namespace || !selects(policy.spec.podSelector ?? {}, pod.labels)) return false;
-    const types: string[] = policy.spec.policyTypes ?? ['Ingress', ...(policy.spec.egress ? ['Egress'] : [])];
+    // Defaulted as the API server does (SetDefaults_NetworkPolicy): an empty list is unset too.
+    const types: string[] = policy.spec.policyTypes?.length ? policy.spec.policyTypes : ['Ingress', ...(policy.spec.egress?.length ? ['Egress'] : [])];
     return types.includes(direction === 'ingress' ? 'Ingress' : 'Egress');
   });
   if (isolating.length === 0) return undefined;
@@ -81,22 +83,39 @@ function rulesFor(pod: PolicyEndpoint, direction: Direction, policies: Manifest[
     });
     const writtenPorts: any[] | undefined = rule.ports;
     if (writtenPorts === undefined || writtenPorts.length === 0) return [{ peers: peerAddresses }];
-    // A named port is the destination pod's: in an egress rule each peer pod may number it differently.
-    const destinations = direction === 'ingress' ? [{ pod, peers: peerAddresses }]
-      : (peerAddresses ?? [{ cidr: '0.0.0.0/0', except: [] }]).map((peer) => ({ pod: endpoints.find((e) => `${e.ip}/32` === peer.cidr), peers: [peer] }));
-    return destinations.map(({ pod: destination, peers }) => ({
-      peers: direction === 'ingress' ? peerAddresses : (peerAddresses === undefined ? undefined : peers),
-      ports: writtenPorts.flatMap((port: any) => {
-        const protocol = (port.protocol ?? 'TCP').toLowerCase();
-        if (port.port === undefined) return [{ protocol, from: 1, to: 65535 }];
-        const number = typeof port.port === 'number' ? port.port
-          : destination?.ports.find((p) => p.name === port.port && (p.protocol ?? 'TCP').toLowerCase() === protocol)?.containerPort;
-        if (number === undefined) return []; // a name the destination does not declare matches nothing
-        return [{ protocol, from: number, to: port.endPort ?? number }];
+    if (direction === 'ingress') return [{ peers: peerAddresses, ports: writtenPorts.flatMap((port) => portRanges(port, pod)) }];
+    // Egress: a named port is each destination pod's own (the e2e case "should allow egress access
+    // on one named port"), so it becomes a rule per pod in the peers that declares the name.
+    const numbered = writtenPorts.filter((port) => typeof port.port !== 'string');
+    const named = writtenPorts.filter((port) => typeof port.port === 'string');
+    return [
+      ...(numbered.length > 0 ? [{ peers: peerAddresses, ports: numbered.flatMap((port) => portRanges(port, undefined)) }] : []),
+      ...endpoints.filter((other) => other !== pod && within(other.ip, peerAddresses)).flatMap((other) => {
+        const ports = named.flatMap((port) => portRanges(port, other));
+        return ports.length > 0 ? [{ peers: [{ cidr: `${other.ip}/32`, except: [] }], ports }] : [];
       }),
-    }));
+    ];
   }));
 }
+
+/** A NetworkPolicyPort on the wire; a name is resolved on `destination`, and matches nothing it does not declare. */
+function portRanges(port: any, destination: PolicyEndpoint | undefined): Array<{ protocol: string; from: number; to: number }> {
+  const protocol = (port.protocol ?? 'TCP').toLowerCase();
+  if (port.port === undefined) return [{ protocol, from: 1, to: 65535 }];
+  const number = typeof port.port === 'number' ? port.port
+    : destination?.ports.find((p) => p.name === port.port && (p.protocol ?? 'TCP').toLowerCase() === protocol)?.containerPort;
+  return number === undefined ? [] : [{ protocol, from: number, to: port.endPort ?? number }];
+}
+
+const ipv4 = (ip: string) => ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+/** Whether an IPv4 address is in a CIDR (an IPv6 CIDR holds none of the replay's addresses). */
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  if (base.includes(':')) return false;
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4(ip) / size) === Math.floor(ipv4(base) / size);
+}
+const within = (ip: string, peers: Rule['peers']) => peers === undefined || peers.some((peer) => inCidr(ip, peer.cidr) && !peer.except.some((e) => inCidr(ip, e)));
 
 /** The chain names and evidence labels of one pod's isolation. */
 export interface PolicyChain { readonly chain: string; readonly pod: string; readonly direction: Direction }
