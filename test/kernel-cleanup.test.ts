@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { MeshMode, StartupStrategy } from '../src/internal';
@@ -26,6 +26,7 @@ if (unavailable) test.skip(`cannot run here: the kernel cleanup test (${unavaila
   const child = spawn(process.execPath, ['-r', join(__dirname, 'support', 'ts-hook.js'), join(__dirname, 'support', 'kernel-replay-child.ts'), join(work, 'replay.json')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let held: number[] = [];
   try {
     let output = '';
     child.stderr!.on('data', (d) => { output += d; });
@@ -38,6 +39,9 @@ if (unavailable) test.skip(`cannot run here: the kernel cleanup test (${unavaila
       child.on('close', (code) => reject(new Error(`the replay ended (${code}) before its waiter ran: ${output}`)));
     });
     const prefix = `k8h${child.pid}-`;
+    // Hold the namespaces open, so their inode numbers cannot be given to new ones (the kernel suite
+    // makes namespaces beside this test) while the check below reads them.
+    held = ['p', 'v', 'n'].map((role) => openSync(`/run/netns/${prefix}1-${role}`, 'r'));
     expect(pidsWithNetns(halfway.inodes).length).toBeGreaterThanOrEqual(2); // vLLM's stand-in and the waiter, at least
     child.kill('SIGKILL');
     // The reaper exits once it has cleared everything: wait for that, not for a time.
@@ -54,6 +58,7 @@ if (unavailable) test.skip(`cannot run here: the kernel cleanup test (${unavaila
     expect(existsSync(`/etc/netns/${prefix}1-p`)).toBe(false);
   } finally {
     child.kill('SIGKILL');
+    held.forEach((fd) => closeSync(fd));
     rmSync(work, { recursive: true, force: true });
   }
 });
