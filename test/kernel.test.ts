@@ -6,7 +6,7 @@ import {
 import { parseKubernetesMinor } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
 import { Manifest } from './helpers';
-import { KernelOutcome, kernelUnavailable, KernelRun, replayStartup, sweepNamespaces } from './support/kernel-harness';
+import { KernelOutcome, KernelRun, kernelSuiteUnavailable, replayStartup, sweepNamespaces } from './support/kernel-harness';
 import { renderCell, SECOND_MODEL } from './support/render';
 
 // Issues #10 and #22: the decision table proved in a real kernel. Every cell (mode x CNI x mTLS x
@@ -15,11 +15,7 @@ import { renderCell, SECOND_MODEL } from './support/render';
 // NetworkPolicies as a CNI enforces them, and proxy stand-ins (test/support/kernel-harness.ts).
 // Each verdict names its evidence; none comes from a clock.
 
-const unavailable = kernelUnavailable();
-if (unavailable && process.env.CI) throw new Error(`the kernel suite cannot run in CI: ${unavailable}`);
-const describeKernel = unavailable ? describe.skip : describe;
-// The summary jest prints says so (test/support/skip-reporter.js lists skipped tests by title).
-if (unavailable) test.skip(`cannot run here: the kernel suite (${unavailable})`, () => undefined);
+const describeKernel = kernelSuiteUnavailable('the kernel suite') ? describe.skip : describe;
 
 /** Replays at once: each waits on real pauses (2-3 s), not on the CPU. */
 const PARALLEL = 40;
