@@ -27,6 +27,38 @@ const upstreamIngress = (objects: Manifest[]) => find(objects, 'NetworkPolicy', 
 const fromMonitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
 const queriedMetrics = (text: string) => [...new Set(text.match(/vllm:[a-z_]+/g) ?? [])];
 
+/**
+ * The addresses Prometheus scrapes for one PodMonitor endpoint and one pod, derived as the pieces
+ * upstream derive them:
+ * - Prometheus's pod role (docs/configuration/configuration.md, kubernetes_sd_config "pod"): a
+ *   target per declared port of each container, and one port-free target for a container with none;
+ * - prometheus-operator (pkg/prometheus/promcfg.go at v0.93.0, commit f8fafd47): `port` keeps the
+ *   targets whose container port name matches, else `portNumber`, else the deprecated `targetPort`
+ *   keeps those whose container port number matches, and the endpoint's relabelings follow;
+ * - Prometheus relabeling: source labels joined with ";", the regex anchored at both ends, and a
+ *   `replace` that matches writes the expanded replacement to the target label.
+ */
+function scrapeTargets(endpoint: any, pod: { ip: string; containers: Array<{ name: string; ports?: Array<{ name?: string; containerPort: number }> }> }): string[] {
+  const discovered = pod.containers.flatMap((c) => (c.ports?.length ? c.ports : [undefined]).map((port) => ({
+    '__address__': port ? (pod.ip.includes(':') ? `[${pod.ip}]:${port.containerPort}` : `${pod.ip}:${port.containerPort}`) : pod.ip,
+    '__meta_kubernetes_pod_ip': pod.ip,
+    '__meta_kubernetes_pod_container_name': c.name,
+    '__meta_kubernetes_pod_container_port_name': port?.name ?? '',
+    '__meta_kubernetes_pod_container_port_number': port ? String(port.containerPort) : '',
+  } as Record<string, string>)));
+  const kept = discovered.filter((t) => (endpoint.port !== undefined ? t.__meta_kubernetes_pod_container_port_name === endpoint.port
+    : (endpoint.portNumber ?? endpoint.targetPort) !== undefined ? t.__meta_kubernetes_pod_container_port_number === String(endpoint.portNumber ?? endpoint.targetPort) : true));
+  return kept.map((target) => {
+    for (const rule of endpoint.relabelings ?? []) {
+      if ((rule.action ?? 'replace').toLowerCase() !== 'replace') throw new Error(`scrapeTargets models replace only, not ${rule.action}`);
+      const value = (rule.sourceLabels ?? []).map((l: string) => target[l] ?? '').join(';');
+      const match = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`).exec(value);
+      if (match) target[rule.targetLabel] = (rule.replacement ?? '$1').replace(/\$(\d+)/g, (_: string, n: string) => match[Number(n)] ?? '');
+    }
+    return target.__address__;
+  });
+}
+
 describe('scraping under each mode', () => {
   test('no mesh: the PodMonitor scrapes vLLM\'s own port, which the NetworkPolicy opens to Prometheus\'s namespace only', () => {
     const { objects } = build({ mesh: MeshMode.none() });
@@ -41,7 +73,18 @@ describe('scraping under each mode', () => {
   test.each([['sidecar', MeshMode.istioSidecar()], ['native sidecar', MeshMode.istioNativeSidecar()]])('Istio %s: metrics merging, plaintext on the agent\'s 15020, which STRICT mTLS does not cover', (_label, mesh) => {
     const { objects } = build({ mesh });
     expect(vllmPodAnnotations(objects)).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8000', 'prometheus.io/path': '/metrics' });
-    expect(find(objects, 'PodMonitor', 'chat-vllm').spec.podMetricsEndpoints).toEqual([{ targetPort: 15020, path: '/stats/prometheus', scheme: 'http', interval: '15s' }]);
+    const [endpoint] = find(objects, 'PodMonitor', 'chat-vllm').spec.podMetricsEndpoints;
+    expect(endpoint).toMatchObject({ port: 'http', path: '/stats/prometheus', scheme: 'http', interval: '15s' });
+    expect(endpoint.targetPort).toBeUndefined(); // deprecated, and it cannot reach an undeclared port
+    // The pod as Istio injects it (the template declares 15090 on istio-proxy, never 15020):
+    // exactly one target, on the agent's port, over IPv4 and IPv6 alike.
+    const injected = (ip: string) => ({
+      ip, containers: [...podSpec(find(objects, 'Deployment', 'chat-vllm')).containers, { name: 'istio-proxy', ports: [{ name: 'http-envoy-prom', containerPort: 15090 }] }],
+    });
+    expect(scrapeTargets(endpoint, injected('10.1.2.3'))).toEqual(['10.1.2.3:15020']);
+    expect(scrapeTargets(endpoint, injected('fd00::7'))).toEqual(['[fd00::7]:15020']);
+    // The PodMonitor as it was: the operator keeps no target on the undeclared 15020, so it scraped nothing.
+    expect(scrapeTargets({ targetPort: 15020, path: '/stats/prometheus' }, injected('10.1.2.3'))).toEqual([]);
     expect(upstreamIngress(objects)).toContainEqual({ from: [fromMonitoring], ports: [{ port: 15020, protocol: 'TCP' }] });
     // No identity is added to vLLM's AuthorizationPolicy: the agent's port is outside it.
     const rules = find(objects, 'AuthorizationPolicy', 'chat-vllm').spec.rules;

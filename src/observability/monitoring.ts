@@ -121,14 +121,24 @@ export interface MonitoredStack {
   readonly h2ogpt: { readonly name: string };
 }
 
+/** Relabelings that send a target to `port` on its pod's IP (IPv4, or IPv6 in brackets). */
+function addressOnPort(port: number): object[] {
+  return [
+    { sourceLabels: ['__meta_kubernetes_pod_ip'], regex: '(\\d+\\.\\d+\\.\\d+\\.\\d+)', targetLabel: '__address__', replacement: `$1:${port}`, action: 'replace' },
+    { sourceLabels: ['__meta_kubernetes_pod_ip'], regex: '([0-9A-Fa-f]*:[0-9A-Fa-f:.]*)', targetLabel: '__address__', replacement: `[$1]:${port}`, action: 'replace' },
+  ];
+}
+
 /** A PodMonitor per vLLM server, and the stack's PrometheusRule and dashboard ConfigMap. */
 export function stackMonitoring(scope: Construct, mesh: MeshMode, stack: MonitoredStack, options: ResolvedMonitoring): ApiObject[] {
   const scrape = metricsScrapeOf(mesh);
   const labels = { ...options.selectorLabels, ...stack.labels };
   const endpoint = (server: MonitoredVllm) => (scrape.method === 'merged'
-    // The agent's port is not a declared container port of the injected pod, so it is named by
-    // number; its path serves vLLM's metrics merged with Envoy's.
-    ? { targetPort: scrape.port, path: scrape.path, scheme: 'http' }
+    // The agent's port is no declared container port of the injected pod, and prometheus-operator
+    // keeps a target only on a declared port (docs/mesh-facts.md §10). So: keep vLLM's own declared
+    // port, one target per pod, and point its address at the agent's port, whose path serves
+    // vLLM's metrics merged with Envoy's.
+    ? { port: server.portName, path: scrape.path, scheme: 'http', relabelings: addressOnPort(scrape.port) }
     : { port: server.portName, path: '/metrics', scheme: 'http' });
   const objects: ApiObject[] = [
     ...stack.vllm.map((server, i) => new ApiObject(scope, i === 0 ? 'pod-monitor' : `pod-monitor-${server.name}`, {
