@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import {
   Errors, Exposure, ExposureKind, H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, UiAuthentication, Warnings,
@@ -105,22 +109,48 @@ describe('authentication', () => {
     expect(Errors.inspect(captured(() => build({ exposure: gateway() })))?.field).toBe('h2ogpt.authentication');
   });
 
-  test('h2oGPT\'s own login, closed and frozen, from a read-only Secret file; the password never enters the manifest', () => {
+  test('h2oGPT\'s own login, closed and frozen, from a writable copy of the Secret\'s file; the password never enters the manifest (issue #23)', () => {
     const { objects } = build({ exposure: gateway(), h2ogpt: { authentication: UiAuthentication.fromSecret('chat-users', 'users.json') } });
     const container = appContainer(objects);
     expect(envOf(container)).toMatchObject({
-      H2OGPT_AUTH: '/etc/h2ogpt/auth/auth.json',
-      H2OGPT_AUTH_FILENAME: '/etc/h2ogpt/auth/auth.json',
+      H2OGPT_AUTH: '/workspace/users/auth.json',
+      H2OGPT_AUTH_FILENAME: '/workspace/users/auth.json',
       H2OGPT_AUTH_ACCESS: 'closed',
       H2OGPT_AUTH_FREEZE: 'True',
       H2OGPT_GUEST_NAME: '',
     });
     expect(container.env.filter((e: any) => e.name === 'H2OGPT_AUTH_FILENAME')).toHaveLength(1);
-    expect(container.volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/h2ogpt/auth', readOnly: true });
+    // h2oGPT locks auth.json.lock beside the file and writes the file on every login (docs/app-facts.md
+    // §1): the folder holding it is a writable mount of an emptyDir in the app container, and the
+    // Secret is not mounted there at all.
     const spec = podSpec(find(objects, 'Deployment', 'chat'));
+    const holding = container.volumeMounts.filter((m: any) => '/workspace/users/auth.json'.startsWith(`${m.mountPath}/`));
+    expect(holding).toEqual([{ name: 'state', subPath: 'users', mountPath: '/workspace/users' }]);
+    expect(spec.volumes.find((v: any) => v.name === 'state').emptyDir).toBeDefined();
+    expect(container.volumeMounts.some((m: any) => m.name === 'auth')).toBe(false);
     expect(spec.volumes).toContainEqual({ name: 'auth', secret: { secretName: 'chat-users', items: [{ key: 'users.json', path: 'auth.json' }], defaultMode: 0o440 } });
     expect(spec.securityContext.fsGroup).toBe(1000); // the group that may read the file
     expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+
+    // The copy, run for real with its mounts mapped into a scratch folder: the file arrives whole,
+    // its owner can write it, and a lock can be made beside it.
+    const copy = spec.initContainers.find((c: any) => c.name === 'copy-users');
+    expect(copy.volumeMounts).toEqual([{ name: 'auth', mountPath: '/etc/h2ogpt/auth', readOnly: true }, { name: 'state', subPath: 'users', mountPath: '/workspace/users' }]);
+    const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-auth-copy-'));
+    try {
+      for (const mount of copy.volumeMounts) mkdirSync(join(scratch, mount.mountPath), { recursive: true });
+      writeFileSync(join(scratch, '/etc/h2ogpt/auth/auth.json'), '{"ann": {"password": "x", "userid": "1"}}', { mode: 0o440 });
+      const script = copy.command[2].replace(/(\/etc\/h2ogpt\/auth|\/workspace\/users)/g, (path: string) => join(scratch, path));
+      expect(spawnSync(copy.command[0], [copy.command[1], script], { encoding: 'utf8' }).status).toBe(0);
+      const copied = join(scratch, '/workspace/users/auth.json');
+      expect(readFileSync(copied, 'utf8')).toBe('{"ann": {"password": "x", "userid": "1"}}');
+      expect(statSync(copied).mode & 0o200).toBe(0o200);
+      writeFileSync(`${copied}.lock`, '');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    // It calls nothing, so the analyzer and the mesh have nothing to hold it up for.
+    expect(find(objects, 'Deployment', 'chat').spec.template.metadata.annotations['cdk8s-h2ogpt.io/network-init-containers'].split(',')).not.toContain('copy-users');
   });
 
   test('without authentication nothing changes: the user-state auth file stays where it was', () => {

@@ -9,7 +9,7 @@ export enum UiAuthenticationKind {
   PASSWORD_FILE = 'password-file',
 }
 
-/** Where h2oGPT reads the password file: a read-only mount of the Secret. */
+/** Where the Secret holding the password file is mounted (read-only, in the init container that copies it). */
 export const AUTH_MOUNT_PATH = '/etc/h2ogpt/auth';
 /** The default key of the Secret that holds the file. */
 export const DEFAULT_AUTH_KEY = 'auth.json';
@@ -23,8 +23,9 @@ export const DEFAULT_AUTH_KEY = 'auth.json';
 export class UiAuthentication {
   /**
    * h2oGPT's login against the `auth.json` under `key` of Secret `secretName`. Access is closed
-   * (no sign-up of new users), there is no guest, and h2oGPT never writes the file (it is frozen),
-   * so the Secret stays the one source of users.
+   * (no sign-up of new users) and there is no guest. h2oGPT writes the file on every login, so it
+   * gets a copy in a writable emptyDir, made afresh from the Secret at each start: the Secret stays
+   * the one source of users.
    */
   public static fromSecret(secretName: string, key?: string): UiAuthentication {
     checkDnsSubdomain('authentication.secretName', secretName);

@@ -63,7 +63,7 @@ const WRITABLE_PATHS: Array<{ volume: string; subPath: string; mountPath: string
   { volume: 'home', subPath: 'cache', mountPath: `${WORKSPACE}/.cache` },
   { volume: 'home', subPath: 'config', mountPath: `${WORKSPACE}/.config` },
   // Per-user state, the shared and per-user document databases, and llamacpp_path (made at start).
-  { volume: 'state', subPath: 'users', mountPath: `${WORKSPACE}/users` },
+  { volume: 'state', subPath: 'users', mountPath: `${WORKSPACE}/users` }, // USERS_DIR
   { volume: 'state', subPath: 'db_nonusers', mountPath: `${WORKSPACE}/db_nonusers` },
   { volume: 'state', subPath: 'db_dir_UserData', mountPath: `${WORKSPACE}/db_dir_UserData` },
   { volume: 'state', subPath: 'llamacpp_path', mountPath: `${WORKSPACE}/llamacpp_path` },
@@ -360,17 +360,33 @@ export class H2oGpt extends Construct {
       scratchVolume('state', '10Gi'),
       ...(authentication ? [{
         name: 'auth',
-        // Group-readable only: fsGroup gives the pod's GID the file; h2oGPT never writes it (frozen).
+        // Group-readable only: fsGroup gives the pod's GID the file. Only the copy below reads it.
         secret: { secretName: authentication.secretName!, items: [{ key: authentication.key!, path: AUTH_FILE_NAME }], defaultMode: 0o440 },
       }] : []),
     ];
     const initContainers: k8s.Container[] = [];
+    if (authentication) {
+      // h2oGPT takes a lock beside its users file and writes the file back on every login, frozen
+      // or not (docs/app-facts.md §1): it gets a writable copy, made afresh from the Secret at each
+      // start by a container that uses no network, so it holds up no mesh.
+      initContainers.push({
+        name: AUTH_COPY_CONTAINER,
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['sh', '-c', `cat ${AUTH_MOUNT_PATH}/${AUTH_FILE_NAME} > ${WRITABLE_AUTH_FILE}`],
+        resources: podResources('authCopy.', { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
+        securityContext: hardenedContainerSecurityContext(),
+        volumeMounts: [
+          { name: 'auth', mountPath: AUTH_MOUNT_PATH, readOnly: true },
+          { name: 'state', subPath: 'users', mountPath: USERS_DIR },
+        ],
+      });
+    }
     let command = [...H2OGPT_COMMAND];
     const appMounts: k8s.VolumeMount[] = [
       { name: 'save', mountPath: SAVE_DIR },
       { name: 'tmp', mountPath: '/tmp' },
       ...WRITABLE_PATHS.map(({ volume, subPath, mountPath }) => ({ name: volume, subPath, mountPath })),
-      ...(authentication ? [{ name: 'auth', mountPath: AUTH_MOUNT_PATH, readOnly: true }] : []),
     ];
     const annotations: { [key: string]: string } = { ...props.podAnnotations };
 
@@ -408,7 +424,8 @@ export class H2oGpt extends Construct {
         appMounts.push(waiterMount);
       }
     }
-    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).join(',');
+    // Which init containers call out: the waiters, never the users file's copy.
+    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).filter((name) => name !== AUTH_COPY_CONTAINER).join(',');
 
     const uiProbe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('ui') } };
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
@@ -478,6 +495,11 @@ export class H2oGpt extends Construct {
 }
 
 const AUTH_FILE_NAME = 'auth.json';
+/** The per-user state folder (a writable mount), and h2oGPT's copy of the users file in it. */
+const USERS_DIR = `${WORKSPACE}/users`;
+const WRITABLE_AUTH_FILE = `${USERS_DIR}/${AUTH_FILE_NAME}`;
+/** The init container that copies the users file from the Secret. */
+export const AUTH_COPY_CONTAINER = 'copy-users';
 
 /** The password-file login, or undefined for none; settings must not fight it. */
 function checkAuthentication(authentication: UiAuthentication | undefined, settings: { [key: string]: string }): UiAuthentication | undefined {
@@ -496,12 +518,12 @@ function checkAuthentication(authentication: UiAuthentication | undefined, setti
 
 /**
  * h2oGPT's login from a file (gen.py): `auth` names the file, `auth_access=closed` admits only its
- * users, `auth_freeze` keeps h2oGPT from writing it (it is a read-only Secret), and an empty
- * `guest_name` allows no guest.
+ * users, `auth_freeze` keeps the UI's later state out of it (login still writes it: the writable
+ * copy), and an empty `guest_name` allows no guest.
  */
 function authenticationEnv(authentication: UiAuthentication | undefined): k8s.EnvVar[] {
   if (!authentication) return [];
-  const file = `${AUTH_MOUNT_PATH}/${AUTH_FILE_NAME}`;
+  const file = WRITABLE_AUTH_FILE;
   return [
     { name: 'H2OGPT_AUTH', value: file },
     { name: 'H2OGPT_AUTH_FILENAME', value: file },
