@@ -130,13 +130,18 @@ if [ "$client" = nc ]; then
 fi
 
 # Runs one request in place of the calling (sub)shell, so a kill reaches the client itself.
-# curl prints the HTTP status on stdout; errors go to stderr.
+# curl prints the HTTP status on stdout; errors go to stderr. Neither client reads a config file
+# (curl -q, first; wget --no-config) or a proxy variable: a ~/.curlrc with `location` would follow
+# redirects, and a proxy would answer for an upstream that is down.
 request() {
   case "$client" in
-    curl) exec curl -sS -o /dev/null -w '%{http_code}' --connect-timeout "$WAIT_ATTEMPT_TIMEOUT_SECONDS" \
+    curl) exec curl -q -sS --noproxy '*' -o /dev/null -w '%{http_code}' --connect-timeout "$WAIT_ATTEMPT_TIMEOUT_SECONDS" \
       --max-time "$WAIT_ATTEMPT_TIMEOUT_SECONDS" "$WAIT_URL" ;;
-    # Verbose on purpose: GNU wget's quiet modes drop the read errors that name a reset.
-    gnu-wget) exec wget --tries=1 --max-redirect=0 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" --progress=dot -O /dev/null "$WAIT_URL" ;;
+    # Verbose on purpose: GNU wget's quiet modes drop the read errors that name a reset. With
+    # --server-response it prints the status line it got: a reply without one (GNU wget takes it for
+    # HTTP/0.9 and exits 0) is no answer.
+    gnu-wget) exec wget --no-config --no-proxy --server-response --tries=1 --max-redirect=0 --timeout="$WAIT_ATTEMPT_TIMEOUT_SECONDS" \
+      --progress=dot -O /dev/null "$WAIT_URL" ;;
     # busybox nc quits as soon as its input ends, before a slow reply arrives, so its input is a
     # FIFO that start_nc_feeder keeps open past the attempt's time limit.
     nc) exec nc "$url_host" "$url_port" <"$work/request" ;;
@@ -181,26 +186,35 @@ status_result() {
 classify() {
   rc=$1 out=$2 err=$3
   if [ "$client" = nc ]; then
-    # Only the status line counts; the reply is complete only if nc saw the server close.
+    # Only the status line counts; the reply is complete only if nc saw the server close. Split
+    # into words with globbing off: a status line of patterns must not walk the file system.
+    set -f
     # shellcheck disable=SC2046 # split the status line into words on purpose
     set -- $(printf '%s\n' "$out" | head -n 1 | tr -d '\r')
+    set +f
     status=${2-}
     case "$rc:${1-}:$status" in
-      0:HTTP/*:2??)
+      0:HTTP/[0-9]*:2[0-9][0-9])
         if ! nc_reply_whole "$work/out"; then
           result="connection reset"
           return 1
         fi
         result="HTTP $status"
         return 0 ;;
-      0:HTTP/*:[1-5]??) status_result "$status"; return 1 ;;
+      0:HTTP/[0-9]*:[1-5][0-9][0-9]) status_result "$status"; return 1 ;;
       0:*) result="connection closed without a reply"; return 1 ;;
     esac
   elif [ "$rc" -eq 0 ]; then
     case "$client:$out" in
-      curl:2??) result="HTTP $out"; return 0 ;;
+      curl:2[0-9][0-9]) result="HTTP $out"; return 0 ;;
       curl:*) status_result "$out"; return 1 ;;
-      *) result="HTTP 2xx"; return 0 ;;
+    esac
+    # GNU wget: the last status line --server-response printed (after a redirect there would be two).
+    status=$(printf '%s\n' "$err" | sed -n 's/^ *HTTP\/[0-9][0-9.]* \([0-9][0-9][0-9]\).*/\1/p' | tail -n 1)
+    case "$status" in
+      2[0-9][0-9]) result="HTTP $status"; return 0 ;;
+      '') result="no HTTP status line in the reply"; return 1 ;;
+      *) status_result "$status"; return 1 ;;
     esac
   fi
   # 137/143: the watchdog stopped an attempt that outlived its time limit.

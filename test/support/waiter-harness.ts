@@ -257,6 +257,11 @@ export class TestServer {
     };
   }
 
+  /** Answers the request with these raw bytes, then closes: no HTTP status line unless they hold one. */
+  public static raw(bytes: string): Behaviour {
+    return (req) => { (req.socket as Socket).end(bytes); };
+  }
+
   public behaviour: Behaviour;
   /** When each request arrived (ms since epoch). */
   public readonly requests: number[] = [];

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
@@ -57,8 +57,8 @@ function withServers(body: (servers: Servers) => Promise<void>): () => Promise<v
 }
 
 /** The suite's parts; a slow form runs its faults from a file of their own, beside the rest. */
-export type WaiterSuitePart = 'interface' | 'faults' | 'redirects' | 'backoff schedule';
-const ALL_PARTS: WaiterSuitePart[] = ['interface', 'faults', 'redirects', 'backoff schedule'];
+export type WaiterSuitePart = 'interface' | 'faults' | 'replies' | 'redirects' | 'backoff schedule';
+const ALL_PARTS: WaiterSuitePart[] = ['interface', 'faults', 'replies', 'redirects', 'backoff schedule'];
 
 /** Defines the suite (or `parts` of it) for the runnable form whose name starts with `prefix`. */
 export function waiterSuite(prefix: string, parts: WaiterSuitePart[] = ALL_PARTS): void {
@@ -311,6 +311,54 @@ function suiteFor(form: WaiterForm, parts: WaiterSuitePart[]): void {
       expect(exit.stdout).toBe(`pid=${waiter.child.pid}\n<zero><a b>< c >\nenv=kept value\n`);
       expect(exit.stderr).toMatch(/starting: sh -c/);
     }));
+  });
+
+  // Replies and environments that must not count as ready (issue #23).
+  describe('replies', () => {
+    test.concurrent.each([
+      ['an SSH banner', 'SSH-2.0-OpenSSH_9.2p1\r\n'],
+      ['junk bytes', 'ok\n'],
+      ['a status line with no HTTP version', '200 OK\r\n\r\n'],
+    ])('%s is not an HTTP reply: not ready, with every client', (_name, bytes) => withServers(async ({ server }) => {
+      const junk = await server(TestServer.raw(bytes));
+      const exit = await startWaiter(form, { env: fastSettings(junk.url, { WAIT_DEADLINE_SECONDS: '2' }) }).exited;
+      expect(exit.stderr).not.toMatch(/is ready/);
+      expect(exit.code).toBe(69);
+      expect(junk.requests.length).toBeGreaterThanOrEqual(1);
+    })());
+
+    test.concurrent('a status line whose words are glob patterns is judged as words, never expanded against the file system', withServers(async ({ server }) => {
+      // Expanded, /*/*/*/*/*/*/*/* walked the whole tree outside the attempt's watchdog (371 s for a
+      // 1 s deadline, 280 MB for a /sys pattern): the deadline below then passes long before the exit.
+      const globbing = await server(TestServer.raw('HTTP/1.0 /*/*/*/*/*/*/*/* x\r\n\r\n'));
+      const exit = await startWaiter(form, { env: fastSettings(globbing.url, { WAIT_DEADLINE_SECONDS: '1' }), killAfterMs: 45_000 }).exited;
+      expect(exit.code).toBe(69);
+      expect(exit.stderr).not.toMatch(/is ready/);
+    }), 60_000);
+
+    test.concurrent('a ~/.curlrc or ~/.wgetrc that follows redirects changes nothing: a redirect is still not ready', withServers(async ({ server }) => {
+      const elsewhere = await server(TestServer.status(200));
+      const redirecting = await server((_req, res) => { res.writeHead(302, { location: elsewhere.url }); res.end(); });
+      const home = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-waiter-home-'));
+      try {
+        writeFileSync(join(home, '.curlrc'), 'location\n');
+        writeFileSync(join(home, '.wgetrc'), 'max_redirect = 20\n');
+        const exit = await startWaiter(form, { env: { ...fastSettings(redirecting.url, { WAIT_DEADLINE_SECONDS: '2' }), HOME: home, CURL_HOME: home } }).exited;
+        expect(exit.code).toBe(69);
+        expect(elsewhere.requests).toEqual([]);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    }));
+
+    test.concurrent.each(['http_proxy', 'HTTP_PROXY', 'all_proxy'])('%s set in the environment: the check goes to the URL, never to the proxy', (variable) => withServers(async ({ server, freePort }) => {
+      const proxy = await server(TestServer.status(200)); // a proxy that says "ready" to anything
+      const down = await freePort();
+      const exit = await startWaiter(form, { env: { ...fastSettings(down.url, { WAIT_DEADLINE_SECONDS: '2' }), [variable]: `http://127.0.0.1:${proxy.port}` } }).exited;
+      expect(exit.code).toBe(69);
+      expect(exit.stderr).toMatch(/connection refused/);
+      expect(proxy.requests).toEqual([]);
+    })());
   });
 
   describe('redirects', () => {
