@@ -8,7 +8,8 @@ import { join } from 'path';
 
 // The reader moved from the `yaml` package's document API to js-yaml, one document at a time,
 // for speed and flat memory (issue #13). These hold it to the old reader's YAML 1.2 semantics
-// on tricky input, and its errors to the same file, line and column.
+// on tricky input (with merge keys, which kubectl honours: issue #23), and its errors to the same
+// file, line and column.
 
 /** The reader this project used before: `yaml`'s documents, flattened the same way. */
 function reference(text: string): unknown[] {
@@ -19,7 +20,7 @@ function reference(text: string): unknown[] {
     if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) value.items.forEach(flatten);
     else out.push(value);
   };
-  for (const document of parseAllDocuments(text, { lineCounter })) {
+  for (const document of parseAllDocuments(text, { lineCounter, merge: true })) {
     const error = document.errors[0];
     if (error) {
       const at = lineCounter.linePos(error.pos[0]);
@@ -32,7 +33,7 @@ function reference(text: string): unknown[] {
 
 const CASES: Array<[string, string]> = [
   ['anchors and aliases', 'a: &x {b: 1, c: [1, 2]}\nd: *x\ne:\n  - &y hello\n  - *y\n'],
-  ['merge keys stay plain keys (YAML 1.2)', 'base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n'],
+  ['merge keys merge, as kubectl reads them', 'base: &b {x: 1, y: 0}\nm:\n  <<: *b\n  y: 2\nn:\n  <<: [*b, {z: 3}]\n'],
   ['timestamps stay strings', 'a: 2024-01-01\nb: 2024-01-01T10:00:00Z\nc: 2001-12-14 21:59:43.10 -5\n'],
   ['YAML 1.2 scalars', 'a: yes\nb: no\nc: on\nd: ~\ne: 0o14\nf: 014\ng: 0x1F\nh: .inf\ni: -.Inf\nj: .nan\nk: 1e3\nl: +12\nm: TRUE\nn: Null\no: 1_000\np: 0b101\nq: "12"\nr: 12.50\n'],
   ['multi-line strings', 'a: |\n  line one\n  line two\nb: >-\n  folded\n  text\n\n  para\nc: |+\n  keep\n\nd: "double \\n escaped \\u00e9"\ne: \'single \'\' quote\'\nf: plain\n  continued\n'],
@@ -47,6 +48,29 @@ const CASES: Array<[string, string]> = [
   ['flow styles and quoted keys', '{"kind": Namespace, metadata: {name: "ns-a", labels: {istio.io/dataplane-mode: ambient}}}\n---\n"kind": Pod\n\'metadata\': {name: p}\n'],
   ['explicit tags', 'a: !!str 123\nb: !!int "7"\n'],
 ];
+
+test('init containers brought in by a merge key are analyzed, as kubectl would create them (issue #23)', () => {
+  const text = [
+    'x-wait: &wait',
+    '  initContainers:',
+    '    - name: wait-for-vllm',
+    '      image: busybox:1.36.1',
+    '      command: [sh, -c, "until wget -q -O /dev/null http://vllm:8000/health; do sleep 1; done"]',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: chat}',
+    'spec:',
+    '  template:',
+    '    metadata: {labels: {app: chat}}',
+    '    spec:',
+    '      <<: *wait',
+    '      containers: [{name: app, image: "h2ogpt:1"}]',
+    '',
+  ].join('\n');
+  const pod = analyzeObjects(readManifests(text, 'merged.yaml'), MeshMode.istioSidecar()).pods.find((p) => p.name === 'chat')!;
+  expect(pod.initContainers.map((c) => c.name)).toEqual(['wait-for-vllm']);
+  expect(pod.verdict).toBe('deadlock');
+});
 
 describe('manifest reader: same YAML 1.2 semantics as the yaml package', () => {
   test.each(CASES)('%s', (_label, text) => {
