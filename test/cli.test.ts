@@ -527,6 +527,42 @@ describe('cdk8s-h2ogpt check', () => {
     expect(readdirSync(work)).toEqual([]);
   });
 
+  test('input past --max-input-size exits 2 before it fills memory: a file, a device that never ends, stdin (issue #23)', async () => {
+    const big = join(work, 'big.yaml');
+    writeFileSync(big, `# ${'x'.repeat(300 * 1024)}\n`);
+    const file = await cli(['check', '--mesh', 'none', '--max-input-size', '100Ki', big]);
+    expect(file).toMatchObject({ code: 2, stdout: '' });
+    expect(file.stderr).toMatch(/big\.yaml is larger than --max-input-size 100Ki \(102400 bytes\)\. Check the file is a manifest, split it, or raise --max-input-size/);
+    // /dev/zero has no size to stat: the reader stops at the limit (it used to read 16 GB and abort).
+    const zero = await cli(['check', '--mesh', 'none', '--max-input-size', '1Mi', '/dev/zero']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/\/dev\/zero is larger than --max-input-size 1Mi/);
+    const piped = cliProcess(['check', '--mesh', 'none', '--max-input-size', '100Ki'], `# ${'x'.repeat(300 * 1024)}\n`);
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toMatch(/<stdin> is larger than --max-input-size 100Ki/);
+    for (const [value, message] of [['lots', /Use a whole number of bytes, or of Ki, Mi or Gi/], ['0', /Use a whole number/], ['1Gi', /At most 500Mi/]] as const) {
+      const bad = await cli(['check', '--mesh', 'none', '--max-input-size', value, fixture('nesting.yaml')]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(new RegExp(`Invalid --max-input-size: "${value}"\\. .*${message.source}`));
+    }
+    expect((await cli(['check', '--mesh', 'none', work])).stderr).toMatch(/cannot read .*: a folder, not a file/);
+  });
+
+  test('names with terminal control characters are printed escaped: no ANSI sequence, CR or forged line reaches the terminal (issue #23)', async () => {
+    const hostile = [
+      'apiVersion: v1', 'kind: Pod',
+      'metadata: {name: "web\\e[2J\\e[31mOK\\r", namespace: "ns\\nDeployment x: OK"}',
+      'spec:',
+      '  initContainers: [{name: "wait\\u202e", image: busybox, command: [sh, -c, "until wget -q http://vllm:8000/; do sleep 1; done"]}]',
+      '  containers: [{name: app, image: "a:1"}]', '',
+    ].join('\n');
+    const { code, stdout } = await cli(['check', '--mesh', 'istio-sidecar'], hostile);
+    expect(code).toBe(1);
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/); // only the report's own newlines
+    expect(stdout).toContain('Pod ns\\x0aDeployment x: OK/web\\x1b[2J\\x1b[31mOK\\x0d: DEADLOCK');
+    expect(stdout).toContain('wait\\u202e');
+  });
+
   test('input with no Kubernetes objects exits 2, so a failed helm template cannot pass green', async () => {
     for (const input of ['', '---\n', '# only a comment\n']) {
       const { code, stdout, stderr } = await cli(['check', '--mesh', 'istio-sidecar'], input);

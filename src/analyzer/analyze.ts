@@ -113,20 +113,32 @@ export function reportJson(report: StartupReport): object {
 
 const LABEL: Record<Verdict, string> = { ok: 'OK', slow: 'SLOW', fails: 'FAILS', deadlock: 'DEADLOCK' };
 
+/**
+ * A string from a manifest, safe to print on a terminal: control characters (ESC of an ANSI
+ * sequence, CR, a newline that would forge a report line) and Unicode's bidirectional overrides
+ * are written as escapes. JSON output escapes them by itself.
+ */
+export function printable(text: unknown): string {
+  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 function stepLine(step: TimelineStep, i: number): string {
   const role = { 'mesh-init': 'mesh init', 'proxy': 'proxy', 'init': 'init', 'native-sidecar': 'native sidecar', 'app': 'app' }[step.role];
   const network = step.network ? `, ${step.network}` : '';
   const verdict = step.verdict && step.verdict !== Verdict.OK ? `  ${LABEL[step.verdict]}` : '';
   const reached = step.reached ? '' : '  (not reached)';
-  return `  ${i + 1}. ${step.name} [${role}${network}]${verdict}${reached}\n     ${step.note}`;
+  return `  ${i + 1}. ${printable(step.name)} [${role}${network}]${verdict}${reached}\n     ${printable(step.note)}`;
 }
 
 /** One pod's block of the text report, ending with a blank line. */
 function podText(pod: PodFinding): string {
-  const where = pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name;
-  const lines = [`${pod.kind} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${pod.source})` : ''}`];
+  const where = printable(pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name);
+  const lines = [`${printable(pod.kind)} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${printable(pod.source)})` : ''}`];
   // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
-  if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${pod.reason}`);
+  if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${printable(pod.reason)}`);
   pod.timeline.forEach((step, i) => {
     lines.push(stepLine(step, i));
     const next = pod.timeline[i + 1];

@@ -1,10 +1,10 @@
-import { readFileSync } from 'fs';
+import { closeSync, openSync, readSync } from 'fs';
 import { parseArgs } from 'util';
 import { analyzeManifests, ManifestText, ReportWriter } from '../analyzer/analyze';
 import { ManifestError } from '../analyzer/manifest-reader';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
-import { CliUsageError, CommandIo } from './cli-error';
+import { CliUsageError, CommandIo, InputTooLargeError } from './cli-error';
 
 export const CHECK_HELP = `Usage: cdk8s-h2ogpt check [FILE... | -] --mesh MODE [options]
 
@@ -21,6 +21,8 @@ Options:
   --mesh-version V     the mesh's release, e.g. 1.28 or 2.20 (default: unknown: verdicts
                        that hold for every dataplane the release could give, with a note)
   --format FORMAT      text | json (default: text)
+  --max-input-size N   refuse an input larger than this, in bytes or with Ki, Mi or Gi
+                       (default: 256Mi; at most 500Mi)
   -h, --help           this text
 
 Exit status: 0 no pod deadlocks or fails, 1 some pod does, 2 bad input.
@@ -44,6 +46,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
       'mtls': { type: 'string', default: 'strict' },
       'mesh-version': { type: 'string' },
       'format': { type: 'string', default: 'text' },
+      'max-input-size': { type: 'string', default: '256Mi' },
       'help': { type: 'boolean', short: 'h' },
     },
   });
@@ -68,13 +71,19 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   if (positionals.length === 0 && io.stdinIsTerminal?.()) {
     throw new CliUsageError('name the manifest files to check, or pipe them in (e.g. helm template ... | cdk8s-h2ogpt check --mesh MODE).');
   }
+  const maxBytes = inputSizeFlag(values['max-input-size']!);
   const files = positionals.length > 0 ? positionals : ['-'];
   const inputs: ManifestText[] = [];
   for (const file of files) {
     try {
-      inputs.push({ text: file === '-' ? await io.stdin!() : readFileSync(file, 'utf8'), source: file === '-' ? '<stdin>' : file });
+      inputs.push({ text: file === '-' ? await io.stdin!(maxBytes) : readCapped(file, maxBytes), source: file === '-' ? '<stdin>' : file });
     } catch (error) {
-      throw new CliUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      if (InputTooLargeError.is(error)) {
+        throw new CliUsageError(`${file === '-' ? '<stdin>' : file} is larger than --max-input-size ${values['max-input-size']} (${maxBytes} bytes). `
+          + 'Check the file is a manifest, split it, or raise --max-input-size (at most 500Mi).');
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliUsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (error as Error).message}`);
     }
   }
   // Pods are written as they are found, so memory stays flat however large the input. The first
@@ -122,4 +131,40 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   writer.end();
   flush();
   return writer.failed ? 1 : 0;
+}
+
+/** The most bytes one input may have: a JavaScript string holds at most about 512 Mi characters. */
+const MAX_INPUT_BYTES = 500 * 1024 * 1024;
+
+/** `--max-input-size`: bytes, or a whole number of Ki, Mi or Gi. */
+function inputSizeFlag(value: string): number {
+  const units: Record<string, number> = { '': 1, 'Ki': 1024, 'Mi': 1024 ** 2, 'Gi': 1024 ** 3 };
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(value);
+  const bytes = match ? Number(match[1]) * units[match[2] ?? '']! : NaN;
+  if (!(bytes >= 1)) throw new CliUsageError(`Invalid --max-input-size: "${value}". Use a whole number of bytes, or of Ki, Mi or Gi, e.g. 256Mi.`);
+  if (bytes > MAX_INPUT_BYTES) throw new CliUsageError(`Invalid --max-input-size: "${value}". At most 500Mi: an input is read as one string, and a larger one cannot be.`);
+  return bytes;
+}
+
+/**
+ * A file as text, read in chunks and refused once it passes `maxBytes` (an InputTooLargeError):
+ * a device or a pipe that never ends (/dev/zero) stops there instead of filling memory.
+ */
+function readCapped(path: string, maxBytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > maxBytes) throw new InputTooLargeError(maxBytes);
+      chunks.push(chunk.subarray(0, read));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -22,7 +22,23 @@ export interface CommandIo {
   /** Resolves once stdout has room again, so a long report streams at the reader's pace. */
   readonly stdoutDrained?: () => Promise<void>;
   readonly stderr: (text: string) => void;
-  readonly stdin?: () => Promise<string>;
+  /** All of stdin as text; rejects with an InputTooLargeError once it passes `maxBytes`, having read no more. */
+  readonly stdin?: (maxBytes: number) => Promise<string>;
   /** Whether stdin is a terminal (nothing piped in). */
   readonly stdinIsTerminal?: () => boolean;
+}
+
+/**
+ * An input past the size a command reads (`check --max-input-size`). Known by its name, not by
+ * class identity: each command's bundle holds its own copy of this module.
+ */
+export class InputTooLargeError extends Error {
+  public static is(error: unknown): error is InputTooLargeError {
+    return error instanceof Error && error.name === 'InputTooLargeError';
+  }
+
+  public constructor(public readonly maxBytes: number) {
+    super(`more than ${maxBytes} bytes`);
+    this.name = 'InputTooLargeError';
+  }
 }

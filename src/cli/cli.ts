@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CliUsageError, CommandIo } from './cli-error';
+import { CliUsageError, CommandIo, InputTooLargeError } from './cli-error';
+export { InputTooLargeError };
 
 // Each command's module is loaded only when that command runs: `check` never loads cdk8s, and
 // `--version` loads neither (a cold start is most of a small run).
@@ -86,9 +87,17 @@ export function run(): void {
     stdoutDrained: () => (process.stdout.writableNeedDrain ? new Promise((done) => process.stdout.once('drain', done)) : Promise.resolve()),
     stderr: (text) => process.stderr.write(text),
     stdinIsTerminal: () => process.stdin.isTTY === true,
-    stdin: async () => {
+    stdin: async (maxBytes) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let bytes = 0;
+      for await (const chunk of process.stdin) {
+        bytes += (chunk as Buffer).length;
+        if (bytes > maxBytes) {
+          process.stdin.destroy();
+          throw new InputTooLargeError(maxBytes);
+        }
+        chunks.push(chunk as Buffer);
+      }
       return Buffer.concat(chunks).toString('utf8');
     },
   };

@@ -23,7 +23,10 @@ export async function cli(args: string[], input?: string): Promise<CliResult> {
     stdout: (text) => { stdout += text; },
     stderr: (text) => { stderr += text; },
     stdinIsTerminal: () => false,
-    stdin: async () => input ?? '',
+    stdin: async (maxBytes) => {
+      if (Buffer.byteLength(input ?? '') > maxBytes) throw new bundle.InputTooLargeError(maxBytes);
+      return input ?? '';
+    },
   });
   return { code, stdout, stderr };
 }
