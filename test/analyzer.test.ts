@@ -108,7 +108,7 @@ describe('analyzer verdicts on fixtures', () => {
     expect(pod.initContainers[0]).toMatchObject({ name: 'vllm-check', inferred: true });
     expect(pod.initContainers[0].reason).toBe('waits on h2ogpt-vllm-inference:5000 (inferred from wget), but istio-cni redirects it to istio-proxy\'s port 15001, '
       + 'where nothing listens until istio-proxy starts after every init container has finished, so each connection is refused at once: its retry loop never ends '
-      + '(the mesh release is unknown: from Istio 1.28 pods get native sidecars when every kubelet is 1.33 or later unless they opt out, and then this changes; '
+      + '(the mesh release is unknown: from Istio 1.27 pods get native sidecars when every kubelet is 1.33 or later unless they opt out, and then this changes; '
       + 'give the mesh version to settle it)');
   });
 

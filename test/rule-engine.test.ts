@@ -164,8 +164,29 @@ describe('the mesh release as an input', () => {
     expect(waitOf(MeshMode.linkerdSidecar({ version: '2.20' }), { 'config.linkerd.io/proxy-enable-native-sidecar': 'false' }).verdict).toBe('deadlock');
   });
 
-  test('Istio 1.28 goes native only when every kubelet is 1.33 or later, so the caveat stays and says that', () => {
-    expect(waitOf(MeshMode.istioSidecar({ version: '1.28' })).reason).toMatch(/\(Istio 1\.28 injects native sidecars when every kubelet is 1\.33 or later; if yours are, the pod gets one and this changes\)$/);
+  test.each(['1.27', '1.28'])('Istio %s goes native only when every kubelet is 1.33 or later, so the caveat stays and says that', (version) => {
+    // ENABLE_NATIVE_SIDECARS defaults to "auto" from 1.27.0 (pilot/pkg/features/pilot.go at tag 1.27.0), not 1.28 (issue #23).
+    expect(waitOf(MeshMode.istioSidecar({ version })).reason).toMatch(/\(Istio 1\.27 and later inject native sidecars when every kubelet is 1\.33 or later; if yours are, the pod gets one and this changes\)$/);
+  });
+
+  test('an excluded outbound CIDR lets a wait past Istio\'s capture, but Linkerd\'s skip-subnets exempts inbound sources only: still a deadlock (issue #23)', () => {
+    // linkerd2-proxy-init: subnets to ignore are RETURNed in addIncomingTrafficRules only, by source address (docs/mesh-facts.md §2).
+    const byIp = (annotations: Record<string, string>) => [{
+      object: {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations },
+        spec: { initContainers: [{ name: 'wait', image: 'x:1', command: ['sh', '-c', 'until wget -q -O- http://10.0.0.5:8080/; do sleep 1; done'] }], containers: [{ name: 'app', image: 'x:1' }] },
+      },
+      source: 'test',
+    }];
+    const linkerd = analyzeObjects(byIp({ 'config.linkerd.io/skip-subnets': '10.0.0.0/8' }), MeshMode.linkerdSidecar({ version: '2.18' })).pods[0].initContainers[0];
+    expect(linkerd.verdict).toBe('deadlock');
+    const istio = analyzeObjects(byIp({ 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '10.0.0.0/8' }), MeshMode.istioSidecar({ version: '1.26' })).pods[0].initContainers[0];
+    expect(istio.verdict).not.toBe('deadlock');
+    expect(istio.reason).toMatch(/10\.0\.0\.5 is excluded from capture \(traffic\.sidecar\.istio\.io\/excludeOutboundIPRanges\)/);
+  });
+
+  test('Istio 1.26 never injects a native sidecar by default (ENABLE_NATIVE_SIDECARS=false): no caveat', () => {
+    expect(waitOf(MeshMode.istioSidecar({ version: '1.26' })).reason).not.toMatch(/native sidecars/);
   });
 
   test('no caveat where the other dataplane gives the same verdict', () => {

@@ -140,7 +140,7 @@ export function podDataplane(mode: MeshMode, pod: PodShape, ns: NamespaceShape =
     const classic = { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'classic sidecar', preInjected: false };
     if (newer === false) return classic;
     const caveat = newer === true
-      ? `${release} injects native sidecars ${byDefault.condition}; if yours are, the pod gets one and this changes`
+      ? `${release} and later inject native sidecars ${byDefault.condition}; if yours are, the pod gets one and this changes`
       : `the mesh release is unknown: from ${release} pods get native sidecars${byDefault.condition ? ` ${byDefault.condition}` : ''} unless they opt out, `
         + 'and then this changes; give the mesh version to settle it';
     const native = { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} injects a native sidecar`, preInjected: false };
@@ -196,7 +196,7 @@ export function captureEscape(profile: MeshProfile, exemption: CaptureExemption,
   if (portListCovers(annotations[profile.excludeOutboundPortsAnnotation], exemption.port)) {
     return `port ${exemption.port} is excluded from capture (${profile.excludeOutboundPortsAnnotation})`;
   }
-  if (cidrListCovers(annotations[profile.excludeOutboundCidrsAnnotation], exemption.host)) {
+  if (profile.excludeOutboundCidrsAnnotation && cidrListCovers(annotations[profile.excludeOutboundCidrsAnnotation], exemption.host)) {
     return `${exemption.host} is excluded from capture (${profile.excludeOutboundCidrsAnnotation})`;
   }
   return undefined;

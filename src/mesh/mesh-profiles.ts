@@ -82,8 +82,8 @@ export interface MeshProfile {
   readonly holdOnByDefault: boolean;
   /** Annotation that excludes outbound ports from capture (comma-separated). */
   readonly excludeOutboundPortsAnnotation: string;
-  /** Annotation that excludes outbound CIDRs from capture (comma-separated). */
-  readonly excludeOutboundCidrsAnnotation: string;
+  /** Annotation that excludes outbound CIDRs from capture (comma-separated), if the mesh has one. */
+  readonly excludeOutboundCidrsAnnotation?: string;
   /** Ambient enrolment label (pod or namespace), if the mesh has an ambient mode. */
   readonly ambientEnrolment?: MetadataEntry;
   /** The value of the ambient label that takes a pod out of ambient. */
@@ -147,8 +147,8 @@ const ISTIO: MeshProfile = {
   nativeSidecarOptIn: [{ key: 'sidecar.istio.io/nativeSidecar', value: 'true', on: 'annotation' }],
   nativeSidecarOptOutValue: 'false',
   nativeSidecarPerPodSince: [1, 24],
-  // ENABLE_NATIVE_SIDECARS=auto (istio/istio#56428).
-  nativeSidecarDefaultSince: { release: [1, 28], condition: 'when every kubelet is 1.33 or later' },
+  // ENABLE_NATIVE_SIDECARS=auto from 1.27.0 (pilot/pkg/features/pilot.go at 1.27.0; false in 1.26).
+  nativeSidecarDefaultSince: { release: [1, 27], condition: 'when every kubelet is 1.33 or later' },
   holdUntilProxyReady: {
     key: 'proxy.istio.io/config',
     value: '{"holdApplicationUntilProxyStarts":true}',
@@ -216,7 +216,8 @@ const LINKERD: MeshProfile = {
   holdUntilProxyReady: { key: 'config.linkerd.io/proxy-await', value: 'enabled', on: 'annotation' },
   holdOnByDefault: true,
   excludeOutboundPortsAnnotation: 'config.linkerd.io/skip-outbound-ports',
-  excludeOutboundCidrsAnnotation: 'config.linkerd.io/skip-subnets',
+  // No outbound CIDR exclusion: `config.linkerd.io/skip-subnets` adds RETURN rules for inbound
+  // sources only (linkerd2-proxy-init addIncomingTrafficRules; docs/mesh-facts.md §2).
   controlPlaneNamespace: 'linkerd',
   // linkerd-identity 8080, linkerd-destination 8086, its policy controller 8090
   // (linkerd2 charts/linkerd-control-plane/values.yaml).
