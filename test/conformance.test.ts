@@ -49,13 +49,13 @@ describe('conformance of everything synthesis emits', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
     expect([...kinds].sort()).toEqual([
-      'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'keda.sh/v1alpha1 ScaledObject', 'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'networking.istio.io/v1beta1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
+      'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'keda.sh/v1alpha1 ScaledObject', 'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'networking.istio.io/v1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
       'policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1alpha1 NetworkAuthentication',
       'policy.linkerd.io/v1beta3 HTTPRoute', 'policy.linkerd.io/v1beta3 Server', 'policy/v1 PodDisruptionBudget',
-      'security.istio.io/v1beta1 AuthorizationPolicy', 'security.istio.io/v1beta1 PeerAuthentication',
+      'security.istio.io/v1 AuthorizationPolicy', 'security.istio.io/v1 PeerAuthentication',
       'v1 ConfigMap', 'v1 PersistentVolumeClaim', 'v1 Service', 'v1 ServiceAccount',
     ]);
-    for (const kind of kinds) expect(schemaModel(kind.split(' ')[0], kind.split(' ')[1])).toBeDefined();
+    for (const kind of kinds) expect(schemaModel(kind.split(' ')[0].replace(/\.istio\.io\/v1$/, '.istio.io/v1beta1'), kind.split(' ')[1])).toBeDefined();
   });
 
   test('every object validates against the official Kubernetes OpenAPI schemas', () => {
@@ -102,7 +102,7 @@ describe('the checks themselves can fail', () => {
   });
 
   test('Istio custom resources are validated against the Istio schemas', () => {
-    const policy = { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', metadata: { name: 'vllm' }, spec: { mtls: { mode: 'STRICT' } } };
+    const policy = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'vllm' }, spec: { mtls: { mode: 'STRICT' } } };
     expect(schemaProblems(policy)).toEqual([]);
     expect(schemaProblems({ ...policy, spec: { mtls: { mode: 7 } } })[0]).toMatch(/PeerAuthentication\/vllm: \/spec\/mtls\/mode/);
   });

@@ -134,7 +134,7 @@ describe('NetworkPolicy, in every mode', () => {
 });
 
 describe('Istio', () => {
-  const istio = (objects: Manifest[]) => objects.filter((o) => o.apiVersion === 'security.istio.io/v1beta1');
+  const istio = (objects: Manifest[]) => objects.filter((o) => o.apiVersion === 'security.istio.io/v1');
 
   test.each([
     ['sidecar', MeshMode.istioSidecar()],

@@ -66,7 +66,7 @@ export function istioPrincipal(client: PolicyWorkload, trustDomain: string): str
   return client.namespace ? `${trustDomain}/ns/${client.namespace}/sa/${client.name}` : `*/sa/${client.name}`;
 }
 
-const ISTIO_SECURITY = 'security.istio.io/v1beta1';
+const ISTIO_SECURITY = 'security.istio.io/v1';
 
 /**
  * Istio, every dataplane. PeerAuthentication on both workloads makes `mtls` a fact of the cluster.

@@ -64,7 +64,7 @@ export function stickySessions(scope: Construct, mode: MeshMode, frontend: Stick
   }
   const host = frontend.namespace ? `${frontend.name}.${frontend.namespace}.svc.cluster.local` : frontend.name;
   objects.push(new ApiObject(scope, 'session-affinity', {
-    apiVersion: 'networking.istio.io/v1beta1',
+    apiVersion: 'networking.istio.io/v1',
     kind: 'DestinationRule',
     metadata,
     spec: {
