@@ -7,10 +7,11 @@ import { crossObjectProblems, schemaProblems } from './support/conformance';
 // every mode (Istio's merging, or a scrape over the mesh), a PrometheusRule, a Grafana dashboard.
 
 // vLLM's metric names for the pinned v0.11 (vllm/v1/metrics/loggers.py): counters get "_total",
-// histograms "_bucket". Anything the rules or the dashboard query must be one of these.
+// histograms "_bucket". Anything the rules or the dashboard query must be one of these. Not
+// vllm:time_per_output_token_seconds: deprecated in v0.11, gone in v0.13 (docs/app-facts.md §3).
 const VLLM_METRICS = [
   'vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:prompt_tokens_total',
-  'vllm:generation_tokens_total', 'vllm:time_to_first_token_seconds_bucket', 'vllm:time_per_output_token_seconds_bucket',
+  'vllm:generation_tokens_total', 'vllm:time_to_first_token_seconds_bucket', 'vllm:inter_token_latency_seconds_bucket',
 ];
 
 /** A stack in namespace ai; `monitoring` null: unmonitored. */

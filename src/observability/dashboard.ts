@@ -2,7 +2,8 @@ import { vllmSeriesSelector } from './alert-rules';
 import type { MonitoredStack } from './monitoring';
 
 // A Grafana dashboard (schema 39) of the main vLLM panels: throughput, time to first token,
-// inter-token latency (vllm:time_per_output_token_seconds in v0.11), queue and KV cache. The data
+// inter-token latency (vllm:inter_token_latency_seconds: v0.11 deprecates time_per_output_token,
+// hides it in v0.12 and drops it in v0.13; docs/app-facts.md §3), queue and KV cache. The data
 // source is a variable, so it works with whatever Prometheus data source Grafana has. With more
 // than one server, each series is split by vLLM's model_name label, so models are never summed.
 
@@ -25,7 +26,7 @@ export function vllmDashboard(stack: MonitoredStack): object {
       ],
     },
     { title: 'Time to first token', unit: 's', targets: quantiles('vllm:time_to_first_token_seconds') },
-    { title: 'Inter-token latency', unit: 's', targets: quantiles('vllm:time_per_output_token_seconds') },
+    { title: 'Inter-token latency', unit: 's', targets: quantiles('vllm:inter_token_latency_seconds') },
     {
       title: 'Requests running and waiting', unit: 'short', targets: [
         { refId: 'A', expr: `${sum}(vllm:num_requests_running${s})`, legendFormat: legend('running') },
