@@ -68,6 +68,23 @@ describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stac
     await refused(['--out', dir], /Invalid --out: ".*occupied" holds h2ogpt\.k8s\.yaml, which this tool did not write\. Move it away, or name another folder/);
     expect(readFileSync(join(dir, 'h2ogpt.k8s.yaml'), 'utf8')).toBe('kind: ConfigMap # hand-written\n');
   });
+  test.each([
+    [['--node-selector', 'a b=c d'], /Invalid --node-selector: "a b=c d"\. Use a label key/],
+    [['--node-selector', 'gpu=has space'], /Invalid --node-selector: "gpu=has space"\. Use a label value/],
+    [['--gateway', 'ns/gw/extra', '--hostname', 'chat.example.com', '--no-login'], /Invalid --gateway: "ns\/gw\/extra"\. Use \[NAMESPACE\/\]NAME/],
+    [['--gateway', 'ns/gw', '--hostname', 'chat.example.com', '--auth-secret', 'u/k/extra'], /Invalid --auth-secret: "u\/k\/extra"\. Use NAME\[\/KEY\]/],
+  ])('%j: refused, naming the flag (issue #23)', async (args, message) => await refused([...args, '--out', join(work, 'a')], message));
+  test.each([
+    ['vllm:\n  model: [a, b]\n', /Invalid vllm\.model: "a list"\. Expected a string/],
+    ['vllm:\n  model: !!binary aGVsbG8=\n', /Invalid vllm\.model: "binary data \(!!binary\)"\. Expected a string/],
+    ['vllm:\n  gpus: {two: 2}\n', /Invalid vllm\.gpus: "a mapping"\. Expected a number/],
+    ['additionalModels:\n  - id: x\n    model: ../../etc\n', /Invalid additionalModels\[0\]\.model: "\.\.\/\.\.\/etc"\. Use a Hugging Face model id/],
+  ])('a config value of the wrong type or shape exits 2 naming its path: %j (issue #23)', async (text, message) => {
+    const config = join(work, 'bad-config.yaml');
+    writeFileSync(config, text);
+    await refused(['--config', config, '--out', join(work, 'a')], message);
+    rmSync(config);
+  });
   test('--out holding another stack: kubectl apply -f would deploy both', async () => {
     expect((await cli(['synth', '--name', 'one', '--out', work])).code).toBe(0);
     await refused(['--name', 'two', '--out', work], /Invalid --out: ".*" already holds one\.k8s\.yaml, another stack's output, and `kubectl apply -f .*` would deploy both/);

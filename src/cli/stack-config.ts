@@ -17,13 +17,15 @@ import { UiAuthentication } from '../exposure/ui-authentication';
 // this file only turns YAML into props and refuses a field the stack does not have.
 
 /** The props of a jsii interface, its bases' included, from the package's own .jsii assembly. */
-function propsOf(assembly: any, fqn: string): string[] {
+function jsiiProps(assembly: any, fqn: string): Array<{ name: string; type: any }> {
   const type = assembly.types[fqn];
   if (!type) throw new Error(`cdk8s-h2ogpt: ${fqn} is missing from the .jsii assembly; rebuild with npm run build`);
-  return [...(type.interfaces ?? []).flatMap((base: string) => propsOf(assembly, base)), ...(type.properties ?? []).map((p: any) => p.name)];
+  return [...(type.interfaces ?? []).flatMap((base: string) => jsiiProps(assembly, base)), ...(type.properties ?? [])];
 }
 
 let fields: { [section: string]: string[] } | undefined;
+/** Per section, the fields whose type is a plain value (string, number or boolean), by name. */
+let plainTypes: { [section: string]: { [field: string]: string } } = {};
 
 /**
  * The fields each section accepts: a misspelt one is refused rather than ignored. The stack's
@@ -32,23 +34,32 @@ let fields: { [section: string]: string[] } | undefined;
 function sectionFields(): { [section: string]: string[] } {
   if (!fields) {
     const assembly = JSON.parse(readFileSync(join(__dirname, '..', '..', '.jsii'), 'utf8'));
-    const of = (name: string) => propsOf(assembly, `cdk8s-h2ogpt.${name}`);
+    const of = (name: string, section?: string) => {
+      const props = jsiiProps(assembly, `cdk8s-h2ogpt.${name}`);
+      // A prop whose type is a plain value, or an enum (a string in YAML), in jsii's words.
+      if (section !== undefined) {
+        plainTypes[section] = Object.fromEntries(props.flatMap((p) => (p.type?.primitive && p.type.primitive !== 'any' ? [[p.name, p.type.primitive]]
+          : p.type?.fqn && assembly.types[p.type.fqn]?.kind === 'enum' ? [[p.name, 'string']] : [])));
+      }
+      return props.map((p) => p.name);
+    };
+    plainTypes = {};
     fields = {
-      '': of('H2oGptStackProps'),
+      '': of('H2oGptStackProps', ''),
       'mesh': ['mode', 'cni', 'mtls', 'version'],
-      'vllm': of('VllmServerOptions'),
-      'additionalModels': of('AdditionalModelOptions'),
+      'vllm': of('VllmServerOptions', 'vllm'),
+      'additionalModels': of('AdditionalModelOptions', 'additionalModels'),
       'modelCache': ['size', 'storageClassName', 'accessMode', 'existingClaim', 'ephemeral', 'sizeLimit'],
-      'h2ogpt': of('H2oGptOptions'),
-      'trafficPolicy': of('TrafficPolicyOptions'),
-      'waiter': of('WaiterSettings'),
+      'h2ogpt': of('H2oGptOptions', 'h2ogpt'),
+      'trafficPolicy': of('TrafficPolicyOptions', 'trafficPolicy'),
+      'waiter': of('WaiterSettings', 'waiter'),
       'secret': ['secretName', 'key'],
       'env': ['value', 'secretName', 'key', 'configMapName'],
-      'monitoring': of('MonitoringOptions'),
-      'autoscaling': of('AutoscalingOptions'),
+      'monitoring': of('MonitoringOptions', 'monitoring'),
+      'autoscaling': of('AutoscalingOptions', 'autoscaling'),
       'exposure': ['gateway', 'ingress'],
-      'exposure.gateway': of('GatewayExposureOptions'),
-      'exposure.ingress': of('IngressExposureOptions'),
+      'exposure.gateway': of('GatewayExposureOptions', 'exposure.gateway'),
+      'exposure.ingress': of('IngressExposureOptions', 'exposure.ingress'),
       'h2ogpt.authentication': ['secretName', 'key'],
     };
   }
@@ -62,8 +73,17 @@ function checkFields(path: string, section: string, value: unknown): { [key: str
   }
   for (const key of Object.keys(value)) {
     const known = sectionFields()[section];
+    const field = path ? `${path}.${key}` : key;
     if (!known.includes(key)) {
-      throw new ConfigurationError(path ? `${path}.${key}` : key, (value as any)[key], `There is no such field here. The fields are: ${known.join(', ')}.`);
+      throw new ConfigurationError(field, (value as any)[key], `There is no such field here. The fields are: ${known.join(', ')}.`);
+    }
+    // A plain field given a list, a mapping or a tagged value (!!binary, a timestamp): refused here
+    // with its path, rather than failing somewhere inside the stack.
+    const expected = plainTypes[section]?.[key];
+    const given = (value as any)[key];
+    if (expected && given !== null && typeof given === 'object') {
+      const what = Array.isArray(given) ? 'a list' : given instanceof Uint8Array ? 'binary data (!!binary)' : given instanceof Date ? 'a timestamp' : 'a mapping';
+      throw new ConfigurationError(field, what, `Expected a ${expected}: write it as a plain YAML ${expected === 'string' ? 'string (quoted if need be)' : expected}.`);
     }
   }
   return value as { [key: string]: any };

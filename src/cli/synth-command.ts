@@ -4,6 +4,7 @@ import { parseArgs } from 'util';
 import { App, Chart } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { ConfigurationError, StartupRefusedError } from '../common/errors';
+import { checkLabels } from '../common/checks';
 import { MANAGED_BY } from '../common/labels';
 import { Warnings } from '../common/warnings';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
@@ -501,6 +502,7 @@ function exposureFlags(values: SynthValues): Exposure | undefined {
     for (const flag of ['tls-secret', 'cert-issuer']) {
       if (values[flag] !== undefined) throw new CliUsageError(`Invalid --${flag}: "${values[flag]}". It applies to --ingress-class; a Gateway's listener holds its own certificate.`);
     }
+    if (gateway.split('/').length > 2) throw new CliUsageError(`Invalid --gateway: "${gateway}". Use [NAMESPACE/]NAME, e.g. --gateway infra/public.`);
     const [namespace, name] = gateway.includes('/') ? gateway.split('/', 2) : [undefined, gateway];
     return Exposure.gateway({ gatewayName: name, gatewayNamespace: namespace, listenerName: values.listener as string | undefined, hostname: hostname!, requestTimeoutSeconds: timeout });
   }
@@ -526,6 +528,7 @@ function authenticationFlags(values: SynthValues): UiAuthentication | undefined 
   if (secret !== undefined && values.login === false) throw new CliUsageError(`Invalid --no-login: true. It contradicts --auth-secret "${secret}": give one of the two.`);
   if (values.login === false) return UiAuthentication.disabled();
   if (secret === undefined) return undefined;
+  if (secret.split('/').length > 2) throw new CliUsageError(`Invalid --auth-secret: "${secret}". Use NAME[/KEY], e.g. --auth-secret chat-users/auth.json.`);
   const [name, key] = secret.split('/', 2);
   return UiAuthentication.fromSecret(name, key);
 }
@@ -569,6 +572,12 @@ function nodeSelectorFlag(values: string[] | undefined): { [key: string]: string
     const at = pair.indexOf('=');
     if (at <= 0) throw new CliUsageError(`Invalid --node-selector: "${pair}". Use key=value, e.g. --node-selector nvidia.com/gpu.product=NVIDIA-L4 (repeat the flag for more).`);
     selector[pair.slice(0, at)] = pair.slice(at + 1);
+    try {
+      checkLabels('--node-selector', { [pair.slice(0, at)]: pair.slice(at + 1) });
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw new CliUsageError(`Invalid --node-selector: "${pair}". ${error.expectation}`);
+      throw error;
+    }
   }
   return selector;
 }

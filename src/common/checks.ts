@@ -111,3 +111,28 @@ export function checkImage(field: string, image: string): string {
   }
   return image;
 }
+
+// Kubernetes label syntax (k8s.io/apimachinery validation IsQualifiedName and IsValidLabelValue;
+// kubernetes.io "Labels and Selectors", Syntax and character set).
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A label mapping (node selector, pod labels): each key `[prefix/]name`, each value 63 characters of the same set or empty. */
+export function checkLabels(field: string, labels: { [key: string]: string } | undefined): void {
+  if (labels === undefined) return;
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw new ConfigurationError(field, labels, 'Give a mapping of label keys to values, e.g. { "nvidia.com/gpu.product": "NVIDIA-L4" }.');
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.lastIndexOf('/');
+    const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix));
+    if (!prefixOk || name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
+      throw new ConfigurationError(`${field} key`, key,
+        'Use a label key: an optional DNS subdomain prefix and "/", then at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit (for example "nvidia.com/gpu.product").');
+    }
+    if (typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
+      throw new ConfigurationError(`${field}.${key}`, value,
+        'Use a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, or empty.');
+    }
+  }
+}

@@ -190,6 +190,12 @@ export class VllmServer extends Construct implements IVllmEndpoint {
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.model = checkNonEmpty('model', props.model, 'Set it to a Hugging Face model id such as "Qwen/Qwen2.5-1.5B-Instruct".');
+    // A Hub id ([org/]name) or an absolute folder in the image; never a path that climbs out of one.
+    const hubId = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(this.model);
+    const folder = this.model.startsWith('/') && !this.model.split('/').includes('..');
+    if (!hubId && !folder) {
+      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..".');
+    }
     this.servedModelName = props.servedModelName === undefined ? this.model
       : checkNonEmpty('servedModelName', props.servedModelName, 'Leave it unset to serve the model under its id, or give a non-empty name.');
     const image = checkImage('image', props.image ?? DEFAULT_VLLM_IMAGE);

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { checkDnsSubdomain, checkNonEmpty } from '../common/checks';
+import { checkDnsSubdomain, checkLabels, checkNonEmpty } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { checkEnvName, isCredentialName, secretEnv } from './pod-helpers';
@@ -157,6 +157,8 @@ export function platformPodSpec(options: WorkloadOptions): PlatformPodSpec {
   }
   pullSecrets?.forEach((name, i) => checkDnsSubdomain(`imagePullSecrets[${i}]`, name));
   if (options.priorityClassName !== undefined) checkDnsSubdomain('priorityClassName', options.priorityClassName);
+  checkLabels('nodeSelector', options.nodeSelector);
+  checkLabels('podLabels', options.podLabels);
   if (options.affinity !== undefined && (typeof options.affinity !== 'object' || options.affinity === null || Array.isArray(options.affinity))) {
     throw new ConfigurationError('affinity', options.affinity, 'Give a Kubernetes Affinity: { nodeAffinity, podAffinity, podAntiAffinity }.');
   }
