@@ -174,12 +174,22 @@ describe('H2oGpt', () => {
       const auth = buildError({ settings: { H2OGPT_AUTH: "[('alice','hunter2-secret')]" } });
       expect(auth).toMatch(/^Invalid settings\["H2OGPT_AUTH"\]: \(value hidden\)\. The construct sets H2OGPT_AUTH from authentication; set that instead\./);
       expect(auth).not.toContain('hunter2-secret');
-      for (const key of ['H2OGPT_H2OGPT_KEY', 'H2OGPT_H2OGPT_API_KEYS', 'H2OGPT_USE_AUTH_TOKEN']) {
+      for (const key of ['H2OGPT_H2OGPT_KEY', 'H2OGPT_H2OGPT_API_KEYS', 'H2OGPT_USE_AUTH_TOKEN', 'H2OGPT_ADMIN_PASS', 'H2OGPT_DB_PASSWD']) {
         const message = buildError({ settings: { [key]: 'hunter2-secret' } });
         expect(message).toMatch(new RegExp(`Invalid settings\\["${key}"\\]: \\(value hidden\\)\\. .*secretEnv: \\{ ${key}: SecretKeyReference`));
         expect(message).not.toContain('hunter2-secret');
       }
-      // Not credentials: booleans and paths stay settings.
+      // A credential by its shape, whatever its name (issue #23): a PEM block, a URL with a password.
+      for (const [key, value, shape] of [
+        ['H2OGPT_SERVER_CERT', '-----BEGIN PRIVATE KEY-----\nhunter2-secret', /it holds a PEM block/],
+        ['H2OGPT_DB_URL', 'postgres://app:hunter2-secret@db:5432/h2o', /it is a URL with a password in it/],
+      ] as const) {
+        const message = buildError({ settings: { [key]: value } });
+        expect(message).toMatch(new RegExp(`Invalid settings\\["${key}"\\]: \\(value hidden\\)\\. It looks like a credential \\(${shape.source}`));
+        expect(message).not.toContain('hunter2-secret');
+      }
+      // Not credentials: booleans, paths, a URL with no password, a word that ends in PASS.
+      expect(envOf(build({ settings: { H2OGPT_ROOT_URL: 'https://chat.example.com/', H2OGPT_BYPASS: 'x' } }).app).H2OGPT_BYPASS).toBe('x');
       expect(envOf(build({ settings: { H2OGPT_ENFORCE_H2OGPT_API_KEY: 'True', H2OGPT_AUTH_ACCESS: 'closed' } }).app).H2OGPT_AUTH_ACCESS).toBe('closed');
       expect(buildError({ secretEnv: { H2OGPT_OPENAI_API_KEY: SecretKeyReference.fromSecret('k', 'k') } })).toMatch(/sets H2OGPT_OPENAI_API_KEY from openAiApiKey/);
       expect(buildError({ secretEnv: { '1BAD': SecretKeyReference.fromSecret('k', 'k') } })).toMatch(/Invalid secretEnv\["1BAD"\]: "1BAD"\. Names are environment variable names/);

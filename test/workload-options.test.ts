@@ -116,3 +116,33 @@ test('under Istio, the mesh policy admits h2oGPT by the existing ServiceAccount 
   expect(JSON.stringify(policy.spec)).toContain('ns/ai/sa/chat-frontend');
   expect(JSON.stringify(policy.spec)).not.toContain('sa/chat"');
 });
+
+/**
+ * What a container sees of a command, args or env value, as Kubernetes expands it
+ * (kubernetes/kubernetes third_party/forked/golang/expansion/expand.go, as the API reference for
+ * Container.args and EnvVar.value describes it): `$(NAME)` of a variable defined earlier becomes its
+ * value, `$$` becomes `$`, anything else stays.
+ */
+function expandAsKubernetes(text: string, env: Record<string, string>): string {
+  return text.replace(/\$(\$|\(([A-Za-z_][A-Za-z0-9_]*)\))/g, (whole, next, name) => (next === '$' ? '$' : name in env ? env[name] : whole));
+}
+
+test('user strings reach the containers as written: a $(VAR) in them is never expanded into a secret (issue #23)', () => {
+  const hostile = '$(VLLM_API_KEY) and $$ cost $5';
+  const objects = synth((chart) => new H2oGptStack(chart, 'stack', {
+    name: 'chat',
+    vllm: { model: 'Qwen/Qwen2.5-1.5B-Instruct', servedModelName: hostile, extraArgs: [`--chat-template=${hostile}`], apiKey: SecretKeyReference.fromSecret('k', 'key') },
+    h2ogpt: { settings: { H2OGPT_PROMPT_TYPE: hostile }, env: { NOTE: EnvironmentValue.fromValue(hostile) } },
+  }));
+  const secretValues = { VLLM_API_KEY: 'the-secret-key' };
+  const vllm = container(find(objects, 'Deployment', 'chat-vllm'), 'vllm');
+  const args = vllm.args.map((a: string) => expandAsKubernetes(a, secretValues));
+  expect(args[args.indexOf('--served-model-name') + 1]).toBe(hostile);
+  expect(args).toContain(`--chat-template=${hostile}`);
+  const front = container(find(objects, 'Deployment', 'chat'), 'h2ogpt');
+  const env = Object.fromEntries(front.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, expandAsKubernetes(e.value, secretValues)]));
+  expect(env).toMatchObject({ H2OGPT_BASE_MODEL: hostile, H2OGPT_PROMPT_TYPE: hostile, NOTE: hostile });
+  // The stack's own reference still expands: the key reaches h2oGPT where it belongs.
+  expect(env.H2OGPT_INFERENCE_SERVER).toContain(':the-secret-key');
+  expect(JSON.stringify(objects)).not.toContain('the-secret-key');
+});

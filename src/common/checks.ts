@@ -136,3 +136,14 @@ export function checkLabels(field: string, labels: { [key: string]: string } | u
     }
   }
 }
+
+/**
+ * A user's string as a literal in a container's command, args or env value. Kubernetes expands
+ * `$(VAR)` there and turns `$$` into `$` (API reference, Container.args and EnvVar.value:
+ * "Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax"), so
+ * a served model name `$(VLLM_API_KEY)` would become the key. Every `$` is doubled: the container
+ * sees exactly the string given.
+ */
+export function literalForKubernetes(text: string): string {
+  return text.replace(/\$/g, '$$$$');
+}

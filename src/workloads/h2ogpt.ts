@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDistinctPorts, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
+  checkBoolean, checkDistinctPorts, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity, literalForKubernetes,
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
@@ -18,7 +18,7 @@ import {
   WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
 import { disruptionBudget, spreadAcrossNodes } from './availability';
-import { checkEnvName, checkPodMetadata, checkTolerations, isCredentialName, podResources, secretEnv } from './pod-helpers';
+import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources, secretEnv } from './pod-helpers';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 
@@ -306,7 +306,7 @@ export class H2oGpt extends Construct {
     // gen.py refuses model_lock beside inference_server or base_model, so it replaces both. JSON
     // strings are Python string literals too, which gen.py's ast.literal_eval reads.
     this.modelLock = this.vllmEndpoints.length > 1
-      ? `[${this.vllmEndpoints.map((e, i) => `{"inference_server": ${JSON.stringify(this.inferenceServers[i])}, "base_model": ${JSON.stringify(e.servedModelName)}}`).join(', ')}]`
+      ? `[${this.vllmEndpoints.map((e, i) => `{"inference_server": ${JSON.stringify(this.inferenceServers[i])}, "base_model": ${JSON.stringify(literalForKubernetes(e.servedModelName))}}`).join(', ')}]`
       : undefined;
 
     this.url = `http://${this.namespace ? `${this.name}.${this.namespace}.svc` : this.name}:${uiPort}`;
@@ -318,7 +318,7 @@ export class H2oGpt extends Construct {
     const env: k8s.EnvVar[] = [
       ...this.vllmEndpoints.flatMap((e, i) => (e.apiKey ? [secretEnv(apiKeyVariable(i), e.apiKey)] : [])),
       ...(this.modelLock === undefined
-        ? [{ name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer }, { name: 'H2OGPT_BASE_MODEL', value: vllm.servedModelName }]
+        ? [{ name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer }, { name: 'H2OGPT_BASE_MODEL', value: literalForKubernetes(vllm.servedModelName) }]
         : [{ name: 'H2OGPT_MODEL_LOCK', value: this.modelLock }]),
       { name: 'H2OGPT_SAVE_DIR', value: SAVE_DIR },
       // On by default in h2oGPT, unauthenticated unless keyed: off unless asked for, keyed when on.
@@ -342,7 +342,7 @@ export class H2oGpt extends Construct {
       ...Object.entries({ ...DEFAULT_SETTINGS, ...(waits ? {} : NO_WAIT_SETTINGS) })
         .filter(([name]) => !(authentication && name === 'H2OGPT_AUTH_FILENAME'))
         .filter(([name]) => !Object.keys(settings).some((k) => k.toUpperCase() === name)).map(([name, value]) => ({ name, value })),
-      ...Object.entries(settings).map(([name, value]) => ({ name, value })),
+      ...Object.entries(settings).map(([name, value]) => ({ name, value: literalForKubernetes(value) })),
       ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
     ];
 
@@ -596,6 +596,11 @@ function checkSettings(settings: { [key: string]: string }): { [key: string]: st
     }
     if (typeof value !== 'string') {
       throw new ConfigurationError(`settings["${key}"]`, value, 'Values must be strings; quote numbers and booleans.');
+    }
+    const shape = credentialShape(value);
+    if (shape) {
+      throw new ConfigurationError(`settings["${key}"]`, HIDDEN_VALUE,
+        `It looks like a credential (${shape}), and settings are written into the manifest in plain text. Put it in a Secret and pass secretEnv: { ${key}: SecretKeyReference.fromSecret("<secret>", "<key>") }.`);
     }
   }
   return settings;

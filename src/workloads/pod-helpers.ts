@@ -59,7 +59,17 @@ export function checkEnvName(field: string, name: string): void {
 
 // Names that carry credentials, with or without h2oGPT's H2OGPT_ prefix: `auth` is h2oGPT's
 // user:password list; ENFORCE_* are booleans.
-const CREDENTIAL_NAME = /^(?!ENFORCE_).*(KEY|KEYS|TOKEN|PASSWORD|SECRET)$|^AUTH$/;
+const CREDENTIAL_NAME = /^(?!ENFORCE_).*(KEY|KEYS|TOKEN|PASSWORD|SECRET)$|(^|_)(PASS|PASSWD|PWD)$|^AUTH$/;
+
+/**
+ * Why a literal value looks like a credential by its shape, whatever its name, or undefined:
+ * a PEM block, or a URL that carries a password. Values with these shapes must come from a Secret.
+ */
+export function credentialShape(value: string): string | undefined {
+  if (/-----BEGIN [A-Z0-9 ]+-----/.test(value)) return 'it holds a PEM block (a key or certificate)';
+  if (/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) return 'it is a URL with a password in it';
+  return undefined;
+}
 
 /** Whether a variable of this name likely holds a credential, so its value must not be written as a literal. */
 export function isCredentialName(name: string): boolean {

@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDns1035Label, checkDnsSubdomain, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
+  checkBoolean, checkDns1035Label, checkDnsSubdomain, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity, literalForKubernetes,
 } from '../common/checks';
-import { ConfigurationError } from '../common/errors';
+import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
@@ -15,7 +15,7 @@ import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { ModelCache, ModelCacheAccessMode } from './model-cache';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
-import { checkPodMetadata, checkTolerations, nonEmpty, podResources, secretEnv } from './pod-helpers';
+import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources, secretEnv } from './pod-helpers';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
@@ -225,9 +225,14 @@ export class VllmServer extends Construct implements IVllmEndpoint {
       if (props.maxModelLen !== undefined && /^--max-model-len(=|$)/.test(arg)) {
         throw new ConfigurationError(`extraArgs[${i}]`, arg, 'maxModelLen is set too, and vLLM would take whichever comes last: keep one of them.');
       }
-      if (/^--(api-key|port|hf-token)(=|$)/.test(arg)) {
-        throw new ConfigurationError(`extraArgs[${i}]`, arg,
+      // vLLM's argument parser takes both spellings (--api-key and --api_key).
+      if (/^--(api[-_]key|port|hf[-_]token)(=|$)/.test(arg)) {
+        throw new ConfigurationError(`extraArgs[${i}]`, /^--port/.test(arg) ? arg : HIDDEN_VALUE,
           'Set the port with the port prop, and the API key and Hugging Face token with apiKey and huggingFaceToken (Secret references), not as arguments: an argument would put the secret in the manifest.');
+      }
+      const shape = credentialShape(arg);
+      if (shape) {
+        throw new ConfigurationError(`extraArgs[${i}]`, HIDDEN_VALUE, `It looks like a credential (${shape}), and arguments are written into the manifest in plain text. Put it in a Secret and pass it as env: { NAME: EnvironmentValue.fromSecret(...) }.`);
       }
     });
     this.runsAsRoot = checkBoolean('runAsRoot', props.runAsRoot);
@@ -268,15 +273,16 @@ export class VllmServer extends Construct implements IVllmEndpoint {
       });
     }
 
+    // User strings as literals: Kubernetes would expand a $(VAR) in them (literalForKubernetes).
     const args = [
-      '--model', this.model,
-      '--served-model-name', this.servedModelName,
+      '--model', literalForKubernetes(this.model),
+      '--served-model-name', literalForKubernetes(this.servedModelName),
       '--port', String(this.port),
       '--tensor-parallel-size', String(tensorParallelSize),
       '--gpu-memory-utilization', String(utilization),
       '--download-dir', MODEL_CACHE_PATH,
       ...(props.maxModelLen !== undefined ? ['--max-model-len', String(props.maxModelLen)] : []),
-      ...extraArgs,
+      ...extraArgs.map(literalForKubernetes),
     ];
     const env: k8s.EnvVar[] = [
       // Weights on the claim; every other cache under HOME (an emptyDir): the root is read-only.

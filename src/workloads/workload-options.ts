@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
-import { checkDnsSubdomain, checkLabels, checkNonEmpty } from '../common/checks';
+import { checkDnsSubdomain, checkLabels, checkNonEmpty, literalForKubernetes } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
-import { checkEnvName, isCredentialName, secretEnv } from './pod-helpers';
+import { checkEnvName, credentialShape, isCredentialName, secretEnv } from './pod-helpers';
 
 /** Where one environment variable's value comes from. */
 export class EnvironmentValue {
@@ -197,10 +197,11 @@ export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, t
       return { name, valueFrom: { configMapKeyRef: { name: source.configMapName, key: source.configMapKey! } } };
     }
     if (typeof source.value !== 'string') throw new ConfigurationError(field, source.value, 'Values must be strings; quote numbers and booleans.');
-    if (isCredentialName(name)) {
+    const shape = isCredentialName(name) ? `${name} names one` : credentialShape(source.value);
+    if (shape) {
       throw new ConfigurationError(field, HIDDEN_VALUE,
-        `${name} looks like a credential, and a literal value is written into the manifest in plain text. Put it in a Secret: EnvironmentValue.fromSecret(SecretKeyReference.fromSecret("<secret>", "<key>")).`);
+        `It looks like a credential (${shape}), and a literal value is written into the manifest in plain text. Put it in a Secret: EnvironmentValue.fromSecret(SecretKeyReference.fromSecret("<secret>", "<key>")).`);
     }
-    return { name, value: source.value };
+    return { name, value: literalForKubernetes(source.value) };
   });
 }
