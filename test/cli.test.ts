@@ -544,6 +544,19 @@ describe('cdk8s-h2ogpt check', () => {
     expect(readdirSync(work)).toEqual([]);
   });
 
+  test('--prometheus-pod-label narrows vLLM\'s NetworkPolicy to those pods of Prometheus\'s namespace (issue #23)', async () => {
+    const out = join(work, 'prom');
+    expect((await cli(['synth', '--monitoring', '--prometheus-namespace', 'obs', '--prometheus-pod-label', 'component=prometheus', '--out', out])).code).toBe(0);
+    const policy = parseAllDocuments(readFileSync(join(out, 'h2ogpt.k8s.yaml'), 'utf8')).map((d) => d.toJS()).find((o: any) => o?.kind === 'NetworkPolicy' && o.metadata.name === 'h2ogpt-vllm');
+    expect(policy.spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'obs' } }, podSelector: { matchLabels: { component: 'prometheus' } } }],
+      ports: [{ port: 8000, protocol: 'TCP' }],
+    });
+    const bad = await cli(['synth', '--monitoring', '--prometheus-pod-label', 'x y', '--out', join(work, 'a')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid --prometheus-pod-label: "x y"\. Use key=value/);
+  });
+
   test('input past --max-input-size exits 2 before it fills memory: a file, a device that never ends, stdin (issue #23)', async () => {
     const big = join(work, 'big.yaml');
     writeFileSync(big, `# ${'x'.repeat(300 * 1024)}\n`);

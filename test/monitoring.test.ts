@@ -25,7 +25,8 @@ function build(props: Partial<H2oGptStackProps> = {}, monitoring: MonitoringOpti
 
 const vllmPodAnnotations = (objects: Manifest[]) => find(objects, 'Deployment', 'chat-vllm').spec.template.metadata.annotations ?? {};
 const upstreamIngress = (objects: Manifest[]) => find(objects, 'NetworkPolicy', 'chat-vllm').spec.ingress;
-const fromMonitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+// Prometheus's pods of its namespace, by the label prometheus-operator gives them (issue #23: not the whole namespace).
+const fromMonitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } };
 const queriedMetrics = (text: string) => [...new Set(text.match(/vllm:[a-z_]+/g) ?? [])];
 
 /**
@@ -61,7 +62,7 @@ function scrapeTargets(endpoint: any, pod: { ip: string; containers: Array<{ nam
 }
 
 describe('scraping under each mode', () => {
-  test('no mesh: the PodMonitor scrapes vLLM\'s own port, which the NetworkPolicy opens to Prometheus\'s namespace only', () => {
+  test('no mesh: the PodMonitor scrapes vLLM\'s own port, which the NetworkPolicy opens to Prometheus\'s pods only', () => {
     const { objects } = build({ mesh: MeshMode.none() });
     expect(find(objects, 'PodMonitor', 'chat-vllm').spec).toEqual({
       selector: { matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'chat' } },
@@ -185,4 +186,16 @@ test('the PodMonitor names a port the vLLM container declares, on the pods its s
   const vllm = find(objects, 'Deployment', 'chat-vllm');
   expect(podSpec(vllm).containers[0].ports.map((p: any) => p.name)).toContain(monitor.spec.podMetricsEndpoints[0].port);
   expect(vllm.spec.template.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+});
+
+test('vLLM admits Prometheus\'s pods, not every pod of its namespace; the label is a prop, and an empty one is refused (issue #23)', () => {
+  const ingress = (monitoring: MonitoringOptions) => find(build({}, monitoring).objects, 'NetworkPolicy', 'chat-vllm').spec.ingress;
+  const namespaceWide = (rules: any[]) => rules.filter((r) => r.from?.some((peer: any) => peer.namespaceSelector && !peer.podSelector));
+  expect(namespaceWide(ingress({}))).toEqual([]);
+  expect(ingress({ prometheusNamespace: 'linkerd-viz', prometheusPodLabels: { component: 'prometheus' } })).toContainEqual({
+    from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'linkerd-viz' } }, podSelector: { matchLabels: { component: 'prometheus' } } }],
+    ports: [{ port: 8000, protocol: 'TCP' }],
+  });
+  expect(() => build({}, { prometheusPodLabels: {} })).toThrow(/Invalid monitoring\.prometheusPodLabels: \{\}\. Name at least one label/);
+  expect(() => build({}, { prometheusPodLabels: { 'a b': 'c' } })).toThrow(/Invalid monitoring\.prometheusPodLabels key: "a b"/);
 });

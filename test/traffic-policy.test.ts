@@ -66,7 +66,8 @@ describe('NetworkPolicy, in every mode', () => {
       name: 'chat', namespace: 'ai', vllm: { model: 'm' }, mesh: MeshMode.linkerdSidecar(), monitoring: { prometheusNamespace: 'linkerd-viz', prometheusServiceAccount: 'prometheus' },
     }));
     expect(find(objects, 'NetworkPolicy', 'chat-vllm').spec.ingress).toContainEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'linkerd-viz' } } }], ports: [{ port: 8000, protocol: 'TCP' }, { port: 4143, protocol: 'TCP' }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'linkerd-viz' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: 8000, protocol: 'TCP' }, { port: 4143, protocol: 'TCP' }],
     });
   });
 

@@ -61,6 +61,8 @@ Options:
   --no-login             expose the UI without a login, on purpose (with --gateway or --ingress-class)
   --monitoring           a PodMonitor, a PrometheusRule and a Grafana dashboard for vLLM
   --prometheus-namespace NS  where Prometheus runs (default: monitoring)
+  --prometheus-pod-label K=V  a label of Prometheus's pods, which alone vLLM admits there; repeat for
+                         more (default: app.kubernetes.io/name=prometheus, prometheus-operator's)
   --autoscale MIN:MAX    autoscale vLLM on its queue with KEDA (needs --monitoring), e.g. 1:4
   --available-gpus N     GPUs the cluster has for the stack: MAX x the GPUs of every model must fit
   --h2ogpt-autoscale MIN:MAX  autoscale h2oGPT on CPU
@@ -107,6 +109,7 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'authentication.secretName': '--auth-secret',
   'authentication.key': '--auth-secret',
   'monitoring.prometheusNamespace': '--prometheus-namespace',
+  'monitoring.prometheusPodLabels': '--prometheus-pod-label',
   'autoscaling.vllmMaxReplicas': '--autoscale',
   'autoscaling.vllmMinReplicas': '--autoscale',
   'autoscaling.availableGpus': '--available-gpus',
@@ -155,6 +158,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'login': { type: 'boolean' },
       'monitoring': { type: 'boolean' },
       'prometheus-namespace': { type: 'string' },
+      'prometheus-pod-label': { type: 'string', multiple: true },
       'autoscale': { type: 'string' },
       'available-gpus': { type: 'string' },
       'h2ogpt-autoscale': { type: 'string' },
@@ -234,8 +238,14 @@ export function runSynth(argv: string[], io: CommandIo): number {
       : file.mesh;
     const exposure = exposureFlags(values) ?? file.exposure;
     const authentication = authenticationFlags(values) ?? file.h2ogpt?.authentication;
-    const monitoring = values.monitoring || values['prometheus-namespace'] !== undefined
-      ? { ...file.monitoring, ...definedOnly({ prometheusNamespace: values['prometheus-namespace'] }) }
+    const monitoring = values.monitoring || values['prometheus-namespace'] !== undefined || values['prometheus-pod-label'] !== undefined
+      ? {
+        ...file.monitoring,
+        ...definedOnly({
+          prometheusNamespace: values['prometheus-namespace'],
+          prometheusPodLabels: labelsFlag('--prometheus-pod-label', 'app.kubernetes.io/name=prometheus', values['prometheus-pod-label']),
+        }),
+      }
       : file.monitoring;
     const vllmScale = rangeFlag('--autoscale', values.autoscale);
     const h2ogptScale = rangeFlag('--h2ogpt-autoscale', values['h2ogpt-autoscale']);
@@ -261,7 +271,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
       modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
         ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
         : undefined,
-      nodeSelector: nodeSelectorFlag(values['node-selector']),
+      nodeSelector: labelsFlag('--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', values['node-selector']),
       image: values['vllm-image'],
     });
     // More than one --model replaces the file's additionalModels.
@@ -564,22 +574,22 @@ function secretFlag(flag: string, value: string | undefined): SecretKeyReference
   return ref;
 }
 
-/** Repeated k=v pairs. */
-function nodeSelectorFlag(values: string[] | undefined): { [key: string]: string } | undefined {
+/** Repeated KEY=VALUE label pairs of `flag` (e.g. --node-selector), each checked as a Kubernetes label. */
+function labelsFlag(flag: string, example: string, values: string[] | undefined): { [key: string]: string } | undefined {
   if (!values || values.length === 0) return undefined;
-  const selector: { [key: string]: string } = {};
+  const labels: { [key: string]: string } = {};
   for (const pair of values) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new CliUsageError(`Invalid --node-selector: "${pair}". Use key=value, e.g. --node-selector nvidia.com/gpu.product=NVIDIA-L4 (repeat the flag for more).`);
-    selector[pair.slice(0, at)] = pair.slice(at + 1);
+    if (at <= 0) throw new CliUsageError(`Invalid ${flag}: "${pair}". Use key=value, e.g. ${flag} ${example} (repeat the flag for more).`);
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
     try {
-      checkLabels('--node-selector', { [pair.slice(0, at)]: pair.slice(at + 1) });
+      checkLabels(flag, { [pair.slice(0, at)]: pair.slice(at + 1) });
     } catch (error) {
-      if (error instanceof ConfigurationError) throw new CliUsageError(`Invalid --node-selector: "${pair}". ${error.expectation}`);
+      if (error instanceof ConfigurationError) throw new CliUsageError(`Invalid ${flag}: "${pair}". ${error.expectation}`);
       throw error;
     }
   }
-  return selector;
+  return labels;
 }
 
 function wholeNumber(flag: string, value: string): number {

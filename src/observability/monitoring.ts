@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger } from '../common/checks';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger, checkLabels } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { MetricsScrape } from '../mesh/mesh-profiles';
@@ -21,6 +21,12 @@ export interface MonitoringOptions {
    * @default "prometheus-k8s" (kube-prometheus)
    */
   readonly prometheusServiceAccount?: string;
+  /**
+   * Labels of Prometheus's pods: vLLM's NetworkPolicy admits those pods of `prometheusNamespace`
+   * only, not the whole namespace (vLLM's `/invocations` and `/metrics` need no key).
+   * @default { "app.kubernetes.io/name": "prometheus" } (what prometheus-operator puts on every Prometheus pod)
+   */
+  readonly prometheusPodLabels?: { [key: string]: string };
   /**
    * Labels on the PodMonitor and PrometheusRule, for a Prometheus that selects them by label
    * (kube-prometheus-stack: `release: <release name>`).
@@ -58,6 +64,7 @@ export interface MonitoringOptions {
 export interface ResolvedMonitoring {
   readonly prometheusNamespace: string;
   readonly prometheusServiceAccount: string;
+  readonly prometheusPodLabels: { [key: string]: string };
   readonly selectorLabels: { [key: string]: string };
   readonly waitingRequestsThreshold: number;
   readonly kvCacheUsagePercentThreshold: number;
@@ -83,6 +90,7 @@ export function resolveMonitoring(options: MonitoringOptions): ResolvedMonitorin
   return {
     prometheusNamespace: checkDnsLabel('monitoring.prometheusNamespace', options.prometheusNamespace ?? 'monitoring'),
     prometheusServiceAccount: checkDnsSubdomain('monitoring.prometheusServiceAccount', options.prometheusServiceAccount ?? 'prometheus-k8s'),
+    prometheusPodLabels: prometheusPodLabels(options.prometheusPodLabels),
     selectorLabels: labels,
     waitingRequestsThreshold: checkInteger('monitoring.waitingRequestsThreshold', options.waitingRequestsThreshold ?? 10, 1, 1_000_000, 'requests'),
     kvCacheUsagePercentThreshold: checkInteger('monitoring.kvCacheUsagePercentThreshold', options.kvCacheUsagePercentThreshold ?? 90, 1, 100, 'percent'),
@@ -90,6 +98,21 @@ export function resolveMonitoring(options: MonitoringOptions): ResolvedMonitorin
     dashboard: checkBoolean('monitoring.dashboard', options.dashboard, true),
     dashboardLabel,
   };
+}
+
+/**
+ * prometheus-operator labels every Prometheus pod `app.kubernetes.io/name: prometheus`
+ * (pkg/prometheus/server/statefulset.go, podSelectorLabels, commit cec79725).
+ */
+const OPERATOR_PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' };
+
+function prometheusPodLabels(labels: { [key: string]: string } | undefined): { [key: string]: string } {
+  if (labels === undefined) return OPERATOR_PROMETHEUS_POD_LABELS;
+  checkLabels('monitoring.prometheusPodLabels', labels);
+  if (Object.keys(labels).length === 0) {
+    throw new ConfigurationError('monitoring.prometheusPodLabels', labels, 'Name at least one label of Prometheus\'s pods: an empty selector would admit every pod of its namespace.');
+  }
+  return labels;
 }
 
 /** How Prometheus reaches vLLM's metrics in `mesh`: directly without a mesh, else the mesh's way. */

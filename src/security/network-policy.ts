@@ -38,7 +38,7 @@ export interface NetworkPolicyInput {
   /** Namespace of the mesh control plane (only with restrictEgress). */
   readonly controlPlaneNamespace?: string;
   /** Prometheus: its namespace may reach vLLM's metrics on this port (the mesh agent's), or on vLLM's own. */
-  readonly scraper?: { readonly namespace: string; readonly port?: number };
+  readonly scraper?: { readonly namespace: string; readonly podLabels?: { [key: string]: string }; readonly port?: number };
 }
 
 const tcp = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
@@ -58,7 +58,14 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
     { from: [fromFrontend], ports: [...upstream.ports.map(tcp), ...meshWire] },
     ...(ambient ? [{ from: [{ ipBlock: { cidr: profile!.ambientProbeSourceCidr! } }], ports: upstream.ports.map(tcp) }] : []),
     ...(input.scraper
-      ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } } }], ports: [...(input.scraper.port !== undefined ? [tcp(input.scraper.port)] : upstream.ports.map(tcp)), ...meshWire] }]
+      ? [{
+        // Prometheus's pods of its namespace, not the namespace whole: vLLM's open paths need no key.
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.scraper.namespace } },
+          ...(input.scraper.podLabels ? { podSelector: { matchLabels: input.scraper.podLabels } } : {}),
+        }],
+        ports: [...(input.scraper.port !== undefined ? [tcp(input.scraper.port)] : upstream.ports.map(tcp)), ...meshWire],
+      }]
       : []),
   ];
   const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...meshWire] }];

@@ -71,6 +71,11 @@ export interface TrafficPolicyProps extends TrafficPolicyOptions {
 /** Who scrapes vLLM's metrics, and over which port. */
 export interface MetricsScraper {
   readonly namespace: string;
+  /**
+   * Labels of the scraper's pods: only those pods of `namespace` are admitted.
+   * @default every pod of the namespace
+   */
+  readonly podLabels?: { [key: string]: string };
   readonly serviceAccount: string;
   /**
    * The port scrapes arrive on where it is not vLLM's own: the mesh agent's, where metrics are merged.
@@ -128,7 +133,7 @@ export class TrafficPolicy extends Construct {
         restrictEgress,
         huggingFaceEgress: !vllm.offline,
         controlPlaneNamespace: props.meshControlPlaneNamespace,
-        scraper: props.metricsScraper && { namespace: props.metricsScraper.namespace, port: props.metricsScraper.port },
+        scraper: props.metricsScraper && { namespace: props.metricsScraper.namespace, podLabels: props.metricsScraper.podLabels, port: props.metricsScraper.port },
       })
       : [];
 

@@ -234,6 +234,7 @@ export class H2oGptStack extends Construct {
       plaintextToVllm: plaintextToUpstream(this.mesh, decision.strategy),
       metricsScraper: monitoring && scrape ? {
         namespace: monitoring.prometheusNamespace,
+        podLabels: monitoring.prometheusPodLabels,
         serviceAccount: monitoring.prometheusServiceAccount,
         port: scrape.method === 'merged' ? scrape.port : undefined,
         overMesh: scrape.method === 'over-mesh',
