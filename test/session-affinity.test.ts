@@ -1,4 +1,4 @@
-import { H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode } from '../src';
+import { Exposure, H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, UiAuthentication } from '../src';
 import { errorOf, find, Manifest, synth } from './helpers';
 import { crossObjectProblems, schemaProblems } from './support/conformance';
 
@@ -52,11 +52,42 @@ describe('sticky sessions', () => {
     const waypoint = find(objects, 'Gateway', 'chat-waypoint');
     expect(waypoint.metadata.labels['istio.io/waypoint-for']).toBe('service');
     expect(waypoint.spec).toEqual({ gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] });
-    expect(find(objects, 'DestinationRule', 'chat').spec.trafficPolicy.portLevelSettings[0].loadBalancer.consistentHash.httpCookie.name).toBe('h2ogpt-session');
+    // The hash at the top level, which the waypoint's default route reads from Istio 1.31 (it
+    // ignores portLevelSettings), and a route bound to the Service, which gives 1.26-1.30
+    // waypoints a hash policy at all (istio/istio#61045; docs/mesh-facts.md §9).
+    const rule = find(objects, 'DestinationRule', 'chat').spec.trafficPolicy;
+    expect(rule).toEqual({ loadBalancer: { consistentHash: { httpCookie: { name: 'h2ogpt-session', path: '/', ttl: '0s' } } } });
+    expect(find(objects, 'HTTPRoute', 'chat-sessions').spec).toEqual({
+      parentRefs: [{ group: '', kind: 'Service', name: 'chat', port: 80 }],
+      rules: [{ backendRefs: [{ name: 'chat', port: 80 }] }],
+    });
+    expect(service.metadata.labels['istio.io/ingress-use-waypoint']).toBeUndefined(); // not exposed
     // The waypoint reaches h2oGPT over HBONE, which h2oGPT's NetworkPolicy admits.
     const ingressPorts = find(objects, 'NetworkPolicy', 'chat').spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port));
     expect(ingressPorts).toContain(15008);
     valid(objects);
+  });
+
+  test('Istio ambient, exposed: the ingress gateway is told to go through the waypoint, or it would pick pods itself', () => {
+    const objects = build(MeshMode.istioAmbient(), 2, {
+      exposure: Exposure.gateway({ gatewayName: 'public', gatewayNamespace: 'infra', hostname: 'chat.example.com' }),
+      h2ogpt: { replicas: 2, uiPort: 80, openAiApi: false, authentication: UiAuthentication.fromSecret('users') },
+    });
+    expect(find(objects, 'Service', 'chat').metadata.labels['istio.io/ingress-use-waypoint']).toBe('true');
+  });
+
+  test('Istio ambient by release: refused before 1.26 (waypoints hash on no route), a warning when the release is unknown, 1.30 warned of #60312', () => {
+    expect(() => build(MeshMode.istioAmbient({ version: '1.25' }), 2)).toThrow(/Invalid h2ogpt\.replicas: 2\. Istio 1\.25's waypoints apply no consistent hash/);
+    const warningsOf = (mesh: MeshMode) => {
+      let stack!: H2oGptStack;
+      synth((chart) => { stack = new H2oGptStack(chart, 'stack', { name: 'chat', mesh, vllm: { model: 'm' }, h2ogpt: { replicas: 2 } }); });
+      return stack.warnings.join('\n');
+    };
+    expect(warningsOf(MeshMode.istioAmbient())).toMatch(/sticky sessions in ambient need Istio 1\.26 or later/);
+    expect(warningsOf(MeshMode.istioAmbient({ version: '1.26' }))).not.toMatch(/sticky sessions/);
+    expect(warningsOf(MeshMode.istioAmbient({ version: '1.30' }))).toMatch(/Istio 1\.30\.0 sends no traffic to h2oGPT replicas added after start.*#60312.*1\.30\.1 or later/);
+    expect(warningsOf(MeshMode.istioSidecar({ version: '1.30' }))).toMatch(/#60312/);
+    expect(warningsOf(MeshMode.istioSidecar({ version: '1.31' }))).not.toMatch(/#60312/);
   });
 
   test('Istio ambient with an existing waypoint: routed through it, none emitted', () => {

@@ -119,7 +119,7 @@ export interface MeshProfile {
    */
   readonly metricsScrape: Partial<Record<Dataplane, MetricsScrape>>;
   /** Ambient only: the waypoint's GatewayClass and the Service label that routes through one. */
-  readonly waypoint?: { readonly gatewayClassName: string; readonly useWaypointLabel: string; readonly waypointForLabel: string };
+  readonly waypoint?: { readonly gatewayClassName: string; readonly useWaypointLabel: string; readonly waypointForLabel: string; readonly ingressUseWaypointLabel: string };
 }
 
 const ISTIO: MeshProfile = {
@@ -181,7 +181,8 @@ const ISTIO: MeshProfile = {
     [Dataplane.AMBIENT]: { method: 'over-mesh' },
   },
   sessionAffinity: { mechanism: 'consistent-hash' },
-  waypoint: { gatewayClassName: 'istio-waypoint', useWaypointLabel: 'istio.io/use-waypoint', waypointForLabel: 'istio.io/waypoint-for' },
+  // istio.io/ingress-use-waypoint (a Service label, from 1.24: pilot/pkg/xds/endpoints/endpoint_builder.go).
+  waypoint: { gatewayClassName: 'istio-waypoint', useWaypointLabel: 'istio.io/use-waypoint', waypointForLabel: 'istio.io/waypoint-for', ingressUseWaypointLabel: 'istio.io/ingress-use-waypoint' },
 };
 
 const LINKERD: MeshProfile = {

@@ -280,9 +280,11 @@ export class H2oGptStack extends Construct {
       }
     }
     const front = this.h2ogpt;
-    this.sessionAffinity = stickySessions(this, this.mesh, {
+    const sessions = stickySessions(this, this.mesh, {
       name: front.name, namespace: front.namespace, labels: front.labels, uiPort: front.uiPort, replicas: front.replicas, service: front.service,
-    }, { waypointName: props.waypointName });
+    }, { waypointName: props.waypointName, exposed: exposure.kind !== ExposureKind.NONE });
+    this.sessionAffinity = sessions.objects;
+    this.warnings.push(...sessions.warnings);
 
     // This stack's own pods, under this stack's mesh; other pods only if the chart asks (StartupCheck.addToChart).
     StartupCheck.addToScope(this, this.mesh);
