@@ -137,8 +137,15 @@ describe('H2oGpt', () => {
       expect(mounts).toEqual(expect.arrayContaining([
         '/workspace/save', '/tmp', '/workspace/.cache', '/workspace/.config', '/workspace/users', '/workspace/db_nonusers',
         '/workspace/db_dir_UserData', '/workspace/llamacpp_path',
+        // Document and client locks and chat exports (docs/app-facts.md §5, issue #23).
+        '/workspace/locks', '/workspace/chats',
       ]));
       expect(mounts).not.toContain('/workspace');
+      for (const path of ['/workspace/locks', '/workspace/chats']) {
+        const mount = app.volumeMounts.find((m: any) => m.mountPath === path);
+        expect(mount.readOnly).toBeUndefined();
+        expect(podSpec(deployment).volumes.find((v: any) => v.name === mount.name).emptyDir).toBeDefined();
+      }
       const env = envOf(app);
       expect(env.GRADIO_TEMP_DIR).toBe('/tmp/gradio');
       expect(env.MPLCONFIGDIR).toMatch(/^\/workspace\/\.config\//);

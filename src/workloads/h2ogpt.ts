@@ -67,6 +67,12 @@ const WRITABLE_PATHS: Array<{ volume: string; subPath: string; mountPath: string
   { volume: 'state', subPath: 'db_nonusers', mountPath: `${WORKSPACE}/db_nonusers` },
   { volume: 'state', subPath: 'db_dir_UserData', mountPath: `${WORKSPACE}/db_dir_UserData` },
   { volume: 'state', subPath: 'llamacpp_path', mountPath: `${WORKSPACE}/llamacpp_path` },
+  // Document database and client locks (locks/db_*.lock, locks/gradio_client.lock, the OpenAI
+  // server's locks/user_*.lock) and chat exports (chats/chats_<uuid>.json), relative to the working
+  // directory; the /tmp fallback catches PermissionError only, never a read-only file system
+  // (docs/app-facts.md §5).
+  { volume: 'state', subPath: 'locks', mountPath: `${WORKSPACE}/locks` },
+  { volume: 'state', subPath: 'chats', mountPath: `${WORKSPACE}/chats` },
 ];
 
 // Defaults a user may override through `settings`: they point h2oGPT's writes at the mounts.
