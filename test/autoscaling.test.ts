@@ -91,7 +91,7 @@ describe('h2oGPT on CPU', () => {
 
   test('under Linkerd, which cannot keep sessions, more than one h2oGPT replica is refused, naming the autoscaler\'s field', () => {
     expect(() => build({ mesh: MeshMode.linkerdSidecar(), autoscaling: { h2ogptMaxReplicas: 3 } }))
-      .toThrow(/^Invalid autoscaling\.h2ogptMaxReplicas: 3\. Under Linkerd a browser session cannot stay on one h2oGPT replica/);
+      .toThrow(/^Invalid autoscaling\.h2ogptMaxReplicas: 3\. Under Linkerd each request is balanced across h2oGPT replicas, and only an ingress that picks pods itself/);
   });
 });
 

@@ -106,8 +106,8 @@ describe('sticky sessions', () => {
     ['Linkerd native sidecar', MeshMode.linkerdNativeSidecar()],
   ])('%s: more than one h2oGPT replica is refused, saying why; one is fine', (_label, mesh) => {
     expect(errorOf((scope) => new H2oGptStack(scope, 'stack', { mesh, vllm: { model: 'm' }, h2ogpt: { replicas: 2 } })).message).toBe(
-      'Invalid h2ogpt.replicas: 2. Under Linkerd, its proxies balance every request across replicas by latency and it has no session affinity '
-      + '(docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break. '
+      'Invalid h2ogpt.replicas: 2. Under Linkerd, its proxies balance every request across replicas by latency, and only an ingress that picks pods itself '
+      + '(which the stack does not set up) keeps a session on one (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break. '
       + 'Use one h2oGPT replica (vLLM may still have several), or Istio or no mesh for several.');
     const objects = build(mesh, 1);
     expect(kinds(objects)).not.toContain('DestinationRule');

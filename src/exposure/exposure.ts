@@ -85,8 +85,9 @@ interface ExposureFields {
 }
 
 /**
- * How the UI is exposed outside the cluster: `Exposure.gateway(...)` (the default way in: Istio,
- * in every dataplane, and Linkerd route it), `Exposure.ingress(...)`, or `Exposure.none()`.
+ * How the UI is exposed outside the cluster: `Exposure.gateway(...)` (the default way in, routed
+ * by the Gateway's controller: Istio's, or another; Linkerd ships none), `Exposure.ingress(...)`,
+ * or `Exposure.none()`.
  */
 export class Exposure {
   /** Not exposed: the UI stays behind its ClusterIP Service. */

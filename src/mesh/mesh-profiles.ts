@@ -233,7 +233,7 @@ const LINKERD: MeshProfile = {
   metricsScrape: { [Dataplane.SIDECAR]: { method: 'over-mesh' }, [Dataplane.NATIVE_SIDECAR]: { method: 'over-mesh' } },
   sessionAffinity: {
     mechanism: 'none',
-    why: 'its proxies balance every request across replicas by latency and it has no session affinity (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break',
+    why: 'its proxies balance every request across replicas by latency, and only an ingress that picks pods itself (which the stack does not set up) keeps a session on one (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break',
   },
 };
 

@@ -321,7 +321,7 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
     }
     if (mesh.mesh === Mesh.LINKERD && scaling.h2ogpt.max > 1) {
       throw new ConfigurationError('autoscaling.h2ogptMaxReplicas', scaling.h2ogpt.max,
-        'Under Linkerd a browser session cannot stay on one h2oGPT replica (docs/mesh-facts.md §9), and Gradio keeps each session in one process: keep h2oGPT at one replica, or use Istio or no mesh.');
+        'Under Linkerd each request is balanced across h2oGPT replicas, and only an ingress that picks pods itself, which the stack does not set up, keeps a browser session on one (docs/mesh-facts.md §9); Gradio keeps each session in one process: keep h2oGPT at one replica, or use Istio or no mesh.');
     }
   }
   return scaling;
