@@ -455,7 +455,7 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
   test('a misspelt field in the file\'s exposure is refused with the fields it has', async () => {
     const { code, stderr } = await cli(['synth', '--config', config('exposure: { gateway: { gateway: public, hostname: chat.example.com } }\n'), '--out', join(work, 'x')]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/real\.yaml: Invalid exposure\.gateway\.gateway: "public"\. There is no such field here\. The fields are: gatewayName, hostname, gatewayNamespace, listenerName, requestTimeoutSeconds/);
+    expect(stderr).toMatch(/real\.yaml: Invalid exposure\.gateway\.gateway: "public"\. There is no such field here\. The fields are: gatewayName, hostname, gatewayNamespace, listenerName, proxyNamespace, proxyPodLabels, requestTimeoutSeconds/);
   });
 });
 
@@ -542,6 +542,16 @@ describe('cdk8s-h2ogpt check', () => {
     expect(synth.code).toBe(2);
     expect(synth.stderr).toMatch(/Istio 1\.22 does not honour the per-pod native-sidecar opt-in/);
     expect(readdirSync(work)).toEqual([]);
+  });
+
+  test('--proxy-namespace and --proxy-pod-label narrow who reaches an exposed UI; without exposure they are refused (issue #23)', async () => {
+    const out = join(work, 'edge');
+    expect((await cli(['synth', '--gateway', 'infra/public', '--hostname', 'chat.example.com', '--auth-secret', 'users', '--proxy-namespace', 'edge', '--proxy-pod-label', 'app=gw', '--out', out])).code).toBe(0);
+    const policy = parseAllDocuments(readFileSync(join(out, 'h2ogpt.k8s.yaml'), 'utf8')).map((d) => d.toJS()).find((o: any) => o?.kind === 'NetworkPolicy' && o.metadata.name === 'h2ogpt');
+    expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } }, podSelector: { matchLabels: { app: 'gw' } } }]);
+    const bad = await cli(['synth', '--proxy-namespace', 'edge', '--out', join(work, 'a')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid --proxy-namespace: "edge"\. It applies to an exposed UI/);
   });
 
   test('--prometheus-pod-label narrows vLLM\'s NetworkPolicy to those pods of Prometheus\'s namespace (issue #23)', async () => {

@@ -202,11 +202,14 @@ describe('in every mesh mode', () => {
   test.each(allModeVariants().map((m) => [m.describe(), m] as const))('%s: exposed through a Gateway, the stack synthesizes, its pods can start, and the UI Service admits the gateway', (_label, mesh) => {
     const { objects } = build({ mesh, exposure: gateway(), h2ogpt: { authentication: login() } });
     expect(find(objects, 'HTTPRoute', 'chat').spec.rules[0].backendRefs[0]).toEqual({ kind: 'Service', name: 'chat', port: 7860 });
-    // h2oGPT's NetworkPolicy admits its UI port from any peer (a gateway in any namespace), and no
-    // mesh policy selects h2oGPT beyond PeerAuthentication, which a meshed gateway satisfies.
+    // h2oGPT's NetworkPolicy admits its UI port from the Gateway's pods only (its namespace here),
+    // and no mesh policy selects h2oGPT beyond PeerAuthentication, which a meshed gateway satisfies.
     const policy = find(objects, 'NetworkPolicy', 'chat');
-    expect(policy.spec.ingress.every((rule: any) => rule.from === undefined)).toBe(true);
-    expect(policy.spec.ingress[0].ports.map((p: any) => p.port)).toContain(7860);
+    expect(policy.spec.ingress[0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } }, podSelector: { matchLabels: {} } }],
+      ports: [{ port: 7860, protocol: 'TCP' }],
+    });
+    expect(policy.spec.ingress.filter((rule: any) => rule.ports.some((p: any) => p.port === 7860))).toHaveLength(1);
     const frontSelectingPolicies = objects.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'chat');
     expect(frontSelectingPolicies).toEqual([]);
     for (const o of objects) expect(schemaProblems(o)).toEqual([]);
@@ -226,4 +229,32 @@ function captured(run: () => unknown): unknown {
 test('ExposureKind names the three ways in', () => {
   expect(Object.values(ExposureKind)).toEqual(['none', 'gateway', 'ingress']);
   expect(Exposure.none().kind).toBe(ExposureKind.NONE);
+});
+
+describe('who reaches an exposed UI (issue #23)', () => {
+  const uiRule = (objects: Manifest[]) => find(objects, 'NetworkPolicy', 'chat').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 7860));
+  test('an nginx class: ingress-nginx\'s controller pods in its namespace, by the labels its own manifests give them', () => {
+    const { objects } = build({ exposure: Exposure.ingress({ className: 'nginx', hostname: 'chat.example.com', tlsSecretName: 'tls' }), h2ogpt: { authentication: login() } });
+    expect(uiRule(objects)).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } } }],
+      ports: [{ port: 7860, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('given pods: those only; another class without them: open, with a warning that says how to close it', () => {
+    const { objects } = build({
+      exposure: Exposure.gateway({ gatewayName: 'public', hostname: 'chat.example.com', proxyNamespace: 'edge', proxyPodLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' } }),
+      h2ogpt: { authentication: login() },
+    });
+    expect(uiRule(objects)[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' } } }]);
+    const { objects: open, stack } = build({ exposure: Exposure.ingress({ className: 'traefik', hostname: 'chat.example.com', tlsSecretName: 'tls' }), h2ogpt: { authentication: login() } });
+    expect(uiRule(open)).toEqual([{ ports: [{ port: 7860, protocol: 'TCP' }] }]);
+    expect(stack.warnings.join('\n')).toMatch(/exposure\.ingress: the ingress controller of class "traefik" is unknown here, so h2oGPT's UI port stays open to every pod; set proxyNamespace/);
+    expect(() => Exposure.gateway({ gatewayName: 'public', hostname: 'chat.example.com', proxyPodLabels: { 'a b': 'c' } })).toThrow(/Invalid exposure\.proxyPodLabels key: "a b"/);
+  });
+
+  test('--no-login says that pods in the cluster reach the UI too', () => {
+    const { stack } = build({ exposure: gateway(), h2ogpt: { authentication: UiAuthentication.disabled() } });
+    expect(stack.warnings.join('\n')).toMatch(/authentication is disabled: anyone who reaches https:\/\/chat\.example\.com\/ uses the UI, and through it vLLM; so does every pod in the cluster that reaches the gateway/);
+  });
 });

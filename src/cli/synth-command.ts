@@ -55,6 +55,10 @@ Options:
   --ingress-class CLASS  expose the UI through an Ingress of this class instead (needs --hostname, --tls-secret)
   --tls-secret NAME      the Ingress's TLS Secret
   --cert-issuer NAME     a cert-manager ClusterIssuer: a Certificate for the host is written to --tls-secret
+  --proxy-namespace NS   namespace of the gateway's or ingress controller's pods, which alone reach the UI
+                         port (default: the Gateway's; ingress-nginx for an nginx class)
+  --proxy-pod-label K=V  a label of those pods; repeat for more (default: every pod there; ingress-nginx's
+                         controller labels for an nginx class)
   --hostname HOST        the host users reach the UI at, e.g. chat.example.com
   --request-timeout S    how long one request, a whole streamed answer, may take (default: 3600)
   --auth-secret NAME[/KEY]  h2oGPT's login, users from the auth.json under KEY (default: auth.json) of Secret NAME
@@ -99,6 +103,7 @@ const FLAG_OF_FIELD: { [field: string]: string } = {
   'h2ogpt.replicas': '--h2ogpt-replicas',
   'h2ogpt.openAiApiKey': '--openai-api-key-secret',
   'exposure.gatewayName': '--gateway',
+  'exposure.proxyNamespace': '--proxy-namespace',
   'exposure.gatewayNamespace': '--gateway',
   'exposure.listenerName': '--listener',
   'exposure.className': '--ingress-class',
@@ -152,6 +157,8 @@ export function runSynth(argv: string[], io: CommandIo): number {
       'ingress-class': { type: 'string' },
       'tls-secret': { type: 'string' },
       'cert-issuer': { type: 'string' },
+      'proxy-namespace': { type: 'string' },
+      'proxy-pod-label': { type: 'string', multiple: true },
       'hostname': { type: 'string' },
       'request-timeout': { type: 'string' },
       'auth-secret': { type: 'string' },
@@ -514,7 +521,10 @@ function exposureFlags(values: SynthValues): Exposure | undefined {
     }
     if (gateway.split('/').length > 2) throw new CliUsageError(`Invalid --gateway: "${gateway}". Use [NAMESPACE/]NAME, e.g. --gateway infra/public.`);
     const [namespace, name] = gateway.includes('/') ? gateway.split('/', 2) : [undefined, gateway];
-    return Exposure.gateway({ gatewayName: name, gatewayNamespace: namespace, listenerName: values.listener as string | undefined, hostname: hostname!, requestTimeoutSeconds: timeout });
+    return Exposure.gateway({
+      gatewayName: name, gatewayNamespace: namespace, listenerName: values.listener as string | undefined, hostname: hostname!, requestTimeoutSeconds: timeout,
+      ...proxyFlags(values),
+    });
   }
   if (ingressClass !== undefined) {
     needs('--hostname', hostname, 'Name the host users reach the UI at, e.g. --hostname chat.example.com.');
@@ -523,12 +533,21 @@ function exposureFlags(values: SynthValues): Exposure | undefined {
     return Exposure.ingress({
       className: ingressClass, hostname: hostname!, tlsSecretName: values['tls-secret'] as string,
       certManagerIssuer: values['cert-issuer'] as string | undefined, requestTimeoutSeconds: timeout,
+      ...proxyFlags(values),
     });
   }
-  for (const flag of ['hostname', 'listener', 'tls-secret', 'cert-issuer', 'request-timeout']) {
+  for (const flag of ['hostname', 'listener', 'tls-secret', 'cert-issuer', 'request-timeout', 'proxy-namespace', 'proxy-pod-label']) {
     if (values[flag] !== undefined) throw new CliUsageError(`Invalid --${flag}: "${values[flag]}". It applies to an exposed UI: add --gateway [NS/]NAME or --ingress-class CLASS.`);
   }
   return undefined;
+}
+
+/** --proxy-namespace and --proxy-pod-label, where given. */
+function proxyFlags(values: SynthValues): { proxyNamespace?: string; proxyPodLabels?: { [key: string]: string } } {
+  return definedOnly({
+    proxyNamespace: values['proxy-namespace'] as string | undefined,
+    proxyPodLabels: labelsFlag('--proxy-pod-label', 'app.kubernetes.io/name=ingress-nginx', values['proxy-pod-label'] as string[] | undefined),
+  });
 }
 
 /** --auth-secret NAME[/KEY] or --no-login; undefined when neither is given. */

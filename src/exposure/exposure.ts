@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNonEmpty } from '../common/checks';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkLabels, checkNonEmpty } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 
 /** How the UI is reached from outside the cluster. */
@@ -32,6 +32,17 @@ export interface GatewayExposureOptions {
   /** The host name users reach the UI at, e.g. "chat.example.com". */
   readonly hostname: string;
   /**
+   * Namespace of the pods that carry the route's traffic to the UI (the Gateway's own pods):
+   * h2oGPT's NetworkPolicy admits the UI port from them only.
+   * @default the Gateway's namespace
+   */
+  readonly proxyNamespace?: string;
+  /**
+   * Labels of those pods, to admit only them of `proxyNamespace`.
+   * @default every pod of `proxyNamespace`
+   */
+  readonly proxyPodLabels?: { [key: string]: string };
+  /**
    * How long one request may take, a whole streamed completion included (Gateway API
    * `timeouts.request` and `backendRequest`).
    * @default 3600
@@ -61,6 +72,17 @@ export interface IngressExposureOptions {
    */
   readonly certManagerIssuerKind?: string;
   /**
+   * Namespace of the ingress controller's pods, which carry the traffic to the UI: h2oGPT's
+   * NetworkPolicy admits the UI port from them only.
+   * @default "ingress-nginx" for an nginx class (ingress-nginx's own manifests); any other class: none, and the UI port stays open to every pod, with a warning
+   */
+  readonly proxyNamespace?: string;
+  /**
+   * Labels of the controller's pods, to admit only them of `proxyNamespace`.
+   * @default { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } for an nginx class in its default namespace; else every pod of `proxyNamespace`
+   */
+  readonly proxyPodLabels?: { [key: string]: string };
+  /**
    * How long one request may take, a whole streamed completion included. Set through
    * ingress-nginx's annotations when the class is nginx; other controllers have their own.
    * @default 3600
@@ -82,6 +104,16 @@ interface ExposureFields {
   readonly tlsSecretName?: string;
   readonly certManagerIssuer?: string;
   readonly certManagerIssuerKind?: string;
+  readonly proxyNamespace?: string;
+  readonly proxyPodLabels?: { [key: string]: string };
+}
+
+/** ingress-nginx's controller pods (deploy/static/provider/cloud/deploy.yaml, kubernetes/ingress-nginx commit 0124c313). */
+const INGRESS_NGINX = { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } };
+
+function checkProxy(namespace: string | undefined, labels: { [key: string]: string } | undefined): void {
+  if (namespace !== undefined) checkDnsLabel('exposure.proxyNamespace', namespace);
+  checkLabels('exposure.proxyPodLabels', labels);
 }
 
 /**
@@ -101,6 +133,7 @@ export class Exposure {
     checkDnsSubdomain('exposure.gatewayName', o.gatewayName);
     if (o.gatewayNamespace !== undefined) checkDnsLabel('exposure.gatewayNamespace', o.gatewayNamespace);
     if (o.listenerName !== undefined) checkDnsSubdomain('exposure.listenerName', o.listenerName);
+    checkProxy(o.proxyNamespace, o.proxyPodLabels);
     return new Exposure({
       kind: ExposureKind.GATEWAY,
       requestTimeoutSeconds: requestTimeout(o.requestTimeoutSeconds),
@@ -108,6 +141,8 @@ export class Exposure {
       gatewayName: o.gatewayName,
       gatewayNamespace: o.gatewayNamespace,
       listenerName: o.listenerName,
+      proxyNamespace: o.proxyNamespace ?? o.gatewayNamespace,
+      proxyPodLabels: o.proxyPodLabels,
     });
   }
 
@@ -125,6 +160,9 @@ export class Exposure {
     if (o.certManagerIssuerKind !== undefined && o.certManagerIssuer === undefined) {
       throw new ConfigurationError('exposure.certManagerIssuerKind', issuerKind, 'It only applies with certManagerIssuer: name the issuer too, or leave the kind unset.');
     }
+    checkProxy(o.proxyNamespace, o.proxyPodLabels);
+    // An nginx class is ingress-nginx's; its default install names the namespace and labels.
+    const nginxDefault = o.className.includes('nginx') && (o.proxyNamespace ?? INGRESS_NGINX.namespace) === INGRESS_NGINX.namespace;
     return new Exposure({
       kind: ExposureKind.INGRESS,
       requestTimeoutSeconds: requestTimeout(o.requestTimeoutSeconds),
@@ -133,6 +171,8 @@ export class Exposure {
       tlsSecretName: o.tlsSecretName,
       certManagerIssuer: o.certManagerIssuer,
       certManagerIssuerKind: o.certManagerIssuer === undefined ? undefined : issuerKind,
+      proxyNamespace: o.proxyNamespace ?? (nginxDefault ? INGRESS_NGINX.namespace : undefined),
+      proxyPodLabels: o.proxyPodLabels ?? (nginxDefault ? INGRESS_NGINX.podLabels : undefined),
     });
   }
 
@@ -156,6 +196,13 @@ export class Exposure {
   public readonly certManagerIssuer?: string;
   /** Kind of the cert-manager issuer (ingress, with an issuer). */
   public readonly certManagerIssuerKind?: string;
+  /**
+   * Namespace of the pods that carry traffic to the UI (gateway and ingress); for a Gateway,
+   * undefined means the stack's namespace. For an ingress, undefined means not known.
+   */
+  public readonly proxyNamespace?: string;
+  /** Labels of those pods, or undefined for every pod of `proxyNamespace`. */
+  public readonly proxyPodLabels?: { [key: string]: string };
 
   private constructor(fields: ExposureFields) {
     this.kind = fields.kind;
@@ -168,6 +215,8 @@ export class Exposure {
     this.tlsSecretName = fields.tlsSecretName;
     this.certManagerIssuer = fields.certManagerIssuer;
     this.certManagerIssuerKind = fields.certManagerIssuerKind;
+    this.proxyNamespace = fields.proxyNamespace;
+    this.proxyPodLabels = fields.proxyPodLabels;
   }
 }
 

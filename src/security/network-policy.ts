@@ -37,6 +37,11 @@ export interface NetworkPolicyInput {
   readonly huggingFaceEgress: boolean;
   /** Namespace of the mesh control plane (only with restrictEgress). */
   readonly controlPlaneNamespace?: string;
+  /**
+   * Who may reach h2oGPT's UI port, when the UI is exposed: the pods that carry the route's traffic
+   * (namespace undefined: the stack's own). Undefined: every pod.
+   */
+  readonly uiClients?: { readonly namespace?: string; readonly podLabels?: { [key: string]: string } };
   /** Prometheus: its namespace may reach vLLM's metrics on this port (the mesh agent's), or on vLLM's own. */
   readonly scraper?: { readonly namespace: string; readonly podLabels?: { [key: string]: string }; readonly port?: number };
 }
@@ -68,7 +73,23 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
       }]
       : []),
   ];
-  const frontendIngress: k8s.NetworkPolicyIngressRule[] = [{ ports: [...frontend.ports.map(tcp), ...meshWire] }];
+  // Exposed, the UI port admits the gateway's or ingress controller's pods only; the API port
+  // (keyed) and the mesh's own port stay open: a mesh's callers arrive on its port, where their
+  // identity, not their address, is what the mesh's policy checks.
+  const [uiPort, ...otherPorts] = frontend.ports;
+  const uiClients = input.uiClients;
+  const frontendIngress: k8s.NetworkPolicyIngressRule[] = uiClients
+    ? [
+      {
+        from: [{
+          ...(uiClients.namespace !== undefined ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': uiClients.namespace } } } : {}),
+          podSelector: { matchLabels: uiClients.podLabels ?? {} },
+        }],
+        ports: [tcp(uiPort)],
+      },
+      ...(otherPorts.length + meshWire.length > 0 ? [{ ports: [...otherPorts.map(tcp), ...meshWire] }] : []),
+    ]
+    : [{ ports: [...frontend.ports.map(tcp), ...meshWire] }];
 
   const egress = (extra: k8s.NetworkPolicyEgressRule[]): k8s.NetworkPolicyEgressRule[] => [
     // DNS to any resolver: kube-dns, NodeLocal DNSCache (a link-local address) or the node's.

@@ -66,6 +66,20 @@ export interface TrafficPolicyProps extends TrafficPolicyOptions {
    * @default no scraper
    */
   readonly metricsScraper?: MetricsScraper;
+  /**
+   * The pods that carry an exposed UI's traffic (a Gateway's or an ingress controller's): h2oGPT's
+   * UI port admits them only. `namespace` undefined: the stack's own.
+   * @default every pod may reach the UI port
+   */
+  readonly uiClients?: UiClients;
+}
+
+/** The pods that reach h2oGPT's UI port. */
+export interface UiClients {
+  /** @default the stack's namespace */
+  readonly namespace?: string;
+  /** @default every pod of the namespace */
+  readonly podLabels?: { [key: string]: string };
 }
 
 /** Who scrapes vLLM's metrics, and over which port. */
@@ -134,6 +148,7 @@ export class TrafficPolicy extends Construct {
         huggingFaceEgress: !vllm.offline,
         controlPlaneNamespace: props.meshControlPlaneNamespace,
         scraper: props.metricsScraper && { namespace: props.metricsScraper.namespace, podLabels: props.metricsScraper.podLabels, port: props.metricsScraper.port },
+        uiClients: props.uiClients,
       })
       : [];
 

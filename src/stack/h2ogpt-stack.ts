@@ -15,7 +15,7 @@ import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane, Mesh } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
 import { stickySessions } from '../mesh/session-affinity';
-import { TrafficPolicy, TrafficPolicyOptions } from '../security/traffic-policy';
+import { TrafficPolicy, TrafficPolicyOptions, UiClients } from '../security/traffic-policy';
 import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream, WaitPlan, waitPlan } from '../startup/decide';
 import { StartupStrategy } from '../startup/startup-strategy';
 import { DEFAULT_WAITER_IMAGE, StartupWait, StartupWaitKind } from '../startup/startup-wait';
@@ -232,6 +232,7 @@ export class H2oGptStack extends Construct {
       h2ogpt: this.h2ogpt,
       mesh: this.mesh,
       plaintextToVllm: plaintextToUpstream(this.mesh, decision.strategy),
+      uiClients: uiClientsOf(exposure),
       metricsScraper: monitoring && scrape ? {
         namespace: monitoring.prometheusNamespace,
         podLabels: monitoring.prometheusPodLabels,
@@ -270,7 +271,14 @@ export class H2oGptStack extends Construct {
     this.publicUrl = ui.url;
     this.warnings.push(...ui.warnings);
     if (exposure.kind !== ExposureKind.NONE && props.h2ogpt?.authentication?.kind === UiAuthenticationKind.DISABLED) {
-      this.warnings.push(`h2ogpt.authentication is disabled: anyone who reaches ${ui.url} uses the UI, and through it vLLM`);
+      const inCluster = uiClientsOf(exposure) === undefined
+        ? 'so does every pod in the cluster, straight to the UI port'
+        : 'so does every pod in the cluster that reaches the gateway or ingress controller, and under a mesh every meshed pod the mesh lets through';
+      this.warnings.push(`h2ogpt.authentication is disabled: anyone who reaches ${ui.url} uses the UI, and through it vLLM; ${inCluster}`);
+    }
+    if (exposure.kind === ExposureKind.INGRESS && uiClientsOf(exposure) === undefined) {
+      this.warnings.push(`exposure.ingress: the ingress controller of class "${exposure.className}" is unknown here, so h2oGPT's UI port stays open to every pod; `
+        + 'set proxyNamespace (and proxyPodLabels) to the controller\'s pods');
     }
 
     if (props.waypointName !== undefined) {
@@ -325,6 +333,21 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
     }
   }
   return scaling;
+}
+
+/**
+ * Who may reach the UI port: an exposed UI's gateway or ingress-controller pods. Undefined where
+ * that is unknown (not exposed, or an ingress class without a known controller namespace).
+ */
+function uiClientsOf(exposure: Exposure): UiClients | undefined {
+  switch (exposure.kind) {
+    case ExposureKind.GATEWAY:
+      return { namespace: exposure.proxyNamespace, podLabels: exposure.proxyPodLabels };
+    case ExposureKind.INGRESS:
+      return exposure.proxyNamespace === undefined ? undefined : { namespace: exposure.proxyNamespace, podLabels: exposure.proxyPodLabels };
+    default:
+      return undefined;
+  }
 }
 
 /** h2oGPT tells its models apart by served name: refused here so the error names the stack's field. */
