@@ -185,6 +185,25 @@ describe('the mesh release as an input', () => {
     expect(istio.reason).toMatch(/10\.0\.0\.5 is excluded from capture \(traffic\.sidecar\.istio\.io\/excludeOutboundIPRanges\)/);
   });
 
+  test('Linkerd native sidecar with proxy-await off: no startupProbe, so an init container may start before the proxy listens (issue #23)', () => {
+    // linkerd2 charts/partials/templates/_proxy.tpl: the native proxy's startupProbe comes with proxy-await only.
+    const pod = (command: string, annotations: Record<string, string>) => [{
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations }, spec: { initContainers: [{ name: 'call', image: 'x:1', command: ['sh', '-c', command] }], containers: [{ name: 'app', image: 'x:1' }] } },
+      source: 'test',
+    }];
+    const once = 'wget -q -O- http://api:8080/';
+    const loop = 'until wget -q -O- http://api:8080/; do sleep 1; done';
+    const of = (command: string, annotations: Record<string, string>) => analyzeObjects(pod(command, annotations), MeshMode.linkerdNativeSidecar()).pods[0].initContainers[0];
+    const off = { 'config.linkerd.io/proxy-await': 'disabled' };
+    const early = /native sidecar: linkerd-proxy has started, but runs without a startupProbe \(config\.linkerd\.io\/proxy-await is off\), so it may not listen yet and the first connections can be refused/;
+    // A retrying wait gets through once the proxy listens; a one-shot call restarts with back-off.
+    expect(of(loop, off)).toMatchObject({ verdict: 'ok', reason: expect.stringMatching(early) });
+    expect(of(once, off).verdict).toBe('slow');
+    // With await on (Linkerd's default) the startupProbe holds the next init container until the proxy is ready.
+    expect(of(loop, {}).reason).toMatch(/native sidecar: linkerd-proxy is already running/);
+    expect(of(loop, {}).reason).not.toMatch(/startupProbe/);
+  });
+
   test('Istio 1.26 never injects a native sidecar by default (ENABLE_NATIVE_SIDECARS=false): no caveat', () => {
     expect(waitOf(MeshMode.istioSidecar({ version: '1.26' })).reason).not.toMatch(/native sidecars/);
   });

@@ -93,7 +93,15 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
       port: usage.port,
       host: usage.host,
     };
-    const { network, why: networkWhy } = initContainerNetwork(mode, plane, exemption, annotations);
+    const { network, why: meshedWhy } = initContainerNetwork(mode, plane, exemption, annotations);
+    // A native-sidecar proxy that is never waited for: the next init container starts once its
+    // process has, and its first connections may meet no listener.
+    const unready = network === Network.MESHED && plane.dataplane === Dataplane.NATIVE_SIDECAR && profile?.nativeSidecarReadyNeedsHold === true
+      && !holdsAppUntilProxyReady(profile, pod.metadata);
+    const networkWhy = unready
+      ? `native sidecar: ${profile!.proxyContainerName} has started, but runs without a startupProbe (${profile!.holdUntilProxyReady.key} is off), `
+        + 'so it may not listen yet and the first connections can be refused'
+      : meshedWhy;
     const base = { name: c.name, network, inferred: usage.inferred, index };
     const how = usage.inferred ? ` (inferred from ${usage.evidence})` : '';
     if (c.restartPolicy === 'Always') {

@@ -80,6 +80,11 @@ export interface MeshProfile {
   readonly holdUntilProxyReadyField?: string;
   /** Whether that hold is on unless a pod turns it off. */
   readonly holdOnByDefault: boolean;
+  /**
+   * Whether a native-sidecar proxy gets its startupProbe from that hold only: without it, the next
+   * init container starts once the proxy's process has started, before it listens.
+   */
+  readonly nativeSidecarReadyNeedsHold: boolean;
   /** Annotation that excludes outbound ports from capture (comma-separated). */
   readonly excludeOutboundPortsAnnotation: string;
   /** Annotation that excludes outbound CIDRs from capture (comma-separated), if the mesh has one. */
@@ -156,6 +161,8 @@ const ISTIO: MeshProfile = {
   },
   holdUntilProxyReadyField: 'holdApplicationUntilProxyStarts',
   holdOnByDefault: false,
+  // Not modelled for Istio: the injection template's native-sidecar startupProbe was not reread.
+  nativeSidecarReadyNeedsHold: false,
   excludeOutboundPortsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundPorts',
   excludeOutboundCidrsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
   ambientEnrolment: { key: 'istio.io/dataplane-mode', value: 'ambient', on: 'label' },
@@ -216,6 +223,9 @@ const LINKERD: MeshProfile = {
   nativeSidecarDefaultSince: { release: [2, 20] },
   holdUntilProxyReady: { key: 'config.linkerd.io/proxy-await', value: 'enabled', on: 'annotation' },
   holdOnByDefault: true,
+  // _proxy.tpl: `if and .Values.proxy.nativeSidecar .Values.proxy.await` gives the startupProbe
+  // (linkerd2 charts/partials/templates/_proxy.tpl, edge-26.8.3; docs/mesh-facts.md §3).
+  nativeSidecarReadyNeedsHold: true,
   excludeOutboundPortsAnnotation: 'config.linkerd.io/skip-outbound-ports',
   // No outbound CIDR exclusion: `config.linkerd.io/skip-subnets` adds RETURN rules for inbound
   // sources only (linkerd2-proxy-init addIncomingTrafficRules; docs/mesh-facts.md §2).
