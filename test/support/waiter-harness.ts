@@ -230,12 +230,37 @@ export class CpuThrottle {
 
 export type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Ports 20000-31999, walked from an offset of this process's own. */
+const BELOW_EPHEMERAL = { first: 20000, size: 12000, next: (process.pid * 37) % 12000 };
+
 /** An HTTP server on 127.0.0.1 whose behaviour a test changes as it goes. */
 export class TestServer {
   public static async start(behaviour: Behaviour = TestServer.status(200)): Promise<TestServer> {
     const server = new TestServer(behaviour);
     await server.listen(0);
     return server;
+  }
+
+  /**
+   * A port nothing listens on, and no other test will bind: it is taken below the kernel's
+   * ephemeral range (ip_local_port_range starts at 32768), where listen(0) never hands out a
+   * port. A port released from that range was given again at once to a server of a concurrent
+   * test, whose 200 then answered a waiter that was meant to be refused (seen in CI's first run).
+   * Each process starts at its own offset; a port in use is skipped.
+   */
+  public static async unusedPort(): Promise<TestServer> {
+    for (let tries = 0; tries < 2000; tries++) {
+      const port = BELOW_EPHEMERAL.first + ((BELOW_EPHEMERAL.next++) % BELOW_EPHEMERAL.size);
+      const server = new TestServer(TestServer.status(200));
+      try {
+        await server.listen(port);
+      } catch {
+        continue; // in use: another process's
+      }
+      await server.close();
+      return server;
+    }
+    throw new Error('no unused port below the ephemeral range');
   }
 
   /** Answers with this status. */

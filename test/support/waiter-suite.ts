@@ -27,7 +27,7 @@ function readyAttempt(stderr: string): number {
 /** The servers one test opened; the test closes them all, pass or fail. */
 interface Servers {
   server(...args: Parameters<typeof TestServer.start>): Promise<TestServer>;
-  /** A port nothing listens on (yet): taken from the OS, then released. */
+  /** A port nothing listens on (yet), which no other test can be given (TestServer.unusedPort). */
   freePort(): Promise<TestServer>;
 }
 
@@ -43,9 +43,10 @@ function withServers(body: (servers: Servers) => Promise<void>): () => Promise<v
       opened.push(s);
       return s;
     };
+    // Outside the ephemeral range, so no concurrent test's server can be given it (TestServer.unusedPort).
     const freePort = async () => {
-      const s = await server();
-      await s.close();
+      const s = await TestServer.unusedPort();
+      opened.push(s);
       return s;
     };
     try {
