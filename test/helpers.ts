@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'fs';
+import { randomBytes } from 'crypto';
+import { rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
@@ -6,7 +7,9 @@ import { Construct } from 'constructs';
 
 // One output folder per test file for every app made here, removed when the file ends. cdk8s's
 // Testing.app() makes a folder per app and never removes it: about 2,000 per run of the suite.
-const OUTDIR = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-test-'));
+// Only named here: app.synth() makes it when a test writes files, so a file that is skipped whole
+// (whose afterAll never runs) leaves nothing behind.
+const OUTDIR = join(tmpdir(), `cdk8s-h2ogpt-test-${process.pid}-${randomBytes(6).toString('hex')}`);
 afterAll(() => rmSync(OUTDIR, { recursive: true, force: true }));
 
 /** An app for a test, whose synth() writes into this test file's scratch folder. */
