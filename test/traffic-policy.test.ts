@@ -153,6 +153,13 @@ describe('Istio', () => {
     });
   });
 
+  test('the objects are v1, which Istio serves from 1.22: an older release is refused, naming the version (issue #23)', () => {
+    const istioVersions = build({ mesh: MeshMode.istioSidecar({ version: '1.22' }), h2ogpt: { replicas: 2 } }).objects.filter((o) => o.apiVersion.includes('.istio.io/')).map((o) => `${o.kind} ${o.apiVersion}`);
+    expect(istioVersions.sort()).toEqual(['AuthorizationPolicy security.istio.io/v1', 'DestinationRule networking.istio.io/v1', 'PeerAuthentication security.istio.io/v1', 'PeerAuthentication security.istio.io/v1']);
+    expect(errorOf((scope) => new H2oGptStack(scope, 'stack', { name: 'chat', mesh: MeshMode.istioSidecar({ version: '1.21' }), vllm: { model: 'm' } })).message)
+      .toMatch(/^Invalid version: "1\.21"\. The stack writes Istio's security\.istio\.io\/v1 and networking\.istio\.io\/v1 objects, which Istio serves from 1\.22/);
+  });
+
   test('permissive mtls is written as PERMISSIVE, so the setting is enforced either way', () => {
     const { objects } = build({ mesh: MeshMode.istioSidecar({ mtls: MtlsMode.PERMISSIVE }) });
     for (const name of ['chat', 'chat-vllm']) expect(find(objects, 'PeerAuthentication', name).spec.mtls.mode).toBe('PERMISSIVE');

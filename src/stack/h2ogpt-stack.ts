@@ -150,6 +150,11 @@ export class H2oGptStack extends Construct {
     const name = checkStackName('name', props.name ?? 'h2ogpt');
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.mesh = props.mesh ?? MeshMode.none();
+    // The Istio objects are written in v1, which Istio serves from 1.22 (docs/mesh-facts.md §11).
+    if (this.mesh.mesh === Mesh.ISTIO && this.mesh.releaseAtLeast(1, 22) === false) {
+      throw new ConfigurationError('version', this.mesh.version,
+        'The stack writes Istio\'s security.istio.io/v1 and networking.istio.io/v1 objects, which Istio serves from 1.22: upgrade Istio, or give its real release.');
+    }
     const kubernetesMinor = parseKubernetesMinor(props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
     const waiterImage = checkImage('waiterImage', props.waiterImage ?? DEFAULT_WAITER_IMAGE);
     const meshMetadata = meshPodMetadata(this.mesh);
