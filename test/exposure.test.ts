@@ -132,16 +132,20 @@ describe('authentication', () => {
     expect(spec.securityContext.fsGroup).toBe(1000); // the group that may read the file
     expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
 
-    // The copy, run for real with its mounts mapped into a scratch folder: the file arrives whole,
+    // The copy, run for real with its paths mapped into a scratch folder: the file arrives whole,
     // its owner can write it, and a lock can be made beside it.
-    const copy = spec.initContainers.find((c: any) => c.name === 'copy-users');
-    expect(copy.volumeMounts).toEqual([{ name: 'auth', mountPath: '/etc/h2ogpt/auth', readOnly: true }, { name: 'state', subPath: 'users', mountPath: '/workspace/users' }]);
+    const prepare = spec.initContainers.find((c: any) => c.name === 'prepare-workspace');
+    expect(prepare.volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/h2ogpt/auth', readOnly: true });
+    expect(prepare.volumeMounts).toContainEqual({ name: 'state', subPath: 'users', mountPath: '/workspace/users' });
+    expect(prepare.command.slice(3)).toEqual(['prepare-workspace', '/workspace', '/run/h2ogpt', '/etc/h2ogpt/auth/auth.json', '/workspace/users/auth.json']);
     const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-auth-copy-'));
     try {
-      for (const mount of copy.volumeMounts) mkdirSync(join(scratch, mount.mountPath), { recursive: true });
+      for (const mount of prepare.volumeMounts) mkdirSync(join(scratch, mount.mountPath), { recursive: true });
       writeFileSync(join(scratch, '/etc/h2ogpt/auth/auth.json'), '{"ann": {"password": "x", "userid": "1"}}', { mode: 0o440 });
-      const script = copy.command[2].replace(/(\/etc\/h2ogpt\/auth|\/workspace\/users)/g, (path: string) => join(scratch, path));
-      expect(spawnSync(copy.command[0], [copy.command[1], script], { encoding: 'utf8' }).status).toBe(0);
+      const [shell, flag, script, name, ...paths] = prepare.command;
+      const run = spawnSync(shell, [flag, script, name, ...paths.map((p: string) => join(scratch, p))], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
       const copied = join(scratch, '/workspace/users/auth.json');
       expect(readFileSync(copied, 'utf8')).toBe('{"ann": {"password": "x", "userid": "1"}}');
       expect(statSync(copied).mode & 0o200).toBe(0o200);
@@ -150,7 +154,7 @@ describe('authentication', () => {
       rmSync(scratch, { recursive: true, force: true });
     }
     // It calls nothing, so the analyzer and the mesh have nothing to hold it up for.
-    expect(find(objects, 'Deployment', 'chat').spec.template.metadata.annotations['cdk8s-h2ogpt.io/network-init-containers'].split(',')).not.toContain('copy-users');
+    expect(find(objects, 'Deployment', 'chat').spec.template.metadata.annotations['cdk8s-h2ogpt.io/network-init-containers'].split(',')).not.toContain('prepare-workspace');
   });
 
   test('without authentication nothing changes: the user-state auth file stays where it was', () => {

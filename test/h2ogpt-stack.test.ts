@@ -27,7 +27,7 @@ describe('H2oGptStack with no mesh', () => {
     expect(stack.startupStrategy).toBe(StartupStrategy.INIT_CONTAINER);
     expect(stack.startupReason).toMatch(/^auto: no mesh/);
     const pod = find(objects, 'Deployment', 'chat').spec.template;
-    expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm']);
+    expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm', 'prepare-workspace']);
     expect(pod.spec.initContainers[0].env[0]).toEqual({ name: 'WAIT_URL', value: 'http://chat-vllm:8000/health' });
     expect(pod.metadata.annotations).toMatchObject({
       'cdk8s-h2ogpt.io/startup-strategy': 'init-container',
@@ -104,10 +104,24 @@ describe('H2oGptStack with no mesh', () => {
     }
   });
 
-  test('warns when a pod cannot meet Pod Security "restricted": mesh init without CNI, vLLM as root', () => {
-    const stack = (props: Partial<H2oGptStackProps>) => {
+  test('the default h2oGPT image is a tag upstream has rebuilt: a warning says how to pin its digest; a digest or another image raises none', () => {
+    const warningsOf = (props: Partial<H2oGptStackProps>) => {
       let built!: H2oGptStack;
       synth((chart) => { built = new H2oGptStack(chart, 'stack', { vllm, ...props }); });
+      return built.warnings.filter((w) => w.startsWith('h2ogpt.image'));
+    };
+    expect(warningsOf({})).toEqual([expect.stringMatching(
+      /^h2ogpt\.image is the tag gcr\.io\/vorvan\/h2oai\/h2ogpt-runtime:0\.2\.1, which upstream has rebuilt.*pin the digest you tested with h2ogpt\.image \(--h2ogpt-image\).*`crane digest gcr\.io\/vorvan\/h2oai\/h2ogpt-runtime:0\.2\.1`$/)]);
+    expect(warningsOf({ h2ogpt: { image: `gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1@sha256:${'a'.repeat(64)}` } })).toEqual([]);
+    expect(warningsOf({ h2ogpt: { image: 'registry.example.com/h2ogpt:2025.01' } })).toEqual([]);
+  });
+
+  test('warns when a pod cannot meet Pod Security "restricted": mesh init without CNI, vLLM as root', () => {
+    // With h2oGPT's image pinned by digest, so that only the Pod Security warnings are left.
+    const h2ogpt = { image: `gcr.io/vorvan/h2oai/h2ogpt-runtime@sha256:${'d'.repeat(64)}` };
+    const stack = (props: Partial<H2oGptStackProps>) => {
+      let built!: H2oGptStack;
+      synth((chart) => { built = new H2oGptStack(chart, 'stack', { vllm, h2ogpt, ...props }); });
       return built;
     };
     expect(stack({ namespace: 'ai', mesh: MeshMode.istioSidecar({ cni: true }) }).warnings).toEqual([]);
@@ -129,7 +143,8 @@ describe('H2oGptStack with no mesh', () => {
       const spec = podSpec(d);
       return [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image);
     });
-    expect(images.sort()).toEqual([digest('busybox'), digest('gcr.io/vorvan/h2oai/h2ogpt-runtime'), digest('vllm/vllm-openai')]);
+    // The workspace's preparation runs h2oGPT's own image.
+    expect(images.sort()).toEqual([digest('busybox'), digest('gcr.io/vorvan/h2oai/h2ogpt-runtime'), digest('gcr.io/vorvan/h2oai/h2ogpt-runtime'), digest('vllm/vllm-openai')]);
   });
 
   describe('refuses bad input with the nested field name', () => {

@@ -1,6 +1,10 @@
+import { spawnSync } from 'child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Chart } from 'cdk8s';
 import { H2oGpt, H2oGptProps, SecretKeyReference, StartupWait, VllmServer } from '../src/internal';
-import { container, envOf, errorOf, find, podSpec, synth } from './helpers';
+import { container, envOf, errorOf, find, podSpec, synth, waitInitContainers } from './helpers';
 
 function build(props: Partial<H2oGptProps> = {}, vllmProps: { apiKey?: SecretKeyReference } = {}) {
   let front!: H2oGpt;
@@ -101,7 +105,7 @@ describe('H2oGpt', () => {
 
   test('in-app wait: h2oGPT runs the waiter, which execs generate.py; the startup probe covers the wait', () => {
     const { deployment, app } = build({ startupWait: StartupWait.inApp(), waiter: { deadlineSeconds: 900 } });
-    expect(podSpec(deployment).initContainers).toBeUndefined();
+    expect(waitInitContainers(podSpec(deployment))).toEqual([]);
     expect(app.command).toEqual(['/bin/bash', '/opt/cdk8s-h2ogpt/wait-for-upstream.sh', 'python3', '/workspace/generate.py']);
     expect(envOf(app).WAIT_DEADLINE_SECONDS).toBe('900');
     expect(app.volumeMounts).toContainEqual({ name: 'startup-waiter', mountPath: '/opt/cdk8s-h2ogpt', readOnly: true });
@@ -112,7 +116,7 @@ describe('H2oGpt', () => {
     const { objects, deployment, app } = build({ startupWait: StartupWait.none() });
     expect(envOf(app).H2OGPT_FAIL_IF_INVALID_CLIENT).toBe('True');
     expect(envOf(build().app).H2OGPT_FAIL_IF_INVALID_CLIENT).toBeUndefined();
-    expect(podSpec(deployment).initContainers).toBeUndefined();
+    expect(podSpec(deployment).initContainers.map((c: any) => c.name)).toEqual(['prepare-workspace']);
     expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
     expect(app.env.some((e: any) => e.name.startsWith('WAIT_'))).toBe(false);
   });
@@ -135,13 +139,18 @@ describe('H2oGpt', () => {
       expect(app.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
       const mounts = app.volumeMounts.map((m: any) => m.mountPath);
       expect(mounts).toEqual(expect.arrayContaining([
-        '/workspace/save', '/tmp', '/workspace/.cache', '/workspace/.config', '/workspace/users', '/workspace/db_nonusers',
+        '/workspace/save', '/tmp', '/workspace/.config', '/workspace/users', '/workspace/db_nonusers',
         '/workspace/db_dir_UserData', '/workspace/llamacpp_path',
         // Document and client locks and chat exports (docs/app-facts.md §5, issue #23).
         '/workspace/locks', '/workspace/chats',
+        // The working directory (flagged_data_points/, the zip export) and the library caches.
+        '/run/h2ogpt', '/var/cache/h2ogpt',
       ]));
       expect(mounts).not.toContain('/workspace');
-      for (const path of ['/workspace/locks', '/workspace/chats']) {
+      // ~/.cache is the image's: Playwright's browsers live there (docs/app-facts.md §5).
+      expect(mounts).not.toContain('/workspace/.cache');
+      expect(app.workingDir).toBe('/run/h2ogpt');
+      for (const path of ['/workspace/locks', '/workspace/chats', '/run/h2ogpt', '/var/cache/h2ogpt']) {
         const mount = app.volumeMounts.find((m: any) => m.mountPath === path);
         expect(mount.readOnly).toBeUndefined();
         expect(podSpec(deployment).volumes.find((v: any) => v.name === mount.name).emptyDir).toBeDefined();
@@ -149,6 +158,8 @@ describe('H2oGpt', () => {
       const env = envOf(app);
       expect(env.GRADIO_TEMP_DIR).toBe('/tmp/gradio');
       expect(env.MPLCONFIGDIR).toMatch(/^\/workspace\/\.config\//);
+      expect(env.XDG_CACHE_HOME).toBe('/var/cache/h2ogpt');
+      expect(env.PLAYWRIGHT_BROWSERS_PATH).toBe('/workspace/.cache/ms-playwright');
       expect(env.H2OGPT_AUTH_FILENAME).toBe('/workspace/users/auth.json');
       // A user's own value, in either case, replaces the default rather than joining it.
       const own = envOf(build({ settings: { h2ogpt_auth_filename: '/workspace/save/auth.json' } }).app);
@@ -156,6 +167,61 @@ describe('H2oGpt', () => {
       expect(own.h2ogpt_auth_filename).toBe('/workspace/save/auth.json');
       const volumeNames = podSpec(deployment).volumes.map((v: any) => v.name);
       for (const m of app.volumeMounts) expect(volumeNames).toContain(m.name);
+    });
+
+    test('the workspace is prepared last, by a container that mounts what h2oGPT mounts and uses no network', () => {
+      const { deployment, app } = build();
+      const spec = podSpec(deployment);
+      expect(spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm', 'prepare-workspace']);
+      const prepare = spec.initContainers[1];
+      expect(prepare.image).toBe(app.image);
+      expect(prepare.securityContext).toEqual(app.securityContext);
+      expect(prepare.volumeMounts).toEqual(app.volumeMounts.filter((m: any) => m.mountPath !== '/tmp'));
+      expect(prepare.command.slice(3)).toEqual(['prepare-workspace', '/workspace', '/run/h2ogpt']);
+      expect(deployment.spec.template.metadata.annotations['cdk8s-h2ogpt.io/network-init-containers']).toBe('wait-for-vllm');
+    });
+
+    test('the working directory, prepared for real: relative reads reach the image, relative writes land on the volume, a restart keeps them', () => {
+      const prepare = podSpec(build().deployment).initContainers.find((c: any) => c.name === 'prepare-workspace');
+      const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-workdir-'));
+      try {
+        // The image's /workspace as h2oGPT's Dockerfile leaves it, plus the mount points.
+        const workspace = join(scratch, 'workspace');
+        const workingDir = join(scratch, 'run/h2ogpt');
+        for (const dir of ['src', '.cache/ms-playwright', 'save', 'users', 'locks', 'a dir with * in it', 'run/h2ogpt']) {
+          mkdirSync(join(dir === 'run/h2ogpt' ? scratch : workspace, dir), { recursive: true });
+        }
+        writeFileSync(join(workspace, 'h2o-logo.svg'), '<svg/>');
+        writeFileSync(join(workspace, 'generate.py'), '');
+        writeFileSync(join(workspace, '..hidden'), '');
+        const [shell, flag, script, name] = prepare.command;
+        const run = () => spawnSync(shell, [flag, script, name, workspace, workingDir], { encoding: 'utf8' });
+        let result = run();
+        expect(result.stderr).toBe('');
+        expect(result.status).toBe(0);
+        for (const entry of ['src', '.cache', 'save', 'users', 'locks', 'a dir with * in it', 'h2o-logo.svg', 'generate.py', '..hidden']) {
+          expect(readlinkSync(join(workingDir, entry))).toBe(join(workspace, entry));
+        }
+        // gradio_runner reads h2o-logo.svg relative to the working directory.
+        expect(readFileSync(join(workingDir, 'h2o-logo.svg'), 'utf8')).toBe('<svg/>');
+        // gen.py makes offline_folder/ and Gradio's CSVLogger flagged_data_points/ at start; the zip
+        // button writes data_*.zip (docs/app-facts.md §5).
+        mkdirSync(join(workingDir, 'offline_folder'));
+        mkdirSync(join(workingDir, 'flagged_data_points'));
+        writeFileSync(join(workingDir, 'data_2026-12-06_emptyhost.zip'), 'zip');
+        // A relative write into a mounted folder goes through the link to the mount.
+        writeFileSync(join(workingDir, 'locks/db_x.lock'), '');
+        expect(existsSync(join(workspace, 'locks/db_x.lock'))).toBe(true);
+        // A restart of the pod's init containers keeps h2oGPT's own files and links nothing twice.
+        writeFileSync(join(workspace, 'flagged_data_points'), 'an image entry of the same name');
+        result = run();
+        expect(result.status).toBe(0);
+        expect(lstatSync(join(workingDir, 'flagged_data_points')).isDirectory()).toBe(true);
+        expect(readFileSync(join(workingDir, 'data_2026-12-06_emptyhost.zip'), 'utf8')).toBe('zip');
+        expect(readlinkSync(join(workingDir, 'src'))).toBe(join(workspace, 'src'));
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
     });
 
     test('the waiter init container is non-root, read-only, without capabilities', () => {

@@ -44,6 +44,15 @@ export function podSpec(deployment: Manifest): any {
   return deployment.spec.template.spec;
 }
 
+/**
+ * An h2oGPT pod's waiting init containers, in order: every init container but the workspace's
+ * preparation, which uses no network and is always last (test/h2ogpt.test.ts asserts that).
+ */
+export function waitInitContainers(spec: any): any[] {
+  const inits: any[] = spec.initContainers ?? [];
+  return inits.filter((c) => c.name !== 'prepare-workspace');
+}
+
 export function container(deployment: Manifest, name: string): any {
   const c = podSpec(deployment).containers.find((x: any) => x.name === name);
   if (!c) throw new Error(`no container ${name}`);

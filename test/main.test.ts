@@ -25,7 +25,7 @@ describe('default app (src/main.ts)', () => {
       const spec = o.spec?.template?.spec;
       return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image) : [];
     });
-    expect(images.length).toBe(3);
+    expect(images.length).toBe(4); // waiter, workspace preparation, h2oGPT, vLLM
     for (const image of images) expect(image).toMatch(/:[A-Za-z0-9][\w.-]*$/);
     for (const image of images) expect(image).not.toMatch(/:latest$/);
   });

@@ -5,7 +5,7 @@ import {
 import { meshPodMetadata } from '../src/mesh/pod-metadata';
 import { waitPlan } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
-import { container, envOf, errorOf, find, Manifest, podSpec, synth } from './helpers';
+import { container, envOf, errorOf, find, Manifest, podSpec, synth, waitInitContainers } from './helpers';
 import { crossObjectProblems, schemaProblems } from './support/conformance';
 
 // Issue #14, more than one model: one h2oGPT in front of several vLLM servers, each with its own
@@ -161,7 +161,7 @@ describe('the startup wait covers every server', () => {
       [MeshMode.istioNativeSidecar(), StartupStrategy.AUTO, 65534],
     ] as const) {
       const { objects } = twoModels({ mesh, startupStrategy: strategy });
-      const inits = h2ogptPod(objects).initContainers;
+      const inits = waitInitContainers(h2ogptPod(objects));
       expect(inits.map((c: any) => c.name)).toEqual(['wait-for-vllm', 'wait-for-vllm-2']);
       expect(inits.map((c: any) => envOf(c).WAIT_URL)).toEqual(['http://chat-vllm.ai.svc:8000/health', 'http://chat-vllm-coder.ai.svc:8001/health']);
       expect(inits.map((c: any) => c.securityContext.runAsUser)).toEqual([uid, uid]);
@@ -172,7 +172,7 @@ describe('the startup wait covers every server', () => {
   test('in-app wait: a chain of waiters, the second given its own URL and deadline through env, the last exec\'ing generate.py; the startup probe outlasts both deadlines', () => {
     const { objects, stack } = twoModels({ mesh: MeshMode.istioSidecar(), vllm: { model: 'm', startupProbeBudgetSeconds: 600 }, additionalModels: [{ ...CODER, startupProbeBudgetSeconds: 1200 }] });
     const app = container(find(objects, 'Deployment', 'chat'), 'h2ogpt');
-    expect(h2ogptPod(objects).initContainers).toBeUndefined();
+    expect(waitInitContainers(h2ogptPod(objects))).toEqual([]);
     expect(app.command).toEqual([
       '/bin/bash', '/opt/cdk8s-h2ogpt/wait-for-upstream.sh',
       'env', 'WAIT_URL=http://chat-vllm-coder.ai.svc:8001/health', 'WAIT_DEADLINE_SECONDS=1500', '/bin/bash', '/opt/cdk8s-h2ogpt/wait-for-upstream.sh',
@@ -193,7 +193,7 @@ describe('the startup wait covers every server', () => {
   test('no wait: h2oGPT is told to fail on any unreachable model, so the kubelet restarts it until both are up', () => {
     const { objects } = twoModels({ startupStrategy: StartupStrategy.NONE });
     expect(envOf(container(find(objects, 'Deployment', 'chat'), 'h2ogpt')).H2OGPT_FAIL_IF_INVALID_CLIENT).toBe('True');
-    expect(h2ogptPod(objects).initContainers).toBeUndefined();
+    expect(waitInitContainers(h2ogptPod(objects))).toEqual([]);
   });
 });
 
@@ -241,7 +241,7 @@ describe('a two-model stack in every mode and strategy', () => {
     // In the app's command only when it runs the waiter: the first URL from env, the others from the chain.
     const inApp = app.command[1] === '/opt/cdk8s-h2ogpt/wait-for-upstream.sh';
     const waited = [
-      ...(h2ogptPod(objects).initContainers ?? []).map((c: any) => envOf(c).WAIT_URL),
+      ...waitInitContainers(h2ogptPod(objects)).map((c: any) => envOf(c).WAIT_URL),
       ...(inApp ? [envOf(app).WAIT_URL, ...app.command.filter((a: string) => a.startsWith('WAIT_URL=')).map((a: string) => a.slice(9))] : []),
     ];
     const expected = stack.h2ogpt.startupWait.kind === StartupWaitKind.NONE ? [] : ['http://chat-vllm.ai.svc:8000/health', 'http://chat-vllm-coder.ai.svc:8001/health'];
@@ -267,7 +267,7 @@ describe('the analyzer sees every waiter of a refused two-model pod', () => {
     });
     const pod = analyzeObjects(objects.map((object) => ({ object, source: 'stack' })), mesh).pods.find((p) => p.name === 'chat')!;
     expect(pod.verdict).toBe(Verdict.DEADLOCK);
-    expect(pod.initContainers.map((c) => `${c.name}:${c.verdict}`)).toEqual(['wait-for-vllm:deadlock', 'wait-for-vllm-2:deadlock']);
+    expect(pod.initContainers.map((c) => `${c.name}:${c.verdict}`)).toEqual(['wait-for-vllm:deadlock', 'wait-for-vllm-2:deadlock', 'prepare-workspace:ok']);
   });
 
   test('a port exclusion that covers only the first server leaves the second waiter captured', () => {
@@ -276,7 +276,7 @@ describe('the analyzer sees every waiter of a refused two-model pod', () => {
     const deployment = find(objects, 'Deployment', 'chat');
     deployment.spec.template.metadata.annotations[profileOf(mesh)!.excludeOutboundPortsAnnotation] = '8000';
     const pod = analyzeObjects(objects.map((object) => ({ object, source: 'stack' })), mesh).pods.find((p) => p.name === 'chat')!;
-    expect(pod.initContainers.map((c) => `${c.name}:${c.verdict}`)).toEqual(['wait-for-vllm:ok', 'wait-for-vllm-2:deadlock']);
+    expect(pod.initContainers.map((c) => `${c.name}:${c.verdict}`)).toEqual(['wait-for-vllm:ok', 'wait-for-vllm-2:deadlock', 'prepare-workspace:ok']);
   });
 });
 

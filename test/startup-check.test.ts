@@ -70,7 +70,7 @@ describe('synth-time startup check', () => {
     const plain = new H2oGptStack(chart, 'plain', { name: 'plain', mesh: MeshMode.none(), vllm: { model: 'm' } });
     const meshed = new H2oGptStack(chart, 'meshed', { name: 'meshed', mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
     // The unmeshed stack's init-container wait would deadlock under Istio with CNI; it is not judged by it.
-    expect(plain.h2ogpt.deployment.toJson().spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm']);
+    expect(plain.h2ogpt.deployment.toJson().spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-vllm', 'prepare-workspace']);
     expect(StartupCheck.problems(plain, MeshMode.istioSidecar())).toHaveLength(1);
     expect(meshed.startupStrategy).toBe('in-app-wait');
     app.synth();

@@ -355,12 +355,12 @@ export function runSynth(argv: string[], io: CommandIo): number {
   try {
     makeFolder(outDir);
   } catch (error) {
-    throw new CliUsageError(`Invalid --out: "${out}": ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/${name}.`);
+    throw new CliUsageError(`Invalid --out: "${out}": ${describeFsError(error)}. ${writeFix(error, `dist/${name}`)}`);
   }
   try {
     writeInPlace(target, yaml!);
   } catch (error) {
-    throw new CliUsageError(`Invalid --out: "${out}": cannot write ${basename(target)}: ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/${name}.`);
+    throw new CliUsageError(`Invalid --out: "${out}": cannot write ${basename(target)}: ${describeFsError(error)}. ${writeFix(error, `dist/${name}`)}`);
   }
   io.stdout(`wrote ${target}\n`);
   io.stdout(`mesh: ${stack.mesh.describe()}\n`);
@@ -436,7 +436,7 @@ function writeChart(flagValue: string, dir: string, files: Record<string, string
     for (const path of previous) if (!(path in files)) rmSync(join(target, path), { force: true });
   } catch (error) {
     if (error instanceof CliUsageError) throw error;
-    throw refuse(`cannot be written: ${describeFsError(error)}. Name a folder you can write to, e.g. --out dist/chart.`);
+    throw refuse(`cannot be written: ${describeFsError(error)}. ${writeFix(error, 'dist/chart')}`);
   }
 }
 
@@ -485,6 +485,14 @@ function describeFsError(error: unknown): string {
     EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'a read-only file system', EEXIST: 'a file is in the way', ENOTDIR: 'a file is in the way',
     EISDIR: 'a folder is in the way', ENOENT: 'no such file or folder', ENOSPC: 'no space left on the device', EDQUOT: 'over the disk quota', EINVAL: 'not a place files can be written',
   }[code ?? ''] ?? (error as Error).message;
+}
+
+/** What to do about a failed write: a full disk wants space, anything else another folder. */
+function writeFix(error: unknown, example: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT'
+    ? `Free space on that file system, or name a folder on another, e.g. --out ${example}.`
+    : `Name a folder you can write to, e.g. --out ${example}.`;
 }
 
 /** The entries whose value is set, so a flag not given does not erase the config file's value. */

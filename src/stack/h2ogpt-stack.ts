@@ -269,6 +269,13 @@ export class H2oGptStack extends Construct {
         + `"${monitoring!.prometheusServiceAccount}" of namespace "${monitoring!.prometheusNamespace}" on its port, where only vLLM's apiKey guards /v1`);
     }
 
+    if (this.h2ogpt.image === H2oGpt.DEFAULT_IMAGE) {
+      // h2oGPT's CI has rebuilt this tag (issue #23); only a digest names what was reviewed.
+      this.warnings.push(`h2ogpt.image is the tag ${H2oGpt.DEFAULT_IMAGE}, which upstream has rebuilt, so two clusters may run different code; `
+        + 'pin the digest you tested with h2ogpt.image (--h2ogpt-image), e.g. gcr.io/vorvan/h2oai/h2ogpt-runtime@sha256:<digest> from '
+        + '`crane digest gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1`');
+    }
+
     const ui = exposeUi(this, exposure, {
       name: this.h2ogpt.name, namespace: this.h2ogpt.namespace, labels: this.h2ogpt.labels, uiPort: this.h2ogpt.uiPort,
     }, this.mesh);

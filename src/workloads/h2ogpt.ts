@@ -35,6 +35,15 @@ export const DEFAULT_H2OGPT_UID = 1000;
 /** The image's HOME and working directory; h2oGPT writes relative paths under it. */
 const WORKSPACE = '/workspace';
 const SAVE_DIR = `${WORKSPACE}/save`;
+/**
+ * h2oGPT's working directory: writable, with a link to each entry of /workspace, so relative reads
+ * (h2o-logo.svg, src/...) find the image's files and relative writes land on a volume.
+ */
+const WORKING_DIR = '/run/h2ogpt';
+/** Where library caches (XDG_CACHE_HOME) are written. */
+const WRITABLE_CACHE = '/var/cache/h2ogpt';
+/** Where the image keeps Playwright's browsers: `playwright install` ran with HOME=/workspace. */
+const IMAGE_PLAYWRIGHT_BROWSERS = `${WORKSPACE}/.cache/ms-playwright`;
 
 // Settings the construct derives from its props; a user value would silently fight them.
 const MANAGED_SETTINGS: { [key: string]: string } = {
@@ -55,12 +64,15 @@ const AUTHENTICATION_SETTINGS = ['H2OGPT_AUTH_FILENAME', 'H2OGPT_AUTH_ACCESS', '
 
 /**
  * Where h2oGPT writes, each backed by a mount because the root file system is read-only
- * (h2oGPT's generate.py/gen.py and its Dockerfile, 0.2.1 era). Relative paths resolve under
- * /workspace, which also holds the code, so each is mounted on its own rather than /workspace whole.
+ * (docs/app-facts.md §5). Relative paths resolve in the working directory, which is a writable
+ * folder of links to /workspace's entries (see WORKING_DIR); the mounts keep the absolute paths
+ * /workspace/<name> writable too.
  */
 const WRITABLE_PATHS: Array<{ volume: string; subPath: string; mountPath: string }> = [
-  // HOME caches: Hugging Face tokenizers, torch, matplotlib and other ~/.cache and ~/.config users.
-  { volume: 'home', subPath: 'cache', mountPath: `${WORKSPACE}/.cache` },
+  // Library caches go to XDG_CACHE_HOME, off ~/.cache, so that the image's ~/.cache/ms-playwright
+  // (Playwright's browsers, installed there at build time) stays visible.
+  { volume: 'home', subPath: 'cache', mountPath: WRITABLE_CACHE },
+  // ~/.config: matplotlib (MPLCONFIGDIR) and other ~/.config users.
   { volume: 'home', subPath: 'config', mountPath: `${WORKSPACE}/.config` },
   // Per-user state, the shared and per-user document databases, and llamacpp_path (made at start).
   { volume: 'state', subPath: 'users', mountPath: `${WORKSPACE}/users` }, // USERS_DIR
@@ -68,11 +80,13 @@ const WRITABLE_PATHS: Array<{ volume: string; subPath: string; mountPath: string
   { volume: 'state', subPath: 'db_dir_UserData', mountPath: `${WORKSPACE}/db_dir_UserData` },
   { volume: 'state', subPath: 'llamacpp_path', mountPath: `${WORKSPACE}/llamacpp_path` },
   // Document database and client locks (locks/db_*.lock, locks/gradio_client.lock, the OpenAI
-  // server's locks/user_*.lock) and chat exports (chats/chats_<uuid>.json), relative to the working
-  // directory; the /tmp fallback catches PermissionError only, never a read-only file system
-  // (docs/app-facts.md §5).
+  // server's locks/user_*.lock) and chat exports (chats/chats_<uuid>.json); the /tmp fallback
+  // catches PermissionError only, never a read-only file system.
   { volume: 'state', subPath: 'locks', mountPath: `${WORKSPACE}/locks` },
   { volume: 'state', subPath: 'chats', mountPath: `${WORKSPACE}/chats` },
+  // h2oGPT's working directory: flagged_data_points/ (Gradio's CSVLogger makes it at start),
+  // data_<date>_<host>.zip (the zip button) and any other relative write land here.
+  { volume: 'state', subPath: 'workdir', mountPath: WORKING_DIR },
 ];
 
 // Defaults a user may override through `settings`: they point h2oGPT's writes at the mounts.
@@ -202,6 +216,8 @@ export class H2oGpt extends Construct {
   public static readonly WAIT_INIT_CONTAINER_NAME: string = WAIT_INIT_CONTAINER_NAME;
 
   public readonly deployment: k8s.KubeDeployment;
+  /** The h2oGPT image its containers run. */
+  public readonly image: string;
   public readonly service: k8s.KubeService;
   /** The pod's own ServiceAccount: its mesh identity, which vLLM's mesh policy admits. */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
@@ -258,6 +274,7 @@ export class H2oGpt extends Construct {
     this.vllm = vllm;
     this.vllmEndpoints = checkEndpoints(vllm, props.additionalVllm);
     const image = checkImage('image', props.image ?? DEFAULT_H2OGPT_IMAGE);
+    this.image = image;
     const uiPort = checkPort('uiPort', props.uiPort ?? H2OGPT_UI_CONTAINER_PORT);
     const openAiApiPort = props.openAiApi ? checkPort('openAiApiPort', props.openAiApiPort ?? 5000) : undefined;
     if (openAiApiPort !== undefined) {
@@ -344,6 +361,10 @@ export class H2oGpt extends Construct {
       // Gradio's uploads and temporary files, on the /tmp mount.
       { name: 'GRADIO_TEMP_DIR', value: '/tmp/gradio' },
       { name: 'MPLCONFIGDIR', value: `${WORKSPACE}/.config/matplotlib` },
+      // Hugging Face, torch and other XDG-aware caches go to the writable cache; Playwright follows
+      // XDG_CACHE_HOME too, so it is pointed back at the image's browsers (docs/app-facts.md §5).
+      { name: 'XDG_CACHE_HOME', value: WRITABLE_CACHE },
+      { name: 'PLAYWRIGHT_BROWSERS_PATH', value: IMAGE_PLAYWRIGHT_BROWSERS },
       ...authenticationEnv(authentication),
       ...Object.entries({ ...DEFAULT_SETTINGS, ...(waits ? {} : NO_WAIT_SETTINGS) })
         .filter(([name]) => !(authentication && name === 'H2OGPT_AUTH_FILENAME'))
@@ -370,30 +391,29 @@ export class H2oGpt extends Construct {
         secret: { secretName: authentication.secretName!, items: [{ key: authentication.key!, path: AUTH_FILE_NAME }], defaultMode: 0o440 },
       }] : []),
     ];
-    const initContainers: k8s.Container[] = [];
-    if (authentication) {
-      // h2oGPT takes a lock beside its users file and writes the file back on every login, frozen
-      // or not (docs/app-facts.md §1): it gets a writable copy, made afresh from the Secret at each
-      // start by a container that uses no network, so it holds up no mesh.
-      initContainers.push({
-        name: AUTH_COPY_CONTAINER,
-        image,
-        imagePullPolicy: 'IfNotPresent',
-        command: ['sh', '-c', `cat ${AUTH_MOUNT_PATH}/${AUTH_FILE_NAME} > ${WRITABLE_AUTH_FILE}`],
-        resources: podResources('authCopy.', { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
-        securityContext: hardenedContainerSecurityContext(),
-        volumeMounts: [
-          { name: 'auth', mountPath: AUTH_MOUNT_PATH, readOnly: true },
-          { name: 'state', subPath: 'users', mountPath: USERS_DIR },
-        ],
-      });
-    }
-    let command = [...H2OGPT_COMMAND];
     const appMounts: k8s.VolumeMount[] = [
       { name: 'save', mountPath: SAVE_DIR },
       { name: 'tmp', mountPath: '/tmp' },
       ...WRITABLE_PATHS.map(({ volume, subPath, mountPath }) => ({ name: volume, subPath, mountPath })),
     ];
+    // Links the working directory to /workspace and, with a login, copies the users file: h2oGPT
+    // takes a lock beside it and writes it back on every login, frozen or not (docs/app-facts.md
+    // §1), so it gets a writable copy made afresh from the Secret at each start. It mounts what
+    // h2oGPT mounts, so it links what h2oGPT will see, and it uses no network: it holds up no mesh.
+    const workspaceInit: k8s.Container = {
+      name: WORKSPACE_INIT_CONTAINER,
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      command: workspaceInitCommand(authentication ? { from: `${AUTH_MOUNT_PATH}/${AUTH_FILE_NAME}`, to: WRITABLE_AUTH_FILE } : undefined),
+      resources: podResources('workspaceInit.', { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
+      securityContext: hardenedContainerSecurityContext(),
+      volumeMounts: [
+        ...appMounts.filter((m) => m.name !== 'tmp'),
+        ...(authentication ? [{ name: 'auth', mountPath: AUTH_MOUNT_PATH, readOnly: true }] : []),
+      ],
+    };
+    const initContainers: k8s.Container[] = [];
+    let command = [...H2OGPT_COMMAND];
     const annotations: { [key: string]: string } = { ...props.podAnnotations };
 
     if (waits) {
@@ -430,8 +450,10 @@ export class H2oGpt extends Construct {
         appMounts.push(waiterMount);
       }
     }
-    // Which init containers call out: the waiters, never the users file's copy.
-    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).filter((name) => name !== AUTH_COPY_CONTAINER).join(',');
+    // Last, so the users file is copied just before h2oGPT starts.
+    initContainers.push(workspaceInit);
+    // Which init containers call out: the waiters, never the workspace's preparation.
+    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).filter((name) => name !== WORKSPACE_INIT_CONTAINER).join(',');
 
     const uiProbe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('ui') } };
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
@@ -451,12 +473,13 @@ export class H2oGpt extends Construct {
             nodeSelector: props.nodeSelector,
             tolerations,
             topologySpreadConstraints: spreadAcrossNodes(this.selectorLabels, replicas),
-            initContainers: initContainers.length > 0 ? initContainers : undefined,
+            initContainers,
             containers: [{
               name: 'h2ogpt',
               image,
               imagePullPolicy: 'IfNotPresent',
               command,
+              workingDir: WORKING_DIR,
               // Names derived from props stay the construct's even when their prop is off (e.g. the API port).
               env: [...env, ...userEnv(props.env, [...env.map((e) => e.name), ...Object.keys(MANAGED_SETTINGS)])],
               ports: [
@@ -504,8 +527,25 @@ const AUTH_FILE_NAME = 'auth.json';
 /** The per-user state folder (a writable mount), and h2oGPT's copy of the users file in it. */
 const USERS_DIR = `${WORKSPACE}/users`;
 const WRITABLE_AUTH_FILE = `${USERS_DIR}/${AUTH_FILE_NAME}`;
-/** The init container that copies the users file from the Secret. */
-export const AUTH_COPY_CONTAINER = 'copy-users';
+/** The init container that links the working directory and copies the users file from the Secret. */
+const WORKSPACE_INIT_CONTAINER = 'prepare-workspace';
+
+/**
+ * The workspace's preparation, as `sh -c` with its paths as arguments: a link in the working
+ * directory for each entry of /workspace that has none yet (a restart keeps what h2oGPT wrote),
+ * then the users file's copy.
+ */
+function workspaceInitCommand(authFile?: { readonly from: string; readonly to: string }): string[] {
+  const script = [
+    'set -eu',
+    'for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do',
+    '  name=${entry##*/}',
+    '  if { [ -e "$entry" ] || [ -L "$entry" ]; } && [ ! -e "$2/$name" ] && [ ! -L "$2/$name" ]; then ln -s "$entry" "$2/$name"; fi',
+    'done',
+    'if [ $# -eq 4 ]; then cat "$3" > "$4"; fi',
+  ].join('\n');
+  return ['sh', '-c', script, WORKSPACE_INIT_CONTAINER, WORKSPACE, WORKING_DIR, ...(authFile ? [authFile.from, authFile.to] : [])];
+}
 
 /** The password-file login, or undefined for none; settings must not fight it. */
 function checkAuthentication(authentication: UiAuthentication | undefined, settings: { [key: string]: string }): UiAuthentication | undefined {
