@@ -516,7 +516,11 @@ describe('cdk8s-h2ogpt check', () => {
     expect(stdout).toContain('Deployment h2ogpt/h2ogpt-web: DEADLOCK');
     expect(stdout).toContain('  1. istio-validation [mesh init]');
     expect(stdout).toContain('  2. vllm-check [init, captured]  DEADLOCK');
-    expect(stdout).toMatch(/2 pod\(s\) checked: 1 deadlock, 0 fails, 0 slow, 1 ok\n$/);
+    // The fix, as the synth-time check words it, under the pod; the release caveat once, at the end (issue #24).
+    expect(stdout).toContain('  fix: Init container "vllm-check" can never reach its upstream: move the wait into the app container, after istio-proxy is ready');
+    expect(stdout.match(/the mesh release is unknown/g)).toHaveLength(1);
+    expect(stdout).toMatch(/\nnote: the mesh release is unknown: [^\n]+\n2 pod\(s\) checked/);
+    expect(stdout).toMatch(/2 pod\(s\) checked: 1 deadlock, 0 fails, 0 unknown, 0 slow, 1 ok\n$/);
   });
 
   test('a large input streams its report; a syntax error far down still exits 2, after the report so far', async () => {
@@ -525,7 +529,7 @@ describe('cdk8s-h2ogpt check', () => {
     const good = cliProcess(['check', '--mesh', 'istio-sidecar'], many);
     expect(good.code).toBe(1);
     expect(good.stdout).toMatch(/^mesh: Istio sidecar with istio-cni, mTLS strict\n\nPod p0: DEADLOCK/);
-    expect(good.stdout).toMatch(/\n3000 pod\(s\) checked: 3000 deadlock, 0 fails, 0 slow, 0 ok\n$/);
+    expect(good.stdout).toMatch(/\n3000 pod\(s\) checked: 3000 deadlock, 0 fails, 0 unknown, 0 slow, 0 ok\n$/);
     const broken = cliProcess(['check', '--mesh', 'istio-sidecar'], `${many}---\nkind: [\n`);
     expect(broken.code).toBe(2);
     // The unclosed sequence is reported where the input ends, the line after "kind: [".
@@ -540,7 +544,18 @@ describe('cdk8s-h2ogpt check', () => {
   test('exit 0 when every pod can start', async () => {
     const { code, stdout } = await cli(['check', fixture('upstream-chart.yaml'), fixture('no-network-init.yaml'), '--mesh', 'istio-native-sidecar']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/3 pod\(s\) checked: 0 deadlock, 0 fails, 0 slow, 3 ok/);
+    expect(stdout).toMatch(/3 pod\(s\) checked: 0 deadlock, 0 fails, 0 unknown, 0 slow, 3 ok/);
+  });
+
+  test('"unknown" when a container runs what check cannot judge: exit 0, or 1 with --strict; the reason names it (issue #24)', async () => {
+    const pod = 'kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: seed, image: example/seed:1, command: [/app/seed-data]}]\n  containers: [{name: a, image: b:1}]\n';
+    const plain = cliProcess(['check', '--mesh', 'istio-sidecar'], pod);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Pod p: UNKNOWN');
+    expect(plain.stdout).toContain('unknown: it runs /app/seed-data, which check does not know; review what it calls');
+    expect(plain.stdout).toMatch(/1 pod\(s\) checked: 0 deadlock, 0 fails, 1 unknown, 0 slow, 0 ok\n$/);
+    expect(cliProcess(['check', '--mesh', 'istio-sidecar', '--strict'], pod).code).toBe(1);
+    expect(cliProcess(['check', '--mesh', 'istio-sidecar', '--strict'], pod.replace('/app/seed-data', 'cp')).code).toBe(0);
   });
 
   test('--no-cni and --mtls change the verdict', async () => {
@@ -557,7 +572,10 @@ describe('cdk8s-h2ogpt check', () => {
     expect(web.initContainers).toEqual([{
       name: 'vllm-check', network: 'unmeshed', verdict: 'fails', inferred: true,
       reason: 'calls h2ogpt-vllm-inference:5000 (inferred from wget) in plaintext (it runs as the proxy UID 1337, which capture skips), and STRICT mTLS rejects it',
+      fix: expect.stringMatching(/^Init container "vllm-check" talks plaintext to a STRICT-mTLS upstream: move the wait into the app container/),
     }]);
+    // Its UID escapes capture whatever the dataplane, so no release caveat applies.
+    expect(report.notes).toEqual([]);
     expect(report.pods.find((p: any) => p.name === 'h2ogpt-vllm')).toMatchObject({ verdict: 'ok', initContainers: [] });
   });
 
@@ -657,7 +675,7 @@ describe('cdk8s-h2ogpt check', () => {
       expect((await cli(['synth', '--mesh', mesh, '--out', work])).code).toBe(0);
       const { code, stdout } = await cli(['check', join(work, 'h2ogpt.k8s.yaml'), '--mesh', mesh]);
       expect([mesh, code]).toEqual([mesh, 0]);
-      expect(stdout).toMatch(/2 pod\(s\) checked: 0 deadlock, 0 fails, 0 slow, 2 ok/);
+      expect(stdout).toMatch(/2 pod\(s\) checked: 0 deadlock, 0 fails, 0 unknown, 0 slow, 2 ok/);
     }
   });
 

@@ -79,10 +79,27 @@ describe('manifest reader: same YAML 1.2 semantics as the yaml package', () => {
 
   test('every fixture reads the same', () => {
     const dir = join(__dirname, 'fixtures');
-    for (const name of readdirSync(dir).filter((f) => f !== 'broken.yaml')) {
-      const text = readFileSync(join(dir, name), 'utf8');
-      expect([name, readManifests(text, name).map((o) => o.object)]).toEqual([name, reference(text)]);
+    const files = [
+      ...readdirSync(dir).filter((f) => f !== 'broken.yaml' && f.endsWith('.yaml')).map((f) => join(dir, f)),
+      // Real charts' output, as Helm renders it (test/fixtures/real-world/).
+      ...readdirSync(join(dir, 'real-world')).filter((f) => f.endsWith('.yaml') && !f.endsWith('.expected.yaml')).map((f) => join(dir, 'real-world', f)),
+    ];
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      expect([file, readManifests(text, file).map((o) => o.object)]).toEqual([file, reference(text)]);
     }
+  });
+
+  test('a flow sequence closed at its key\'s indentation, as Helm charts write it, reads as Go\'s parser reads it (issue #24)', () => {
+    // mattermost-helm writes `command: [` ... `]` this way; kubectl and Helm (go-yaml) accept it, js-yaml alone does not.
+    const text = 'kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - name: w\n    command: [\n      "sh",\n      "-c",\n      "until curl http://x; do sleep 1; done"\n    ]\n';
+    expect(readManifests(text, 't')[0].object.spec.initContainers[0].command).toEqual(['sh', '-c', 'until curl http://x; do sleep 1; done']);
+    const mattermost = readFileSync(join(__dirname, 'fixtures', 'real-world', 'mattermost--jobserver.yaml'), 'utf8');
+    const [deployment] = readManifests(mattermost, 'mattermost').filter((o) => o.object.kind === 'Deployment');
+    expect(deployment.object.spec.template.spec.initContainers[0].command[0]).toBe('sh');
+    // Any other syntax error still names its line.
+    expect(() => readManifests('a: [\n  b\nc: d\n', 'bad')).toThrow(/bad:\d+:\d+: YAML syntax error/);
   });
 
   test.each([
@@ -150,7 +167,7 @@ function drain<T, R>(generator: Generator<T, R, void>, each: (value: T) => void)
 }
 
 describe('the streaming report', () => {
-  const inputs = readdirSync(join(__dirname, 'fixtures')).filter((f) => f !== 'broken.yaml')
+  const inputs = readdirSync(join(__dirname, 'fixtures')).filter((f) => f !== 'broken.yaml' && f.endsWith('.yaml'))
     .map((name) => ({ text: readFileSync(join(__dirname, 'fixtures', name), 'utf8'), source: name }));
 
   test.each([

@@ -1,5 +1,6 @@
 import { MeshMode } from '../mesh/mesh-mode';
-import { manifestObjects, namespaceObjects, SourcedObject } from './manifest-reader';
+import { InputContext } from './input-context';
+import { manifestObjects, namespaceObjects, scriptSourceObjects, SourcedObject } from './manifest-reader';
 import { analyzePod, blocksStartup, InitContainerFinding, NamespaceContext, PodFinding, PodInput, TimelineStep, Verdict } from './startup-model';
 
 /** What the analyzer found in a set of manifests. */
@@ -40,7 +41,9 @@ export function podTemplates(object: any, source?: string): PodInput[] {
 /** Checks every pod template in `objects` for startup under `mesh`. */
 export function analyzeObjects(objects: SourcedObject[], mesh: MeshMode): StartupReport {
   const namespaces = namespaceContexts(objects);
-  const pods = objects.flatMap(({ object, source }) => analyzeObject(object, source, mesh, namespaces));
+  const input = new InputContext();
+  for (const { object } of objects) input.add(object);
+  const pods = objects.flatMap(({ object, source }) => analyzeObject(object, source, mesh, namespaces, input));
   return { mesh, pods, failed: pods.some((p) => blocksStartup(p.verdict)) };
 }
 
@@ -58,11 +61,13 @@ export interface ManifestText {
  */
 export function* analyzeManifests(inputs: ManifestText[], mesh: MeshMode): Generator<PodFinding, number, void> {
   const namespaces = namespaceContexts(inputs.flatMap(({ text, source }) => namespaceObjects(text, source)));
+  const input = new InputContext();
+  for (const { text, source } of inputs) for (const { object } of scriptSourceObjects(text, source)) input.add(object);
   let objectCount = 0;
   for (const { text, source } of inputs) {
     for (const { object } of manifestObjects(text, source)) {
       objectCount++;
-      yield* analyzeObject(object, source, mesh, namespaces);
+      yield* analyzeObject(object, source, mesh, namespaces, input);
     }
   }
   return objectCount;
@@ -78,8 +83,8 @@ function namespaceContexts(objects: SourcedObject[]): Map<string, NamespaceConte
   return namespaces;
 }
 
-function analyzeObject(object: any, source: string, mesh: MeshMode, namespaces: Map<string, NamespaceContext>): PodFinding[] {
-  return podTemplates(object, source).map((pod) => analyzePod(pod, mesh, namespaces.get(pod.namespace ?? '') ?? {}));
+function analyzeObject(object: any, source: string, mesh: MeshMode, namespaces: Map<string, NamespaceContext>, input: InputContext): PodFinding[] {
+  return podTemplates(object, source).map((pod) => analyzePod(pod, mesh, namespaces.get(pod.namespace ?? '') ?? {}, input.podContext(pod.spec, pod.namespace)));
 }
 
 /** Each init container that keeps its pod from starting, with its pod. */
@@ -101,17 +106,25 @@ function podJson(p: PodFinding): object {
     verdict: p.verdict,
     reason: p.reason,
     source: p.source ?? null,
-    initContainers: p.initContainers.map((c) => ({ name: c.name, network: c.network, verdict: c.verdict, reason: c.reason, inferred: c.inferred })),
+    initContainers: p.initContainers.map((c) => ({ name: c.name, network: c.network, verdict: c.verdict, reason: c.reason, inferred: c.inferred, ...(c.fix ? { fix: c.fix } : {}) })),
     timeline: p.timeline.map((s) => ({ name: s.name, role: s.role, reached: s.reached, note: s.note })),
   };
 }
 
-/** The report as the CLI's JSON: `{"mesh","pods":[{"kind","name","namespace","verdict","initContainers":[...]}]}`. */
+/**
+ * The report as the CLI's JSON: `{"mesh","pods":[{"kind","name","namespace","verdict","initContainers":[...]}],"notes":[...]}`;
+ * each distinct caveat once, in `notes`.
+ */
 export function reportJson(report: StartupReport): object {
-  return { mesh: report.mesh.describe(), pods: report.pods.map(podJson) };
+  return { mesh: report.mesh.describe(), pods: report.pods.map(podJson), notes: reportNotes(report.pods) };
 }
 
-const LABEL: Record<Verdict, string> = { ok: 'OK', slow: 'SLOW', fails: 'FAILS', deadlock: 'DEADLOCK' };
+/** Each distinct caveat of the pods, once, in the order first met. */
+function reportNotes(pods: PodFinding[]): string[] {
+  return [...new Set(pods.flatMap((p) => (p.caveat ? [p.caveat] : [])))];
+}
+
+const LABEL: Record<Verdict, string> = { ok: 'OK', slow: 'SLOW', unknown: 'UNKNOWN', fails: 'FAILS', deadlock: 'DEADLOCK' };
 
 /**
  * A string from a manifest, safe to print on a terminal: control characters (ESC of an ANSI
@@ -144,6 +157,7 @@ function podText(pod: PodFinding): string {
     const next = pod.timeline[i + 1];
     if (step.reached && next && !next.reached) lines.push('     ^ startup stops here');
   });
+  for (const f of pod.initContainers) if (f.fix) lines.push(`  fix: ${printable(f.fix)}`);
   return `${lines.join('\n')}\n\n`;
 }
 
@@ -153,14 +167,20 @@ function podText(pod: PodFinding): string {
  * without holding the pods.
  */
 export class ReportWriter {
-  private readonly counts: Record<Verdict, number> = { ok: 0, slow: 0, fails: 0, deadlock: 0 };
+  private readonly counts: Record<Verdict, number> = { ok: 0, slow: 0, unknown: 0, fails: 0, deadlock: 0 };
   private pods = 0;
+  private readonly notes = new Set<string>();
 
   public constructor(private readonly mesh: MeshMode, private readonly format: 'text' | 'json', private readonly write: (chunk: string) => void) {}
 
   /** Whether any pod written so far would deadlock or fail. */
   public get failed(): boolean {
     return this.counts.deadlock + this.counts.fails > 0;
+  }
+
+  /** How many pods written so far have an init container check cannot judge. */
+  public get unknown(): number {
+    return this.counts.unknown;
   }
 
   public pod(pod: PodFinding): void {
@@ -174,16 +194,23 @@ export class ReportWriter {
     }
     this.pods++;
     this.counts[pod.verdict]++;
+    if (pod.caveat) this.notes.add(pod.caveat);
   }
 
   public end(): void {
+    const notes = [...this.notes];
     if (this.format === 'json') {
-      this.write(this.pods === 0 ? `${JSON.stringify({ mesh: this.mesh.describe(), pods: [] }, null, 2)}\n` : '\n  ]\n}\n');
+      if (this.pods === 0) {
+        this.write(`${JSON.stringify({ mesh: this.mesh.describe(), pods: [], notes }, null, 2)}\n`);
+      } else {
+        this.write(`\n  ],\n  "notes": ${JSON.stringify(notes, null, 2).replace(/\n/g, '\n  ')}\n}\n`);
+      }
       return;
     }
     if (this.pods === 0) this.write(`mesh: ${this.mesh.describe()}\n\n`);
+    for (const note of notes) this.write(`note: ${printable(note)}\n`);
     const c = this.counts;
-    this.write(`${this.pods} pod(s) checked: ${c.deadlock} deadlock, ${c.fails} fails, ${c.slow} slow, ${c.ok} ok\n`);
+    this.write(`${this.pods} pod(s) checked: ${c.deadlock} deadlock, ${c.fails} fails, ${c.unknown} unknown, ${c.slow} slow, ${c.ok} ok\n`);
   }
 }
 

@@ -1,8 +1,8 @@
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
-import { InitContainerFinding, Verdict } from './startup-model';
+import { Verdict } from '../mesh/capture-rules';
 
 /** What to do about a failing init container: the safe ways out, for the mode in use. */
-export function fixFor(finding: InitContainerFinding, mesh: MeshMode): string {
+export function fixFor(finding: { readonly name: string; readonly verdict: Verdict }, mesh: MeshMode): string {
   const profile = profileOf(mesh);
   const proxy = profile?.proxyContainerName ?? 'the proxy';
   const hold = profile?.holdUntilProxyReady.key ?? 'a hold-until-proxy setting';

@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
+import { parseAllDocuments } from 'yaml';
 import { ManifestError } from '../common/errors';
 
 export { ManifestError };
@@ -77,6 +78,11 @@ function parse(document: DocumentText, source: string): unknown[] {
   } catch (error) {
     const mark = (error as { mark?: { line: number; column: number } }).mark;
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
+    // A flow sequence closed at its key's indentation (`command: [` ... `]`, as Helm charts write
+    // it) is accepted by the Go YAML parser kubectl and Helm use, and refused by js-yaml; the `yaml`
+    // package reads it as Go does (test/manifest-reader.test.ts).
+    const lenient = /indentation/.test(reason) ? lenientParse(document.text) : undefined;
+    if (lenient) return lenient;
     if (!mark) throw new ManifestError(source, `YAML syntax error: ${reason}`);
     throw new ManifestError(source, `YAML syntax error: ${reason}`, document.line + mark.line + 1, mark.column + 1);
   }
@@ -86,6 +92,17 @@ function parse(document: DocumentText, source: string): unknown[] {
     throw new ManifestError(source, `YAML syntax error: its aliases expand to more than ${MAX_EXPANDED_NODES} nodes (a "billion laughs" document)`, document.line + anchorLine, 1);
   }
   return values;
+}
+
+/** The documents as the `yaml` package reads them (core schema, merge keys), or undefined on any error. */
+function lenientParse(text: string): unknown[] | undefined {
+  const documents = parseAllDocuments(text, { merge: true, schema: 'core', uniqueKeys: true });
+  if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return undefined;
+  try {
+    return documents.map((d) => d.toJS({ maxAliasCount: 10_000 }));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -133,6 +150,12 @@ export function readManifests(text: string, source: string): SourcedObject[] {
 export function namespaceObjects(text: string, source: string): SourcedObject[] {
   return [...manifestObjects(text, source, (documentText) => documentText.includes('Namespace'))]
     .filter(({ object }) => object?.kind === 'Namespace');
+}
+
+/** The ConfigMaps and Secrets of one stream, where init containers' scripts and envFrom come from. */
+export function scriptSourceObjects(text: string, source: string): SourcedObject[] {
+  return [...manifestObjects(text, source, (documentText) => documentText.includes('ConfigMap') || documentText.includes('Secret'))]
+    .filter(({ object }) => object?.kind === 'ConfigMap' || object?.kind === 'Secret');
 }
 
 /** One parsed object, or the items of a `kind: List` (nested too), each with its source. */

@@ -1,13 +1,17 @@
 import { ANNOTATIONS } from '../common/labels';
 import {
-  holdsAppUntilProxyReady, initContainerNetwork, initContainerVerdict, injectedContainers, NamespaceShape, Network, PodDataplane, podDataplane, TimelineRole, Verdict,
+  holdsAppUntilProxyReady, initContainerNetwork, injectedContainers, NamespaceShape, Network, PodDataplane, podDataplane, TimelineRole, Verdict,
 } from '../mesh/capture-rules';
-import { MeshMode, profileOf } from '../mesh/mesh-mode';
+import { MeshMode, MtlsMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane, MeshProfile } from '../mesh/mesh-profiles';
+import { ContainerContext, ContainerModel, ModelCall, modelContainer, RunEnd, Transport } from './container-model';
+import { classifyHost, DestinationClass, mayBeInMesh } from './destinations';
+import { fixFor } from './fixes';
 import { declaredNetworkContainers, networkUsage, NetworkUsage } from './network-usage';
+import { Exchange } from './command-knowledge';
 
 export { Network, TimelineRole, Verdict } from '../mesh/capture-rules';
-const SEVERITY: Verdict[] = [Verdict.OK, Verdict.SLOW, Verdict.FAILS, Verdict.DEADLOCK];
+const SEVERITY: Verdict[] = [Verdict.OK, Verdict.SLOW, Verdict.UNKNOWN, Verdict.FAILS, Verdict.DEADLOCK];
 
 /** Whether a verdict keeps the pod from ever starting: what every check reports as a failure. */
 export function blocksStartup(verdict: Verdict): boolean {
@@ -28,6 +32,8 @@ export interface InitContainerFinding {
   readonly inferred: boolean;
   /** Index in the pod's initContainers. */
   readonly index: number;
+  /** What to do about it, when it keeps the pod from starting. */
+  readonly fix?: string;
 }
 
 /** One step of the modelled start order. */
@@ -54,6 +60,11 @@ export interface PodFinding {
   readonly dataplane: Dataplane;
   readonly initContainers: InitContainerFinding[];
   readonly timeline: TimelineStep[];
+  /**
+   * When the mesh's release is not given and another dataplane it could give would change a
+   * verdict: what to give to settle it. Reports print each distinct caveat once.
+   */
+  readonly caveat?: string;
 }
 
 /** Labels and annotations of the pod's Namespace, when the input has it. */
@@ -69,13 +80,16 @@ export interface PodInput {
   readonly spec: any;
 }
 
-const describeTarget = (u: NetworkUsage) => (u.host || u.port ? `${u.host ?? '?'}:${u.port ?? '?'}` : 'its upstream');
+/** What the analyzer may read beside a pod: its input's scripts and env, per container. */
+export interface PodContext {
+  readonly containerContext?: (container: any) => ContainerContext;
+}
 
 /**
  * Models one pod template's startup under a mesh mode: what the mesh injects and where, the
  * kubelet's start order, and a verdict for each init container. The rules are the engine's (src/mesh/capture-rules.ts; docs/mesh-facts.md §1-§3).
  */
-export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext = {}): PodFinding {
+export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext = {}, context: PodContext = {}): PodFinding {
   const profile = profileOf(mode);
   const annotations = pod.metadata.annotations ?? {};
   const plane = podDataplane(mode, pod, ns);
@@ -85,38 +99,20 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
   const userInits = (pod.spec.initContainers ?? []).map((c: any, index: number) => ({ c, index }))
     .filter(({ c }: any) => !(plane.preInjected && meshContainerNames.includes(c.name)));
 
+  const caveats: string[] = [];
   const findings: InitContainerFinding[] = userInits.map(({ c, index }: { c: any; index: number }) => {
-    const usage = networkUsage(c, declared);
-    const exemption = {
-      uid: c.securityContext?.runAsUser ?? podSecurity.runAsUser,
-      gid: c.securityContext?.runAsGroup ?? podSecurity.runAsGroup,
-      port: usage.port,
-      host: usage.host,
-    };
-    const { network, why: meshedWhy } = initContainerNetwork(mode, plane, exemption, annotations);
-    // A native-sidecar proxy that is never waited for: the next init container starts once its
-    // process has, and its first connections may meet no listener.
-    const unready = network === Network.MESHED && plane.dataplane === Dataplane.NATIVE_SIDECAR && profile?.nativeSidecarReadyNeedsHold === true
-      && !holdsAppUntilProxyReady(profile, pod.metadata);
-    const networkWhy = unready
-      ? `native sidecar: ${profile!.proxyContainerName} has started, but runs without a startupProbe (${profile!.holdUntilProxyReady.key} is off), `
-        + 'so it may not listen yet and the first connections can be refused'
-      : meshedWhy;
-    const base = { name: c.name, network, inferred: usage.inferred, index };
-    const how = usage.inferred ? ` (inferred from ${usage.evidence})` : '';
+    const base = { name: c.name, index };
     if (c.restartPolicy === 'Always') {
-      return { ...base, verdict: Verdict.OK, reason: 'native sidecar: starts and keeps running; it does not block startup' };
+      const { network } = initContainerNetwork(mode, plane, { uid: c.securityContext?.runAsUser ?? podSecurity.runAsUser, gid: c.securityContext?.runAsGroup ?? podSecurity.runAsGroup }, annotations);
+      return { ...base, network, inferred: false, verdict: Verdict.OK, reason: 'native sidecar: starts and keeps running; it does not block startup' };
     }
-    if (!usage.usesNetwork) {
-      return { ...base, verdict: Verdict.OK, reason: `does not use the network${usage.inferred ? ' (no network tool or URL in its command)' : ''}` };
+    const model = declared ? declaredModel(networkUsage(c, declared)) : modelContainer(c, context.containerContext?.(c) ?? {});
+    const judged = judgeContainer(model, mode, plane, pod, c, podSecurity, !declared);
+    if (plane.alternative && blocksStartup(judged.verdict)) {
+      const other = judgeContainer(model, mode, plane.alternative.plane, pod, c, podSecurity, !declared);
+      if (other.verdict !== judged.verdict) caveats.push(plane.alternative.caveat);
     }
-    const target = describeTarget(usage);
-    const { verdict, outcome } = initContainerVerdict(network, mode, usage.waits);
-    // The verdict holds for the classic dataplane; say when the release could make it another.
-    const other = plane.alternative
-      && initContainerVerdict(initContainerNetwork(mode, plane.alternative.plane, exemption, annotations).network, mode, usage.waits).verdict;
-    const caveat = other !== undefined && other !== verdict ? ` (${plane.alternative!.caveat})` : '';
-    return { ...base, verdict, reason: findingReason(verdict, usage.waits, target, how, network, networkWhy, outcome, caveat) };
+    return { ...base, ...judged, ...(blocksStartup(judged.verdict) ? { fix: fixLine(c.name, judged.verdict, mode) } : {}) };
   });
 
   let verdict = worstVerdict(findings.map((f) => f.verdict));
@@ -129,27 +125,140 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
   return {
     kind: pod.kind, name: pod.name, namespace: pod.namespace, source: pod.source, specPath: pod.specPath,
     verdict, reason, dataplane: plane.dataplane, initContainers: findings,
+    ...(caveats.length > 0 ? { caveat: caveats[0] } : {}),
     timeline: timeline(pod, profile, plane, findings),
   };
-}
-
-/** The reason for one init container's verdict; only the verdict's own sentence is built. */
-function findingReason(verdict: Verdict, waits: boolean, target: string, how: string, network: Network, networkWhy: string, outcome: string, caveat: string): string {
-  switch (verdict) {
-    case Verdict.DEADLOCK:
-      return `${waits ? 'waits on' : 'calls'} ${target}${how}, but ${networkWhy}: ${outcome}${caveat}`;
-    case Verdict.FAILS:
-      return `calls ${target}${how} in plaintext (${networkWhy}), and ${outcome}${caveat}`;
-    case Verdict.SLOW:
-      return `calls ${target} once${how} without retrying; ${outcome}`;
-    case Verdict.OK:
-      return `waits on ${target}${how}; ${network} (${networkWhy})`;
-  }
 }
 
 /** What the library's own "none" strategy means at startup (h2oGPT does not crash; docs/mesh-facts.md). */
 const NO_WAIT_REASON = 'startup strategy "none": h2oGPT starts without waiting; the 0.2.1 image turns Ready at once and its chats '
   + 'fail until vLLM is up (it does not crash), and newer images, told to fail on an unreachable model, restart with back-off';
+
+/** Our own pods declare which init containers call out, and where: a model with that one call. */
+function declaredModel(usage: NetworkUsage): ContainerModel {
+  const call: ModelCall | undefined = usage.usesNetwork
+    ? {
+      program: 'the waiter', host: usage.host, port: usage.port, destination: usage.host ? classifyHost(usage.host) : DestinationClass.IN_CLUSTER,
+      exchange: Exchange.DATA, transport: Transport.TCP, evidence: usage.evidence ?? 'its declaration',
+    }
+    : undefined;
+  return {
+    calls: call ? [call] : [],
+    simulate: (fate) => new Set<RunEnd>([call && fate(call) ? (usage.waits ? 'hang' : 'fail') : 'ok']),
+  };
+}
+
+interface CallFate {
+  readonly fails: boolean;
+  readonly network: Network;
+  readonly why: string;
+  /** Why it fails: capture refuses it, or STRICT mTLS rejects its plaintext. */
+  readonly cause?: 'captured' | 'plaintext';
+}
+
+/** What the mesh does to one call of an init container (docs/mesh-facts.md §2, §2b). */
+function callFate(call: ModelCall, mode: MeshMode, plane: PodDataplane, metadata: PodInput['metadata'], uid: number | undefined, gid: number | undefined): CallFate {
+  const annotations = metadata.annotations ?? {};
+  if (call.transport !== Transport.TCP) {
+    const what = call.transport === Transport.UDP ? 'UDP (a name lookup, or nc -u)' : 'ICMP';
+    return { fails: false, network: Network.UNMESHED, why: `it is ${what}, which neither mesh redirects by default` };
+  }
+  if (call.destination === DestinationClass.LOOPBACK) return { fails: false, network: Network.UNMESHED, why: 'it stays in the pod, which capture leaves alone' };
+  const { network, why: meshedWhy } = initContainerNetwork(mode, plane, { uid, gid, port: call.port, host: call.host }, annotations);
+  // A native-sidecar proxy that is never waited for: the next init container starts once its
+  // process has, and its first connections may meet no listener (docs/mesh-facts.md §3).
+  const profile = profileOf(mode);
+  const unready = network === Network.MESHED && plane.dataplane === Dataplane.NATIVE_SIDECAR && profile?.nativeSidecarReadyNeedsHold === true
+    && !holdsAppUntilProxyReady(profile, metadata);
+  const why = unready
+    ? `native sidecar: ${profile!.proxyContainerName} has started, but runs without a startupProbe (${profile!.holdUntilProxyReady.key} is off), `
+      + 'so it may not listen yet and the first connections can be refused'
+    : meshedWhy;
+  if (network === Network.CAPTURED) return { fails: true, network, why, cause: 'captured' };
+  if (network === Network.UNMESHED && profileOf(mode) && mode.mtls === MtlsMode.STRICT) {
+    if (!mayBeInMesh(call.destination)) {
+      return { fails: false, network, why: `${why}; STRICT mTLS does not govern ${destinationName(call.destination)}, which has no proxy of the mesh` };
+    }
+    if (call.exchange === Exchange.CONNECT) {
+      return { fails: false, network, why: `${why}; a bare TCP connect completes even against a STRICT proxy, which accepts before it reads a byte` };
+    }
+    return { fails: true, network, why, cause: 'plaintext' };
+  }
+  return { fails: false, network, why };
+}
+
+function destinationName(d: DestinationClass): string {
+  return { 'kubernetes-api': 'the Kubernetes API server', 'external': 'a host outside the cluster', 'metadata': 'the cloud\'s metadata address', 'dns': 'DNS', 'loopback': 'the pod itself', 'in-cluster': 'a service in the cluster', 'unknown': 'an unknown host' }[d];
+}
+
+/** How a call reads in a reason: host:port, or what the model assumed. */
+function callTarget(call: ModelCall): string {
+  if (call.destination === DestinationClass.KUBERNETES_API && (!call.host || call.host === 'kubernetes.default.svc')) return `the Kubernetes API${call.assumed ? ` (${call.assumed})` : ''}`;
+  const where = call.host || call.port ? `${call.host ?? '?'}:${call.port ?? '?'}` : 'its upstream';
+  return call.assumed && !call.host ? `${where} (${call.assumed})` : where;
+}
+
+/** One init container's verdict under one dataplane: the model run as the mesh treats each call. */
+function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDataplane, pod: PodInput, c: any, podSecurity: any, inferred: boolean):
+{ network: Network; verdict: Verdict; reason: string; inferred: boolean } {
+  const annotations = pod.metadata.annotations ?? {};
+  const uid = c.securityContext?.runAsUser ?? podSecurity.runAsUser;
+  const gid = c.securityContext?.runAsGroup ?? podSecurity.runAsGroup;
+  const fates = new Map<ModelCall, CallFate>();
+  const fateOf = (call: ModelCall): CallFate => {
+    let fate = fates.get(call);
+    if (!fate) { fate = callFate(call, mode, plane, pod.metadata, uid, gid); fates.set(call, fate); }
+    return fate;
+  };
+  const how = (call: ModelCall) => (inferred ? ` (inferred from ${call.evidence})` : '');
+  const baseline = model.simulate(() => false);
+  const meshed = model.simulate((call) => fateOf(call).fails);
+  const baselineBad = [...baseline].some((e) => e !== 'ok');
+  const meshBad = [...meshed].some((e) => e !== 'ok');
+  const blocked = (meshBad && !baselineBad) || (!meshed.has('ok') && baseline.has('ok'));
+  const failing = model.calls.filter((call) => fateOf(call).fails);
+  if (blocked && failing.length > 0) {
+    const decisive = failing.find((call) => fateOf(call).cause === 'captured') ?? failing[0];
+    const fate = fateOf(decisive);
+    const waits = meshed.has('hang');
+    if (fate.cause === 'captured') {
+      return {
+        network: fate.network, verdict: Verdict.DEADLOCK, inferred,
+        reason: `${waits ? 'waits on' : 'calls'} ${callTarget(decisive)}${how(decisive)}, but ${fate.why}: ${waits ? 'its retry loop never ends' : 'it fails and restarts, forever'}`,
+      };
+    }
+    return {
+      network: fate.network, verdict: Verdict.FAILS, inferred,
+      reason: `calls ${callTarget(decisive)}${how(decisive)} in plaintext (${fate.why}), and STRICT mTLS rejects it`,
+    };
+  }
+  const containerNetwork = initContainerNetwork(mode, plane, { uid, gid }, annotations);
+  if (model.unknown) {
+    return { network: containerNetwork.network, verdict: Verdict.UNKNOWN, inferred, reason: `unknown: ${model.unknown}; review what it calls` };
+  }
+  const tcp = model.calls.filter((call) => call.transport === Transport.TCP && call.destination !== DestinationClass.LOOPBACK);
+  if (tcp.length === 0) {
+    const quiet = model.calls[0];
+    return quiet
+      ? { network: fateOf(quiet).network, verdict: Verdict.OK, inferred, reason: `calls ${callTarget(quiet)}${how(quiet)}, but ${fateOf(quiet).why}` }
+      : { network: containerNetwork.network, verdict: Verdict.OK, inferred, reason: `does not use the network${inferred ? ' (no network tool or URL in its command)' : ''}` };
+  }
+  // Its upstream in the cluster not up yet: a container that fails rather than waits restarts with back-off.
+  const first = tcp[0];
+  const upstreamDown = model.simulate((call) => call.transport === Transport.TCP && call.destination === DestinationClass.IN_CLUSTER);
+  if (upstreamDown.has('fail') && !baselineBad) {
+    return {
+      network: fateOf(first).network, verdict: Verdict.SLOW, inferred,
+      reason: `calls ${callTarget(first)} once${how(first)} without retrying; until it answers, the pod restarts with back-off (10 s doubling to 300 s)`,
+    };
+  }
+  return { network: fateOf(first).network, verdict: Verdict.OK, inferred, reason: `waits on ${callTarget(first)}${how(first)}; ${fateOf(first).network} (${fateOf(first).why})` };
+}
+
+/** The fix a blocking verdict calls for, as the synth-time check words it. */
+function fixLine(name: string, verdict: Verdict, mode: MeshMode): string {
+  return fixFor({ name, verdict }, mode);
+}
 
 function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: PodDataplane, findings: InitContainerFinding[]): TimelineStep[] {
   const steps: Array<Omit<TimelineStep, 'reached'>> = [];

@@ -10,8 +10,10 @@ export const CHECK_HELP = `Usage: cdk8s-h2ogpt check [FILE... | -] --mesh MODE [
 
 Reads Kubernetes manifests (multi-document YAML, JSON or kind: List; stdin when no FILE or "-")
 and tells, per pod, whether it can start under the mesh: each init container's network
-(meshed, unmeshed, captured) and verdict (ok, slow, fails, deadlock), with the modelled
-startup order and where it stops. Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets,
+(meshed, unmeshed, captured) and verdict (ok, slow, unknown, fails, deadlock), with the
+modelled startup order, where it stops, and the fix. Shell scripts are parsed, including
+those mounted from a ConfigMap in the input; "unknown" means the container runs something
+check cannot judge, with the reason, for review. Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets,
 Jobs and CronJobs are checked; other kinds are skipped.
 
 Options:
@@ -21,11 +23,13 @@ Options:
   --mesh-version V     the mesh's release, e.g. 1.28 or 2.20 (default: unknown: verdicts
                        that hold for every dataplane the release could give, with a note)
   --format FORMAT      text | json (default: text)
+  --strict             exit 1 on "unknown" verdicts too
   --max-input-size N   refuse an input larger than this, in bytes or with Ki, Mi or Gi
                        (default: 256Mi; at most 500Mi)
   -h, --help           this text
 
-Exit status: 0 no pod deadlocks or fails, 1 some pod does, 2 bad input.
+Exit status: 0 no pod deadlocks or fails, 1 some pod does (or, with --strict, some
+verdict is unknown), 2 bad input.
 
 Example: helm template my-release ./chart | cdk8s-h2ogpt check --mesh istio-sidecar`;
 
@@ -47,6 +51,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
       'mesh-version': { type: 'string' },
       'format': { type: 'string', default: 'text' },
       'max-input-size': { type: 'string', default: '256Mi' },
+      'strict': { type: 'boolean', default: false },
       'help': { type: 'boolean', short: 'h' },
     },
   });
@@ -130,7 +135,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   }
   writer.end();
   flush();
-  return writer.failed ? 1 : 0;
+  return writer.failed || (values.strict && writer.unknown > 0) ? 1 : 0;
 }
 
 /** The most bytes one input may have: a JavaScript string holds at most about 512 Mi characters. */

@@ -22,6 +22,8 @@ export enum Verdict {
   OK = 'ok',
   /** Starts, later than it could (it waits on something that comes up by itself). */
   SLOW = 'slow',
+  /** The analyzer cannot tell: the container runs something it cannot judge, so review it. */
+  UNKNOWN = 'unknown',
   /** Never starts: its plaintext call is refused by STRICT mTLS. */
   FAILS = 'fails',
   /** Never starts: it waits on a proxy that only starts after it. */

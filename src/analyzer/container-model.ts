@@ -1,0 +1,1013 @@
+/**
+ * A model of what an init container does: the commands it runs (its shell scripts parsed, not
+ * searched), the network calls among them with their destinations, and a simulation that says
+ * whether the container can finish when a given set of those calls fails. The analyzer runs the
+ * simulation once with every call succeeding and once as the mesh would treat each call, and
+ * blames the mesh only for what the difference shows (docs/check-model.md).
+ */
+import {
+  DefaultDestination, DNS_TOOLS, LibraryFunction, SHELL_LIBRARIES, Exchange, INTERPRETERS, LOCAL_PROGRAMS, LOCAL_SCHEMES, NETWORK_IMAGES, NETWORK_PYTHON_MODULES,
+  NETWORK_TOOLS, NetworkTool, PROVIDER_SCHEMES, QUIET_IMAGES, SCHEME_PORTS, SHELLS, WRAPPERS,
+} from './command-knowledge';
+import { classifyHost, DestinationClass } from './destinations';
+import { nodeType, parseShell, ShellNode, shellOperators } from './shell-syntax';
+
+/** The transport a call uses: the meshes capture TCP only. */
+export enum Transport { TCP = 'tcp', UDP = 'udp', ICMP = 'icmp' }
+
+/** One network call the container makes. */
+export interface ModelCall {
+  /** The program, e.g. `nc`, `psql`, `kubectl`, or the image for an entrypoint. */
+  readonly program: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly destination: DestinationClass;
+  /** Why the destination was taken without the spec naming it, e.g. "kubectl's in-cluster config". */
+  readonly assumed?: string;
+  readonly exchange: Exchange;
+  readonly transport: Transport;
+  /** What gave it away, for the report: a program, a URL, an image. */
+  readonly evidence: string;
+  /** The program retries by itself until its peer answers. */
+  readonly waits?: boolean;
+}
+
+/** How one simulated run of the container ends. */
+export type RunEnd = 'ok' | 'fail' | 'hang';
+
+/** The model of one container. */
+export interface ContainerModel {
+  /** Every network call found, in the order found. */
+  readonly calls: readonly ModelCall[];
+  /** The first thing it runs that the model cannot judge, with why; undefined when it judged all. */
+  readonly unknown?: string;
+  /** How runs can end when `fate` says which calls fail. */
+  simulate(fate: (call: ModelCall) => boolean): Set<RunEnd>;
+}
+
+/** What the model may read beside the container: its pod's and input's scripts and env. */
+export interface ContainerContext {
+  /** Files from ConfigMap and Secret volumes in the same input, by absolute path in this container. */
+  readonly files?: ReadonlyMap<string, string>;
+  /** Variables from envFrom ConfigMaps in the same input. */
+  readonly envFrom?: ReadonlyMap<string, string>;
+}
+
+// Variable values the model could not see (a Secret, a field ref): known to be set, value unknown.
+const UNKNOWN_VALUE = null;
+type Env = Map<string, string | null>;
+// Kubernetes' `$(VAR)` of a variable whose value is unknown, kept as a marker no shell word contains.
+const K8S_MARK = '\u0001k8s:';
+
+/**
+ * Builds the model of one container spec. `context` adds what the same input says about its
+ * files and env; nothing is read from outside the input.
+ */
+export function modelContainer(container: any, context: ContainerContext = {}): ContainerModel {
+  const env = containerEnv(container, context.envFrom);
+  const command: string[] = (container.command ?? []).map((w: unknown) => expandKubernetes(String(w), env));
+  const args: string[] = (container.args ?? []).map((w: unknown) => expandKubernetes(String(w), env));
+  const image = String(container.image ?? '');
+  const program = new Program(env, context.files ?? new Map());
+  // Without a command the image's entrypoint runs. Entrypoints commonly exec their arguments when
+  // the first names a program, so arguments that start with a known program are the command line.
+  const argsAreCommand = command.length === 0 && args.length > 0 && program.knows(baseName(args[0]));
+  if (command.length === 0 && !argsAreCommand) {
+    const networkImage = NETWORK_IMAGES.find((i) => i.pattern.test(image));
+    if (networkImage) {
+      const named = program.inferredCall(image, args.map(resolved));
+      program.entrypoint = {
+        call: named ?? { program: image, destination: destinationOf(networkImage.destination), ...assumedFor(networkImage.destination, image), exchange: Exchange.DATA, transport: Transport.TCP, evidence: networkImage.what },
+        retries: networkImage.retries,
+      };
+    } else if (args.length > 0 && !QUIET_IMAGES.pattern.test(image)) {
+      program.entrypointArgs = { image, args };
+    } else if (args.length === 0 && !QUIET_IMAGES.pattern.test(image)) {
+      program.markUnknown(`it runs the entrypoint of image ${image}, which check does not know`);
+    }
+  }
+  program.argv = command.length > 0 ? [...command, ...args] : program.entrypoint || program.entrypointArgs ? [] : args;
+  // A connection URL in env that no known program explains: an unknown program reading it.
+  program.envUrls = [...env.entries()].filter(([, v]) => typeof v === 'string' && URL_PATTERN.test(v)).map(([name, v]) => ({ name, value: v as string }));
+  program.discover();
+  return program;
+}
+
+/** A container's env with Kubernetes' expansion of `$(VAR)` from earlier entries (docs/mesh-facts.md §12). */
+function containerEnv(container: any, envFrom: ReadonlyMap<string, string> | undefined): Env {
+  const env: Env = new Map();
+  env.set('KUBERNETES_SERVICE_HOST', 'kubernetes.default.svc');
+  env.set('KUBERNETES_SERVICE_PORT', '443');
+  for (const [k, v] of envFrom ?? []) env.set(k, v);
+  for (const source of container.envFrom ?? []) {
+    // A Secret's or an unread ConfigMap's keys are unknown; the model does not list them.
+    void source;
+  }
+  for (const e of container.env ?? []) {
+    if (!e || typeof e.name !== 'string') continue;
+    env.set(e.name, e.value !== undefined ? expandKubernetes(String(e.value), env) : e.valueFrom !== undefined ? UNKNOWN_VALUE : '');
+  }
+  return env;
+}
+
+/**
+ * Kubernetes' expansion of command, args and env values: `$(VAR)` of a variable defined earlier
+ * becomes its value (a marker when the value is unknown), `$$` becomes `$`, and anything else stays.
+ */
+export function expandKubernetes(text: string, env: Env): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name?: string) => {
+    if (match === '$$') return '$';
+    if (!env.has(name!)) return match;
+    const value = env.get(name!);
+    return value === UNKNOWN_VALUE ? `${K8S_MARK}${name}\u0002` : value!;
+  });
+}
+
+// Marks the start of a part of a value the model does not know, e.g. `\u0003$SVC_NAME`.
+const UNKNOWN_PART = '\u0003';
+
+/** Shows a value with its markers as the spec writes them: `$(VAR)`, `$NAME`. */
+function shown(text: string): string {
+  return text.replace(new RegExp(`${K8S_MARK}([A-Za-z0-9_]+)\u0002`, 'g'), '$($1)').split(UNKNOWN_PART).join('');
+}
+
+/** A resolved word from text that may hold markers. */
+function resolved(text: string): Resolved {
+  return { text, known: !text.includes(UNKNOWN_PART) && !text.includes(K8S_MARK) };
+}
+
+const URL_PATTERN = /(?:\bjdbc:)?\b([a-z][a-z0-9+.-]*):\/\/(?:[^@\s/'"]*@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._${}()\u0001\u0002:-]+?)(?::(\d+))?(?=[/?#\s'";,]|$)/;
+
+function baseName(program: string): string {
+  return program.replace(/^.*\//, '');
+}
+
+function destinationOf(d: DefaultDestination): DestinationClass {
+  switch (d) {
+    case DefaultDestination.KUBERNETES_API: return DestinationClass.KUBERNETES_API;
+    case DefaultDestination.EXTERNAL: return DestinationClass.EXTERNAL;
+    case DefaultDestination.LOCAL: return DestinationClass.LOOPBACK;
+    case DefaultDestination.CONFIGURED: return DestinationClass.IN_CLUSTER;
+  }
+}
+
+function assumedFor(d: DefaultDestination, program: string): { assumed?: string } {
+  switch (d) {
+    case DefaultDestination.KUBERNETES_API: return { assumed: `${program}'s in-cluster config` };
+    case DefaultDestination.CONFIGURED: return { assumed: `the service ${program} is configured for, assumed in the cluster` };
+    default: return {};
+  }
+}
+
+// Statuses and control flow of a simulated run: next with status, exit, break, continue, return, hang.
+type Flow = 'n0' | 'n1' | 'e0' | 'e1' | 'b' | 'c' | 'r0' | 'r1' | 'h';
+type Status = 0 | 1 | 'either';
+const MAX_DEPTH = 24;
+
+/** One word as far as it resolves: its text (markers for unknowns) and whether it is known. */
+interface Resolved { readonly text: string; readonly known: boolean }
+
+class Program implements ContainerModel {
+  public argv: string[] = [];
+  public entrypoint?: { call: ModelCall; retries: boolean };
+  /** Arguments given to an image's own entrypoint, which check does not know. */
+  public entrypointArgs?: { image: string; args: string[] };
+  public envUrls: Array<{ name: string; value: string }> = [];
+  public unknown?: string;
+  private readonly found = new Map<string, ModelCall>();
+  // Per run.
+  private fate: (call: ModelCall) => boolean = () => false;
+  private errexit = false;
+  private pipefail = false;
+  private functions = new Map<string, ShellNode>();
+  private vars: Env = new Map();
+  private depth = 0;
+  private sawUnknownProgram = false;
+  // What the innermost command substitution has printed so far, as far as it is known.
+  private captures: Array<{ text: string; known: boolean }> = [];
+  private libraryFunctions = new Map<string, LibraryFunction>();
+  private unseenLibrary?: string;
+
+  public constructor(private readonly env: Env, private readonly files: ReadonlyMap<string, string>) {}
+
+  public get calls(): ModelCall[] {
+    return [...this.found.values()];
+  }
+
+  public markUnknown(why: string): void {
+    this.unknown ??= why;
+  }
+
+  public knows(program: string): boolean {
+    return SHELLS.has(program) || LOCAL_PROGRAMS.names.has(program) || toolOf(program) !== undefined || DNS_TOOLS.some((t) => t.names.includes(program))
+      || WRAPPERS.some((w) => w.names.includes(program)) || INTERPRETERS.some((i) => i.names.includes(program));
+  }
+
+  /** Finds every call: a run where all succeed and one where all fail reach every branch the calls decide. */
+  public discover(): void {
+    this.simulate(() => false);
+    this.simulate(() => true);
+    if (this.sawUnknownProgram && this.found.size === 0) {
+      // An unknown program with a connection URL in its env: it most likely reads it.
+      for (const { name, value } of this.envUrls) {
+        const call = this.urlCall(value, 'a program check does not know', `a URL in ${name}`);
+        if (call) this.record(call);
+      }
+    }
+  }
+
+  public simulate(fate: (call: ModelCall) => boolean): Set<RunEnd> {
+    this.fate = fate;
+    this.errexit = false;
+    this.pipefail = false;
+    this.functions = new Map();
+    this.vars = new Map(this.env);
+    this.depth = 0;
+    this.libraryFunctions = new Map();
+    const ends = new Set<RunEnd>();
+    if (this.entrypoint) {
+      const failed = fate(this.record(this.entrypoint.call));
+      ends.add(!failed ? 'ok' : this.entrypoint.retries ? 'hang' : 'fail');
+      return ends;
+    }
+    if (this.entrypointArgs) {
+      const { image, args } = this.entrypointArgs;
+      const call = this.inferredCall(image, args.map(resolved));
+      if (!call) {
+        this.markUnknown(`it passes arguments to the entrypoint of image ${image}, which check does not know`);
+        return new Set(['ok']);
+      }
+      return new Set([fate(this.record(call)) ? 'fail' : 'ok']);
+    }
+    if (this.argv.length === 0) return new Set(['ok']);
+    this.captures = [];
+    const flows = this.runArgv(this.argv.map((t) => ({ text: t, known: !t.includes(K8S_MARK) })), [], undefined);
+    // An unknown program with a URL in env: the URL's fate decides, as if the program called it once.
+    if (this.sawUnknownProgram && this.found.size > 0 && [...this.found.values()].every((c) => c.evidence.startsWith('a URL in '))) {
+      return new Set([...this.found.values()].some((c) => fate(c)) ? ['fail'] : ['ok']);
+    }
+    for (const f of flows) ends.add(f === 'h' ? 'hang' : f.endsWith('1') ? 'fail' : 'ok');
+    return ends;
+  }
+
+  private record(call: ModelCall): ModelCall {
+    const key = `${call.program}|${call.host ?? ''}|${call.port ?? ''}|${call.destination}|${call.transport}|${call.exchange}`;
+    const existing = this.found.get(key);
+    if (existing) return existing;
+    this.found.set(key, call);
+    return call;
+  }
+
+  // --- Commands -----------------------------------------------------------------------------
+
+  /** Runs one command line, already split into words. */
+  private runArgv(words: Resolved[], redirects: ShellNode[], stdin: string | undefined): Set<Flow> {
+    if (words.length === 0) return new Set(['n0']);
+    if (!words[0].known) {
+      this.unknownProgram(`it runs a program named by ${shown(words[0].text)}, which the spec does not give`);
+      return new Set(['n0']);
+    }
+    const name = baseName(words[0].text);
+    const rest = words.slice(1);
+    const values = rest.map((w) => w.text);
+    this.noteOutput(name, rest);
+    switch (name) {
+      case 'exit':
+      case 'return': {
+        const kind = name === 'exit' ? 'e' : 'r';
+        if (rest[0] !== undefined && (!rest[0].known || !/^\d+$/.test(rest[0].text))) return new Set([`${kind}0`, `${kind}1`] as Flow[]);
+        return new Set([`${kind}${rest[0] === undefined || Number(rest[0].text) === 0 ? 0 : 1}` as Flow]);
+      }
+      case 'break': return new Set(['b']);
+      case 'continue': return new Set(['c']);
+      case 'true': case ':': return new Set(['n0']);
+      case 'false': return new Set(['n1']);
+      case 'set': {
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          if (/^-[a-zA-Z]*e/.test(v)) this.errexit = true;
+          if (/^\+[a-zA-Z]*e/.test(v)) this.errexit = false;
+          if ((v === '-o' || v === '+o') && values[i + 1] === 'pipefail') this.pipefail = v === '-o';
+          if ((v === '-o' || v === '+o') && values[i + 1] === 'errexit') this.errexit = v === '-o';
+        }
+        return new Set(['n0']);
+      }
+      case '[': case 'test': return statusFlows(testStatus(rest.filter((w, i) => !(name === '[' && i === rest.length - 1 && w.text === ']'))));
+      case 'exec': {
+        if (rest.length === 0) return new Set(['n0']);
+        const flows = this.runArgv(rest, redirects, stdin);
+        return mapFlows(flows, (f) => (f === 'n0' || f === 'r0' ? 'e0' : f === 'n1' || f === 'r1' ? 'e1' : f));
+      }
+      case 'eval': {
+        const text = values.join(' ');
+        return rest.every((w) => w.known) ? this.runScript(text, []) : (this.unknownProgram('it evals a string the spec does not give'), new Set<Flow>(['n0']));
+      }
+      case 'source': case '.': {
+        const file = rest[0]?.known ? this.files.get(rest[0].text) : undefined;
+        if (file !== undefined) return this.runScript(file, []);
+        const library = SHELL_LIBRARIES.find((l: (typeof SHELL_LIBRARIES)[number]) => l.path.test(values[0] ?? ''));
+        if (library) {
+          for (const [fn, behaviour] of Object.entries(library.functions)) this.libraryFunctions.set(fn, behaviour);
+          return new Set(['n0']);
+        }
+        // Its functions are unknown: calling one is what the report names.
+        this.unseenLibrary ??= values[0];
+        return new Set(['n0']);
+      }
+      default:
+    }
+    const fn = this.functions.get(name);
+    if (fn && this.depth < MAX_DEPTH) {
+      const saved = [...this.vars.entries()].filter(([k]) => /^\d+$/.test(k));
+      for (const [k] of saved) this.vars.delete(k);
+      rest.forEach((w, i) => this.vars.set(String(i + 1), w.text));
+      this.depth++;
+      try {
+        return mapFlows(this.runStmt(fn, false), (f) => (f === 'r0' ? 'n0' : f === 'r1' ? 'n1' : f));
+      } finally {
+        this.depth--;
+        for (const k of [...this.vars.keys()]) if (/^\d+$/.test(k)) this.vars.delete(k);
+        for (const [k, v] of saved) this.vars.set(k, v);
+      }
+    }
+    const library = this.libraryFunctions.get(name);
+    if (library) return this.runLibraryFunction(name, library, rest);
+    if (name === 'read') {
+      // `read [-r] [-a] NAME <<< WORD`: NAME takes the here-string (an array's words split later).
+      const target = rest.filter((w) => !w.text.startsWith('-')).pop();
+      if (target) this.vars.set(target.text, stdin === undefined ? `${UNKNOWN_PART}$${target.text}` : stdin.replace(/\n$/, ''));
+      return new Set(['n0']);
+    }
+    const wrapper = WRAPPERS.find((w) => w.names.includes(name));
+    if (wrapper) return this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
+    if (name === 'busybox' && rest.length > 0) return this.runArgv(rest, redirects, stdin);
+    if (SHELLS.has(name)) return this.runShell(name, rest, redirects);
+    const interpreter = INTERPRETERS.find((i) => i.names.includes(name) || (name.startsWith('python') && i.names.includes('python')));
+    if (interpreter) return this.runInterpreter(name, interpreter, rest);
+    if (DNS_TOOLS.some((t) => t.names.includes(name))) {
+      const host = rest.filter((w) => !w.text.startsWith('-')).map((w) => w.text).find((t) => t !== 'hosts' && t !== 'ahosts' && t !== 'ahostsv4');
+      return this.callFlows(this.record({ program: name, host: host && shown(host), destination: DestinationClass.DNS, exchange: Exchange.DATA, transport: Transport.UDP, evidence: name }));
+    }
+    const tool = toolOf(name);
+    if (tool) {
+      const call = this.toolCall(name, tool, rest, stdin);
+      return call ? this.callFlows(this.record(tool.waits ? { ...call, waits: true } : call)) : new Set(['n0']);
+    }
+    if (LOCAL_PROGRAMS.names.has(name) && !(words[0].text.includes('/') && SHELL_BUILTINS.has(name))) return new Set(['n0']);
+    const script = this.files.get(words[0].text);
+    if (script !== undefined) return this.runScriptFile(script, rest);
+    const call = this.inferredCall(name, rest);
+    if (call) return this.callFlows(this.record(call));
+    this.unknownProgram(this.unseenLibrary && !words[0].text.includes('/')
+      ? `it runs ${shown(words[0].text)}, a function of ${shown(this.unseenLibrary)}, which is not in the input`
+      : `it runs ${shown(words[0].text)}, which check does not know`);
+    return new Set(['n0']);
+  }
+
+  /**
+   * A program check does not know, whose arguments still name a peer: a URL, `host:port`, a
+   * host followed by a port, or a connection flag. Inferred, and the report says from what.
+   */
+  public inferredCall(name: string, rest: Resolved[]): ModelCall | undefined {
+    for (const w of rest) {
+      const call = this.urlCall(w.text, name, `a URL in its arguments (${name})`);
+      if (call) return call;
+    }
+    const texts = rest.map((w) => shown(w.text));
+    for (let i = 0; i < texts.length; i++) {
+      const flag = /^--?(host|hostname|address|addr|server|endpoint|url|db-host|database-host|ep)(=(.*))?$/.exec(texts[i]);
+      const value = flag ? flag[3] ?? texts[i + 1] : undefined;
+      if (value && !value.startsWith('-')) {
+        const hp = splitHostPort(value.replace(/^[a-z]+:\/\//, ''));
+        if (hp.host) return this.hostCall(name, hp.host, hp.port, Exchange.DATA, Transport.TCP, `its ${flag![1]} flag (${name})`);
+      }
+      const hostPort = /^([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z][A-Za-z0-9.-]*|\d+\.\d+\.\d+\.\d+):(\d{2,5})$/.exec(texts[i]);
+      if (hostPort) return this.hostCall(name, hostPort[1], Number(hostPort[2]), Exchange.DATA, Transport.TCP, `${texts[i]} in its arguments (${name})`);
+      if (/^[a-z][a-z0-9.-]*[a-z0-9]$/.test(texts[i]) && texts[i].includes('-') && /^\d{2,5}$/.test(texts[i + 1] ?? '') && classifyHost(texts[i]) === DestinationClass.IN_CLUSTER) {
+        return this.hostCall(name, texts[i], Number(texts[i + 1]), Exchange.DATA, Transport.TCP, `${texts[i]} ${texts[i + 1]} in its arguments (${name})`);
+      }
+    }
+    return undefined;
+  }
+
+  /** A call to the service a program's env configures (PGHOST, DB_HOST, ...), else one assumed in the cluster. */
+  private configuredCall(program: string, evidence: string): ModelCall {
+    for (const [name, value] of this.vars) {
+      if (typeof value !== 'string' || value === '' || !/(^|_)(PG|DB|DATABASE|MYSQL|REDIS|MONGO|POSTGRES|POSTGRESQL)?_?HOST$/.test(name) || name === 'KUBERNETES_SERVICE_HOST') continue;
+      if (!/^(PGHOST|MYSQL_HOST|REDIS_HOST|MONGO_HOST|MONGODB_HOST|DB_HOST|DATABASE_HOST|POSTGRES_HOST|POSTGRESQL_HOST|SQL_HOST)$/.test(name)) continue;
+      const hp = splitHostPort(value);
+      if (hp.host) return this.hostCall(program, hp.host, hp.port, Exchange.DATA, Transport.TCP, `${evidence}, with ${name}`);
+    }
+    return { program, destination: DestinationClass.IN_CLUSTER, assumed: 'the service its code names, assumed in the cluster', exchange: Exchange.DATA, transport: Transport.TCP, evidence };
+  }
+
+  /** A function of a known shell library (SHELL_LIBRARIES). */
+  private runLibraryFunction(name: string, behaviour: LibraryFunction, rest: Resolved[]): Set<Flow> {
+    switch (behaviour) {
+      case 'local': return new Set(['n0']);
+      case 'runs-first-argument': case 'retries-first-argument': {
+        const command = rest[0];
+        if (!command) return new Set(['n0']);
+        if (!command.known) { this.unknownProgram(`${name} runs a command the spec does not give`); return new Set(['n0']); }
+        const flows = this.runScript(command.text, []);
+        // A bounded retry: it returns the last attempt's status.
+        return subshell(flows);
+      }
+      default:
+        this.unknownProgram(`it runs ${name}, whose library is not in the input`);
+        return new Set(['n0']);
+    }
+  }
+
+  /** Inside `$(...)`: echo and printf print their words; silent builtins print nothing; anything else is unknown output. */
+  private noteOutput(name: string, rest: Resolved[]): void {
+    const capture = this.captures[this.captures.length - 1];
+    if (!capture) return;
+    if (name === 'echo' || name === 'printf') {
+      const words = rest.filter((w, i) => !(i === 0 && /^-[neE]+$/.test(w.text)));
+      capture.text += words.map((w) => w.text).join(' ');
+      capture.known &&= words.every((w) => w.known) && (name === 'echo' || !words.some((w) => w.text.includes('%')));
+    } else if (!SILENT.has(name) && !this.functions.has(name) && toolOf(name) === undefined) {
+      capture.known = false;
+    }
+  }
+
+  private unknownProgram(why: string): void {
+    this.sawUnknownProgram = true;
+    this.markUnknown(why);
+  }
+
+  /** A call's statuses: failed calls make the command fail, and print nothing a script can use. */
+  private callFlows(call: ModelCall): Set<Flow> {
+    const failed = this.fate(call);
+    const capture = this.captures[this.captures.length - 1];
+    if (capture && !failed) capture.known = false;
+    return new Set([failed ? (call.waits ? 'h' : 'n1') : 'n0']);
+  }
+
+  private runShell(name: string, rest: Resolved[], redirects: ShellNode[]): Set<Flow> {
+    let errexit = false;
+    let i = 0;
+    for (; i < rest.length && rest[i].text.startsWith('-') && rest[i].text !== '-c' && !/^-[a-z]*c$/.test(rest[i].text); i++) {
+      if (/^-[a-z]*e/.test(rest[i].text)) errexit = true;
+      if (rest[i].text === '-o' && rest[i + 1]?.text === 'pipefail') { this.pipefail = true; i++; }
+    }
+    const flag = rest[i]?.text ?? '';
+    const saved = this.errexit;
+    this.errexit = errexit || /^-[a-z]*e[a-z]*c$/.test(flag);
+    try {
+      if (flag === '-c' || /^-[a-z]*c$/.test(flag)) {
+        const scriptAt = rest[i + 1]?.text === '--' ? i + 2 : i + 1;
+        const script = rest[scriptAt];
+        if (!script) return new Set(['n0']);
+        if (!script.known && !script.text.includes(K8S_MARK)) { this.unknownProgram('its shell script is not in the spec'); return new Set(['n0']); }
+        return this.runScript(script.text, rest.slice(scriptAt + 1).map((w) => w.text));
+      }
+      const fileWord = rest[i];
+      if (fileWord === undefined || fileWord.text === '-s') {
+        const heredoc = redirects.map((r) => this.stdinOf(r)).find((t) => t !== undefined);
+        return heredoc !== undefined ? this.runScript(heredoc, []) : new Set(['n0']);
+      }
+      const file = fileWord.known ? this.files.get(fileWord.text) : undefined;
+      if (file !== undefined) return this.runScript(file, rest.slice(i + 1).map((w) => w.text));
+      this.unknownProgram(`it runs the script ${shown(fileWord.text)}, which is not in the input`);
+      return new Set(['n0']);
+    } finally {
+      this.errexit = saved;
+      void name;
+    }
+  }
+
+  private runScriptFile(script: string, args: Resolved[]): Set<Flow> {
+    const saved = this.errexit;
+    this.errexit = /^#!.*\s-[a-z]*e/.test(script);
+    try {
+      return this.runScript(script, args.map((w) => w.text));
+    } finally {
+      this.errexit = saved;
+    }
+  }
+
+  private runInterpreter(name: string, interpreter: (typeof INTERPRETERS)[number], rest: Resolved[]): Set<Flow> {
+    const inline = rest.findIndex((w) => w.text === interpreter.inline);
+    if (inline >= 0) {
+      const code = rest[inline + 1]?.text ?? '';
+      if (!interpreter.networkModules.test(code)) return new Set(['n0']);
+      const evidence = `${name} code that uses ${interpreter.networkModules.exec(code)![0]}`;
+      const call = this.urlCall(code, name, evidence) ?? this.configuredCall(name, evidence);
+      return this.callFlows(this.record(call));
+    }
+    const moduleIndex = rest.findIndex((w) => w.text === '-m');
+    const target = moduleIndex >= 0 ? rest[moduleIndex + 1]?.text : rest.find((w) => !w.text.startsWith('-'))?.text;
+    if (target === undefined) return new Set(['n0']);
+    const known = NETWORK_PYTHON_MODULES[baseName(target)];
+    if (known && name.startsWith('python')) {
+      const after = rest.slice(rest.findIndex((w) => w.text === target) + 1);
+      if (baseName(target) === 'pip' && !after.some((w) => ['install', 'download'].includes(w.text))) return new Set(['n0']);
+      if (after.some((w) => w.text === '--no-index')) return new Set(['n0']);
+      return this.callFlows(this.record({
+        program: `${name} ${baseName(target)}`, host: known.host, port: known.port, destination: destinationOf(known.destination), ...assumedFor(known.destination, baseName(target)),
+        exchange: Exchange.DATA, transport: Transport.TCP, evidence: `${name} ${baseName(target)}`,
+      }));
+    }
+    const script = this.files.get(target);
+    if (script !== undefined && interpreter.names.includes('python') && interpreter.networkModules.test(script)) {
+      const evidence = `${target}, which uses ${interpreter.networkModules.exec(script)![0]}`;
+      const call = this.urlCall(script, name, evidence) ?? this.configuredCall(name, evidence);
+      return this.callFlows(this.record(call));
+    }
+    if (script !== undefined) return new Set(['n0']);
+    const inferred = this.inferredCall(`${name} ${baseName(target)}`, rest.slice(rest.findIndex((w) => w.text === target) + 1));
+    if (inferred) return this.callFlows(this.record(inferred));
+    this.unknownProgram(`it runs ${name} ${shown(target)}, whose code is not in the input`);
+    return new Set(['n0']);
+  }
+
+  /** The call a known network tool makes with these arguments, or undefined when it stays local. */
+  private toolCall(name: string, tool: NetworkTool, rest: Resolved[], stdin: string | undefined): ModelCall | undefined {
+    const texts = rest.map((w) => w.text);
+    const positional = texts.filter((t) => !t.startsWith('-'));
+    const sub = positional.slice(0, 2).join(' ');
+    if (tool.localFlags?.some((f) => texts.includes(f) || texts.some((t) => t.startsWith(`${f}=`)))) return undefined;
+    if (tool.localSubcommands?.some((s) => sub === s || positional[0] === s || texts[0] === s)) return undefined;
+    if (tool.networkSubcommands && !tool.networkSubcommands.some((s) => sub.startsWith(s) || positional[0] === s || texts.includes(s))) return undefined;
+    if (texts.length === 0 && ['git', 'aws', 'kubectl', 'helm', 'pip', 'pip3'].includes(name)) return undefined;
+    void stdin;
+    const udp = tool.udpFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1)) && f.length === 2));
+    const connect = tool.connectFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1))));
+    const exchange = connect ? Exchange.CONNECT : tool.exchange;
+    const transport = name === 'ping' ? Transport.ICMP : udp ? Transport.UDP : Transport.TCP;
+    let host: string | undefined;
+    let port: number | undefined;
+    const flagValue = (flags: readonly string[] | undefined) => {
+      if (!flags) return undefined;
+      for (let i = 0; i < texts.length; i++) {
+        for (const f of flags) {
+          if (texts[i] === f) return texts[i + 1];
+          if (texts[i].startsWith(`${f}=`)) return texts[i].slice(f.length + 1);
+          if (f.length === 2 && !f.startsWith('--') && texts[i].startsWith(f) && texts[i].length > 2 && !texts[i].startsWith('--')) return texts[i].slice(2);
+        }
+      }
+      return undefined;
+    };
+    const hostFlag = flagValue(tool.hostFlags);
+    const portFlag = flagValue(tool.portFlags);
+    // A URL anywhere in the arguments names the target best.
+    const urlWord = texts.find((t) => URL_PATTERN.test(t));
+    if (urlWord) {
+      const call = this.urlCall(urlWord, name, name, exchange);
+      if (call === null) return undefined; // a local scheme
+      if (call) return { ...call, transport };
+    }
+    if (hostFlag !== undefined) {
+      const hp = splitHostPort(hostFlag.replace(/^[a-z]+:\/\//, '').split(',')[0]);
+      host = hp.host;
+      port = hp.port;
+    }
+    if (portFlag !== undefined && /^\d+$/.test(portFlag)) port = Number(portFlag);
+    if (host === undefined && tool.positional === 'host-port') {
+      const args = positionalAfterFlags(texts, ['-w', '-W', '-i', '-p', '-s', '-q', '-c', '-x', '-X', '-e', '-o', '-I', '-O', '-T', '-g', '-G', '-P']);
+      host = args[0];
+      if (args[1] !== undefined && /^\d+(-\d+)?$/.test(args[1])) port = Number(args[1].split('-')[0]);
+    }
+    if (host === undefined && tool.positional === 'host:port') {
+      const hp = positional.find((t) => /^[^:/\s]+:\d+$/.test(t));
+      if (hp) ({ host, port } = splitHostPort(hp));
+    }
+    if (host === undefined && (tool.positional === 'url') && ['curl', 'wget', 'http', 'https', 'xh'].includes(name)) {
+      const bare = positional.find((t) => /^[A-Za-z0-9.-]+(:\d+)?(\/|$)/.test(t) && !t.startsWith('/'));
+      if (bare) {
+        ({ host, port } = splitHostPort(bare.split('/')[0]));
+        port ??= 80;
+      }
+    }
+    if (host === undefined) {
+      const fromEnv = tool.hostEnv?.map((v) => this.vars.get(v)).find((v) => v !== undefined);
+      if (fromEnv) ({ host, port: port } = { host: splitHostPort(fromEnv.replace(/^[a-z]+:\/\//, '')).host, port: port ?? splitHostPort(fromEnv.replace(/^[a-z]+:\/\//, '')).port });
+      if (fromEnv === UNKNOWN_VALUE) host = `$${tool.hostEnv!.find((v) => this.vars.get(v) === UNKNOWN_VALUE)}`;
+    }
+    if (port === undefined && tool.portEnv) {
+      const p = tool.portEnv.map((v) => this.vars.get(v)).find((v) => typeof v === 'string' && /^\d+$/.test(v));
+      if (p) port = Number(p);
+    }
+    port ??= tool.defaultPort;
+    if (host === undefined && tool.destination === DefaultDestination.CONFIGURED) {
+      // A program configured for a service usually reads its URL from env (FLYWAY_URL, DATABASE_URL, ...).
+      for (const [variable, value] of this.vars) {
+        if (typeof value !== 'string' || variable === 'KUBERNETES_SERVICE_HOST') continue;
+        const call = URL_PATTERN.test(value) ? this.urlCall(value, name, `${name}, with the URL in ${variable}`, exchange) : undefined;
+        if (call) return { ...call, transport };
+      }
+    }
+    if (host === undefined && tool.destination === DefaultDestination.LOCAL) {
+      return { program: name, host: 'localhost', port, destination: DestinationClass.LOOPBACK, exchange, transport, evidence: name };
+    }
+    if (host === undefined) {
+      return {
+        program: name, host: tool.defaultHost, port, destination: destinationOf(tool.destination), ...assumedFor(tool.destination, name), exchange, transport, evidence: name,
+      };
+    }
+    return this.hostCall(name, shown(host), port, exchange, transport, name);
+  }
+
+  private hostCall(program: string, host: string, port: number | undefined, exchange: Exchange, transport: Transport, evidence: string): ModelCall {
+    const unknownHost = host.includes('$');
+    const destination = unknownHost ? DestinationClass.UNKNOWN : classifyHost(host);
+    if (destination === DestinationClass.UNKNOWN) {
+      return { program, host, port, destination: DestinationClass.IN_CLUSTER, assumed: `${host} is not in the spec; assumed in the cluster`, exchange, transport, evidence };
+    }
+    return { program, host, port, destination, exchange, transport, evidence };
+  }
+
+  /** The call a URL names, null for a local scheme (file://), undefined for no URL. */
+  private urlCall(text: string, program: string, evidence: string, exchange: Exchange = Exchange.DATA): ModelCall | null | undefined {
+    const match = URL_PATTERN.exec(text);
+    if (!match) return undefined;
+    const scheme = match[1].toLowerCase();
+    if (LOCAL_SCHEMES.has(scheme)) return null;
+    if (!(scheme in SCHEME_PORTS)) return undefined;
+    const provider = PROVIDER_SCHEMES[scheme];
+    if (provider) {
+      return { program, host: provider, port: 443, destination: DestinationClass.EXTERNAL, exchange: Exchange.DATA, transport: Transport.TCP, evidence: `${evidence}: ${scheme}://` };
+    }
+    const host = shown(match[2]);
+    const port = match[3] ? Number(match[3]) : SCHEME_PORTS[scheme];
+    const tcpOnly = scheme === 'tcp' ? Exchange.CONNECT : exchange;
+    return this.hostCall(program, host, port, tcpOnly, Transport.TCP, evidence);
+  }
+
+  // --- Scripts -------------------------------------------------------------------------------
+
+  private runScript(script: string, positional: string[]): Set<Flow> {
+    if (this.depth >= MAX_DEPTH) return new Set(['n0']);
+    const file = parseShell(script.replace(new RegExp(`${K8S_MARK}([A-Za-z0-9_]+)\u0002`, 'g'), '__k8s_unknown_$1__'));
+    if (file instanceof Error) {
+      this.unknownProgram(`its script does not parse (${file.message})`);
+      return new Set(['n0']);
+    }
+    const saved = new Map(this.vars);
+    positional.forEach((p, i) => this.vars.set(String(i), p));
+    this.depth++;
+    try {
+      return this.runStmts(file.Stmts, false);
+    } finally {
+      this.depth--;
+      for (const k of [...this.vars.keys()]) if (/^\d+$/.test(k)) this.vars.delete(k);
+      for (const [k, v] of saved) if (/^\d+$/.test(k)) this.vars.set(k, v);
+    }
+  }
+
+  private runStmts(stmts: ShellNode[], checked: boolean): Set<Flow> {
+    let current = new Set<Flow>(['n0']);
+    for (const stmt of stmts) {
+      if (!current.has('n0') && !current.has('n1')) break;
+      const next = this.runStmt(stmt, checked);
+      const merged = new Set<Flow>([...current].filter((f) => f !== 'n0' && f !== 'n1'));
+      for (const f of next) merged.add(f);
+      current = merged;
+    }
+    return current;
+  }
+
+  private runStmt(stmt: ShellNode, checked: boolean): Set<Flow> {
+    const negated = Boolean(stmt.Negated);
+    let flows = this.runCommand(stmt.Cmd, checked || negated, stmt.Redirs ?? []);
+    flows = this.redirectCalls(stmt.Redirs ?? [], flows);
+    if (negated) flows = mapFlows(flows, (f) => (f === 'n0' ? 'n1' : f === 'n1' ? 'n0' : f));
+    if (!checked && !negated && this.errexit) flows = mapFlows(flows, (f) => (f === 'n1' ? 'e1' : f));
+    return flows;
+  }
+
+  /** bash's /dev/tcp and /dev/udp redirections open connections. */
+  private redirectCalls(redirects: ShellNode[], flows: Set<Flow>): Set<Flow> {
+    for (const r of redirects) {
+      const target = r.Word ? this.word(r.Word).text : '';
+      const m = /^\/dev\/(tcp|udp)\/([^/]+)\/(\d+)$/.exec(target);
+      if (!m) continue;
+      const ops = shellOperators();
+      void ops;
+      const writes = /^>|>$/.test(String(r.Op)) ? Exchange.DATA : Exchange.CONNECT;
+      const call = this.hostCall('/dev/' + m[1], shown(m[2]), Number(m[3]), writes, m[1] === 'udp' ? Transport.UDP : Transport.TCP, `/dev/${m[1]}`);
+      if (this.fate(this.record(call))) return new Set(['n1']);
+    }
+    return flows;
+  }
+
+  private runCommand(cmd: ShellNode, checked: boolean, redirects: ShellNode[]): Set<Flow> {
+    if (!cmd) return new Set(['n0']);
+    const ops = shellOperators();
+    switch (nodeType(cmd)) {
+      case 'CallExpr': return this.runCall(cmd, redirects);
+      case 'BinaryCmd': {
+        if (cmd.Op === ops.and || cmd.Op === ops.or) {
+          const left = this.runStmt(cmd.X, true);
+          const out = new Set<Flow>([...left].filter((f) => f !== 'n0' && f !== 'n1'));
+          const goOn = cmd.Op === ops.and ? 'n0' : 'n1';
+          const stop = cmd.Op === ops.and ? 'n1' : 'n0';
+          if (left.has(stop)) out.add(stop);
+          if (left.has(goOn)) for (const f of this.runStmt(cmd.Y, checked)) out.add(f);
+          return out;
+        }
+        // A pipeline: each side runs in a subshell; its status is the last's, or the worst with pipefail.
+        const left = subshell(this.runStmt(cmd.X, true));
+        const right = subshell(this.runStmt(cmd.Y, true));
+        if (!this.pipefail) return right;
+        const out = new Set<Flow>();
+        for (const r of right) for (const l of left) out.add(l === 'n1' || r === 'n1' ? 'n1' : r);
+        return out;
+      }
+      case 'IfClause': return this.runIf(cmd, checked);
+      case 'WhileClause': {
+        const until = Boolean(cmd.Until);
+        const cond = this.runStmts(cmd.Cond, true);
+        const out = new Set<Flow>([...cond].filter((f) => f !== 'n0' && f !== 'n1'));
+        const leave = until ? 'n0' : 'n1';
+        const stay = until ? 'n1' : 'n0';
+        if (cond.has(leave)) out.add('n0');
+        if (cond.has(stay)) {
+          const body = this.runStmts(cmd.Do, false);
+          let loops = false;
+          for (const f of body) {
+            if (f === 'b') out.add('n0');
+            else if (f === 'n0' || f === 'n1' || f === 'c') loops = true;
+            else out.add(f);
+          }
+          // The model keeps no state between iterations: a loop that can only go round never ends.
+          if (loops && !cond.has(leave)) out.add('h');
+        }
+        return out;
+      }
+      case 'ForClause': {
+        const body = this.runStmts(cmd.Do, false);
+        const out = new Set<Flow>(['n0']);
+        for (const f of body) if (f !== 'n0' && f !== 'n1' && f !== 'c') out.add(f === 'b' ? 'n0' : f);
+        if (body.has('n1')) out.add('n1');
+        return out;
+      }
+      case 'CaseClause': {
+        const word = this.word(cmd.Word);
+        const out = new Set<Flow>();
+        let matched = false;
+        for (const item of cmd.Items) {
+          const patterns: Resolved[] = item.Patterns.map((p: ShellNode) => this.word(p));
+          const fits = word.known && patterns.every((p) => p.known) ? patterns.some((p) => globMatch(p.text, word.text)) : undefined;
+          if (fits === false) continue;
+          for (const f of this.runStmts(item.Stmts, checked)) out.add(f);
+          if (fits === true) { matched = true; break; }
+        }
+        if (!matched) out.add('n0');
+        return out;
+      }
+      case 'Block': return this.runStmts(cmd.Stmts, checked);
+      case 'Subshell': return subshell(this.runStmts(cmd.Stmts, checked));
+      case 'FuncDecl':
+        this.functions.set(cmd.Name.Value, cmd.Body);
+        return new Set(['n0']);
+      case 'DeclClause': {
+        for (const a of cmd.Args ?? []) this.assign(a);
+        return new Set(['n0']);
+      }
+      case 'TimeClause': return cmd.Stmt ? this.runStmt(cmd.Stmt, checked) : new Set(['n0']);
+      case 'TestClause': return statusFlows(this.testExpression(cmd.X));
+      case 'ArithmCmd': return new Set(['n0', 'n1']);
+      default: return new Set(['n0']);
+    }
+  }
+
+  /** What a here-document or here-string feeds the command, resolved as the shell does. */
+  private stdinOf(redirect: ShellNode): string | undefined {
+    const ops = shellOperators();
+    if (redirect.Op === ops.herestring) return redirect.Word ? this.word(redirect.Word).text : undefined;
+    if (redirect.Op !== ops.heredoc && redirect.Op !== ops.heredocTabs) return undefined;
+    return redirect.Hdoc ? this.word(redirect.Hdoc).text : '';
+  }
+
+  /** `[[ ... ]]` with known operands: -n, -z, !, ==, =, !=, && and ||; anything else either way. */
+  private testExpression(x: ShellNode): Status {
+    if (!x) return 'either';
+    const ops = shellOperators();
+    const type = nodeType(x);
+    if (type === 'Word') { const w = this.word(x); return w.known ? (w.text !== '' ? 0 : 1) : 'either'; }
+    if (type === 'ParenTest') return this.testExpression(x.X);
+    if (type === 'UnaryTest') {
+      if (x.Op === ops.testNot) { const s = this.testExpression(x.X); return s === 'either' ? s : s === 0 ? 1 : 0; }
+      const w = nodeType(x.X) === 'Word' ? this.word(x.X) : { text: '', known: false };
+      if (!w.known) return 'either';
+      if (x.Op === ops.testNonEmpty) return w.text !== '' ? 0 : 1;
+      if (x.Op === ops.testEmpty) return w.text === '' ? 0 : 1;
+      return 'either';
+    }
+    if (type === 'BinaryTest') {
+      if (x.Op === ops.testAnd || x.Op === ops.testOr) {
+        const a = this.testExpression(x.X);
+        const b = this.testExpression(x.Y);
+        if (x.Op === ops.testAnd) return a === 1 || b === 1 ? 1 : a === 0 && b === 0 ? 0 : 'either';
+        return a === 0 || b === 0 ? 0 : a === 1 && b === 1 ? 1 : 'either';
+      }
+      const a = nodeType(x.X) === 'Word' ? this.word(x.X) : { text: '', known: false };
+      const b = nodeType(x.Y) === 'Word' ? this.word(x.Y) : { text: '', known: false };
+      if (!a.known || !b.known || /[*?[]/.test(b.text)) return 'either';
+      if (ops.testEquals.includes(x.Op)) return a.text === b.text ? 0 : 1;
+      if (x.Op === ops.testNotEquals) return a.text !== b.text ? 0 : 1;
+    }
+    return 'either';
+  }
+
+  private runIf(cmd: ShellNode, checked: boolean): Set<Flow> {
+    if (!cmd.Cond || cmd.Cond.length === 0) return this.runStmts(cmd.Then ?? [], checked); // a plain else
+    const cond = this.runStmts(cmd.Cond, true);
+    const out = new Set<Flow>([...cond].filter((f) => f !== 'n0' && f !== 'n1'));
+    if (cond.has('n0')) for (const f of this.runStmts(cmd.Then ?? [], checked)) out.add(f);
+    if (cond.has('n1')) {
+      if (cmd.Else) for (const f of this.runIf(cmd.Else, checked)) out.add(f);
+      else out.add('n0');
+    }
+    return out;
+  }
+
+  private runCall(cmd: ShellNode, redirects: ShellNode[]): Set<Flow> {
+    const substStatus = new Set<Flow>();
+    const words: Resolved[] = [];
+    for (const w of cmd.Args ?? []) words.push(...this.fields(w, substStatus));
+    const assigns = cmd.Assigns ?? [];
+    if (words.length === 0) {
+      for (const a of assigns) this.assign(a, substStatus);
+      return substStatus.size > 0 ? substStatus : new Set(['n0']);
+    }
+    // Prefix assignments apply to this command only.
+    const saved = new Map(this.vars);
+    for (const a of assigns) this.assign(a);
+    const stdin = redirects.map((r) => this.stdinOf(r)).find((t) => t !== undefined);
+    try {
+      return this.runArgv(words, redirects, stdin);
+    } finally {
+      if (assigns.length > 0) this.vars = saved;
+    }
+  }
+
+  private assign(a: ShellNode, statuses?: Set<Flow>): void {
+    const name = a.Name?.Value;
+    if (!name) return;
+    if (!a.Value) { if (!a.Naked) this.vars.set(name, ''); return; }
+    this.vars.set(name, this.word(a.Value, statuses).text);
+  }
+
+  // --- Words ---------------------------------------------------------------------------------
+
+  /** A word as fields: unquoted expansions of known values split on spaces, as the shell does. */
+  private fields(word: ShellNode, statuses?: Set<Flow>): Resolved[] {
+    const parts = word.Parts ?? [];
+    const inner = parts.length === 1 && nodeType(parts[0]) === 'DblQuoted' && parts[0].Parts?.length === 1 ? parts[0].Parts[0] : undefined;
+    const allElements = inner && nodeType(inner) === 'ParamExp' && inner.Index && nodeType(inner.Index) === 'Word' && (inner.Index.Parts ?? []).map((p: ShellNode) => p.Value).join('') === '@';
+    const splittable = (parts.length === 1 && nodeType(parts[0]) === 'ParamExp') || allElements;
+    const w = this.word(word, statuses);
+    if (splittable) return w.text.split(/\s+/).filter((t) => t.length > 0).map(resolved);
+    return [w];
+  }
+
+  private word(word: ShellNode, statuses?: Set<Flow>): Resolved {
+    let text = '';
+    let known = true;
+    for (const part of word?.Parts ?? []) {
+      const r = this.part(part, statuses);
+      text += r.text;
+      known &&= r.known;
+    }
+    return { text, known: known && !text.includes(K8S_MARK) && !text.includes(UNKNOWN_PART) };
+  }
+
+  private part(part: ShellNode, statuses?: Set<Flow>): Resolved {
+    switch (nodeType(part)) {
+      case 'Lit': return unmark(String(part.Value));
+      case 'SglQuoted': return unmark(String(part.Value));
+      case 'DblQuoted': {
+        let text = '';
+        for (const p of part.Parts ?? []) text += this.part(p, statuses).text;
+        return resolved(text);
+      }
+      case 'ParamExp': {
+        const name = part.Param?.Value ?? '';
+        const ops = shellOperators();
+        const value = this.vars.has(name) ? this.vars.get(name) : UNKNOWN_VALUE;
+        const unknownText = { text: `${UNKNOWN_PART}$${name}`, known: false };
+        if (part.Length) return value === UNKNOWN_VALUE || value!.includes(UNKNOWN_PART) ? unknownText : { text: String(value!.length), known: true };
+        const op = part.Exp?.Op;
+        if (op !== undefined && ops.defaults.includes(op)) {
+          if (value === UNKNOWN_VALUE && !this.vars.has(name)) return this.word(part.Exp.Word, statuses);
+          if (value === '' && (op === ops.defaults[0] || op === ops.defaults[2])) return this.word(part.Exp.Word, statuses);
+        }
+        if (op !== undefined && ops.alternates.includes(op)) return value === UNKNOWN_VALUE ? unknownText : value ? this.word(part.Exp.Word, statuses) : { text: '', known: true };
+        const index = part.Index && nodeType(part.Index) === 'Word' ? (part.Index.Parts ?? []).map((p: ShellNode) => p.Value).join('') : undefined;
+        const plain = (op === undefined || ops.required.includes(op)) && !part.Repl && !part.Slice && (part.Index === null || part.Index === undefined || index === '@' || index === '*');
+        if (value === UNKNOWN_VALUE || !plain) return unknownText;
+        return resolved(value!);
+      }
+      case 'CmdSubst': {
+        this.captures.push({ text: '', known: true });
+        const flows = subshell(this.runStmts(part.Stmts ?? [], true));
+        const capture = this.captures.pop()!;
+        if (statuses) for (const f of flows) statuses.add(f === 'n1' ? 'n1' : 'n0');
+        // Known when it only echoed known words, or when the call it made failed and printed nothing.
+        return capture.known ? resolved(capture.text) : { text: `${UNKNOWN_PART}$(...)`, known: false };
+      }
+      case 'ArithmExp': return { text: `${UNKNOWN_PART}$((...))`, known: false };
+      default: return { text: `${UNKNOWN_PART}?`, known: false };
+    }
+  }
+}
+
+// Names that are only shell builtins: a file of that name (`/bin/declare`) is some other program.
+const SHELL_BUILTINS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'source', '.', 'eval', 'let', 'exit', 'return', 'break', 'continue',
+  'set', 'unset', 'shift', 'read', 'getopts', 'alias', 'cd', 'wait', 'trap', 'umask', 'ulimit', 'type', 'hash']);
+
+// Builtins and programs that print nothing a command substitution would capture.
+const SILENT = new Set(['true', 'false', ':', 'sleep', 'test', '[', 'mkdir', 'cd', 'export', 'local', 'declare', 'readonly', 'set', 'read', 'shift', 'unset',
+  'exit', 'return', 'break', 'continue', 'chmod', 'chown', 'cp', 'mv', 'rm', 'ln', 'touch', 'trap', 'wait', 'umask']);
+
+function unmark(text: string): Resolved {
+  const m = /__k8s_unknown_([A-Za-z0-9_]+)__/g;
+  return m.test(text) ? { text: text.replace(m, '$($1)'), known: false } : { text, known: true };
+}
+
+function toolOf(name: string): NetworkTool | undefined {
+  return NETWORK_TOOLS.find((t) => t.names.includes(name));
+}
+
+function mapFlows(flows: Set<Flow>, f: (flow: Flow) => Flow): Set<Flow> {
+  return new Set([...flows].map(f));
+}
+
+/** What a subshell gives its parent: exit and return become a status. */
+function subshell(flows: Set<Flow>): Set<Flow> {
+  return mapFlows(flows, (f) => (f === 'e0' || f === 'r0' || f === 'b' || f === 'c' ? 'n0' : f === 'e1' || f === 'r1' ? 'n1' : f));
+}
+
+function statusFlows(status: Status): Set<Flow> {
+  return new Set(status === 'either' ? ['n0', 'n1'] : [status === 0 ? 'n0' : 'n1']);
+}
+
+/** `test` / `[` with known operands; anything about files or unknown values may go either way. */
+function testStatus(args: Resolved[]): Status {
+  if (args.some((a) => !a.known)) {
+    // `[ -n "$X" ]` on an unknown value: set values are usually non-empty, but the model cannot say.
+    return 'either';
+  }
+  const t = args.map((a) => a.text);
+  if (t[0] === '!') { const s = testStatus(args.slice(1)); return s === 'either' ? s : s === 0 ? 1 : 0; }
+  if (t.length === 0) return 1;
+  if (t.length === 1) return t[0] !== '' ? 0 : 1;
+  if (t.length === 2) {
+    if (t[0] === '-z') return t[1] === '' ? 0 : 1;
+    if (t[0] === '-n') return t[1] !== '' ? 0 : 1;
+    return 'either';
+  }
+  if (t.length === 3) {
+    const [a, op, b] = t;
+    if (op === '=' || op === '==') return a === b ? 0 : 1;
+    if (op === '!=') return a !== b ? 0 : 1;
+    const x = Number(a);
+    const y = Number(b);
+    if (Number.isFinite(x) && Number.isFinite(y) && /^-(eq|ne|lt|le|gt|ge)$/.test(op)) {
+      const r = { '-eq': x === y, '-ne': x !== y, '-lt': x < y, '-le': x <= y, '-gt': x > y, '-ge': x >= y }[op]!;
+      return r ? 0 : 1;
+    }
+  }
+  return 'either';
+}
+
+function globMatch(pattern: string, text: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(text);
+}
+
+function unwrap(skip: 'flags' | 'flags-and-first' | 'assignments', rest: Resolved[]): Resolved[] {
+  let i = 0;
+  if (skip === 'assignments') {
+    while (i < rest.length && (rest[i].text.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[i].text))) i++;
+    return rest.slice(i);
+  }
+  while (i < rest.length && rest[i].text.startsWith('-')) {
+    // Flags with a value: `timeout -s KILL 10 cmd`, `sudo -u user cmd`, `xargs -n 1 cmd`.
+    i += /^-(s|k|u|g|n|I|L|P|d|c)$/.test(rest[i].text) ? 2 : 1;
+  }
+  return rest.slice(skip === 'flags-and-first' ? i + 1 : i);
+}
+
+function positionalAfterFlags(texts: string[], flagsWithValue: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    if (texts[i].startsWith('-')) {
+      if (flagsWithValue.includes(texts[i])) i++;
+      continue;
+    }
+    out.push(texts[i]);
+  }
+  return out;
+}
+
+function splitHostPort(text: string): { host?: string; port?: number } {
+  const v6 = /^\[([0-9a-fA-F:]+)\](?::(\d+))?$/.exec(text);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : undefined };
+  const m = /^([^:/]*)(?::(\d+))?/.exec(text);
+  return { host: m?.[1] || undefined, port: m?.[2] ? Number(m[2]) : undefined };
+}
