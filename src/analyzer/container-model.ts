@@ -895,6 +895,7 @@ class Program implements ContainerModel {
         if (op !== undefined && ops.defaults.includes(op)) {
           if (value === UNKNOWN_VALUE && !this.vars.has(name)) return this.word(part.Exp.Word, statuses);
           if (value === '' && (op === ops.defaults[0] || op === ops.defaults[2])) return this.word(part.Exp.Word, statuses);
+          return value === UNKNOWN_VALUE ? unknownText : resolved(value!);
         }
         if (op !== undefined && ops.alternates.includes(op)) return value === UNKNOWN_VALUE ? unknownText : value ? this.word(part.Exp.Word, statuses) : { text: '', known: true };
         const index = part.Index && nodeType(part.Index) === 'Word' ? (part.Index.Parts ?? []).map((p: ShellNode) => p.Value).join('') : undefined;
