@@ -143,3 +143,14 @@ describe('an honest third answer', () => {
     expect(finding(sh('/app/bin/prepare; until nc -z db 5432; do sleep 1; done'), ISTIO_CNI).verdict).toBe('deadlock');
   });
 });
+
+describe('bash /dev/tcp', () => {
+  test('reading from /dev/tcp is a bare connect (passes STRICT); writing to it is an exchange (rejected); both are captured', () => {
+    const connect = sh('until bash -c "</dev/tcp/redis/6379"; do sleep 1; done');
+    const write = { command: ['bash', '-c', 'until echo PING > /dev/tcp/redis/6379; do sleep 1; done'] };
+    expect(finding(connect, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(write, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(connect, ISTIO_PLAIN).verdict).toBe('ok');
+    expect(finding(write, ISTIO_PLAIN).verdict).toBe('fails');
+  });
+});

@@ -126,13 +126,17 @@ function reportNotes(pods: PodFinding[]): string[] {
 
 const LABEL: Record<Verdict, string> = { ok: 'OK', slow: 'SLOW', unknown: 'UNKNOWN', fails: 'FAILS', deadlock: 'DEADLOCK' };
 
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 /**
  * A string from a manifest, safe to print on a terminal: control characters (ESC of an ANSI
  * sequence, CR, a newline that would forge a report line) and Unicode's bidirectional overrides
  * are written as escapes. JSON output escapes them by itself.
  */
 export function printable(text: unknown): string {
-  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  const s = String(text);
+  if (!UNPRINTABLE.test(s)) return s;
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0);
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });

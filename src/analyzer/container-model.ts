@@ -123,12 +123,15 @@ export function expandKubernetes(text: string, env: Env): string {
   });
 }
 
+const K8S_MARKS = new RegExp(`${K8S_MARK}([A-Za-z0-9_]+)\u0002`, 'g');
+
 // Marks the start of a part of a value the model does not know, e.g. `\u0003$SVC_NAME`.
 const UNKNOWN_PART = '\u0003';
 
 /** Shows a value with its markers as the spec writes them: `$(VAR)`, `$NAME`. */
 function shown(text: string): string {
-  return text.replace(new RegExp(`${K8S_MARK}([A-Za-z0-9_]+)\u0002`, 'g'), '$($1)').split(UNKNOWN_PART).join('');
+  if (!text.includes(K8S_MARK) && !text.includes(UNKNOWN_PART)) return text;
+  return text.replace(K8S_MARKS, '$($1)').split(UNKNOWN_PART).join('');
 }
 
 /** A resolved word from text that may hold markers. */
@@ -175,6 +178,9 @@ class Program implements ContainerModel {
   public envUrls: Array<{ name: string; value: string }> = [];
   public unknown?: string;
   private readonly found = new Map<string, ModelCall>();
+  private readonly memo = new Map<string, { calls: number; ends: Set<RunEnd> }>();
+  // Calls taken from a URL in env because an unknown program most likely reads it.
+  private readonly envCalls = new Set<ModelCall>();
   // Per run.
   private fate: (call: ModelCall) => boolean = () => false;
   private errexit = false;
@@ -205,18 +211,38 @@ class Program implements ContainerModel {
 
   /** Finds every call: a run where all succeed and one where all fail reach every branch the calls decide. */
   public discover(): void {
-    this.simulate(() => false);
-    this.simulate(() => true);
+    const allSucceed = this.run(() => false);
+    const allFail = this.run(() => true);
+    // A run depends only on the calls it met, so both results stand for every call now known.
+    const n = this.found.size;
+    this.memo.set('0'.repeat(n), { calls: n, ends: allSucceed });
+    this.memo.set('1'.repeat(n), { calls: n, ends: allFail });
     if (this.sawUnknownProgram && this.found.size === 0) {
       // An unknown program with a connection URL in its env: it most likely reads it.
       for (const { name, value } of this.envUrls) {
         const call = this.urlCall(value, 'a program check does not know', `a URL in ${name}`);
-        if (call) this.record(call);
+        if (call) this.envCalls.add(this.record(call));
       }
     }
   }
 
+  /**
+   * How runs can end when `fate` says which calls fail. A run depends only on the fates of the
+   * calls it meets, so results are kept per fate of every known call: the analyzer asks the same
+   * question several times per container (each mode's fate is often all-fail or all-succeed).
+   */
   public simulate(fate: (call: ModelCall) => boolean): Set<RunEnd> {
+    const known = [...this.found.values()];
+    const key = known.map((call) => (fate(call) ? '1' : '0')).join('');
+    const memo = this.memo.get(key);
+    if (memo && memo.calls === known.length) return new Set(memo.ends);
+    const ends = this.run(fate);
+    // A run that met a call not known before is not kept: its key did not cover that call.
+    if (this.found.size === known.length) this.memo.set(key, { calls: known.length, ends });
+    return new Set(ends);
+  }
+
+  private run(fate: (call: ModelCall) => boolean): Set<RunEnd> {
     this.fate = fate;
     this.errexit = false;
     this.pipefail = false;
@@ -243,8 +269,8 @@ class Program implements ContainerModel {
     this.captures = [];
     const flows = this.runArgv(this.argv.map((t) => ({ text: t, known: !t.includes(K8S_MARK) })), [], undefined);
     // An unknown program with a URL in env: the URL's fate decides, as if the program called it once.
-    if (this.sawUnknownProgram && this.found.size > 0 && [...this.found.values()].every((c) => c.evidence.startsWith('a URL in '))) {
-      return new Set([...this.found.values()].some((c) => fate(c)) ? ['fail'] : ['ok']);
+    if (this.envCalls.size > 0 && this.envCalls.size === this.found.size) {
+      return new Set([...this.envCalls].some((c) => fate(c)) ? ['fail'] : ['ok']);
     }
     for (const f of flows) ends.add(f === 'h' ? 'hang' : f.endsWith('1') ? 'fail' : 'ok');
     return ends;
@@ -350,7 +376,7 @@ class Program implements ContainerModel {
     }
     const tool = toolOf(name);
     if (tool) {
-      const call = this.toolCall(name, tool, rest, stdin);
+      const call = this.toolCall(name, tool, rest);
       return call ? this.callFlows(this.record(tool.waits ? { ...call, waits: true } : call)) : new Set(['n0']);
     }
     if (LOCAL_PROGRAMS.names.has(name) && !(words[0].text.includes('/') && SHELL_BUILTINS.has(name))) return new Set(['n0']);
@@ -524,7 +550,7 @@ class Program implements ContainerModel {
   }
 
   /** The call a known network tool makes with these arguments, or undefined when it stays local. */
-  private toolCall(name: string, tool: NetworkTool, rest: Resolved[], stdin: string | undefined): ModelCall | undefined {
+  private toolCall(name: string, tool: NetworkTool, rest: Resolved[]): ModelCall | undefined {
     const texts = rest.map((w) => w.text);
     const positional = texts.filter((t) => !t.startsWith('-'));
     const sub = positional.slice(0, 2).join(' ');
@@ -532,7 +558,6 @@ class Program implements ContainerModel {
     if (tool.localSubcommands?.some((s) => sub === s || positional[0] === s || texts[0] === s)) return undefined;
     if (tool.networkSubcommands && !tool.networkSubcommands.some((s) => sub.startsWith(s) || positional[0] === s || texts.includes(s))) return undefined;
     if (texts.length === 0 && ['git', 'aws', 'kubectl', 'helm', 'pip', 'pip3'].includes(name)) return undefined;
-    void stdin;
     const udp = tool.udpFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1)) && f.length === 2));
     const connect = tool.connectFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1))));
     const exchange = connect ? Exchange.CONNECT : tool.exchange;
@@ -640,7 +665,7 @@ class Program implements ContainerModel {
 
   private runScript(script: string, positional: string[]): Set<Flow> {
     if (this.depth >= MAX_DEPTH) return new Set(['n0']);
-    const file = parseShell(script.replace(new RegExp(`${K8S_MARK}([A-Za-z0-9_]+)\u0002`, 'g'), '__k8s_unknown_$1__'));
+    const file = parseShell(script.includes(K8S_MARK) ? script.replace(K8S_MARKS, '__k8s_unknown_$1__') : script);
     if (file instanceof Error) {
       this.unknownProgram(`its script does not parse (${file.message})`);
       return new Set(['n0']);
@@ -684,9 +709,8 @@ class Program implements ContainerModel {
       const target = r.Word ? this.word(r.Word).text : '';
       const m = /^\/dev\/(tcp|udp)\/([^/]+)\/(\d+)$/.exec(target);
       if (!m) continue;
-      const ops = shellOperators();
-      void ops;
-      const writes = /^>|>$/.test(String(r.Op)) ? Exchange.DATA : Exchange.CONNECT;
+      // Opened for writing, bytes go out (a protocol exchange); opened for reading only, it is a bare connect.
+      const writes = shellOperators().writes.includes(r.Op) ? Exchange.DATA : Exchange.CONNECT;
       const call = this.hostCall('/dev/' + m[1], shown(m[2]), Number(m[3]), writes, m[1] === 'udp' ? Transport.UDP : Transport.TCP, `/dev/${m[1]}`);
       if (this.fate(this.record(call))) return new Set(['n1']);
     }
@@ -926,8 +950,7 @@ const SILENT = new Set(['true', 'false', ':', 'sleep', 'test', '[', 'mkdir', 'cd
   'exit', 'return', 'break', 'continue', 'chmod', 'chown', 'cp', 'mv', 'rm', 'ln', 'touch', 'trap', 'wait', 'umask']);
 
 function unmark(text: string): Resolved {
-  const m = /__k8s_unknown_([A-Za-z0-9_]+)__/g;
-  return m.test(text) ? { text: text.replace(m, '$($1)'), known: false } : { text, known: true };
+  return text.includes('__k8s_unknown_') ? { text: text.replace(/__k8s_unknown_([A-Za-z0-9_]+)__/g, '$($1)'), known: false } : { text, known: true };
 }
 
 function toolOf(name: string): NetworkTool | undefined {

@@ -25,6 +25,8 @@ export interface ShellOperators {
   readonly heredoc: number;
   readonly heredocTabs: number;
   readonly herestring: number;
+  /** `>`, `>>`, `<>`, `&>`: redirections that write. */
+  readonly writes: readonly number[];
   /** `${a:-b}`, `${a-b}`, `${a:=b}`, `${a=b}`: a default when unset (or empty). */
   readonly defaults: readonly number[];
   /** `${a:+b}`, `${a+b}`: b when set. */
@@ -53,6 +55,7 @@ function load(): MvdanSyntax {
     operators = {
       and: op('a && b'), or: op('a || b'), pipe: op('a | b'), pipeAll: op('a |& b'),
       heredoc: redirect('a <<E\nx\nE\n'), heredocTabs: redirect('a <<-E\nx\nE\n'), herestring: redirect('a <<< x'),
+      writes: ['a > f', 'a >> f', 'a <> f', 'a &> f'].map(redirect),
       defaults: ['${a:-b}', '${a-b}', '${a:=b}', '${a=b}'].map(expansion), alternates: ['${a:+b}', '${a+b}'].map(expansion),
       required: ['${a:?m}', '${a?m}'].map(expansion),
       testNonEmpty: test('-n x'), testEmpty: test('-z x'), testNot: test('! x'),

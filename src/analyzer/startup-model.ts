@@ -106,7 +106,8 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
       const { network } = initContainerNetwork(mode, plane, { uid: c.securityContext?.runAsUser ?? podSecurity.runAsUser, gid: c.securityContext?.runAsGroup ?? podSecurity.runAsGroup }, annotations);
       return { ...base, network, inferred: false, verdict: Verdict.OK, reason: 'native sidecar: starts and keeps running; it does not block startup' };
     }
-    const model = declared ? declaredModel(networkUsage(c, declared)) : modelContainer(c, context.containerContext?.(c) ?? {});
+    const containerContext = context.containerContext?.(c) ?? {};
+    const model = declared ? declaredModel(networkUsage(c, declared), () => modelContainer(c, containerContext)) : modelContainer(c, containerContext);
     const judged = judgeContainer(model, mode, plane, pod, c, podSecurity, !declared);
     if (plane.alternative && blocksStartup(judged.verdict)) {
       const other = judgeContainer(model, mode, plane.alternative.plane, pod, c, podSecurity, !declared);
@@ -134,11 +135,16 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
 const NO_WAIT_REASON = 'startup strategy "none": h2oGPT starts without waiting; the 0.2.1 image turns Ready at once and its chats '
   + 'fail until vLLM is up (it does not crash), and newer images, told to fail on an unreachable model, restart with back-off';
 
-/** Our own pods declare which init containers call out, and where: a model with that one call. */
-function declaredModel(usage: NetworkUsage): ContainerModel {
+/**
+ * A pod that declares which init containers call out (ours, or any annotated one): a model with
+ * that one call, aimed at WAIT_URL, or else where the container's own model finds its first call.
+ */
+function declaredModel(usage: NetworkUsage, modelled: () => ContainerModel): ContainerModel {
+  const found = usage.usesNetwork && usage.host === undefined ? modelled().calls.find((call) => call.transport === Transport.TCP) : undefined;
+  const host = usage.host ?? found?.host;
   const call: ModelCall | undefined = usage.usesNetwork
     ? {
-      program: 'the waiter', host: usage.host, port: usage.port, destination: usage.host ? classifyHost(usage.host) : DestinationClass.IN_CLUSTER,
+      program: 'the waiter', host, port: usage.port ?? found?.port, destination: host ? classifyHost(host) : DestinationClass.IN_CLUSTER,
       exchange: Exchange.DATA, transport: Transport.TCP, evidence: usage.evidence ?? 'its declaration',
     }
     : undefined;
