@@ -162,8 +162,19 @@ function assumedFor(d: DefaultDestination, program: string): { assumed?: string 
   }
 }
 
-// Statuses and control flow of a simulated run: next with status, exit, break, continue, return, hang.
-type Flow = 'n0' | 'n1' | 'e0' | 'e1' | 'b' | 'c' | 'r0' | 'r1' | 'h';
+// How a simulated command can end, as a set of bits: next with status 0 or 1, exit, break,
+// continue, return, hang. Sets of bits keep the runs free of allocation.
+const N0 = 1;
+const N1 = 2;
+const E0 = 4;
+const E1 = 8;
+const B = 16;
+const C = 32;
+const R0 = 64;
+const R1 = 128;
+const H = 256;
+const NEXT = N0 | N1;
+type Flows = number;
 type Status = 0 | 1 | 'either';
 const MAX_DEPTH = 24;
 
@@ -272,7 +283,9 @@ class Program implements ContainerModel {
     if (this.envCalls.size > 0 && this.envCalls.size === this.found.size) {
       return new Set([...this.envCalls].some((c) => fate(c)) ? ['fail'] : ['ok']);
     }
-    for (const f of flows) ends.add(f === 'h' ? 'hang' : f.endsWith('1') ? 'fail' : 'ok');
+    if (flows & H) ends.add('hang');
+    if (flows & (N1 | E1 | R1)) ends.add('fail');
+    if (flows & (N0 | E0 | R0 | B | C)) ends.add('ok');
     return ends;
   }
 
@@ -287,11 +300,11 @@ class Program implements ContainerModel {
   // --- Commands -----------------------------------------------------------------------------
 
   /** Runs one command line, already split into words. */
-  private runArgv(words: Resolved[], redirects: ShellNode[], stdin: string | undefined): Set<Flow> {
-    if (words.length === 0) return new Set(['n0']);
+  private runArgv(words: Resolved[], redirects: ShellNode[], stdin: string | undefined): Flows {
+    if (words.length === 0) return N0;
     if (!words[0].known) {
       this.unknownProgram(`it runs a program named by ${shown(words[0].text)}, which the spec does not give`);
-      return new Set(['n0']);
+      return N0;
     }
     const name = baseName(words[0].text);
     const rest = words.slice(1);
@@ -301,13 +314,14 @@ class Program implements ContainerModel {
       case 'exit':
       case 'return': {
         const kind = name === 'exit' ? 'e' : 'r';
-        if (rest[0] !== undefined && (!rest[0].known || !/^\d+$/.test(rest[0].text))) return new Set([`${kind}0`, `${kind}1`] as Flow[]);
-        return new Set([`${kind}${rest[0] === undefined || Number(rest[0].text) === 0 ? 0 : 1}` as Flow]);
+        const [zero, one] = kind === 'e' ? [E0, E1] : [R0, R1];
+        if (rest[0] !== undefined && (!rest[0].known || !/^\d+$/.test(rest[0].text))) return zero | one;
+        return rest[0] === undefined || Number(rest[0].text) === 0 ? zero : one;
       }
-      case 'break': return new Set(['b']);
-      case 'continue': return new Set(['c']);
-      case 'true': case ':': return new Set(['n0']);
-      case 'false': return new Set(['n1']);
+      case 'break': return B;
+      case 'continue': return C;
+      case 'true': case ':': return N0;
+      case 'false': return N1;
       case 'set': {
         for (let i = 0; i < values.length; i++) {
           const v = values[i];
@@ -316,17 +330,17 @@ class Program implements ContainerModel {
           if ((v === '-o' || v === '+o') && values[i + 1] === 'pipefail') this.pipefail = v === '-o';
           if ((v === '-o' || v === '+o') && values[i + 1] === 'errexit') this.errexit = v === '-o';
         }
-        return new Set(['n0']);
+        return N0;
       }
       case '[': case 'test': return statusFlows(testStatus(rest.filter((w, i) => !(name === '[' && i === rest.length - 1 && w.text === ']'))));
       case 'exec': {
-        if (rest.length === 0) return new Set(['n0']);
+        if (rest.length === 0) return N0;
         const flows = this.runArgv(rest, redirects, stdin);
-        return mapFlows(flows, (f) => (f === 'n0' || f === 'r0' ? 'e0' : f === 'n1' || f === 'r1' ? 'e1' : f));
+        return ((flows & (N0 | R0)) ? E0 : 0) | ((flows & (N1 | R1)) ? E1 : 0) | (flows & ~(N0 | R0 | N1 | R1));
       }
       case 'eval': {
         const text = values.join(' ');
-        return rest.every((w) => w.known) ? this.runScript(text, []) : (this.unknownProgram('it evals a string the spec does not give'), new Set<Flow>(['n0']));
+        return rest.every((w) => w.known) ? this.runScript(text, []) : (this.unknownProgram('it evals a string the spec does not give'), N0);
       }
       case 'source': case '.': {
         const file = rest[0]?.known ? this.files.get(rest[0].text) : undefined;
@@ -334,11 +348,11 @@ class Program implements ContainerModel {
         const library = SHELL_LIBRARIES.find((l: (typeof SHELL_LIBRARIES)[number]) => l.path.test(values[0] ?? ''));
         if (library) {
           for (const [fn, behaviour] of Object.entries(library.functions)) this.libraryFunctions.set(fn, behaviour);
-          return new Set(['n0']);
+          return N0;
         }
         // Its functions are unknown: calling one is what the report names.
         this.unseenLibrary ??= values[0];
-        return new Set(['n0']);
+        return N0;
       }
       default:
     }
@@ -349,7 +363,7 @@ class Program implements ContainerModel {
       rest.forEach((w, i) => this.vars.set(String(i + 1), w.text));
       this.depth++;
       try {
-        return mapFlows(this.runStmt(fn, false), (f) => (f === 'r0' ? 'n0' : f === 'r1' ? 'n1' : f));
+        return fromReturn(this.runStmt(fn, false));
       } finally {
         this.depth--;
         for (const k of [...this.vars.keys()]) if (/^\d+$/.test(k)) this.vars.delete(k);
@@ -362,7 +376,7 @@ class Program implements ContainerModel {
       // `read [-r] [-a] NAME <<< WORD`: NAME takes the here-string (an array's words split later).
       const target = rest.filter((w) => !w.text.startsWith('-')).pop();
       if (target) this.vars.set(target.text, stdin === undefined ? `${UNKNOWN_PART}$${target.text}` : stdin.replace(/\n$/, ''));
-      return new Set(['n0']);
+      return N0;
     }
     const wrapper = WRAPPERS.find((w) => w.names.includes(name));
     if (wrapper) return this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
@@ -377,9 +391,9 @@ class Program implements ContainerModel {
     const tool = toolOf(name);
     if (tool) {
       const call = this.toolCall(name, tool, rest);
-      return call ? this.callFlows(this.record(tool.waits ? { ...call, waits: true } : call)) : new Set(['n0']);
+      return call ? this.callFlows(this.record(tool.waits ? { ...call, waits: true } : call)) : N0;
     }
-    if (LOCAL_PROGRAMS.names.has(name) && !(words[0].text.includes('/') && SHELL_BUILTINS.has(name))) return new Set(['n0']);
+    if (LOCAL_PROGRAMS.names.has(name) && !(words[0].text.includes('/') && SHELL_BUILTINS.has(name))) return N0;
     const script = this.files.get(words[0].text);
     if (script !== undefined) return this.runScriptFile(script, rest);
     const call = this.inferredCall(name, rest);
@@ -387,7 +401,7 @@ class Program implements ContainerModel {
     this.unknownProgram(this.unseenLibrary && !words[0].text.includes('/')
       ? `it runs ${shown(words[0].text)}, a function of ${shown(this.unseenLibrary)}, which is not in the input`
       : `it runs ${shown(words[0].text)}, which check does not know`);
-    return new Set(['n0']);
+    return N0;
   }
 
   /**
@@ -428,20 +442,20 @@ class Program implements ContainerModel {
   }
 
   /** A function of a known shell library (SHELL_LIBRARIES). */
-  private runLibraryFunction(name: string, behaviour: LibraryFunction, rest: Resolved[]): Set<Flow> {
+  private runLibraryFunction(name: string, behaviour: LibraryFunction, rest: Resolved[]): Flows {
     switch (behaviour) {
-      case 'local': return new Set(['n0']);
+      case 'local': return N0;
       case 'runs-first-argument': case 'retries-first-argument': {
         const command = rest[0];
-        if (!command) return new Set(['n0']);
-        if (!command.known) { this.unknownProgram(`${name} runs a command the spec does not give`); return new Set(['n0']); }
+        if (!command) return N0;
+        if (!command.known) { this.unknownProgram(`${name} runs a command the spec does not give`); return N0; }
         const flows = this.runScript(command.text, []);
         // A bounded retry: it returns the last attempt's status.
         return subshell(flows);
       }
       default:
         this.unknownProgram(`it runs ${name}, whose library is not in the input`);
-        return new Set(['n0']);
+        return N0;
     }
   }
 
@@ -464,14 +478,14 @@ class Program implements ContainerModel {
   }
 
   /** A call's statuses: failed calls make the command fail, and print nothing a script can use. */
-  private callFlows(call: ModelCall): Set<Flow> {
+  private callFlows(call: ModelCall): Flows {
     const failed = this.fate(call);
     const capture = this.captures[this.captures.length - 1];
     if (capture && !failed) capture.known = false;
-    return new Set([failed ? (call.waits ? 'h' : 'n1') : 'n0']);
+    return failed ? (call.waits ? H : N1) : N0;
   }
 
-  private runShell(name: string, rest: Resolved[], redirects: ShellNode[]): Set<Flow> {
+  private runShell(name: string, rest: Resolved[], redirects: ShellNode[]): Flows {
     let errexit = false;
     let i = 0;
     for (; i < rest.length && rest[i].text.startsWith('-') && rest[i].text !== '-c' && !/^-[a-z]*c$/.test(rest[i].text); i++) {
@@ -485,26 +499,26 @@ class Program implements ContainerModel {
       if (flag === '-c' || /^-[a-z]*c$/.test(flag)) {
         const scriptAt = rest[i + 1]?.text === '--' ? i + 2 : i + 1;
         const script = rest[scriptAt];
-        if (!script) return new Set(['n0']);
-        if (!script.known && !script.text.includes(K8S_MARK)) { this.unknownProgram('its shell script is not in the spec'); return new Set(['n0']); }
+        if (!script) return N0;
+        if (!script.known && !script.text.includes(K8S_MARK)) { this.unknownProgram('its shell script is not in the spec'); return N0; }
         return this.runScript(script.text, rest.slice(scriptAt + 1).map((w) => w.text));
       }
       const fileWord = rest[i];
       if (fileWord === undefined || fileWord.text === '-s') {
         const heredoc = redirects.map((r) => this.stdinOf(r)).find((t) => t !== undefined);
-        return heredoc !== undefined ? this.runScript(heredoc, []) : new Set(['n0']);
+        return heredoc !== undefined ? this.runScript(heredoc, []) : N0;
       }
       const file = fileWord.known ? this.files.get(fileWord.text) : undefined;
       if (file !== undefined) return this.runScript(file, rest.slice(i + 1).map((w) => w.text));
       this.unknownProgram(`it runs the script ${shown(fileWord.text)}, which is not in the input`);
-      return new Set(['n0']);
+      return N0;
     } finally {
       this.errexit = saved;
       void name;
     }
   }
 
-  private runScriptFile(script: string, args: Resolved[]): Set<Flow> {
+  private runScriptFile(script: string, args: Resolved[]): Flows {
     const saved = this.errexit;
     this.errexit = /^#!.*\s-[a-z]*e/.test(script);
     try {
@@ -514,23 +528,23 @@ class Program implements ContainerModel {
     }
   }
 
-  private runInterpreter(name: string, interpreter: (typeof INTERPRETERS)[number], rest: Resolved[]): Set<Flow> {
+  private runInterpreter(name: string, interpreter: (typeof INTERPRETERS)[number], rest: Resolved[]): Flows {
     const inline = rest.findIndex((w) => w.text === interpreter.inline);
     if (inline >= 0) {
       const code = rest[inline + 1]?.text ?? '';
-      if (!interpreter.networkModules.test(code)) return new Set(['n0']);
+      if (!interpreter.networkModules.test(code)) return N0;
       const evidence = `${name} code that uses ${interpreter.networkModules.exec(code)![0]}`;
       const call = this.urlCall(code, name, evidence) ?? this.configuredCall(name, evidence);
       return this.callFlows(this.record(call));
     }
     const moduleIndex = rest.findIndex((w) => w.text === '-m');
     const target = moduleIndex >= 0 ? rest[moduleIndex + 1]?.text : rest.find((w) => !w.text.startsWith('-'))?.text;
-    if (target === undefined) return new Set(['n0']);
+    if (target === undefined) return N0;
     const known = NETWORK_PYTHON_MODULES[baseName(target)];
     if (known && name.startsWith('python')) {
       const after = rest.slice(rest.findIndex((w) => w.text === target) + 1);
-      if (baseName(target) === 'pip' && !after.some((w) => ['install', 'download'].includes(w.text))) return new Set(['n0']);
-      if (after.some((w) => w.text === '--no-index')) return new Set(['n0']);
+      if (baseName(target) === 'pip' && !after.some((w) => ['install', 'download'].includes(w.text))) return N0;
+      if (after.some((w) => w.text === '--no-index')) return N0;
       return this.callFlows(this.record({
         program: `${name} ${baseName(target)}`, host: known.host, port: known.port, destination: destinationOf(known.destination), ...assumedFor(known.destination, baseName(target)),
         exchange: Exchange.DATA, transport: Transport.TCP, evidence: `${name} ${baseName(target)}`,
@@ -542,11 +556,11 @@ class Program implements ContainerModel {
       const call = this.urlCall(script, name, evidence) ?? this.configuredCall(name, evidence);
       return this.callFlows(this.record(call));
     }
-    if (script !== undefined) return new Set(['n0']);
+    if (script !== undefined) return N0;
     const inferred = this.inferredCall(`${name} ${baseName(target)}`, rest.slice(rest.findIndex((w) => w.text === target) + 1));
     if (inferred) return this.callFlows(this.record(inferred));
     this.unknownProgram(`it runs ${name} ${shown(target)}, whose code is not in the input`);
-    return new Set(['n0']);
+    return N0;
   }
 
   /** The call a known network tool makes with these arguments, or undefined when it stays local. */
@@ -663,12 +677,12 @@ class Program implements ContainerModel {
 
   // --- Scripts -------------------------------------------------------------------------------
 
-  private runScript(script: string, positional: string[]): Set<Flow> {
-    if (this.depth >= MAX_DEPTH) return new Set(['n0']);
+  private runScript(script: string, positional: string[]): Flows {
+    if (this.depth >= MAX_DEPTH) return N0;
     const file = parseShell(script.includes(K8S_MARK) ? script.replace(K8S_MARKS, '__k8s_unknown_$1__') : script);
     if (file instanceof Error) {
       this.unknownProgram(`its script does not parse (${file.message})`);
-      return new Set(['n0']);
+      return N0;
     }
     const saved = new Map(this.vars);
     positional.forEach((p, i) => this.vars.set(String(i), p));
@@ -682,29 +696,26 @@ class Program implements ContainerModel {
     }
   }
 
-  private runStmts(stmts: ShellNode[], checked: boolean): Set<Flow> {
-    let current = new Set<Flow>(['n0']);
+  private runStmts(stmts: ShellNode[], checked: boolean): Flows {
+    let current: Flows = N0;
     for (const stmt of stmts) {
-      if (!current.has('n0') && !current.has('n1')) break;
-      const next = this.runStmt(stmt, checked);
-      const merged = new Set<Flow>([...current].filter((f) => f !== 'n0' && f !== 'n1'));
-      for (const f of next) merged.add(f);
-      current = merged;
+      if (!(current & NEXT)) break;
+      current = (current & ~NEXT) | this.runStmt(stmt, checked);
     }
     return current;
   }
 
-  private runStmt(stmt: ShellNode, checked: boolean): Set<Flow> {
+  private runStmt(stmt: ShellNode, checked: boolean): Flows {
     const negated = Boolean(stmt.Negated);
     let flows = this.runCommand(stmt.Cmd, checked || negated, stmt.Redirs ?? []);
     flows = this.redirectCalls(stmt.Redirs ?? [], flows);
-    if (negated) flows = mapFlows(flows, (f) => (f === 'n0' ? 'n1' : f === 'n1' ? 'n0' : f));
-    if (!checked && !negated && this.errexit) flows = mapFlows(flows, (f) => (f === 'n1' ? 'e1' : f));
+    if (negated) flows = (flows & ~NEXT) | ((flows & N0) ? N1 : 0) | ((flows & N1) ? N0 : 0);
+    if (!checked && !negated && this.errexit && (flows & N1)) flows = (flows & ~N1) | E1;
     return flows;
   }
 
   /** bash's /dev/tcp and /dev/udp redirections open connections. */
-  private redirectCalls(redirects: ShellNode[], flows: Set<Flow>): Set<Flow> {
+  private redirectCalls(redirects: ShellNode[], flows: Flows): Flows {
     for (const r of redirects) {
       const target = r.Word ? this.word(r.Word).text : '';
       const m = /^\/dev\/(tcp|udp)\/([^/]+)\/(\d+)$/.exec(target);
@@ -712,89 +723,80 @@ class Program implements ContainerModel {
       // Opened for writing, bytes go out (a protocol exchange); opened for reading only, it is a bare connect.
       const writes = shellOperators().writes.includes(r.Op) ? Exchange.DATA : Exchange.CONNECT;
       const call = this.hostCall('/dev/' + m[1], shown(m[2]), Number(m[3]), writes, m[1] === 'udp' ? Transport.UDP : Transport.TCP, `/dev/${m[1]}`);
-      if (this.fate(this.record(call))) return new Set(['n1']);
+      if (this.fate(this.record(call))) return N1;
     }
     return flows;
   }
 
-  private runCommand(cmd: ShellNode, checked: boolean, redirects: ShellNode[]): Set<Flow> {
-    if (!cmd) return new Set(['n0']);
+  private runCommand(cmd: ShellNode, checked: boolean, redirects: ShellNode[]): Flows {
+    if (!cmd) return N0;
     const ops = shellOperators();
     switch (nodeType(cmd)) {
       case 'CallExpr': return this.runCall(cmd, redirects);
       case 'BinaryCmd': {
         if (cmd.Op === ops.and || cmd.Op === ops.or) {
           const left = this.runStmt(cmd.X, true);
-          const out = new Set<Flow>([...left].filter((f) => f !== 'n0' && f !== 'n1'));
-          const goOn = cmd.Op === ops.and ? 'n0' : 'n1';
-          const stop = cmd.Op === ops.and ? 'n1' : 'n0';
-          if (left.has(stop)) out.add(stop);
-          if (left.has(goOn)) for (const f of this.runStmt(cmd.Y, checked)) out.add(f);
+          const goOn = cmd.Op === ops.and ? N0 : N1;
+          const stop = cmd.Op === ops.and ? N1 : N0;
+          let out = (left & ~NEXT) | (left & stop);
+          if (left & goOn) out |= this.runStmt(cmd.Y, checked);
           return out;
         }
         // A pipeline: each side runs in a subshell; its status is the last's, or the worst with pipefail.
         const left = subshell(this.runStmt(cmd.X, true));
         const right = subshell(this.runStmt(cmd.Y, true));
         if (!this.pipefail) return right;
-        const out = new Set<Flow>();
-        for (const r of right) for (const l of left) out.add(l === 'n1' || r === 'n1' ? 'n1' : r);
-        return out;
+        // Either side's failure fails the pipeline; its success needs both.
+        return (right & ~N0) | ((left & N1) ? N1 : 0) | ((right & N0) && (left & N0) ? N0 : 0) | (left & H);
       }
       case 'IfClause': return this.runIf(cmd, checked);
       case 'WhileClause': {
         const until = Boolean(cmd.Until);
         const cond = this.runStmts(cmd.Cond, true);
-        const out = new Set<Flow>([...cond].filter((f) => f !== 'n0' && f !== 'n1'));
-        const leave = until ? 'n0' : 'n1';
-        const stay = until ? 'n1' : 'n0';
-        if (cond.has(leave)) out.add('n0');
-        if (cond.has(stay)) {
+        let out = cond & ~NEXT;
+        const leave = until ? N0 : N1;
+        const stay = until ? N1 : N0;
+        if (cond & leave) out |= N0;
+        if (cond & stay) {
           const body = this.runStmts(cmd.Do, false);
-          let loops = false;
-          for (const f of body) {
-            if (f === 'b') out.add('n0');
-            else if (f === 'n0' || f === 'n1' || f === 'c') loops = true;
-            else out.add(f);
-          }
+          if (body & B) out |= N0;
+          out |= body & (E0 | E1 | R0 | R1 | H);
           // The model keeps no state between iterations: a loop that can only go round never ends.
-          if (loops && !cond.has(leave)) out.add('h');
+          if ((body & (NEXT | C)) && !(cond & leave)) out |= H;
         }
         return out;
       }
       case 'ForClause': {
         const body = this.runStmts(cmd.Do, false);
-        const out = new Set<Flow>(['n0']);
-        for (const f of body) if (f !== 'n0' && f !== 'n1' && f !== 'c') out.add(f === 'b' ? 'n0' : f);
-        if (body.has('n1')) out.add('n1');
-        return out;
+        return N0 | (body & (N1 | E0 | E1 | R0 | R1 | H));
       }
       case 'CaseClause': {
         const word = this.word(cmd.Word);
-        const out = new Set<Flow>();
+        let out: Flows = 0;
         let matched = false;
         for (const item of cmd.Items) {
           const patterns: Resolved[] = item.Patterns.map((p: ShellNode) => this.word(p));
           const fits = word.known && patterns.every((p) => p.known) ? patterns.some((p) => globMatch(p.text, word.text)) : undefined;
           if (fits === false) continue;
-          for (const f of this.runStmts(item.Stmts, checked)) out.add(f);
+          out |= this.runStmts(item.Stmts, checked);
           if (fits === true) { matched = true; break; }
         }
-        if (!matched) out.add('n0');
+        if (!matched) out |= N0;
         return out;
       }
       case 'Block': return this.runStmts(cmd.Stmts, checked);
       case 'Subshell': return subshell(this.runStmts(cmd.Stmts, checked));
       case 'FuncDecl':
         this.functions.set(cmd.Name.Value, cmd.Body);
-        return new Set(['n0']);
+        return N0;
       case 'DeclClause': {
         for (const a of cmd.Args ?? []) this.assign(a);
-        return new Set(['n0']);
+        return N0;
       }
-      case 'TimeClause': return cmd.Stmt ? this.runStmt(cmd.Stmt, checked) : new Set(['n0']);
+      case 'TimeClause': return cmd.Stmt ? this.runStmt(cmd.Stmt, checked) : N0;
       case 'TestClause': return statusFlows(this.testExpression(cmd.X));
-      case 'ArithmCmd': return new Set(['n0', 'n1']);
-      default: return new Set(['n0']);
+      case 'ArithmCmd': return NEXT;
+      default: return N0;
     }
   }
 
@@ -837,26 +839,23 @@ class Program implements ContainerModel {
     return 'either';
   }
 
-  private runIf(cmd: ShellNode, checked: boolean): Set<Flow> {
+  private runIf(cmd: ShellNode, checked: boolean): Flows {
     if (!cmd.Cond || cmd.Cond.length === 0) return this.runStmts(cmd.Then ?? [], checked); // a plain else
     const cond = this.runStmts(cmd.Cond, true);
-    const out = new Set<Flow>([...cond].filter((f) => f !== 'n0' && f !== 'n1'));
-    if (cond.has('n0')) for (const f of this.runStmts(cmd.Then ?? [], checked)) out.add(f);
-    if (cond.has('n1')) {
-      if (cmd.Else) for (const f of this.runIf(cmd.Else, checked)) out.add(f);
-      else out.add('n0');
-    }
+    let out = cond & ~NEXT;
+    if (cond & N0) out |= this.runStmts(cmd.Then ?? [], checked);
+    if (cond & N1) out |= cmd.Else ? this.runIf(cmd.Else, checked) : N0;
     return out;
   }
 
-  private runCall(cmd: ShellNode, redirects: ShellNode[]): Set<Flow> {
-    const substStatus = new Set<Flow>();
+  private runCall(cmd: ShellNode, redirects: ShellNode[]): Flows {
+    const substStatus = { flows: 0 };
     const words: Resolved[] = [];
     for (const w of cmd.Args ?? []) words.push(...this.fields(w, substStatus));
     const assigns = cmd.Assigns ?? [];
     if (words.length === 0) {
       for (const a of assigns) this.assign(a, substStatus);
-      return substStatus.size > 0 ? substStatus : new Set(['n0']);
+      return substStatus.flows || N0;
     }
     // Prefix assignments apply to this command only.
     const saved = new Map(this.vars);
@@ -869,7 +868,7 @@ class Program implements ContainerModel {
     }
   }
 
-  private assign(a: ShellNode, statuses?: Set<Flow>): void {
+  private assign(a: ShellNode, statuses?: { flows: Flows }): void {
     const name = a.Name?.Value;
     if (!name) return;
     if (!a.Value) { if (!a.Naked) this.vars.set(name, ''); return; }
@@ -879,7 +878,7 @@ class Program implements ContainerModel {
   // --- Words ---------------------------------------------------------------------------------
 
   /** A word as fields: unquoted expansions of known values split on spaces, as the shell does. */
-  private fields(word: ShellNode, statuses?: Set<Flow>): Resolved[] {
+  private fields(word: ShellNode, statuses?: { flows: Flows }): Resolved[] {
     const parts = word.Parts ?? [];
     const inner = parts.length === 1 && nodeType(parts[0]) === 'DblQuoted' && parts[0].Parts?.length === 1 ? parts[0].Parts[0] : undefined;
     const allElements = inner && nodeType(inner) === 'ParamExp' && inner.Index && nodeType(inner.Index) === 'Word' && (inner.Index.Parts ?? []).map((p: ShellNode) => p.Value).join('') === '@';
@@ -889,7 +888,7 @@ class Program implements ContainerModel {
     return [w];
   }
 
-  private word(word: ShellNode, statuses?: Set<Flow>): Resolved {
+  private word(word: ShellNode, statuses?: { flows: Flows }): Resolved {
     let text = '';
     let known = true;
     for (const part of word?.Parts ?? []) {
@@ -900,7 +899,7 @@ class Program implements ContainerModel {
     return { text, known: known && !text.includes(K8S_MARK) && !text.includes(UNKNOWN_PART) };
   }
 
-  private part(part: ShellNode, statuses?: Set<Flow>): Resolved {
+  private part(part: ShellNode, statuses?: { flows: Flows }): Resolved {
     switch (nodeType(part)) {
       case 'Lit': return unmark(String(part.Value));
       case 'SglQuoted': return unmark(String(part.Value));
@@ -931,7 +930,7 @@ class Program implements ContainerModel {
         this.captures.push({ text: '', known: true });
         const flows = subshell(this.runStmts(part.Stmts ?? [], true));
         const capture = this.captures.pop()!;
-        if (statuses) for (const f of flows) statuses.add(f === 'n1' ? 'n1' : 'n0');
+        if (statuses) statuses.flows |= ((flows & N1) ? N1 : 0) | ((flows & ~N1) ? N0 : 0);
         // Known when it only echoed known words, or when the call it made failed and printed nothing.
         return capture.known ? resolved(capture.text) : { text: `${UNKNOWN_PART}$(...)`, known: false };
       }
@@ -957,17 +956,18 @@ function toolOf(name: string): NetworkTool | undefined {
   return NETWORK_TOOLS.find((t) => t.names.includes(name));
 }
 
-function mapFlows(flows: Set<Flow>, f: (flow: Flow) => Flow): Set<Flow> {
-  return new Set([...flows].map(f));
+/** What a function call gives its caller: a return becomes a status. */
+function fromReturn(flows: Flows): Flows {
+  return ((flows & R0) ? N0 : 0) | ((flows & R1) ? N1 : 0) | (flows & ~(R0 | R1));
 }
 
 /** What a subshell gives its parent: exit and return become a status. */
-function subshell(flows: Set<Flow>): Set<Flow> {
-  return mapFlows(flows, (f) => (f === 'e0' || f === 'r0' || f === 'b' || f === 'c' ? 'n0' : f === 'e1' || f === 'r1' ? 'n1' : f));
+function subshell(flows: Flows): Flows {
+  return ((flows & (N0 | E0 | R0 | B | C)) ? N0 : 0) | ((flows & (N1 | E1 | R1)) ? N1 : 0) | (flows & H);
 }
 
-function statusFlows(status: Status): Set<Flow> {
-  return new Set(status === 'either' ? ['n0', 'n1'] : [status === 0 ? 'n0' : 'n1']);
+function statusFlows(status: Status): Flows {
+  return status === 'either' ? NEXT : status === 0 ? N0 : N1;
 }
 
 /** `test` / `[` with known operands; anything about files or unknown values may go either way. */
