@@ -98,11 +98,8 @@ function containerEnv(container: any, envFrom: ReadonlyMap<string, string> | und
   const env: Env = new Map();
   env.set('KUBERNETES_SERVICE_HOST', 'kubernetes.default.svc');
   env.set('KUBERNETES_SERVICE_PORT', '443');
+  // envFrom of the same input; the keys of a Secret or ConfigMap it does not hold stay unknown.
   for (const [k, v] of envFrom ?? []) env.set(k, v);
-  for (const source of container.envFrom ?? []) {
-    // A Secret's or an unread ConfigMap's keys are unknown; the model does not list them.
-    void source;
-  }
   for (const e of container.env ?? []) {
     if (!e || typeof e.name !== 'string') continue;
     env.set(e.name, e.value !== undefined ? expandKubernetes(String(e.value), env) : e.valueFrom !== undefined ? UNKNOWN_VALUE : '');
@@ -381,7 +378,7 @@ class Program implements ContainerModel {
     const wrapper = WRAPPERS.find((w) => w.names.includes(name));
     if (wrapper) return this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
     if (name === 'busybox' && rest.length > 0) return this.runArgv(rest, redirects, stdin);
-    if (SHELLS.has(name)) return this.runShell(name, rest, redirects);
+    if (SHELLS.has(name)) return this.runShell(rest, redirects);
     const interpreter = INTERPRETERS.find((i) => i.names.includes(name) || (name.startsWith('python') && i.names.includes('python')));
     if (interpreter) return this.runInterpreter(name, interpreter, rest);
     if (DNS_TOOLS.some((t) => t.names.includes(name))) {
@@ -485,7 +482,7 @@ class Program implements ContainerModel {
     return failed ? (call.waits ? H : N1) : N0;
   }
 
-  private runShell(name: string, rest: Resolved[], redirects: ShellNode[]): Flows {
+  private runShell(rest: Resolved[], redirects: ShellNode[]): Flows {
     let errexit = false;
     let i = 0;
     for (; i < rest.length && rest[i].text.startsWith('-') && rest[i].text !== '-c' && !/^-[a-z]*c$/.test(rest[i].text); i++) {
@@ -514,7 +511,6 @@ class Program implements ContainerModel {
       return N0;
     } finally {
       this.errexit = saved;
-      void name;
     }
   }
 
