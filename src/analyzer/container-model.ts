@@ -213,8 +213,8 @@ class Program implements ContainerModel {
   }
 
   public knows(program: string): boolean {
-    return SHELLS.has(program) || LOCAL_PROGRAMS.names.has(program) || toolOf(program) !== undefined || DNS_TOOLS.some((t) => t.names.includes(program))
-      || WRAPPERS.some((w) => w.names.includes(program)) || INTERPRETERS.some((i) => i.names.includes(program));
+    return SHELLS.has(program) || LOCAL_PROGRAMS.names.has(program) || TOOL_BY_NAME.has(program) || DNS_TOOL_NAMES.has(program)
+      || WRAPPER_BY_NAME.has(program) || INTERPRETER_BY_NAME.has(program);
   }
 
   /** Finds every call: a run where all succeed and one where all fail reach every branch the calls decide. */
@@ -355,16 +355,14 @@ class Program implements ContainerModel {
     }
     const fn = this.functions.get(name);
     if (fn && this.depth < MAX_DEPTH) {
-      const saved = [...this.vars.entries()].filter(([k]) => /^\d+$/.test(k));
-      for (const [k] of saved) this.vars.delete(k);
+      const saved = this.savePositional();
       rest.forEach((w, i) => this.vars.set(String(i + 1), w.text));
       this.depth++;
       try {
         return fromReturn(this.runStmt(fn, false));
       } finally {
         this.depth--;
-        for (const k of [...this.vars.keys()]) if (/^\d+$/.test(k)) this.vars.delete(k);
-        for (const [k, v] of saved) this.vars.set(k, v);
+        this.restorePositional(saved);
       }
     }
     const library = this.libraryFunctions.get(name);
@@ -375,13 +373,13 @@ class Program implements ContainerModel {
       if (target) this.vars.set(target.text, stdin === undefined ? `${UNKNOWN_PART}$${target.text}` : stdin.replace(/\n$/, ''));
       return N0;
     }
-    const wrapper = WRAPPERS.find((w) => w.names.includes(name));
+    const wrapper = WRAPPER_BY_NAME.get(name);
     if (wrapper) return this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
     if (name === 'busybox' && rest.length > 0) return this.runArgv(rest, redirects, stdin);
     if (SHELLS.has(name)) return this.runShell(rest, redirects);
-    const interpreter = INTERPRETERS.find((i) => i.names.includes(name) || (name.startsWith('python') && i.names.includes('python')));
+    const interpreter = INTERPRETER_BY_NAME.get(name) ?? (/^python[0-9.]*$/.test(name) ? INTERPRETER_BY_NAME.get('python') : undefined);
     if (interpreter) return this.runInterpreter(name, interpreter, rest);
-    if (DNS_TOOLS.some((t) => t.names.includes(name))) {
+    if (DNS_TOOL_NAMES.has(name)) {
       const host = rest.filter((w) => !w.text.startsWith('-')).map((w) => w.text).find((t) => t !== 'hosts' && t !== 'ahosts' && t !== 'ahostsv4');
       return this.callFlows(this.record({ program: name, host: host && shown(host), destination: DestinationClass.DNS, exchange: Exchange.DATA, transport: Transport.UDP, evidence: name }));
     }
@@ -680,16 +678,30 @@ class Program implements ContainerModel {
       this.unknownProgram(`its script does not parse (${file.message})`);
       return N0;
     }
-    const saved = new Map(this.vars);
+    const saved = this.savePositional();
     positional.forEach((p, i) => this.vars.set(String(i), p));
     this.depth++;
     try {
       return this.runStmts(file.Stmts, false);
     } finally {
       this.depth--;
-      for (const k of [...this.vars.keys()]) if (/^\d+$/.test(k)) this.vars.delete(k);
-      for (const [k, v] of saved) if (/^\d+$/.test(k)) this.vars.set(k, v);
+      this.restorePositional(saved);
     }
+  }
+
+  /** Takes the positional parameters out of the variables, to be put back by restorePositional. */
+  private savePositional(): Array<[string, string | null]> {
+    const saved: Array<[string, string | null]> = [];
+    for (let i = 0; this.vars.has(String(i)); i++) {
+      saved.push([String(i), this.vars.get(String(i))!]);
+      this.vars.delete(String(i));
+    }
+    return saved;
+  }
+
+  private restorePositional(saved: Array<[string, string | null]>): void {
+    for (let i = 0; this.vars.has(String(i)); i++) this.vars.delete(String(i));
+    for (const [k, v] of saved) this.vars.set(k, v);
   }
 
   private runStmts(stmts: ShellNode[], checked: boolean): Flows {
@@ -854,7 +866,7 @@ class Program implements ContainerModel {
       return substStatus.flows || N0;
     }
     // Prefix assignments apply to this command only.
-    const saved = new Map(this.vars);
+    const saved = assigns.length > 0 ? new Map(this.vars) : this.vars;
     for (const a of assigns) this.assign(a);
     const stdin = redirects.map((r) => this.stdinOf(r)).find((t) => t !== undefined);
     try {
@@ -948,8 +960,15 @@ function unmark(text: string): Resolved {
   return text.includes('__k8s_unknown_') ? { text: text.replace(/__k8s_unknown_([A-Za-z0-9_]+)__/g, '$($1)'), known: false } : { text, known: true };
 }
 
+// The tables by program name, for the lookups every command makes.
+const byName = <T extends { readonly names: readonly string[] }>(rows: readonly T[]) => new Map(rows.flatMap((row) => row.names.map((n) => [n, row] as [string, T])));
+const TOOL_BY_NAME = byName(NETWORK_TOOLS);
+const WRAPPER_BY_NAME = byName(WRAPPERS);
+const INTERPRETER_BY_NAME = byName(INTERPRETERS);
+const DNS_TOOL_NAMES = new Set(DNS_TOOLS.flatMap((t) => t.names));
+
 function toolOf(name: string): NetworkTool | undefined {
-  return NETWORK_TOOLS.find((t) => t.names.includes(name));
+  return TOOL_BY_NAME.get(name);
 }
 
 /** What a function call gives its caller: a return becomes a status. */
