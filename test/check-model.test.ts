@@ -154,3 +154,26 @@ describe('bash /dev/tcp', () => {
     expect(finding(write, ISTIO_PLAIN).verdict).toBe('fails');
   });
 });
+
+describe('details the independent reading brought up', () => {
+  test('wait-for-it HOST:PORT -- CMD runs CMD after a timeout unless --strict: only with --strict does the wait decide', () => {
+    expect(finding({ command: ['wait-for-it', 'db:5432', '--', 'echo', 'ready'] }, ISTIO_CNI).verdict).toBe('ok');
+    expect(finding({ command: ['wait-for-it', 'db:5432', '--strict', '--', 'echo', 'ready'] }, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding({ command: ['wait-for-it', 'db:5432', '-t', '0'] }, ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('helm template renders locally, unless --validate or a remote chart makes it call out', () => {
+    expect(finding(sh('helm template r /charts/app > /out/app.yaml'), ISTIO_CNI).verdict).toBe('ok');
+    expect(finding(sh('helm template r /charts/app --validate > /out/app.yaml'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('helm template r oci://registry.example.com/charts/app > /out/app.yaml'), ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('jenkins-plugin-cli --list still fetches the update center; only --version and --help stay local', () => {
+    expect(finding({ command: ['jenkins-plugin-cli', '--list'] }, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding({ command: ['jenkins-plugin-cli', '--version'] }, ISTIO_CNI).verdict).toBe('ok');
+  });
+
+  test('a bare `echo -n >/dev/tcp/...` writes no bytes: a connect, which STRICT lets through', () => {
+    expect(finding({ command: ['bash', '-c', 'until echo -n > /dev/tcp/db/5432; do sleep 1; done'] }, ISTIO_PLAIN).verdict).toBe('ok');
+  });
+});

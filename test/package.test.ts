@@ -94,6 +94,7 @@ describe('a fresh cdk8s app that installs the packed tarball', () => {
     }
     expect(existsSync(join(installedRoot, 'node_modules', 'yaml'))).toBe(true); // bundled
     expect(existsSync(join(installedRoot, 'node_modules', 'js-yaml'))).toBe(true);
+    expect(existsSync(join(installedRoot, 'node_modules', 'mvdan-sh'))).toBe(true); // check's shell parser
     expect(readdirSync(installedRoot)).not.toContain('src');
     expect(readdirSync(installedRoot)).not.toContain('test');
   });
@@ -148,6 +149,11 @@ try { strict.synth(); console.log('no error'); } catch (error) { console.log(JSO
     expect(synth.status).toBe(0);
     expect(synth.stdout).toContain('startup strategy: in-app-wait');
     expect(readFileSync(join(app, 'cli-out', 'h2ogpt.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
+    // check parses a script with the shell parser bundled beside the library.
+    writeFileSync(join(app, 'pod.yaml'), 'kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: w, image: busybox:1.36, command: [sh, -c, "until nc -z db 5432; do sleep 1; done"]}]\n  containers: [{name: a, image: b:1}]\n');
+    const checked = run(bin, ['check', 'pod.yaml', '--mesh', 'istio-sidecar'], app);
+    expect([checked.status, checked.stderr]).toEqual([1, '']);
+    expect(checked.stdout).toContain('waits on db:5432 (inferred from nc)');
     const refused = run(bin, ['synth', '--name', 'Bad_Name'], app);
     expect([refused.status, refused.stderr]).toEqual([2, expect.stringMatching(/^cdk8s-h2ogpt synth: Invalid --name: "Bad_Name"\./)]);
   });

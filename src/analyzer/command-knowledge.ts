@@ -45,6 +45,8 @@ export interface NetworkTool {
   readonly localSubcommands?: readonly string[];
   /** Sub-commands that are the only networked ones; any other stays local. */
   readonly networkSubcommands?: readonly string[];
+  /** Flags that make a local sub-command reach the network after all (`helm template --validate`). */
+  readonly networkFlags?: readonly string[];
   /** Flags that make it local (e.g. `--dry-run=client`). */
   readonly localFlags?: readonly string[];
   /** It retries by itself until its peer answers (or its own timeout). */
@@ -118,7 +120,7 @@ export const NETWORK_TOOLS: readonly NetworkTool[] = [
     localSubcommands: ['version --client', 'kustomize', 'completion', 'config', 'help', 'plugin', 'explain --recursive'], localFlags: ['--dry-run=client', '--client', '--local'],
     source: 'kubectl reference (Kubernetes 1.31): in a pod it uses the in-cluster config (client-go rest.InClusterConfig, KUBERNETES_SERVICE_HOST)',
   },
-  { names: ['helm'], exchange: Exchange.DATA, destination: DefaultDestination.KUBERNETES_API, localSubcommands: ['template', 'lint', 'package', 'version', 'show', 'create', 'env', 'completion', 'dependency list'], source: 'Helm 3.16 docs: template, lint and package render locally; install/upgrade/status call the API server' },
+  { names: ['helm'], exchange: Exchange.DATA, destination: DefaultDestination.KUBERNETES_API, localSubcommands: ['template', 'lint', 'package', 'version', 'show', 'create', 'env', 'completion', 'dependency list'], networkFlags: ['--validate', '--repo'], source: 'Helm 3.16 docs and cmd/helm/template.go (ClientOnly unless --validate): template, lint and package render locally, unless --validate or a remote chart; install/upgrade/status call the API server' },
   { names: ['aws', 's3cmd', 'rclone', 'mc', 'gsutil', 'gcloud', 'az', 'azcopy', 'b2', 's5cmd'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'the cloud API', defaultPort: 443, hostFlags: ['--endpoint-url', '--endpoint'], localSubcommands: ['--version', 'version', 'help', 'config', 'configure'], source: 'AWS CLI v2, gsutil, gcloud, Azure CLI, rclone, MinIO mc and s5cmd docs: their default endpoints are the cloud provider\'s public HTTPS APIs' },
   // Fetching code and packages.
   { names: ['git'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, networkSubcommands: ['clone', 'fetch', 'pull', 'ls-remote', 'submodule', 'push'], positional: 'url', source: 'git-clone(1), git-fetch(1), Git 2.45' },
@@ -132,7 +134,7 @@ export const NETWORK_TOOLS: readonly NetworkTool[] = [
   { names: ['kubernetes-entrypoint'], waits: true, exchange: Exchange.DATA, destination: DefaultDestination.KUBERNETES_API, source: 'airshipit/kubernetes-entrypoint entrypoint/entrypoint.go and dependencies/: polls the Kubernetes API until every DEPENDENCY_* resource is ready' },
   { names: ['openstack', 'nova', 'neutron', 'glance', 'keystone-manage'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, hostEnv: ['OS_AUTH_URL'], localSubcommands: ['--version', 'help'], source: 'python-openstackclient docs: every command authenticates against OS_AUTH_URL (Keystone) and calls the service API' },
   { names: ['temporal', 'tctl', 'temporal-sql-tool', 'temporal-cassandra-tool', 'temporal-elasticsearch-tool'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, hostFlags: ['--address', '--ep', '--endpoint', '--db-address'], hostEnv: ['SQL_HOST', 'CASSANDRA_HOST', 'ES_SERVER', 'TEMPORAL_ADDRESS'], source: 'temporalio/temporal tools/sql and tools/cassandra (commands open the database), and the Temporal CLI docs (--address, frontend gRPC 7233)' },
-  { names: ['jenkins-plugin-cli', 'install-plugins.sh'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'updates.jenkins.io', defaultPort: 443, localFlags: ['--list', '--version', '--help'], source: 'jenkinsci/plugin-installation-manager-tool README: downloads plugins from the Jenkins update center; jenkinsci/docker install-plugins.sh calls it' },
+  { names: ['jenkins-plugin-cli', 'install-plugins.sh'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'updates.jenkins.io', defaultPort: 443, localFlags: ['--version', '-v', '--help', '-h'], source: 'jenkinsci/plugin-installation-manager-tool README and Main.java (only --version and --help return before the update-center JSON is fetched; PluginManager.getUCJson); jenkinsci/docker install-plugins.sh, deprecated in its favour' },
   { names: ['install_packages'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'the distribution mirror', defaultPort: 80, source: 'bitnami/minideb install_packages: apt-get update and install, retried' },
   { names: ['elasticsearch-plugin', 'opensearch-plugin'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'artifacts.elastic.co', defaultPort: 443, networkSubcommands: ['install'], source: 'Elasticsearch 8 docs, "Plugin management": install downloads from artifacts.elastic.co unless given a file: URL' },
   { names: ['ping'], exchange: Exchange.CONNECT, destination: DefaultDestination.CONFIGURED, positional: 'host-port', source: 'ping(8) iputils: ICMP, which neither mesh redirects (their rules match TCP only)' },
@@ -238,18 +240,18 @@ export const SHELL_LIBRARIES: ReadonlyArray<{ readonly path: RegExp; readonly fu
       replace_in_file: 'local', remove_in_file: 'local', append_file_after_last_match: 'local', generate_random_string: 'local', get_os_metadata: 'local',
       run_as_user: 'runs-first-argument', exec_as_user: 'runs-first-argument', is_file_writable: 'local', relativize: 'local', get_total_memory: 'local',
     },
-    source: 'bitnami/containers, bitnami/*/prebuildfs/opt/bitnami/scripts/{libos,liblog,libfs,libvalidations}.sh as read in the code index (commit not pinned): retry_while runs its first argument, split into words, up to $2 times (default 12) and returns the last status; the log and file helpers touch only local files',
+    source: 'bitnami/containers, bitnami/*/prebuildfs/opt/bitnami/scripts/{libos,liblog,libfs,libvalidations}.sh as read in the code index (commit not pinned): retry_while runs its first argument, split into words, up to $2 times (default 12), sleeping $3 s (default 5) after each failure, and returns 0 on the first success, else 1; the log and file helpers touch only local files',
   },
 ];
 
 /** Images whose own entrypoint reaches the network when a pod runs them without a command. */
 export const NETWORK_IMAGES: ReadonlyArray<{ readonly pattern: RegExp; readonly destination: DefaultDestination; readonly retries: boolean; readonly what: string; readonly source: string }> = [
-  { pattern: /(^|\/)k8s-sidecar(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'k8s-sidecar lists ConfigMaps and Secrets from the Kubernetes API', source: 'kiwigrid/k8s-sidecar src/sidecar.py and README (METHOD=LIST for init containers)' },
+  { pattern: /(^|\/)k8s-sidecar(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'k8s-sidecar lists ConfigMaps and Secrets from the Kubernetes API', source: 'kiwigrid/k8s-sidecar README (METHOD=LIST lists once and exits) and src/sidecar.py; its client retries a few times (REQ_RETRY_*), then the process fails' },
   { pattern: /(^|\/)kubernetes-entrypoint(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: true, what: 'kubernetes-entrypoint polls the Kubernetes API until its DEPENDENCY_* resources are ready', source: 'airshipit/kubernetes-entrypoint entrypoint/entrypoint.go and dependencies/' },
   { pattern: /(^|\/)k8s-wait-for(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: true, what: 'k8s-wait-for polls the Kubernetes API with kubectl until a pod or job is ready', source: 'groundnuty/k8s-wait-for wait_for.sh' },
   { pattern: /(^|\/)kube-webhook-certgen(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'kube-webhook-certgen writes a Secret and patches webhooks through the Kubernetes API', source: 'jet/kube-webhook-certgen README (create, patch)' },
   { pattern: /(^|\/)(bitnami\/)?kubectl(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'the kubectl image runs kubectl', source: 'bitnami/containers bitnami/kubectl Dockerfile: ENTRYPOINT kubectl' },
-  { pattern: /(^|\/)git-sync(:|@|$)/, destination: DefaultDestination.EXTERNAL, retries: false, what: 'git-sync clones its GIT_SYNC_REPO (GITSYNC_REPO)', source: 'kubernetes/git-sync README: --one-time clones the repository and exits non-zero on failure' },
+  { pattern: /(^|\/)git-sync(:|@|$)/, destination: DefaultDestination.EXTERNAL, retries: false, what: 'git-sync clones its GIT_SYNC_REPO (GITSYNC_REPO)', source: 'kubernetes/git-sync README and main.go: --one-time syncs once and exits 1 on failure, unless --max-failures allows retries (default 0)' },
   { pattern: /(^|\/)k8s-secret-sync(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'secret-sync reads and writes a Secret through the Kubernetes API', source: 'jupyterhub/zero-to-jupyterhub-k8s images/secret-sync/secret-sync.py' },
   { pattern: /(^|\/)(curlimages\/curl)(:|@|$)/, destination: DefaultDestination.CONFIGURED, retries: false, what: 'the curl image runs curl', source: 'curl/curl-container Dockerfile: ENTRYPOINT curl' },
 ];

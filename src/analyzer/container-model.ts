@@ -201,6 +201,8 @@ class Program implements ContainerModel {
   private captures: Array<{ text: string; known: boolean }> = [];
   private libraryFunctions = new Map<string, LibraryFunction>();
   private unseenLibrary?: string;
+  // The last simple command prints nothing (`:`, `true`, `exec`, `echo -n`): a redirect of it writes no bytes.
+  private silentCommand = false;
 
   public constructor(private readonly env: Env, private readonly files: ReadonlyMap<string, string>) {}
 
@@ -383,6 +385,16 @@ class Program implements ContainerModel {
       const host = rest.filter((w) => !w.text.startsWith('-')).map((w) => w.text).find((t) => t !== 'hosts' && t !== 'ahosts' && t !== 'ahostsv4');
       return this.callFlows(this.record({ program: name, host: host && shown(host), destination: DestinationClass.DNS, exchange: Exchange.DATA, transport: Transport.UDP, evidence: name }));
     }
+    if ((name === 'wait-for-it' || name === 'wait-for-it.sh') && rest.some((w) => w.text === '--')) {
+      // `wait-for-it HOST:PORT -- CMD`: without --strict it runs CMD after a timeout too, and
+      // exits with CMD's status (vishnubob/wait-for-it wait-for-it.sh lines 175-179).
+      const at = rest.findIndex((w) => w.text === '--');
+      const call = this.toolCall(name, toolOf(name)!, rest.slice(0, at));
+      const waited = call ? this.callFlows(this.record({ ...call, waits: true })) : N0;
+      const strict = rest.slice(0, at).some((w) => w.text === '-s' || w.text === '--strict');
+      if (strict && !(waited & N0)) return waited;
+      return this.runArgv(rest.slice(at + 1), redirects, stdin);
+    }
     const tool = toolOf(name);
     if (tool) {
       const call = this.toolCall(name, tool, rest);
@@ -563,7 +575,8 @@ class Program implements ContainerModel {
     const positional = texts.filter((t) => !t.startsWith('-'));
     const sub = positional.slice(0, 2).join(' ');
     if (tool.localFlags?.some((f) => texts.includes(f) || texts.some((t) => t.startsWith(`${f}=`)))) return undefined;
-    if (tool.localSubcommands?.some((s) => sub === s || positional[0] === s || texts[0] === s)) return undefined;
+    const remote = tool.networkFlags?.some((f) => texts.includes(f) || texts.some((t) => t.startsWith(`${f}=`))) || texts.some((t) => /^(oci|https?):\/\//.test(t));
+    if (!remote && tool.localSubcommands?.some((s) => sub === s || positional[0] === s || texts[0] === s)) return undefined;
     if (tool.networkSubcommands && !tool.networkSubcommands.some((s) => sub.startsWith(s) || positional[0] === s || texts.includes(s))) return undefined;
     if (texts.length === 0 && ['git', 'aws', 'kubectl', 'helm', 'pip', 'pip3'].includes(name)) return undefined;
     const udp = tool.udpFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1)) && f.length === 2));
@@ -728,8 +741,9 @@ class Program implements ContainerModel {
       const target = r.Word ? this.word(r.Word).text : '';
       const m = /^\/dev\/(tcp|udp)\/([^/]+)\/(\d+)$/.exec(target);
       if (!m) continue;
-      // Opened for writing, bytes go out (a protocol exchange); opened for reading only, it is a bare connect.
-      const writes = shellOperators().writes.includes(r.Op) ? Exchange.DATA : Exchange.CONNECT;
+      // Opened for writing by a command that prints something, bytes go out (a protocol exchange);
+      // opened for reading, or by `:`, `true`, `exec` or a bare `echo -n`, it is a bare connect.
+      const writes = shellOperators().writes.includes(r.Op) && !this.silentCommand ? Exchange.DATA : Exchange.CONNECT;
       const call = this.hostCall('/dev/' + m[1], shown(m[2]), Number(m[3]), writes, m[1] === 'udp' ? Transport.UDP : Transport.TCP, `/dev/${m[1]}`);
       if (this.fate(this.record(call))) return N1;
     }
@@ -862,9 +876,11 @@ class Program implements ContainerModel {
     for (const w of cmd.Args ?? []) words.push(...this.fields(w, substStatus));
     const assigns = cmd.Assigns ?? [];
     if (words.length === 0) {
+      this.silentCommand = true;
       for (const a of assigns) this.assign(a, substStatus);
       return substStatus.flows || N0;
     }
+    this.silentCommand = [':', 'true', 'exec'].includes(words[0].text) || (words[0].text === 'echo' && words.slice(1).every((w) => w.text === '-n'));
     // Prefix assignments apply to this command only.
     const saved = assigns.length > 0 ? new Map(this.vars) : this.vars;
     for (const a of assigns) this.assign(a);

@@ -135,7 +135,12 @@ function plain(node: ShellNode, kind?: string): ShellNode {
 // host per pod). Plain words outside quotes are swapped for numbered placeholders, so each
 // shape is parsed once and filled in per script. Reserved words, assignments and anything a
 // placeholder could change (quotes, `$`, globs, here-documents) are kept as written.
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', 'function', 'select', 'time', 'coproc', '!', '{', '}', '[[', ']]']);
+// Words the parser reads as syntax: reserved words, and the builtins it parses specially
+// (declarations, `let`), which a placeholder would turn into an ordinary command.
+const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', 'function', 'select', 'time', 'coproc',
+  '!', '{', '}', '[[', ']]']);
+// Declarations read their flags and names as syntax: a script with one is parsed as written.
+const DECLARATIONS = new Set(['local', 'export', 'declare', 'typeset', 'readonly', 'nameref', 'let']);
 const PLAIN_WORD = /^[A-Za-z0-9._/:,@%+-]+$/;
 const PLACEHOLDER = /^__cdk8s_w(\d+)__$/;
 
@@ -185,7 +190,10 @@ function shapeOf(script: string): { shape: string; words: string[] } | undefined
       i++;
     }
     const token = script.slice(start, i);
-    if (!quoted && PLAIN_WORD.test(token) && !RESERVED.has(token)) {
+    if (DECLARATIONS.has(token)) return undefined;
+    // Digits right before `<` or `>` are a file descriptor (`2>&1`), not a word.
+    const descriptor = /^\d+$/.test(token) && (script[i] === '<' || script[i] === '>');
+    if (!quoted && !descriptor && PLAIN_WORD.test(token) && !RESERVED.has(token)) {
       shape += `__cdk8s_w${words.length}__`;
       words.push(token);
     } else {
@@ -250,6 +258,11 @@ function parsed(script: string): ShellNode | Error {
   if (shapes.size >= CACHE_LIMIT) shapes.clear();
   shapes.set(script, result);
   return result;
+}
+
+/** The tree of a script parsed as written, without the shape cache: what parseShell must equal. */
+export function parseShellAsWritten(script: string): ShellNode | Error {
+  return parsed(script);
 }
 
 /**

@@ -1,10 +1,19 @@
-import { readdirSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { dirname, join } from 'path';
 import { load } from 'js-yaml';
 import { analyzeObjects, MeshMode, MtlsMode, readManifests } from '../../src/internal';
 
 /** The hand-labelled corpus (test/fixtures/real-world/README.md) scored against `check`. */
-export const CORPUS_DIR = join(__dirname, '..', 'fixtures', 'real-world');
+export const CORPUS_DIR = corpusDir(__dirname);
+
+/** The corpus folder of the repository this file is in, whether it runs from test/ or from a build of it. */
+function corpusDir(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'test', 'fixtures', 'real-world');
+    if (existsSync(join(candidate, 'README.md'))) return candidate;
+  }
+  throw new Error(`no test/fixtures/real-world above ${from}`);
+}
 
 /** The modes the labels are for: `cni` under the first two, `nocni` under the last two. */
 export const CORPUS_MODES: ReadonlyArray<{ readonly label: string; readonly truth: 'cni' | 'nocni'; readonly mesh: MeshMode }> = [
