@@ -177,3 +177,13 @@ describe('details the independent reading brought up', () => {
     expect(finding({ command: ['bash', '-c', 'until echo -n > /dev/tcp/db/5432; do sleep 1; done'] }, ISTIO_PLAIN).verdict).toBe('ok');
   });
 });
+
+describe('inputs meant to break the model', () => {
+  test('a script that does not parse, a function that calls itself twice, and a deep nest end in "unknown", at once', () => {
+    expect(finding(sh('if then fi ('), ISTIO_CNI)).toMatchObject({ verdict: 'unknown', reason: expect.stringMatching(/^unknown: its script does not parse \(/) });
+    expect(finding(sh('f() { f; f; }; f'), ISTIO_CNI).verdict).toBe('unknown'); // the depth limit or the step budget, whichever comes first
+    expect(finding(sh(`${'true; '.repeat(30_000)}nc -z db 5432`), ISTIO_CNI).reason).toMatch(/takes more than 20000 steps/);
+    expect(finding(sh(`${'if true; then '.repeat(200)}nc -z db 5432${'; fi'.repeat(200)}`), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('eval "$CMD"'), ISTIO_CNI).verdict).toBe('unknown');
+  });
+});

@@ -174,6 +174,9 @@ const NEXT = N0 | N1;
 type Flows = number;
 type Status = 0 | 1 | 'either';
 const MAX_DEPTH = 24;
+// Statements one run may evaluate: a script that calls itself in a tree would otherwise take
+// exponential time. Past it the run's remaining statements may go either way, and the container is unknown.
+const MAX_STEPS = 20_000;
 
 /** One word as far as it resolves: its text (markers for unknowns) and whether it is known. */
 interface Resolved { readonly text: string; readonly known: boolean }
@@ -196,6 +199,7 @@ class Program implements ContainerModel {
   private functions = new Map<string, ShellNode>();
   private vars: Env = new Map();
   private depth = 0;
+  private steps = 0;
   private sawUnknownProgram = false;
   // What the innermost command substitution has printed so far, as far as it is known.
   private captures: Array<{ text: string; known: boolean }> = [];
@@ -259,6 +263,7 @@ class Program implements ContainerModel {
     this.functions = new Map();
     this.vars = new Map(this.env);
     this.depth = 0;
+    this.steps = 0;
     this.libraryFunctions = new Map();
     const ends = new Set<RunEnd>();
     if (this.entrypoint) {
@@ -727,6 +732,10 @@ class Program implements ContainerModel {
   }
 
   private runStmt(stmt: ShellNode, checked: boolean): Flows {
+    if (++this.steps > MAX_STEPS) {
+      this.markUnknown(`its script takes more than ${MAX_STEPS} steps to follow`);
+      return NEXT;
+    }
     const negated = Boolean(stmt.Negated);
     let flows = this.runCommand(stmt.Cmd, checked || negated, stmt.Redirs ?? []);
     flows = this.redirectCalls(stmt.Redirs ?? [], flows);
