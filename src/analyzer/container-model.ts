@@ -10,7 +10,7 @@ import {
   NETWORK_TOOLS, NetworkTool, PROVIDER_SCHEMES, QUIET_IMAGES, SCHEME_PORTS, SHELLS, WRAPPERS,
 } from './command-knowledge';
 import { classifyHost, DestinationClass } from './destinations';
-import { nodeType, parseShell, ShellNode, shellOperators } from './shell-syntax';
+import { nodeType, parseShell, ShellNode, shellOperators, wordOf } from './shell-syntax';
 
 /** The transport a call uses: the meshes capture TCP only. */
 export enum Transport { TCP = 'tcp', UDP = 'udp', ICMP = 'icmp' }
@@ -196,7 +196,9 @@ class Program implements ContainerModel {
   private fate: (call: ModelCall) => boolean = () => false;
   private errexit = false;
   private pipefail = false;
-  private functions = new Map<string, ShellNode>();
+  private functions = new Map<string, { body: ShellNode; words?: readonly string[] }>();
+  // The placeholders' words of the script being run (shell-syntax.ts shapes).
+  private words?: readonly string[];
   private vars: Env = new Map();
   private depth = 0;
   private steps = 0;
@@ -226,7 +228,8 @@ class Program implements ContainerModel {
   /** Finds every call: a run where all succeed and one where all fail reach every branch the calls decide. */
   public discover(): void {
     const allSucceed = this.run(() => false);
-    const allFail = this.run(() => true);
+    // A run that met no call consulted no fate: the all-fail run would be the same.
+    const allFail = this.found.size === 0 ? allSucceed : this.run(() => true);
     // A run depends only on the calls it met, so both results stand for every call now known.
     const n = this.found.size;
     this.memo.set('0'.repeat(n), { calls: n, ends: allSucceed });
@@ -364,11 +367,14 @@ class Program implements ContainerModel {
     if (fn && this.depth < MAX_DEPTH) {
       const saved = this.savePositional();
       rest.forEach((w, i) => this.vars.set(String(i + 1), w.text));
+      const words = this.words;
+      this.words = fn.words;
       this.depth++;
       try {
-        return fromReturn(this.runStmt(fn, false));
+        return fromReturn(this.runStmt(fn.body, false));
       } finally {
         this.depth--;
+        this.words = words;
         this.restorePositional(saved);
       }
     }
@@ -698,11 +704,14 @@ class Program implements ContainerModel {
     }
     const saved = this.savePositional();
     positional.forEach((p, i) => this.vars.set(String(i), p));
+    const words = this.words;
+    this.words = file.words;
     this.depth++;
     try {
       return this.runStmts(file.Stmts, false);
     } finally {
       this.depth--;
+      this.words = words;
       this.restorePositional(saved);
     }
   }
@@ -818,7 +827,7 @@ class Program implements ContainerModel {
       case 'Block': return this.runStmts(cmd.Stmts, checked);
       case 'Subshell': return subshell(this.runStmts(cmd.Stmts, checked));
       case 'FuncDecl':
-        this.functions.set(cmd.Name.Value, cmd.Body);
+        this.functions.set(wordOf(cmd.Name.Value, this.words), { body: cmd.Body, words: this.words });
         return N0;
       case 'DeclClause': {
         for (const a of cmd.Args ?? []) this.assign(a);
@@ -902,7 +911,7 @@ class Program implements ContainerModel {
   }
 
   private assign(a: ShellNode, statuses?: { flows: Flows }): void {
-    const name = a.Name?.Value;
+    const name = a.Name?.Value === undefined ? undefined : wordOf(a.Name.Value, this.words);
     if (!name) return;
     if (!a.Value) { if (!a.Naked) this.vars.set(name, ''); return; }
     this.vars.set(name, this.word(a.Value, statuses).text);
@@ -934,7 +943,7 @@ class Program implements ContainerModel {
 
   private part(part: ShellNode, statuses?: { flows: Flows }): Resolved {
     switch (nodeType(part)) {
-      case 'Lit': return unmark(String(part.Value));
+      case 'Lit': return unmark(wordOf(String(part.Value), this.words));
       case 'SglQuoted': return unmark(String(part.Value));
       case 'DblQuoted': {
         let text = '';

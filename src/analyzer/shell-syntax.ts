@@ -226,16 +226,20 @@ function findParen(text: string, from: number): number {
   return -1;
 }
 
-/** A plain tree with its placeholders filled in. */
-function fill(node: any, words: readonly string[]): any {
-  if (typeof node === 'string') {
-    const m = PLACEHOLDER.exec(node);
-    return m ? words[Number(m[1])] : node;
-  }
-  if (Array.isArray(node)) return node.map((n) => fill(n, words));
+/** A literal of a tree from parseShell, its placeholder (if it is one) filled from the script's words. */
+export function wordOf(value: string, words: readonly string[] | undefined): string {
+  if (words === undefined || value.charCodeAt(0) !== 95 || !value.startsWith('__cdk8s_w')) return value;
+  const m = PLACEHOLDER.exec(value);
+  return m ? words[Number(m[1])] : value;
+}
+
+/** A plain tree with its placeholders filled in, for comparing with a tree parsed as written. */
+export function filled(node: any, words: readonly string[] | undefined = node?.words): any {
+  if (typeof node === 'string') return wordOf(node, words);
+  if (Array.isArray(node)) return node.map((n) => filled(n, words));
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(node)) out[key] = fill(node[key], words);
+  for (const key of Object.keys(node)) if (key !== 'words') out[key] = filled(node[key], words);
   return out;
 }
 
@@ -277,7 +281,9 @@ export function parseShell(script: string): ShellNode | Error {
   if (shape && shape.words.length > 0) {
     const tree = parsed(shape.shape);
     // A parse error is the script's own: read it as written, so the message names its words.
-    result = tree instanceof Error ? parsed(script) : fill(tree, shape.words);
+    // The shape's tree is shared; the script's words travel beside it, and readers resolve
+    // placeholders with wordOf (cheaper than a copy of the tree per script).
+    result = tree instanceof Error ? parsed(script) : { type: 'File', Stmts: tree.Stmts, words: shape.words };
   } else {
     result = parsed(script);
   }
