@@ -187,3 +187,13 @@ describe('inputs meant to break the model', () => {
     expect(finding(sh('eval "$CMD"'), ISTIO_CNI).verdict).toBe('unknown');
   });
 });
+
+describe('package runners', () => {
+  test('npx, bundle exec and poetry run are looked through to the program they run', () => {
+    expect(finding(sh('npx prisma migrate deploy'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('bundle exec rake db:migrate'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('poetry run alembic upgrade head'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('npx --yes envsub /in.tmpl /out.conf'), ISTIO_CNI).verdict).toBe('unknown');
+    expect(finding(sh('bundle install && bundle exec cp a b'), ISTIO_CNI).verdict).toBe('deadlock'); // bundle install fetches gems
+  });
+});

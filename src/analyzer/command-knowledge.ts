@@ -125,7 +125,7 @@ export const NETWORK_TOOLS: readonly NetworkTool[] = [
   // Fetching code and packages.
   { names: ['git'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, networkSubcommands: ['clone', 'fetch', 'pull', 'ls-remote', 'submodule', 'push'], positional: 'url', source: 'git-clone(1), git-fetch(1), Git 2.45' },
   { names: ['pip', 'pip3', 'uv', 'poetry', 'pipx', 'conda', 'mamba', 'micromamba'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'pypi.org', defaultPort: 443, networkSubcommands: ['install', 'download', 'add', 'sync', 'create', 'update', 'lock'], localFlags: ['--no-index', '--offline'], source: 'pip 24 docs, `pip install` (index https://pypi.org/simple); uv, Poetry, pipx and conda docs' },
-  { names: ['npm', 'npx', 'yarn', 'pnpm'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'registry.npmjs.org', defaultPort: 443, networkSubcommands: ['install', 'i', 'ci', 'add', 'exec', 'dlx'], localFlags: ['--offline'], source: 'npm 10 docs, `npm install` (registry https://registry.npmjs.org/)' },
+  { names: ['npm', 'yarn', 'pnpm'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'registry.npmjs.org', defaultPort: 443, networkSubcommands: ['install', 'i', 'ci', 'add', 'exec', 'dlx'], localFlags: ['--offline'], source: 'npm 10 docs, `npm install` (registry https://registry.npmjs.org/)' },
   { names: ['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'the distribution mirror', defaultPort: 80, networkSubcommands: ['update', 'install', 'add', 'upgrade'], source: 'apt-get(8) Debian 12; apk(8) Alpine 3.20; dnf(8)' },
   { names: ['huggingface-cli', 'hf'], exchange: Exchange.DATA, destination: DefaultDestination.EXTERNAL, defaultHost: 'huggingface.co', defaultPort: 443, networkSubcommands: ['download', 'upload', 'login', 'whoami', 'repo'], hostEnv: ['HF_ENDPOINT'], source: 'huggingface_hub 0.23 docs, "Command Line Interface": download fetches from HF_ENDPOINT (https://huggingface.co)' },
   { names: ['ollama'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, networkSubcommands: ['pull', 'run', 'list', 'ps', 'create', 'push'], hostEnv: ['OLLAMA_HOST'], source: 'ollama/ollama docs/faq.md: the CLI talks to OLLAMA_HOST (127.0.0.1:11434); pull fetches from registry.ollama.ai' },
@@ -173,6 +173,17 @@ export const WRAPPERS: ReadonlyArray<{ readonly names: readonly string[]; readon
   { names: ['env'], skip: 'assignments', source: 'env(1) GNU coreutils 9.4: env [OPTION] [NAME=VALUE]... [COMMAND]' },
   { names: ['gosu', 'su-exec', 'chroot', 'runuser', 'setpriv', 'chpst', 's6-setuidgid'], skip: 'flags-and-first', source: 'tianon/gosu and ncopa/su-exec READMEs: gosu USER COMMAND' },
   { names: ['sudo', 'doas', 'xargs', 'watch', 'flock'], skip: 'flags', source: 'sudo(8), xargs(1), watch(1), flock(1)' },
+];
+
+/**
+ * Package runners that run a program given as their argument, or after a sub-command: the model
+ * looks through them to that program (`npx prisma migrate deploy`, `bundle exec rake db:migrate`).
+ */
+export const RUNNERS: ReadonlyArray<{ readonly names: readonly string[]; readonly subcommand?: string; readonly source: string }> = [
+  { names: ['npx', 'pnpx', 'bunx'], source: 'npm 10 docs, npx: runs a command from a local or remote npm package' },
+  { names: ['bundle'], subcommand: 'exec', source: 'Bundler docs, bundle exec: runs a command in the bundle\'s context' },
+  { names: ['poetry', 'uv', 'pipenv', 'pdm', 'hatch'], subcommand: 'run', source: 'Poetry, uv, Pipenv, PDM and Hatch docs: `run` executes a command in the project\'s environment' },
+  { names: ['pnpm', 'yarn'], subcommand: 'exec', source: 'pnpm and Yarn docs: `exec` runs a command of the project\'s dependencies' },
 ];
 
 /** Shells: `-c SCRIPT`, a script file, or a script on stdin. */

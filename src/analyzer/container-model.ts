@@ -6,7 +6,7 @@
  * blames the mesh only for what the difference shows (docs/check-model.md).
  */
 import {
-  DefaultDestination, DNS_TOOLS, LibraryFunction, SHELL_LIBRARIES, Exchange, INTERPRETERS, LOCAL_PROGRAMS, LOCAL_SCHEMES, NETWORK_IMAGES, NETWORK_PYTHON_MODULES,
+  DefaultDestination, DNS_TOOLS, LibraryFunction, RUNNERS, SHELL_LIBRARIES, Exchange, INTERPRETERS, LOCAL_PROGRAMS, LOCAL_SCHEMES, NETWORK_IMAGES, NETWORK_PYTHON_MODULES,
   NETWORK_TOOLS, NetworkTool, PROVIDER_SCHEMES, QUIET_IMAGES, SCHEME_PORTS, SHELLS, WRAPPERS,
 } from './command-knowledge';
 import { classifyHost, DestinationClass } from './destinations';
@@ -221,7 +221,7 @@ class Program implements ContainerModel {
   }
 
   public knows(program: string): boolean {
-    return SHELLS.has(program) || LOCAL_PROGRAMS.names.has(program) || TOOL_BY_NAME.has(program) || DNS_TOOL_NAMES.has(program)
+    return SHELLS.has(program) || LOCAL_PROGRAMS.names.has(program) || TOOL_BY_NAME.has(program) || DNS_TOOL_NAMES.has(program) || RUNNER_BY_NAME.has(program)
       || WRAPPER_BY_NAME.has(program) || INTERPRETER_BY_NAME.has(program);
   }
 
@@ -385,6 +385,12 @@ class Program implements ContainerModel {
       const target = rest.filter((w) => !w.text.startsWith('-')).pop();
       if (target) this.vars.set(target.text, stdin === undefined ? `${UNKNOWN_PART}$${target.text}` : stdin.replace(/\n$/, ''));
       return N0;
+    }
+    const runner = RUNNER_BY_NAME.get(name);
+    if (runner) {
+      const args = rest.filter((w) => !w.text.startsWith('-'));
+      if (!runner.subcommand) return this.runArgv(rest.slice(rest.indexOf(args[0])), redirects, stdin);
+      if (args[0]?.text === runner.subcommand) return this.runArgv(rest.slice(rest.indexOf(args[0]) + 1), redirects, stdin);
     }
     const wrapper = WRAPPER_BY_NAME.get(name);
     if (wrapper) return this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
@@ -998,6 +1004,7 @@ function unmark(text: string): Resolved {
 const byName = <T extends { readonly names: readonly string[] }>(rows: readonly T[]) => new Map(rows.flatMap((row) => row.names.map((n) => [n, row] as [string, T])));
 const TOOL_BY_NAME = byName(NETWORK_TOOLS);
 const WRAPPER_BY_NAME = byName(WRAPPERS);
+const RUNNER_BY_NAME = byName(RUNNERS);
 const INTERPRETER_BY_NAME = byName(INTERPRETERS);
 const DNS_TOOL_NAMES = new Set(DNS_TOOLS.flatMap((t) => t.names));
 
