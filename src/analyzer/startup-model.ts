@@ -261,10 +261,19 @@ function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDatapla
   return { network: fateOf(first).network, verdict: Verdict.OK, inferred, reason: `waits on ${callTarget(first)}${how(first)}; ${fateOf(first).network} (${fateOf(first).why})` };
 }
 
-/** The fix a blocking verdict calls for, as the synth-time check words it. */
+/** The fix a blocking verdict calls for, as the synth-time check words it; kept per mode, since charts repeat names. */
 function fixLine(name: string, verdict: Verdict, mode: MeshMode): string {
-  return fixFor({ name, verdict }, mode);
+  let lines = FIX_LINES.get(mode);
+  if (!lines) FIX_LINES.set(mode, lines = new Map());
+  const key = `${verdict}|${name}`;
+  let line = lines.get(key);
+  if (line === undefined) {
+    line = fixFor({ name, verdict }, mode);
+    if (lines.size < 10_000) lines.set(key, line);
+  }
+  return line;
 }
+const FIX_LINES = new WeakMap<MeshMode, Map<string, string>>();
 
 function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: PodDataplane, findings: InitContainerFinding[]): TimelineStep[] {
   const steps: Array<Omit<TimelineStep, 'reached'>> = [];
