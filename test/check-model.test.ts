@@ -197,3 +197,88 @@ describe('package runners', () => {
     expect(finding(sh('bundle install && bundle exec cp a b'), ISTIO_CNI).verdict).toBe('deadlock'); // bundle install fetches gems
   });
 });
+
+// Cases an adversarial review found wrong (bash semantics checked with bash); each failed before its fix.
+describe('bash semantics the review held the model to', () => {
+  const bash = (script: string) => ({ image: 'bash:5.2', command: ['bash', '-c', script] });
+
+  test.each([
+    'until redis-cli -h redis-master ping | grep -q PONG; do sleep 1; done',
+    'until curl -s http://api:8080/health | grep -q UP; do sleep 2; done',
+    'until curl -sI http://api:8080/ | head -1 | grep -q 200; do sleep 2; done',
+  ])('a wait that greps a call\'s output: empty output when the call fails, so grep fails too (%s)', (script) => {
+    expect(finding(sh(script), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh(script), LINKERD_CNI).verdict).toBe('deadlock');
+  });
+
+  test('set -euo pipefail and bash -euo pipefail -c turn pipefail on', () => {
+    expect(finding(bash('set -euo pipefail\ncurl -s http://api:8080/x | jq . > /data/x\necho done'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding({ command: ['bash', '-euo', 'pipefail', '-c', 'curl -s http://api:8080/x | jq . > /data/x; echo done'] }, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding({ command: ['sh', '-ce', 'curl -sf http://api:8080/x; echo done'] }, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding({ command: ['bash', '-cx', 'until nc -z db 5432; do sleep 1; done'] }, ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('a loop with a counter ends: the calls after it are seen, and a bounded wait is no endless one', () => {
+    expect(finding(sh('i=0\nwhile [ $i -lt 3 ]; do echo $i; i=$((i+1)); done\ncurl -sf http://api:8080/ -o /x'), ISTIO_CNI).verdict).toBe('deadlock');
+    // It gives up after 30 tries and the script goes on: no deadlock.
+    expect(finding(sh('i=0\nwhile [ $i -lt 30 ]; do nc -z db 5432 && break; i=$((i+1)); sleep 2; done\necho continuing'), ISTIO_CNI).verdict).toBe('ok');
+    // It gives up with exit 1: the kubelet restarts it, forever.
+    expect(finding(sh('n=0\nuntil nc -z db 5432; do n=$((n+1)); [ $n -ge 30 ] && exit 1; sleep 2; done'), ISTIO_CNI))
+      .toMatchObject({ verdict: 'deadlock', reason: expect.stringMatching(/it retries until it gives up, then restarts, forever$/) });
+  });
+
+  test('set -e is ignored inside a condition, functions included, and for a failure before the last command of an && list', () => {
+    expect(finding(sh('set -e\nis_ready() { curl -sf http://api:8080/health; }\nif is_ready; then echo up; else echo "api down, continuing"; fi'), ISTIO_CNI).verdict).toBe('ok');
+    expect(finding(sh('set -e\ncurl -sf http://api:8080/x -o /data/x && echo fetched\necho done'), ISTIO_CNI).verdict).toBe('ok');
+    expect(finding(sh('set -e\necho start && curl -sf http://api:8080/x -o /data/x\necho done'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('set -e\ncurl -sf http://api:8080/warm &\necho started'), ISTIO_CNI).verdict).toBe('ok');
+  });
+
+  test('$? carries the last status', () => {
+    expect(finding(sh('check() { nc -z db 5432; return $?; }\nuntil check; do sleep 1; done'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('nc -z db 5432\nwhile [ $? -ne 0 ]; do sleep 1; nc -z db 5432; done'), ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding(sh('curl -sf http://api:8080/x -o /tmp/x\nrc=$?\nif [ $rc -ne 0 ]; then exit $rc; fi'), ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('timeout ends a wait that would run forever; || true then swallows it', () => {
+    expect(finding(sh("timeout 30 sh -c 'until nc -z db 5432; do sleep 2; done' || true"), ISTIO_CNI).verdict).toBe('ok');
+    expect(finding(sh("timeout 30 sh -c 'until nc -z db 5432; do sleep 2; done'"), ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('connect-only checks stay connects: nc -zw1, and cat </dev/null >/dev/tcp', () => {
+    expect(finding(sh('until nc -zw1 db 5432; do sleep 1; done'), ISTIO_PLAIN).verdict).toBe('ok');
+    expect(finding(sh('until nc -zvw3 db 5432; do sleep 1; done'), ISTIO_PLAIN).verdict).toBe('ok');
+    const portCheck = { image: 'bash:5.2', command: ['bash', '-c', "until timeout 1 bash -c 'cat < /dev/null > /dev/tcp/db/5432'; do sleep 1; done"] };
+    expect(finding(portCheck, ISTIO_PLAIN).verdict).toBe('ok');
+    expect(finding(portCheck, ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('python reads its script from a here-document', () => {
+    const init = { image: 'python:3.12', command: ['sh', '-c', 'python3 - <<EOF\nimport requests\nrequests.get("http://api:8080/").raise_for_status()\nEOF'] };
+    expect(finding(init, ISTIO_CNI).verdict).toBe('deadlock');
+  });
+
+  test('for binds its variable over a literal list', () => {
+    const init = sh('for url in https://example.com/a.tgz https://example.com/b.tgz; do curl -fsSLO $url; done');
+    expect(finding(init, ISTIO_PLAIN).verdict).not.toBe('fails');
+    expect(finding(init, ISTIO_CNI).reason).toContain('example.com:443');
+  });
+
+  test('a URL with a variable the spec does not give keeps what it names: loopback with an unknown port is loopback', () => {
+    const env = [{ name: 'PORT', valueFrom: { fieldRef: { fieldPath: 'metadata.annotations[\'port\']' } } }];
+    expect(finding({ ...sh('until curl -sf http://localhost:$PORT/health; do sleep 1; done'), env }, ISTIO_CNI).verdict).toBe('ok');
+    const secret = [{ name: 'API_SERVICE', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }];
+    expect(finding({ ...sh('until curl -sf http://$API_SERVICE:8080/health; do sleep 1; done'), env: secret }, ISTIO_CNI).reason).toMatch(/^waits on \$API_SERVICE:8080 /);
+  });
+
+  test('the kubectl image judges its arguments; a command given as a string is refused by Kubernetes, and check does not crash on it', () => {
+    expect(finding({ image: 'bitnami/kubectl:1.30', args: ['version', '--client'] }, ISTIO_CNI).verdict).toBe('ok');
+    expect(finding({ image: 'bitnami/kubectl:1.30', args: ['get', 'pods'] }, ISTIO_CNI).verdict).toBe('deadlock');
+    expect(finding({ command: 'sh -c "nc -z db 5432"' }, ISTIO_CNI).verdict).toBe('unknown');
+  });
+
+  test('reasons say what happens: a swallowed failure, a name lookup, a bounded wait', () => {
+    expect(finding(sh('curl -sf http://api:8080/seed || true'), ISTIO_CNI).reason).toMatch(/^calls api:8080 \(inferred from curl\), which fails here \(.*\), but the script goes on without it$/);
+    expect(finding(sh('until nslookup db.data.svc.cluster.local; do sleep 1; done'), ISTIO_CNI).reason).toMatch(/^calls a lookup of db\.data\.svc\.cluster\.local \(inferred from nslookup\), but it is UDP/);
+  });
+});

@@ -256,15 +256,19 @@ export const SHELL_LIBRARIES: ReadonlyArray<{ readonly path: RegExp; readonly fu
 ];
 
 /** Images whose own entrypoint reaches the network when a pod runs them without a command. */
-export const NETWORK_IMAGES: ReadonlyArray<{ readonly pattern: RegExp; readonly destination: DefaultDestination; readonly retries: boolean; readonly what: string; readonly source: string }> = [
+export const NETWORK_IMAGES: ReadonlyArray<{
+  readonly pattern: RegExp; readonly destination: DefaultDestination; readonly retries: boolean; readonly what: string; readonly source: string;
+  /** The program its entrypoint is: arguments are that program's, judged as if the spec named it. */
+  readonly program?: string;
+}> = [
   { pattern: /(^|\/)k8s-sidecar(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'k8s-sidecar lists ConfigMaps and Secrets from the Kubernetes API', source: 'kiwigrid/k8s-sidecar README (METHOD=LIST lists once and exits) and src/sidecar.py; its client retries a few times (REQ_RETRY_*), then the process fails' },
   { pattern: /(^|\/)kubernetes-entrypoint(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: true, what: 'kubernetes-entrypoint polls the Kubernetes API until its DEPENDENCY_* resources are ready', source: 'airshipit/kubernetes-entrypoint entrypoint/entrypoint.go and dependencies/' },
   { pattern: /(^|\/)k8s-wait-for(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: true, what: 'k8s-wait-for polls the Kubernetes API with kubectl until a pod or job is ready', source: 'groundnuty/k8s-wait-for wait_for.sh' },
   { pattern: /(^|\/)kube-webhook-certgen(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'kube-webhook-certgen writes a Secret and patches webhooks through the Kubernetes API', source: 'jet/kube-webhook-certgen README (create, patch)' },
-  { pattern: /(^|\/)(bitnami\/)?kubectl(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'the kubectl image runs kubectl', source: 'bitnami/containers bitnami/kubectl Dockerfile: ENTRYPOINT kubectl' },
+  { pattern: /(^|\/)(bitnami\/)?kubectl(:|@|$)/, program: 'kubectl', destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'the kubectl image runs kubectl', source: 'bitnami/containers bitnami/kubectl Dockerfile: ENTRYPOINT kubectl' },
   { pattern: /(^|\/)git-sync(:|@|$)/, destination: DefaultDestination.EXTERNAL, retries: false, what: 'git-sync clones its GIT_SYNC_REPO (GITSYNC_REPO)', source: 'kubernetes/git-sync README and main.go: --one-time syncs once and exits 1 on failure, unless --max-failures allows retries (default 0)' },
   { pattern: /(^|\/)k8s-secret-sync(:|@|$)/, destination: DefaultDestination.KUBERNETES_API, retries: false, what: 'secret-sync reads and writes a Secret through the Kubernetes API', source: 'jupyterhub/zero-to-jupyterhub-k8s images/secret-sync/secret-sync.py' },
-  { pattern: /(^|\/)(curlimages\/curl)(:|@|$)/, destination: DefaultDestination.CONFIGURED, retries: false, what: 'the curl image runs curl', source: 'curl/curl-container Dockerfile: ENTRYPOINT curl' },
+  { pattern: /(^|\/)(curlimages\/curl)(:|@|$)/, program: 'curl', destination: DefaultDestination.CONFIGURED, retries: false, what: 'the curl image runs curl', source: 'curl/curl-container Dockerfile: ENTRYPOINT curl' },
 ];
 
 /** Images whose entrypoint, without a command, is a shell or exits at once: nothing to call. */

@@ -57,7 +57,7 @@ export interface ContainerContext {
 const UNKNOWN_VALUE = null;
 type Env = Map<string, string | null>;
 // Kubernetes' `$(VAR)` of a variable whose value is unknown, kept as a marker no shell word contains.
-const K8S_MARK = '\u0001k8s:';
+const K8S_MARK = '\u0001k8s_';
 
 /**
  * Builds the model of one container spec. `context` adds what the same input says about its
@@ -65,15 +65,19 @@ const K8S_MARK = '\u0001k8s:';
  */
 export function modelContainer(container: any, context: ContainerContext = {}): ContainerModel {
   const env = containerEnv(container, context.envFrom);
-  const command: string[] = (container.command ?? []).map((w: unknown) => expandKubernetes(String(w), env));
-  const args: string[] = (container.args ?? []).map((w: unknown) => expandKubernetes(String(w), env));
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
+  const command: string[] = list(container.command).map((w) => expandKubernetes(String(w), env));
+  const args: string[] = list(container.args).map((w) => expandKubernetes(String(w), env));
   const image = String(container.image ?? '');
   const program = new Program(env, context.files ?? new Map());
   // Without a command the image's entrypoint runs. Entrypoints commonly exec their arguments when
   // the first names a program, so arguments that start with a known program are the command line.
   const argsAreCommand = command.length === 0 && args.length > 0 && program.knows(baseName(args[0]));
-  if (command.length === 0 && !argsAreCommand) {
-    const networkImage = NETWORK_IMAGES.find((i) => i.pattern.test(image));
+  const networkImage = command.length === 0 && !argsAreCommand ? NETWORK_IMAGES.find((i) => i.pattern.test(image)) : undefined;
+  if (networkImage?.program) {
+    // The image's entrypoint is a known program: its arguments are that program's.
+    program.argv = [networkImage.program, ...args];
+  } else if (command.length === 0 && !argsAreCommand) {
     if (networkImage) {
       const named = program.inferredCall(image, args.map(resolved));
       program.entrypoint = {
@@ -86,7 +90,7 @@ export function modelContainer(container: any, context: ContainerContext = {}): 
       program.markUnknown(`it runs the entrypoint of image ${image}, which check does not know`);
     }
   }
-  program.argv = command.length > 0 ? [...command, ...args] : program.entrypoint || program.entrypointArgs ? [] : args;
+  if (!networkImage?.program) program.argv = command.length > 0 ? [...command, ...args] : program.entrypoint || program.entrypointArgs ? [] : args;
   // A connection URL in env that no known program explains: an unknown program reading it.
   program.envUrls = [...env.entries()].filter(([, v]) => typeof v === 'string' && URL_PATTERN.test(v)).map(([name, v]) => ({ name, value: v as string }));
   program.discover();
@@ -136,7 +140,8 @@ function resolved(text: string): Resolved {
   return { text, known: !text.includes(UNKNOWN_PART) && !text.includes(K8S_MARK) };
 }
 
-const URL_PATTERN = /(?:\bjdbc:)?\b([a-z][a-z0-9+.-]*):\/\/(?:[^@\s/'"]*@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._${}()\u0001\u0002:-]+?)(?::(\d+))?(?=[/?#\s'";,]|$)/;
+// A URL: scheme, host (with markers of unknown parts), and a port that may be unknown (`:$PORT`).
+const URL_PATTERN = /(?:\bjdbc:)?\b([a-z][a-z0-9+.-]*):\/\/(?:[^@\s/'"]*@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._${}()\u0001\u0002\u0003-]+?)(?::(\d+|\u0003\$?[A-Za-z0-9_{}]*))?(?=[/?#\s'";,]|$)/;
 
 function baseName(program: string): string {
   return program.replace(/^.*\//, '');
@@ -170,6 +175,8 @@ const C = 32;
 const R0 = 64;
 const R1 = 128;
 const H = 256;
+// Status 1 of a command that is not the last of an `&&` list: `set -e` ignores it.
+const Q = 512;
 const NEXT = N0 | N1;
 type Flows = number;
 type Status = 0 | 1 | 'either';
@@ -202,6 +209,12 @@ class Program implements ContainerModel {
   private vars: Env = new Map();
   private depth = 0;
   private steps = 0;
+  // Inside a pipe: whether this command's input is empty; undefined outside pipes.
+  private stdinEmpty?: boolean;
+  // Whether the last command printed nothing (a failed call, a filter of empty input).
+  private outputEmpty = false;
+  // How many conditions (or negations) enclose what runs now: `set -e` is off inside any of them.
+  private ignoreErrexit = 0;
   private sawUnknownProgram = false;
   // What the innermost command substitution has printed so far, as far as it is known.
   private captures: Array<{ text: string; known: boolean }> = [];
@@ -267,6 +280,9 @@ class Program implements ContainerModel {
     this.vars = new Map(this.env);
     this.depth = 0;
     this.steps = 0;
+    this.ignoreErrexit = 0;
+    this.stdinEmpty = undefined;
+    this.outputEmpty = false;
     this.libraryFunctions = new Map();
     const ends = new Set<RunEnd>();
     if (this.entrypoint) {
@@ -317,6 +333,7 @@ class Program implements ContainerModel {
     const rest = words.slice(1);
     const values = rest.map((w) => w.text);
     this.noteOutput(name, rest);
+    this.outputEmpty = false;
     switch (name) {
       case 'exit':
       case 'return': {
@@ -329,16 +346,9 @@ class Program implements ContainerModel {
       case 'continue': return C;
       case 'true': case ':': return N0;
       case 'false': return N1;
-      case 'set': {
-        for (let i = 0; i < values.length; i++) {
-          const v = values[i];
-          if (/^-[a-zA-Z]*e/.test(v)) this.errexit = true;
-          if (/^\+[a-zA-Z]*e/.test(v)) this.errexit = false;
-          if ((v === '-o' || v === '+o') && values[i + 1] === 'pipefail') this.pipefail = v === '-o';
-          if ((v === '-o' || v === '+o') && values[i + 1] === 'errexit') this.errexit = v === '-o';
-        }
+      case 'set':
+        this.applyShellOptions(values);
         return N0;
-      }
       case '[': case 'test': return statusFlows(testStatus(rest.filter((w, i) => !(name === '[' && i === rest.length - 1 && w.text === ']'))));
       case 'exec': {
         if (rest.length === 0) return N0;
@@ -364,7 +374,11 @@ class Program implements ContainerModel {
       default:
     }
     const fn = this.functions.get(name);
-    if (fn && this.depth < MAX_DEPTH) {
+    if (fn && this.depth >= MAX_DEPTH) {
+      this.markUnknown(`its functions call each other more than ${MAX_DEPTH} levels deep`);
+      return NEXT;
+    }
+    if (fn) {
       const saved = this.savePositional();
       rest.forEach((w, i) => this.vars.set(String(i + 1), w.text));
       const words = this.words;
@@ -393,11 +407,15 @@ class Program implements ContainerModel {
       if (args[0]?.text === runner.subcommand) return this.runArgv(rest.slice(rest.indexOf(args[0]) + 1), redirects, stdin);
     }
     const wrapper = WRAPPER_BY_NAME.get(name);
-    if (wrapper) return this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
+    if (wrapper) {
+      const flows = this.runArgv(unwrap(wrapper.skip, rest), redirects, stdin);
+      // timeout(1) kills what would run forever and exits 124.
+      return name === 'timeout' && (flows & H) ? (flows & ~H) | N1 : flows;
+    }
     if (name === 'busybox' && rest.length > 0) return this.runArgv(rest, redirects, stdin);
     if (SHELLS.has(name)) return this.runShell(rest, redirects);
     const interpreter = INTERPRETER_BY_NAME.get(name) ?? (/^python[0-9.]*$/.test(name) ? INTERPRETER_BY_NAME.get('python') : undefined);
-    if (interpreter) return this.runInterpreter(name, interpreter, rest);
+    if (interpreter) return this.runInterpreter(name, interpreter, rest, stdin);
     if (DNS_TOOL_NAMES.has(name)) {
       const host = rest.filter((w) => !w.text.startsWith('-')).map((w) => w.text).find((t) => t !== 'hosts' && t !== 'ahosts' && t !== 'ahostsv4');
       return this.callFlows(this.record({ program: name, host: host && shown(host), destination: DestinationClass.DNS, exchange: Exchange.DATA, transport: Transport.UDP, evidence: name }));
@@ -416,6 +434,15 @@ class Program implements ContainerModel {
     if (tool) {
       const call = this.toolCall(name, tool, rest);
       return call ? this.callFlows(this.record(tool.waits ? { ...call, waits: true } : call)) : N0;
+    }
+    if (GREPS.has(name) && this.stdinEmpty !== undefined) {
+      // In a pipe, grep fails on empty input (what a failed call leaves) and may go either way on real output.
+      this.outputEmpty = this.stdinEmpty;
+      return this.stdinEmpty ? N1 : NEXT;
+    }
+    if (FILTERS.has(name) && this.stdinEmpty !== undefined) {
+      this.outputEmpty = this.stdinEmpty;
+      return N0;
     }
     if (LOCAL_PROGRAMS.names.has(name) && !(words[0].text.includes('/') && SHELL_BUILTINS.has(name))) return N0;
     const script = this.files.get(words[0].text);
@@ -483,6 +510,27 @@ class Program implements ContainerModel {
     }
   }
 
+  /**
+   * `set` and a shell's own flags: `-e`/`+e`, and `-o NAME`/`+o NAME` for errexit and pipefail,
+   * also bundled (`-euo pipefail`). Returns the index of the first argument that is no option.
+   */
+  private applyShellOptions(args: string[], stopAtC = false): number {
+    let i = 0;
+    for (; i < args.length; i++) {
+      const v = args[i];
+      if (!/^[-+][a-zA-Z]+$/.test(v)) break;
+      if (stopAtC && v.startsWith('-') && v.includes('c')) break;
+      const on = v.startsWith('-');
+      if (v.includes('e')) this.errexit = on;
+      if (v.endsWith('o')) {
+        const option = args[++i];
+        if (option === 'pipefail') this.pipefail = on;
+        if (option === 'errexit') this.errexit = on;
+      }
+    }
+    return i;
+  }
+
   /** Inside `$(...)`: echo and printf print their words; silent builtins print nothing; anything else is unknown output. */
   private noteOutput(name: string, rest: Resolved[]): void {
     const capture = this.captures[this.captures.length - 1];
@@ -504,23 +552,26 @@ class Program implements ContainerModel {
   /** A call's statuses: failed calls make the command fail, and print nothing a script can use. */
   private callFlows(call: ModelCall): Flows {
     const failed = this.fate(call);
+    this.outputEmpty = failed;
     const capture = this.captures[this.captures.length - 1];
     if (capture && !failed) capture.known = false;
     return failed ? (call.waits ? H : N1) : N0;
   }
 
   private runShell(rest: Resolved[], redirects: ShellNode[]): Flows {
-    let errexit = false;
-    let i = 0;
-    for (; i < rest.length && rest[i].text.startsWith('-') && rest[i].text !== '-c' && !/^-[a-z]*c$/.test(rest[i].text); i++) {
-      if (/^-[a-z]*e/.test(rest[i].text)) errexit = true;
-      if (rest[i].text === '-o' && rest[i + 1]?.text === 'pipefail') { this.pipefail = true; i++; }
-    }
-    const flag = rest[i]?.text ?? '';
     const saved = this.errexit;
-    this.errexit = errexit || /^-[a-z]*e[a-z]*c$/.test(flag);
+    this.errexit = false;
+    const texts = rest.map((w) => w.text);
+    // Options before -c (or before the script file), then the bundle that holds c and its own options.
+    let i = this.applyShellOptions(texts, true);
+    const flag = rest[i]?.text ?? '';
+    const bundleWithC = /^-[a-zA-Z]*c[a-zA-Z]*$/.test(flag);
+    if (bundleWithC) {
+      if (flag.includes('e')) this.errexit = true;
+      if (flag.endsWith('o') && texts[i + 1] === 'pipefail') { this.pipefail = true; i++; }
+    }
     try {
-      if (flag === '-c' || /^-[a-z]*c$/.test(flag)) {
+      if (bundleWithC) {
         const scriptAt = rest[i + 1]?.text === '--' ? i + 2 : i + 1;
         const script = rest[scriptAt];
         if (!script) return N0;
@@ -551,10 +602,12 @@ class Program implements ContainerModel {
     }
   }
 
-  private runInterpreter(name: string, interpreter: (typeof INTERPRETERS)[number], rest: Resolved[]): Flows {
+  private runInterpreter(name: string, interpreter: (typeof INTERPRETERS)[number], rest: Resolved[], stdin: string | undefined): Flows {
     const inline = rest.findIndex((w) => w.text === interpreter.inline);
-    if (inline >= 0) {
-      const code = rest[inline + 1]?.text ?? '';
+    // Code inline (`-c CODE`), or on stdin (`python3 - <<EOF`, or no script at all).
+    const fromStdin = stdin !== undefined && (rest.some((w) => w.text === '-') || !rest.some((w) => !w.text.startsWith('-')));
+    if (inline >= 0 || fromStdin) {
+      const code = inline >= 0 ? rest[inline + 1]?.text ?? '' : stdin!;
       if (!interpreter.networkModules.test(code)) return N0;
       const evidence = `${name} code that uses ${interpreter.networkModules.exec(code)![0]}`;
       const call = this.urlCall(code, name, evidence) ?? this.configuredCall(name, evidence);
@@ -596,8 +649,10 @@ class Program implements ContainerModel {
     if (!remote && tool.localSubcommands?.some((s) => sub === s || positional[0] === s || texts[0] === s)) return undefined;
     if (tool.networkSubcommands && !tool.networkSubcommands.some((s) => sub.startsWith(s) || positional[0] === s || texts.includes(s))) return undefined;
     if (texts.length === 0 && ['git', 'aws', 'kubectl', 'helm', 'pip', 'pip3'].includes(name)) return undefined;
-    const udp = tool.udpFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1)) && f.length === 2));
-    const connect = tool.connectFlags?.some((f) => texts.includes(f) || texts.some((t) => /^-[a-zA-Z]+$/.test(t) && t.includes(f.slice(1))));
+    // Short flags bundle, and a bundle may end in a value (`nc -zw1`): the letters before the first digit count.
+    const inBundle = (f: string) => f.length === 2 && texts.some((t) => /^-[a-zA-Z]/.test(t) && !t.startsWith('--') && /^-[a-zA-Z]*/.exec(t)![0].includes(f[1]));
+    const udp = tool.udpFlags?.some((f) => texts.includes(f) || inBundle(f));
+    const connect = tool.connectFlags?.some((f) => texts.includes(f) || inBundle(f));
     const exchange = connect ? Exchange.CONNECT : tool.exchange;
     const transport = name === 'ping' ? Transport.ICMP : udp ? Transport.UDP : Transport.TCP;
     let host: string | undefined;
@@ -694,7 +749,7 @@ class Program implements ContainerModel {
       return { program, host: provider, port: 443, destination: DestinationClass.EXTERNAL, exchange: Exchange.DATA, transport: Transport.TCP, evidence: `${evidence}: ${scheme}://` };
     }
     const host = shown(match[2]);
-    const port = match[3] ? Number(match[3]) : SCHEME_PORTS[scheme];
+    const port = match[3] ? (/^\d+$/.test(match[3]) ? Number(match[3]) : undefined) : SCHEME_PORTS[scheme];
     const tcpOnly = scheme === 'tcp' ? Exchange.CONNECT : exchange;
     return this.hostCall(program, host, port, tcpOnly, Transport.TCP, evidence);
   }
@@ -752,10 +807,23 @@ class Program implements ContainerModel {
       return NEXT;
     }
     const negated = Boolean(stmt.Negated);
-    let flows = this.runCommand(stmt.Cmd, checked || negated, stmt.Redirs ?? []);
-    flows = this.redirectCalls(stmt.Redirs ?? [], flows);
+    // bash ignores `set -e` in a condition, a negation, and everything they run, functions included.
+    const ignoring = checked || negated;
+    if (ignoring) this.ignoreErrexit++;
+    let flows: Flows;
+    try {
+      flows = this.runCommand(stmt.Cmd, ignoring, stmt.Redirs ?? []);
+      flows = this.redirectCalls(stmt.Redirs ?? [], flows);
+    } finally {
+      if (ignoring) this.ignoreErrexit--;
+    }
+    if (!ignoring && this.errexit && this.ignoreErrexit === 0 && (flows & N1)) flows = (flows & ~N1) | E1;
+    if (flows & Q) flows = (flows & ~Q) | N1;
     if (negated) flows = (flows & ~NEXT) | ((flows & N0) ? N1 : 0) | ((flows & N1) ? N0 : 0);
-    if (!checked && !negated && this.errexit && (flows & N1)) flows = (flows & ~N1) | E1;
+    // A background job: its status is not waited for.
+    if (stmt.Background) flows = (flows & ~(NEXT | E0 | E1 | R0 | R1 | H | B | C)) | N0;
+    // `$?` for the next command: known when the status is.
+    if (flows & NEXT) this.vars.set('?', (flows & NEXT) === N0 ? '0' : (flows & NEXT) === N1 ? '1' : `${UNKNOWN_PART}$?`);
     return flows;
   }
 
@@ -784,13 +852,19 @@ class Program implements ContainerModel {
           const left = this.runStmt(cmd.X, true);
           const goOn = cmd.Op === ops.and ? N0 : N1;
           const stop = cmd.Op === ops.and ? N1 : N0;
-          let out = (left & ~NEXT) | (left & stop);
+          // A failure before the last command of the list leaves the list failed, but not for `set -e`.
+          let out = (left & ~NEXT) | ((left & stop) ? (stop === N1 ? Q : N0) : 0);
           if (left & goOn) out |= this.runStmt(cmd.Y, checked);
           return out;
         }
         // A pipeline: each side runs in a subshell; its status is the last's, or the worst with pipefail.
+        // What the right side reads is empty when the left side failed on every path (a failed call
+        // prints nothing) or passed on empty input.
+        const input = this.stdinEmpty;
         const left = subshell(this.runStmt(cmd.X, true));
+        this.stdinEmpty = this.outputEmpty || !(left & N0);
         const right = subshell(this.runStmt(cmd.Y, true));
+        this.stdinEmpty = input;
         if (!this.pipefail) return right;
         // Either side's failure fails the pipeline; its success needs both.
         return (right & ~N0) | ((left & N1) ? N1 : 0) | ((right & N0) && (left & N0) ? N0 : 0) | (left & H);
@@ -807,13 +881,26 @@ class Program implements ContainerModel {
           const body = this.runStmts(cmd.Do, false);
           if (body & B) out |= N0;
           out |= body & (E0 | E1 | R0 | R1 | H);
-          // The model keeps no state between iterations: a loop that can only go round never ends.
-          if ((body & (NEXT | C)) && !(cond & leave)) out |= H;
+          // The condition once more, with what the body changed (a counter becomes unknown): a loop
+          // that can only go round, even then, never ends.
+          const again = (body & (NEXT | C)) ? this.runStmts(cmd.Cond, true) : 0;
+          out |= again & (E0 | E1 | R0 | R1 | H);
+          if (again & leave) out |= N0;
+          if ((body & (NEXT | C)) && !(cond & leave) && !(again & leave)) out |= H;
         }
         return out;
       }
       case 'ForClause': {
-        const body = this.runStmts(cmd.Do, false);
+        // `for NAME in WORDS`: the body once per word, up to a few, with NAME bound; else once, NAME unknown.
+        const loop = cmd.Loop;
+        const name = loop && nodeType(loop) === 'WordIter' && loop.Name ? wordOf(loop.Name.Value, this.words) : undefined;
+        const items: Resolved[] = name && loop.Items ? loop.Items.flatMap((w: ShellNode) => this.fields(w)) : [];
+        const values = items.length > 0 && items.length <= 8 && items.every((w) => w.known) ? items.map((w) => w.text) : [undefined];
+        let body: Flows = 0;
+        for (const value of values) {
+          if (name) this.vars.set(name, value ?? `${UNKNOWN_PART}$${name}`);
+          body |= this.runStmts(cmd.Do, false);
+        }
         return N0 | (body & (N1 | E0 | E1 | R0 | R1 | H));
       }
       case 'CaseClause': {
@@ -904,7 +991,10 @@ class Program implements ContainerModel {
       for (const a of assigns) this.assign(a, substStatus);
       return substStatus.flows || N0;
     }
-    this.silentCommand = [':', 'true', 'exec'].includes(words[0].text) || (words[0].text === 'echo' && words.slice(1).every((w) => w.text === '-n'));
+    // `:`, `true`, `exec`, a bare `echo -n`, or `cat </dev/null` write no bytes through a redirect.
+    const readsNothing = () => redirects.some((r) => !shellOperators().writes.includes(r.Op) && r.Word && this.word(r.Word).text === '/dev/null');
+    this.silentCommand = [':', 'true', 'exec'].includes(words[0].text) || (words[0].text === 'echo' && words.slice(1).every((w) => w.text === '-n'))
+      || (words[0].text === 'cat' && words.length === 1 && readsNothing());
     // Prefix assignments apply to this command only.
     const saved = assigns.length > 0 ? new Map(this.vars) : this.vars;
     for (const a of assigns) this.assign(a);
@@ -991,6 +1081,11 @@ class Program implements ContainerModel {
 // Names that are only shell builtins: a file of that name (`/bin/declare`) is some other program.
 const SHELL_BUILTINS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'source', '.', 'eval', 'let', 'exit', 'return', 'break', 'continue',
   'set', 'unset', 'shift', 'read', 'getopts', 'alias', 'cd', 'wait', 'trap', 'umask', 'ulimit', 'type', 'hash']);
+
+// grep and its kin: status 1 when nothing matches, so on empty input (grep(1), POSIX.1-2017).
+const GREPS = new Set(['grep', 'egrep', 'fgrep', 'zgrep', 'rg']);
+// Filters that print nothing from empty input, and succeed.
+const FILTERS = new Set(['head', 'tail', 'sed', 'tr', 'cut', 'sort', 'uniq', 'tee', 'awk', 'gawk', 'jq', 'yq', 'xargs', 'cat', 'base64', 'rev', 'column', 'fold']);
 
 // Builtins and programs that print nothing a command substitution would capture.
 const SILENT = new Set(['true', 'false', ':', 'sleep', 'test', '[', 'mkdir', 'cd', 'export', 'local', 'declare', 'readonly', 'set', 'read', 'shift', 'unset',

@@ -83,13 +83,14 @@ export function shellOperators(): ShellOperators {
  */
 const FIELDS: Record<string, readonly string[]> = {
   File: ['Stmts'],
-  Stmt: ['Negated', 'Cmd', 'Redirs'],
+  Stmt: ['Negated', 'Background', 'Cmd', 'Redirs'],
   Redirect: ['Op', 'Word', 'Hdoc'],
   CallExpr: ['Assigns', 'Args'],
   BinaryCmd: ['Op', 'X', 'Y'],
   IfClause: ['Cond', 'Then', 'Else'],
   WhileClause: ['Until', 'Cond', 'Do'],
-  ForClause: ['Do'],
+  ForClause: ['Loop', 'Do'],
+  WordIter: ['Name', 'Items'],
   CaseClause: ['Word', 'Items'],
   CaseItem: ['Patterns', 'Stmts'],
   Block: ['Stmts'],

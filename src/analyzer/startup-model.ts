@@ -199,6 +199,7 @@ function destinationName(d: DestinationClass): string {
 
 /** How a call reads in a reason: host:port, or what the model assumed. */
 function callTarget(call: ModelCall): string {
+  if (call.destination === DestinationClass.DNS) return call.host ? `a lookup of ${call.host}` : 'a name lookup';
   if (call.destination === DestinationClass.KUBERNETES_API && (!call.host || call.host === 'kubernetes.default.svc')) return `the Kubernetes API${call.assumed ? ` (${call.assumed})` : ''}`;
   const where = call.host || call.port ? `${call.host ?? '?'}:${call.port ?? '?'}` : 'its upstream';
   return call.assumed && !call.host ? `${where} (${call.assumed})` : where;
@@ -230,7 +231,8 @@ function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDatapla
     if (fate.cause === 'captured') {
       return {
         network: fate.network, verdict: Verdict.DEADLOCK, inferred,
-        reason: `${waits ? 'waits on' : 'calls'} ${callTarget(decisive)}${how(decisive)}, but ${fate.why}: ${waits ? 'its retry loop never ends' : 'it fails and restarts, forever'}`,
+        reason: `${waits ? 'waits on' : 'calls'} ${callTarget(decisive)}${how(decisive)}, but ${fate.why}: ${
+          !waits ? 'it fails and restarts, forever' : meshed.has('fail') ? 'it retries until it gives up, then restarts, forever' : 'its retry loop never ends'}`,
       };
     }
     return {
@@ -249,13 +251,21 @@ function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDatapla
       ? { network: fateOf(quiet).network, verdict: Verdict.OK, inferred, reason: `calls ${callTarget(quiet)}${how(quiet)}, but ${fateOf(quiet).why}` }
       : { network: containerNetwork.network, verdict: Verdict.OK, inferred, reason: `does not use the network${inferred ? ' (no network tool or URL in its command)' : ''}` };
   }
+  // Calls that fail here, but the script goes on without them (`|| true`, no `set -e`).
+  const swallowed = failing[0];
+  if (swallowed) {
+    return {
+      network: fateOf(swallowed).network, verdict: Verdict.OK, inferred,
+      reason: `calls ${callTarget(swallowed)}${how(swallowed)}, which fails here (${fateOf(swallowed).why}), but the script goes on without it`,
+    };
+  }
   // Its upstream in the cluster not up yet: a container that fails rather than waits restarts with back-off.
   const first = tcp[0];
   const upstreamDown = model.simulate((call) => call.transport === Transport.TCP && call.destination === DestinationClass.IN_CLUSTER);
   if (upstreamDown.has('fail') && !baselineBad) {
     return {
       network: fateOf(first).network, verdict: Verdict.SLOW, inferred,
-      reason: `calls ${callTarget(first)} once${how(first)} without retrying; until it answers, the pod restarts with back-off (10 s doubling to 300 s)`,
+      reason: `calls ${callTarget(first)}${how(first)} without waiting for it: while it is not up the container fails, and the pod restarts with back-off (10 s doubling to 300 s)`,
     };
   }
   return { network: fateOf(first).network, verdict: Verdict.OK, inferred, reason: `waits on ${callTarget(first)}${how(first)}; ${fateOf(first).network} (${fateOf(first).why})` };
