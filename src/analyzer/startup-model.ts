@@ -109,10 +109,8 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     const containerContext = context.containerContext?.(c) ?? {};
     const model = declared ? declaredModel(networkUsage(c, declared), () => modelContainer(c, containerContext)) : modelContainer(c, containerContext);
     const judged = judgeContainer(model, mode, plane, pod, c, podSecurity, !declared);
-    if (plane.alternative && blocksStartup(judged.verdict)) {
-      const other = judgeContainer(model, mode, plane.alternative.plane, pod, c, podSecurity, !declared);
-      if (other.verdict !== judged.verdict) caveats.push(plane.alternative.caveat);
-    }
+    if (plane.alternative && blocksStartup(judged.verdict)
+      && blockingVerdict(model, mode, plane.alternative.plane, pod, c, podSecurity) !== judged.verdict) caveats.push(plane.alternative.caveat);
     return { ...base, ...judged, ...(blocksStartup(judged.verdict) ? { fix: fixLine(c.name, judged.verdict, mode) } : {}) };
   });
 
@@ -206,9 +204,8 @@ function callTarget(call: ModelCall): string {
 }
 
 /** One init container's verdict under one dataplane: the model run as the mesh treats each call. */
-function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDataplane, pod: PodInput, c: any, podSecurity: any, inferred: boolean):
-{ network: Network; verdict: Verdict; reason: string; inferred: boolean } {
-  const annotations = pod.metadata.annotations ?? {};
+/** How the mesh treats one init container's calls under one dataplane, and whether that keeps it from finishing. */
+function meshOutcome(model: ContainerModel, mode: MeshMode, plane: PodDataplane, pod: PodInput, c: any, podSecurity: any) {
   const uid = c.securityContext?.runAsUser ?? podSecurity.runAsUser;
   const gid = c.securityContext?.runAsGroup ?? podSecurity.runAsGroup;
   const fates = new Map<ModelCall, CallFate>();
@@ -217,26 +214,40 @@ function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDatapla
     if (!fate) { fate = callFate(call, mode, plane, pod.metadata, uid, gid); fates.set(call, fate); }
     return fate;
   };
-  const how = (call: ModelCall) => (inferred ? ` (inferred from ${call.evidence})` : '');
   const baseline = model.simulate(() => false);
   const meshed = model.simulate((call) => fateOf(call).fails);
   const baselineBad = [...baseline].some((e) => e !== 'ok');
   const meshBad = [...meshed].some((e) => e !== 'ok');
-  const blocked = (meshBad && !baselineBad) || (!meshed.has('ok') && baseline.has('ok'));
   const failing = model.calls.filter((call) => fateOf(call).fails);
-  if (blocked && failing.length > 0) {
-    const decisive = failing.find((call) => fateOf(call).cause === 'captured') ?? failing[0];
+  const blocked = failing.length > 0 && ((meshBad && !baselineBad) || (!meshed.has('ok') && baseline.has('ok')));
+  const decisive = blocked ? failing.find((call) => fateOf(call).cause === 'captured') ?? failing[0] : undefined;
+  const verdict = decisive === undefined ? undefined : fateOf(decisive).cause === 'captured' ? Verdict.DEADLOCK : Verdict.FAILS;
+  return { uid, gid, fateOf, meshed, baselineBad, failing, decisive, verdict };
+}
+
+/** The verdict one init container would get under another dataplane, when it keeps the pod from starting there. */
+function blockingVerdict(model: ContainerModel, mode: MeshMode, plane: PodDataplane, pod: PodInput, c: any, podSecurity: any): Verdict | undefined {
+  return meshOutcome(model, mode, plane, pod, c, podSecurity).verdict;
+}
+
+/** One init container's verdict under one dataplane: the model run as the mesh treats each call. */
+function judgeContainer(model: ContainerModel, mode: MeshMode, plane: PodDataplane, pod: PodInput, c: any, podSecurity: any, inferred: boolean):
+{ network: Network; verdict: Verdict; reason: string; inferred: boolean } {
+  const annotations = pod.metadata.annotations ?? {};
+  const { uid, gid, fateOf, meshed, baselineBad, failing, decisive, verdict } = meshOutcome(model, mode, plane, pod, c, podSecurity);
+  const how = (call: ModelCall) => (inferred ? ` (inferred from ${call.evidence})` : '');
+  if (decisive && verdict) {
     const fate = fateOf(decisive);
     const waits = meshed.has('hang');
-    if (fate.cause === 'captured') {
+    if (verdict === Verdict.DEADLOCK) {
       return {
-        network: fate.network, verdict: Verdict.DEADLOCK, inferred,
+        network: fate.network, verdict, inferred,
         reason: `${waits ? 'waits on' : 'calls'} ${callTarget(decisive)}${how(decisive)}, but ${fate.why}: ${
           !waits ? 'it fails and restarts, forever' : meshed.has('fail') ? 'it retries until it gives up, then restarts, forever' : 'its retry loop never ends'}`,
       };
     }
     return {
-      network: fate.network, verdict: Verdict.FAILS, inferred,
+      network: fate.network, verdict, inferred,
       reason: `calls ${callTarget(decisive)}${how(decisive)} in plaintext (${fate.why}), and STRICT mTLS rejects it`,
     };
   }
