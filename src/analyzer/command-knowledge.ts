@@ -94,6 +94,10 @@ export const NETWORK_TOOLS: readonly NetworkTool[] = [
   { names: ['kafka-topics', 'kafka-topics.sh', 'kafka-broker-api-versions', 'kafka-broker-api-versions.sh', 'kcat', 'kafkacat'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, defaultPort: 9092, hostFlags: ['--bootstrap-server', '-b', '--zookeeper'], source: 'Apache Kafka 3.7 docs, "Operations"; edenhill/kcat README' },
   { names: ['nats'], exchange: Exchange.DATA, destination: DefaultDestination.LOCAL, defaultPort: 4222, hostFlags: ['-s', '--server'], source: 'nats-io/natscli README: --server defaults to nats://127.0.0.1:4222' },
   { names: ['rabbitmqadmin', 'rabbitmqctl'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, hostFlags: ['-H', '--host', '-n'], source: 'RabbitMQ 3.13 docs, rabbitmqadmin and rabbitmqctl' },
+  { names: ['zookeeper-shell', 'zookeeper-shell.sh', 'zkCli.sh'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, defaultPort: 2181, hostFlags: ['-server'], source: 'Apache ZooKeeper 3.9 docs, "ZooKeeper CLI": zkCli.sh -server host:port' },
+  { names: ['bookkeeper'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, networkSubcommands: ['shell'], source: 'Apache BookKeeper 4.17 docs, "BookKeeper CLI": bookkeeper shell commands read the metadata store named in bookkeeper.conf (ZooKeeper)' },
+  { names: ['pulsar'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, networkSubcommands: ['zookeeper-shell', 'initialize-cluster-metadata', 'initialize-transaction-coordinator-metadata'], hostFlags: ['-server', '--zookeeper', '-zk', '--metadata-store', '-md'], source: 'Apache Pulsar 4.0 docs, "Pulsar CLI tools" (bin/pulsar): zookeeper-shell and initialize-cluster-metadata reach the metadata store' },
+  { names: ['pulsar-admin', 'pulsarctl'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, hostFlags: ['--admin-url'], source: 'Apache Pulsar 4.0 docs, pulsar-admin: calls the broker\'s admin REST API (webServiceUrl of client.conf)' },
   { names: ['consul', 'vault', 'nomad'], exchange: Exchange.DATA, destination: DefaultDestination.CONFIGURED, hostFlags: ['-address', '-http-addr'], hostEnv: ['VAULT_ADDR', 'CONSUL_HTTP_ADDR'], localSubcommands: ['version', 'validate', 'fmt'], source: 'HashiCorp Vault/Consul CLI docs: VAULT_ADDR, CONSUL_HTTP_ADDR' },
   // Schema migration tools: they talk to the database their config names.
   {
@@ -227,11 +231,12 @@ export const LOCAL_PROGRAMS: { readonly names: ReadonlySet<string>; readonly sou
     'useradd', 'adduser', 'usermod', 'groupadd', 'addgroup', 'passwd', 'chpasswd', 'su',
     'bzcat', 'bunzip2', 'xzcat', 'zstd', 'unzstd', 'zstdcat', 'gzcat', 'lz4',
     // Application tools that only touch local files.
+    'apply-config-from-env.py', 'gen-yml-from-env.py', 'generate-zookeeper-config.sh',
     'elasticsearch-keystore', 'opensearch-keystore', 'kibana-keystore', 'logstash-keystore', 'argocd-cmp-server', 'update-alternatives',
     // Templating and data tools.
     'envsubst', 'jq', 'yq', 'gomplate', 'j2', 'confd', 'sponge', 'keytool', 'htpasswd', 'ssh-keygen', 'certtool', 'cfssl', 'xmlstarlet', 'dos2unix',
   ]),
-  source: 'POSIX.1-2017 Shell & Utilities, GNU coreutils 9.4, procps, iproute2 and each tool\'s man page: none opens a connection (ip and iptables talk to the kernel over netlink)',
+  source: 'POSIX.1-2017 Shell & Utilities, GNU coreutils 9.4, procps, iproute2 and each tool\'s man page: none opens a connection (ip and iptables talk to the kernel over netlink); Apache Pulsar\'s docker scripts apply-config-from-env.py and gen-yml-from-env.py write config files from env',
 };
 
 /** openssl sub-commands and others that are local are covered by `networkSubcommands` in NETWORK_TOOLS. */
