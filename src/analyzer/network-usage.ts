@@ -1,6 +1,6 @@
 import { ANNOTATIONS } from '../common/labels';
 
-/** How an init container uses the network, as far as the analyzer can tell. */
+/** How one of our own init containers uses the network, as its pod declares it. */
 export interface NetworkUsage {
   /** It opens connections. */
   readonly usesNetwork: boolean;
@@ -10,8 +10,6 @@ export interface NetworkUsage {
   readonly port?: number;
   /** The host it calls, when known. */
   readonly host?: string;
-  /** Guessed from its command, args and env, rather than stated by the manifest's author. */
-  readonly inferred: boolean;
   /** What gave it away, for the reason text. */
   readonly evidence?: string;
 }
@@ -37,7 +35,6 @@ export function networkUsage(container: any, declared: Set<string>): NetworkUsag
     usesNetwork,
     waits: usesNetwork, // our waiter always retries until its deadline
     ...(usesNetwork ? target : {}),
-    inferred: false,
     evidence: usesNetwork ? `declared by ${ANNOTATIONS.networkInitContainers}` : undefined,
   };
 }

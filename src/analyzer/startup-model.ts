@@ -110,7 +110,7 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     const model = declared ? declaredModel(networkUsage(c, declared), () => modelContainer(c, containerContext)) : modelContainer(c, containerContext);
     const judged = judgeContainer(model, mode, plane, pod, c, podSecurity, !declared);
     if (plane.alternative && blocksStartup(judged.verdict)
-      && blockingVerdict(model, mode, plane.alternative.plane, pod, c, podSecurity) !== judged.verdict) caveats.push(plane.alternative.caveat);
+      && meshOutcome(model, mode, plane.alternative.plane, pod, c, podSecurity).verdict !== judged.verdict) caveats.push(plane.alternative.caveat);
     return { ...base, ...judged, ...(blocksStartup(judged.verdict) ? { fix: fixLine(c.name, judged.verdict, mode) } : {}) };
   });
 
@@ -223,11 +223,6 @@ function meshOutcome(model: ContainerModel, mode: MeshMode, plane: PodDataplane,
   const decisive = blocked ? failing.find((call) => fateOf(call).cause === 'captured') ?? failing[0] : undefined;
   const verdict = decisive === undefined ? undefined : fateOf(decisive).cause === 'captured' ? Verdict.DEADLOCK : Verdict.FAILS;
   return { uid, gid, fateOf, meshed, baselineBad, failing, decisive, verdict };
-}
-
-/** The verdict one init container would get under another dataplane, when it keeps the pod from starting there. */
-function blockingVerdict(model: ContainerModel, mode: MeshMode, plane: PodDataplane, pod: PodInput, c: any, podSecurity: any): Verdict | undefined {
-  return meshOutcome(model, mode, plane, pod, c, podSecurity).verdict;
 }
 
 /** One init container's verdict under one dataplane: the model run as the mesh treats each call. */

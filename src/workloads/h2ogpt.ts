@@ -450,10 +450,10 @@ export class H2oGpt extends Construct {
         appMounts.push(waiterMount);
       }
     }
-    // Last, so the users file is copied just before h2oGPT starts.
+    // Which init containers call out: the waiters, so far the only ones.
+    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).join(',');
+    // Last, so the users file is copied just before h2oGPT starts; it uses no network.
     initContainers.push(workspaceInit);
-    // Which init containers call out: the waiters, never the workspace's preparation.
-    annotations[ANNOTATIONS.networkInitContainers] = initContainers.map((c) => c.name).filter((name) => name !== WORKSPACE_INIT_CONTAINER).join(',');
 
     const uiProbe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('ui') } };
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
