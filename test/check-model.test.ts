@@ -1,3 +1,4 @@
+import { modelContainer } from '../src/analyzer/container-model';
 import { analyzeObjects, MeshMode, MtlsMode } from '../src/internal';
 
 // The classes of issue #24, each on a pod made for it: what check's model of an init container
@@ -185,6 +186,18 @@ describe('inputs meant to break the model', () => {
     expect(finding(sh(`${'true; '.repeat(30_000)}nc -z db 5432`), ISTIO_CNI).reason).toMatch(/takes more than 20000 steps/);
     expect(finding(sh(`${'if true; then '.repeat(200)}nc -z db 5432${'; fi'.repeat(200)}`), ISTIO_CNI).verdict).toBe('deadlock');
     expect(finding(sh('eval "$CMD"'), ISTIO_CNI).verdict).toBe('unknown');
+  });
+});
+
+describe('many calls in one script', () => {
+  test('every distinct call is found once, past the size where the model indexes them, and a repeat is the same call', () => {
+    const hosts = Array.from({ length: 40 }, (_, i) => `db-${i}`);
+    const script = [...hosts, ...hosts].map((h) => `nc -z ${h} 5432 || true`).join('; ') + '; nc -z db-39 5432';
+    const model = modelContainer({ name: 'init', image: 'busybox:1.36', command: ['sh', '-c', script] });
+    expect(model.calls.map((c) => c.host)).toEqual(hosts);
+    // Only the last call's failure fails the container: the others are swallowed.
+    expect([...model.simulate((c) => c.host === 'db-39')]).toEqual(['fail']);
+    expect([...model.simulate((c) => c.host === 'db-0')]).toEqual(['ok']);
   });
 });
 

@@ -17,25 +17,30 @@ export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Pod', 'Deployme
 /** The pod templates of one object, when its kind is one of POD_TEMPLATE_KINDS. */
 export function podTemplates(object: any, source?: string): PodInput[] {
   const kind = object?.kind;
-  const base = { kind, name: object?.metadata?.name ?? '(unnamed)', namespace: object?.metadata?.namespace, source };
+  let specPath: string;
+  let template: any;
   switch (kind) {
     case 'Pod':
-      return object.spec ? [{ ...base, specPath: 'spec', metadata: object.metadata ?? {}, spec: object.spec }] : [];
+      specPath = 'spec';
+      template = object;
+      break;
     case 'Deployment':
     case 'StatefulSet':
     case 'DaemonSet':
     case 'ReplicaSet':
-    case 'Job': {
-      const t = object.spec?.template;
-      return t?.spec ? [{ ...base, specPath: 'spec.template.spec', metadata: t.metadata ?? {}, spec: t.spec }] : [];
-    }
-    case 'CronJob': {
-      const t = object.spec?.jobTemplate?.spec?.template;
-      return t?.spec ? [{ ...base, specPath: 'spec.jobTemplate.spec.template.spec', metadata: t.metadata ?? {}, spec: t.spec }] : [];
-    }
+    case 'Job':
+      specPath = 'spec.template.spec';
+      template = object.spec?.template;
+      break;
+    case 'CronJob':
+      specPath = 'spec.jobTemplate.spec.template.spec';
+      template = object.spec?.jobTemplate?.spec?.template;
+      break;
     default:
       return []; // other kinds have no pods to start
   }
+  if (!template?.spec) return [];
+  return [{ kind, name: object.metadata?.name ?? '(unnamed)', namespace: object.metadata?.namespace, source, specPath, metadata: template.metadata ?? {}, spec: template.spec }];
 }
 
 /** Checks every pod template in `objects` for startup under `mesh`. */

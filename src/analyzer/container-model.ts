@@ -190,7 +190,8 @@ class Program implements ContainerModel {
   /** Arguments given to an image's own entrypoint, which check does not know. */
   public entrypointArgs?: { image: string; args: string[] };
   public unknown?: string;
-  private readonly found = new Map<string, ModelCall>();
+  private readonly found: ModelCall[] = [];
+  private foundByKey?: Map<string, ModelCall>;
   private readonly memo = new Map<string, { calls: number; ends: Set<RunEnd> }>();
   // Per run.
   private fate: (call: ModelCall) => boolean = () => false;
@@ -218,7 +219,7 @@ class Program implements ContainerModel {
   public constructor(private readonly env: Env, private readonly files: ReadonlyMap<string, string>) {}
 
   public get calls(): ModelCall[] {
-    return [...this.found.values()];
+    return [...this.found];
   }
 
   public markUnknown(why: string): void {
@@ -234,9 +235,9 @@ class Program implements ContainerModel {
   public discover(): void {
     const allSucceed = this.run(() => false);
     // A run that met no call consulted no fate: the all-fail run would be the same.
-    const allFail = this.found.size === 0 ? allSucceed : this.run(() => true);
+    const allFail = this.found.length === 0 ? allSucceed : this.run(() => true);
     // A run depends only on the calls it met, so both results stand for every call now known.
-    const n = this.found.size;
+    const n = this.found.length;
     this.memo.set('0'.repeat(n), { calls: n, ends: allSucceed });
     this.memo.set('1'.repeat(n), { calls: n, ends: allFail });
   }
@@ -247,13 +248,13 @@ class Program implements ContainerModel {
    * question several times per container (each mode's fate is often all-fail or all-succeed).
    */
   public simulate(fate: (call: ModelCall) => boolean): Set<RunEnd> {
-    const known = [...this.found.values()];
+    const known = [...this.found];
     const key = known.map((call) => (fate(call) ? '1' : '0')).join('');
     const memo = this.memo.get(key);
     if (memo && memo.calls === known.length) return new Set(memo.ends);
     const ends = this.run(fate);
     // A run that met a call not known before is not kept: its key did not cover that call.
-    if (this.found.size === known.length) this.memo.set(key, { calls: known.length, ends });
+    if (this.found.length === known.length) this.memo.set(key, { calls: known.length, ends });
     return new Set(ends);
   }
 
@@ -294,11 +295,19 @@ class Program implements ContainerModel {
     return ends;
   }
 
+  /** The call as first found: a call met again (a loop, the next run) is the same call, whose fate is asked once. */
   private record(call: ModelCall): ModelCall {
-    const key = `${call.program}|${call.host ?? ''}|${call.port ?? ''}|${call.destination}|${call.transport}|${call.exchange}`;
-    const existing = this.found.get(key);
-    if (existing) return existing;
-    this.found.set(key, call);
+    // Containers make a few calls, where a scan beats building a key per call; a script with
+    // many gets an index.
+    if (this.found.length < 32) {
+      for (const known of this.found) if (sameCall(known, call)) return known;
+    } else {
+      this.foundByKey ??= new Map(this.found.map((known) => [callKey(known), known]));
+      const existing = this.foundByKey.get(callKey(call));
+      if (existing) return existing;
+      this.foundByKey.set(callKey(call), call);
+    }
+    this.found.push(call);
     return call;
   }
 
@@ -1090,6 +1099,15 @@ const WRAPPER_BY_NAME = byName(WRAPPERS);
 const RUNNER_BY_NAME = byName(RUNNERS);
 const INTERPRETER_BY_NAME = byName(INTERPRETERS);
 const DNS_TOOL_NAMES = new Set(DNS_TOOLS.flatMap((t) => t.names));
+
+function sameCall(a: ModelCall, b: ModelCall): boolean {
+  return a.program === b.program && (a.host ?? '') === (b.host ?? '') && (a.port ?? '') === (b.port ?? '') && a.destination === b.destination
+    && a.transport === b.transport && a.exchange === b.exchange;
+}
+
+function callKey(call: ModelCall): string {
+  return `${call.program}|${call.host ?? ''}|${call.port ?? ''}|${call.destination}|${call.transport}|${call.exchange}`;
+}
 
 function toolOf(name: string): NetworkTool | undefined {
   return TOOL_BY_NAME.get(name);

@@ -148,12 +148,14 @@ export function readManifests(text: string, source: string): SourcedObject[] {
  * holding it) always contains the word, so the filter drops none.
  */
 export function namespaceObjects(text: string, source: string): SourcedObject[] {
+  if (!text.includes('Namespace')) return []; // no document can hold one: skip the split
   return [...manifestObjects(text, source, (documentText) => documentText.includes('Namespace'))]
     .filter(({ object }) => object?.kind === 'Namespace');
 }
 
 /** The ConfigMaps and Secrets of one stream, where init containers' scripts and envFrom come from. */
 export function scriptSourceObjects(text: string, source: string): SourcedObject[] {
+  if (!text.includes('ConfigMap') && !text.includes('Secret')) return [];
   return [...manifestObjects(text, source, (documentText) => documentText.includes('ConfigMap') || documentText.includes('Secret'))]
     .filter(({ object }) => object?.kind === 'ConfigMap' || object?.kind === 'Secret');
 }

@@ -96,23 +96,26 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
   const declared = declaredNetworkContainers(annotations);
   const podSecurity = pod.spec.securityContext ?? {};
   const meshContainerNames = profile ? [profile.proxyContainerName, profile.cniInitContainerName, profile.iptablesInitContainerName] : [];
-  const userInits = (pod.spec.initContainers ?? []).map((c: any, index: number) => ({ c, index }))
-    .filter(({ c }: any) => !(plane.preInjected && meshContainerNames.includes(c.name)));
-
   const caveats: string[] = [];
-  const findings: InitContainerFinding[] = userInits.map(({ c, index }: { c: any; index: number }) => {
-    const base = { name: c.name, index };
+  const findings: InitContainerFinding[] = [];
+  const initContainers: any[] = pod.spec.initContainers ?? [];
+  for (let index = 0; index < initContainers.length; index++) {
+    const c = initContainers[index];
+    if (plane.preInjected && meshContainerNames.includes(c.name)) continue;
     if (c.restartPolicy === 'Always') {
       const { network } = initContainerNetwork(mode, plane, { uid: c.securityContext?.runAsUser ?? podSecurity.runAsUser, gid: c.securityContext?.runAsGroup ?? podSecurity.runAsGroup }, annotations);
-      return { ...base, network, inferred: false, verdict: Verdict.OK, reason: 'native sidecar: starts and keeps running; it does not block startup' };
+      findings.push({ name: c.name, index, network, inferred: false, verdict: Verdict.OK, reason: 'native sidecar: starts and keeps running; it does not block startup' });
+      continue;
     }
     const containerContext = context.containerContext?.(c) ?? {};
     const model = declared ? declaredModel(networkUsage(c, declared), () => modelContainer(c, containerContext)) : modelContainer(c, containerContext);
     const judged = judgeContainer(model, mode, plane, pod, c, podSecurity, !declared);
-    if (plane.alternative && blocksStartup(judged.verdict)
+    const blocks = blocksStartup(judged.verdict);
+    if (plane.alternative && blocks
       && meshOutcome(model, mode, plane.alternative.plane, pod, c, podSecurity).verdict !== judged.verdict) caveats.push(plane.alternative.caveat);
-    return { ...base, ...judged, ...(blocksStartup(judged.verdict) ? { fix: fixLine(c.name, judged.verdict, mode) } : {}) };
-  });
+    const finding: InitContainerFinding = { name: c.name, index, network: judged.network, verdict: judged.verdict, reason: judged.reason, inferred: judged.inferred };
+    findings.push(blocks ? { ...finding, fix: fixLine(c.name, judged.verdict, mode) } : finding);
+  }
 
   let verdict = worstVerdict(findings.map((f) => f.verdict));
   let reason = findings.find((f) => f.verdict === verdict && verdict !== Verdict.OK)?.reason ?? 'every init container can complete';
@@ -291,38 +294,45 @@ function fixLine(name: string, verdict: Verdict, mode: MeshMode): string {
 }
 const FIX_LINES = new WeakMap<MeshMode, Map<string, string>>();
 
+type MutableStep = { -readonly [K in keyof TimelineStep]: TimelineStep[K] };
+
 function timeline(pod: PodInput, profile: MeshProfile | undefined, plane: PodDataplane, findings: InitContainerFinding[]): TimelineStep[] {
-  const steps: Array<Omit<TimelineStep, 'reached'>> = [];
-  const byIndex = new Map(findings.map((f) => [f.index, f]));
-  const initStep = (f: InitContainerFinding) => ({
+  const steps: MutableStep[] = [];
+  const initStep = (f: InitContainerFinding): MutableStep => ({
     name: f.name, role: pod.spec.initContainers[f.index].restartPolicy === 'Always' ? TimelineRole.NATIVE_SIDECAR : TimelineRole.INIT,
-    note: f.reason, network: f.network, verdict: f.verdict,
+    note: f.reason, network: f.network, verdict: f.verdict, reached: true,
   });
-  const apps = (pod.spec.containers ?? []).filter((c: any) => !(profile && c.name === profile.proxyContainerName));
-  const appSteps = apps.map((c: any) => ({ name: c.name, role: TimelineRole.APP, note: 'app container' }));
+  const appStep = (c: any): MutableStep => ({ name: c.name, role: TimelineRole.APP, note: 'app container', reached: true });
 
   if (plane.preInjected) {
+    const byIndex = new Map(findings.map((f) => [f.index, f]));
     for (const [index, c] of (pod.spec.initContainers ?? []).entries()) {
       const f = byIndex.get(index);
       if (f) steps.push(initStep(f));
-      else steps.push({ name: c.name, role: c.name === profile!.proxyContainerName ? TimelineRole.PROXY : TimelineRole.MESH_INIT, note: 'injected by the mesh (already in the manifest)' });
+      else steps.push({ name: c.name, role: c.name === profile!.proxyContainerName ? TimelineRole.PROXY : TimelineRole.MESH_INIT, note: 'injected by the mesh (already in the manifest)', reached: true });
     }
     for (const c of pod.spec.containers ?? []) {
       steps.push(profile && c.name === profile.proxyContainerName
-        ? { name: c.name, role: TimelineRole.PROXY, note: 'proxy, starts once every init container has finished' }
-        : { name: c.name, role: TimelineRole.APP, note: 'app container' });
+        ? { name: c.name, role: TimelineRole.PROXY, note: 'proxy, starts once every init container has finished', reached: true }
+        : appStep(c));
     }
   } else {
     const injected = profile ? injectedContainers(profile, plane, holdsAppUntilProxyReady(profile, pod.metadata)) : [];
-    const at = (placement: string) => injected.filter((c) => c.placement === placement).map(({ name, role, note }) => ({ name, role, note }));
-    steps.push(...at('before-user-inits'), ...findings.map(initStep), ...at('after-user-inits'), ...at('with-apps'), ...appSteps);
+    const at = (placement: string) => {
+      for (const c of injected) if (c.placement === placement) steps.push({ name: c.name, role: c.role, note: c.note, reached: true });
+    };
+    at('before-user-inits');
+    for (const f of findings) steps.push(initStep(f));
+    at('after-user-inits');
+    at('with-apps');
+    for (const c of pod.spec.containers ?? []) if (!(profile && c.name === profile.proxyContainerName)) steps.push(appStep(c));
   }
 
   // Startup stops at the first init container that can never complete.
   let reached = true;
-  return steps.map((step) => {
-    const result = { ...step, reached };
+  for (const step of steps) {
+    step.reached = reached;
     if (step.verdict && blocksStartup(step.verdict)) reached = false;
-    return result;
-  });
+  }
+  return steps;
 }
