@@ -240,6 +240,17 @@ describe('analyzer verdicts on fixtures', () => {
     expect(text).toContain('     ^ startup stops here\n  3. istio-proxy [proxy]  (not reached)');
   });
 
+  test('a line break in a name is escaped even with no other control character: no forged report line', () => {
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'ns\nPod evil: OK' },
+      spec: { initContainers: [{ name: 'wait\nnext', image: 'busybox:1.36', command: ['sh', '-c', 'true'] }], containers: [{ name: 'app', image: 'a:1' }] },
+    };
+    const text = reportText(analyzeObjects([{ object: pod, source: 'test' }], MeshMode.istioSidecar()));
+    expect(text).toContain('Pod ns\\x0aPod evil: OK/web: OK');
+    expect(text).toContain('wait\\x0anext [init');
+    expect(text.split('\n').some((line) => line.startsWith('Pod evil'))).toBe(false);
+  });
+
   test('manifests already injected (istioctl kube-inject) are read as they are', () => {
     const objects = fixture('upstream-chart.yaml');
     const web = objects.find((o) => o.object.metadata.name === 'h2ogpt-web')!.object;

@@ -147,27 +147,47 @@ export function printable(text: unknown): string {
   });
 }
 
-function stepLine(step: TimelineStep, i: number): string {
-  const role = { 'mesh-init': 'mesh init', 'proxy': 'proxy', 'init': 'init', 'native-sidecar': 'native sidecar', 'app': 'app' }[step.role];
+function stepLine(step: TimelineStep, i: number, show: (text: unknown) => string): string {
+  const role = STEP_ROLES[step.role];
   const network = step.network ? `, ${step.network}` : '';
   const verdict = step.verdict && step.verdict !== Verdict.OK ? `  ${LABEL[step.verdict]}` : '';
   const reached = step.reached ? '' : '  (not reached)';
-  return `  ${i + 1}. ${printable(step.name)} [${role}${network}]${verdict}${reached}\n     ${printable(step.note)}`;
+  return `  ${i + 1}. ${show(step.name)} [${role}${network}]${verdict}${reached}\n     ${show(step.note)}`;
 }
+
+const STEP_ROLES: Record<TimelineStep['role'], string> = { 'mesh-init': 'mesh init', 'proxy': 'proxy', 'init': 'init', 'native-sidecar': 'native sidecar', 'app': 'app' };
 
 /** One pod's block of the text report, ending with a blank line. */
 function podText(pod: PodFinding): string {
-  const where = printable(pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name);
-  const lines = [`${printable(pod.kind)} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${printable(pod.source)})` : ''}`];
+  // Most pods hold nothing to escape: build the block as is, and escape piece by piece only when
+  // it shows a control character, or more line breaks than its lines make.
+  const lines = podLines(pod, String);
+  const block = lines.join('\n');
+  if (UNPRINTABLE_BUT_NEWLINE.test(block) || lineBreaks(block) !== lines.length - 1 + pod.timeline.length) return `${podLines(pod, printable).join('\n')}\n\n`;
+  return `${block}\n\n`;
+}
+
+const UNPRINTABLE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+function lineBreaks(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/** The lines of a pod's block (each timeline step is two), each string from the manifest passed through `show`. */
+function podLines(pod: PodFinding, show: (text: unknown) => string): string[] {
+  const where = show(pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name);
+  const lines = [`${show(pod.kind)} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${show(pod.source)})` : ''}`];
   // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
-  if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${printable(pod.reason)}`);
+  if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${show(pod.reason)}`);
   pod.timeline.forEach((step, i) => {
-    lines.push(stepLine(step, i));
+    lines.push(stepLine(step, i, show));
     const next = pod.timeline[i + 1];
     if (step.reached && next && !next.reached) lines.push('     ^ startup stops here');
   });
-  for (const f of pod.initContainers) if (f.fix) lines.push(`  fix: ${printable(f.fix)}`);
-  return `${lines.join('\n')}\n\n`;
+  for (const f of pod.initContainers) if (f.fix) lines.push(`  fix: ${show(f.fix)}`);
+  return lines;
 }
 
 /**

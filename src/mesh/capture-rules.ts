@@ -132,25 +132,35 @@ export function podDataplane(mode: MeshMode, pod: PodShape, ns: NamespaceShape =
   if (mode.dataplane === Dataplane.SIDECAR) {
     if (nativeValue === 'true') return { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: 'the pod opts into a native sidecar', preInjected: false };
     if (nativeValue === profile.nativeSidecarOptOutValue) return { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'the pod opts out of native sidecars', preInjected: false };
-    // No word from the pod: the release decides (docs/mesh-facts.md §4).
-    const byDefault = profile.nativeSidecarDefaultSince;
-    const release = `${profile.displayName} ${byDefault.release.join('.')}`;
-    const newer = mode.releaseAtLeast(byDefault.release[0], byDefault.release[1]);
-    if (newer === true && !byDefault.condition) {
-      return { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} and later inject a native sidecar unless the pod opts out`, preInjected: false };
-    }
-    const classic = { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'classic sidecar', preInjected: false };
-    if (newer === false) return classic;
-    const caveat = newer === true
-      ? `${release} and later inject native sidecars ${byDefault.condition}; if yours are, the pod gets one and this changes`
-      : `the mesh release is unknown: from ${release} pods get native sidecars${byDefault.condition ? ` ${byDefault.condition}` : ''} unless they opt out, `
-        + 'and then this changes; give the mesh version to settle it';
-    const native = { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} injects a native sidecar`, preInjected: false };
-    return { ...classic, alternative: { plane: native, caveat } };
+    // No word from the pod: the release decides (docs/mesh-facts.md §4). The same for every such
+    // pod of the mode, so built once per mode.
+    let byRelease = RELEASE_DECIDED.get(mode);
+    if (!byRelease) RELEASE_DECIDED.set(mode, byRelease = releaseDecidedPlane(mode, profile));
+    return byRelease;
   }
   return nativeValue === profile.nativeSidecarOptOutValue
     ? { dataplane: Dataplane.SIDECAR, cni: true, why: 'the pod opts out of native sidecars (CNI assumed)', preInjected: false }
     : { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: 'native sidecar', preInjected: false };
+}
+
+const RELEASE_DECIDED = new WeakMap<MeshMode, PodDataplane>();
+
+/** A sidecar-mode pod that says nothing about native sidecars: what the mesh's release gives it. */
+function releaseDecidedPlane(mode: MeshMode, profile: MeshProfile): PodDataplane {
+  const byDefault = profile.nativeSidecarDefaultSince;
+  const release = `${profile.displayName} ${byDefault.release.join('.')}`;
+  const newer = mode.releaseAtLeast(byDefault.release[0], byDefault.release[1]);
+  if (newer === true && !byDefault.condition) {
+    return { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} and later inject a native sidecar unless the pod opts out`, preInjected: false };
+  }
+  const classic = { dataplane: Dataplane.SIDECAR, cni: mode.cni, why: 'classic sidecar', preInjected: false };
+  if (newer === false) return classic;
+  const caveat = newer === true
+    ? `${release} and later inject native sidecars ${byDefault.condition}; if yours are, the pod gets one and this changes`
+    : `the mesh release is unknown: from ${release} pods get native sidecars${byDefault.condition ? ` ${byDefault.condition}` : ''} unless they opt out, `
+      + 'and then this changes; give the mesh version to settle it';
+  const native = { dataplane: Dataplane.NATIVE_SIDECAR, cni: mode.cni, why: `${release} injects a native sidecar`, preInjected: false };
+  return { ...classic, alternative: { plane: native, caveat } };
 }
 
 /** Port lists such as "8000,9000-9100" or "*". */
