@@ -4,6 +4,7 @@
 // no inline source maps (cdk8s-plus-28's L1 module carries 2 MB of one), loads several times
 // faster than the module tree (bench/README.md). lib/ itself is left as jsii wrote it, for the
 // library's users; the bundles are only what the bin runs.
+const { spawnSync } = require('child_process');
 const { build } = require('esbuild');
 const { copyFileSync, mkdirSync, rmSync } = require('fs');
 const { join } = require('path');
@@ -40,6 +41,9 @@ async function main() {
   }
   // Read at run time from beside the module, as in lib/startup/.
   copyFileSync(join(root, 'src', 'startup', 'wait-for-upstream.sh'), join(out, 'wait-for-upstream.sh'));
+  // V8's code caches of the bundles and of mvdan-sh, made by a run in a fresh process (src/common/code-cache.ts).
+  const warm = spawnSync(process.execPath, [join(__dirname, 'warm-code-cache.js')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (warm.status !== 0) throw new Error(`warm-code-cache.js exited ${warm.status ?? warm.signal}`);
 }
 
 main().catch((error) => {

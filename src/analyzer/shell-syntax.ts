@@ -4,6 +4,9 @@
  * scripts across pods, so each distinct text is parsed once.
  */
 
+import { join } from 'path';
+import { requireWithCodeCache } from '../common/code-cache';
+
 /** A node of mvdan/sh's syntax tree; `NodeType` names its kind. */
 export type ShellNode = any;
 
@@ -46,7 +49,9 @@ export interface ShellOperators {
 
 function load(): MvdanSyntax {
   if (!syntax) {
-    syntax = (require('mvdan-sh') as { syntax: MvdanSyntax }).syntax; // eslint-disable-line @typescript-eslint/no-require-imports
+    // From V8's code cache when the CLI's build made one beside this bundle (src/common/code-cache.ts).
+    const module = requireWithCodeCache(require.resolve('mvdan-sh'), join(__dirname, 'mvdan-sh.v8cache')) ?? require('mvdan-sh'); // eslint-disable-line @typescript-eslint/no-require-imports
+    syntax = (module as { syntax: MvdanSyntax }).syntax;
     parser = syntax.NewParser();
     const op = (src: string) => parser!.Parse(src, 'probe').Stmts[0].Cmd.Op as number;
     const redirect = (src: string) => parser!.Parse(src, 'probe').Stmts[0].Redirs[0].Op as number;

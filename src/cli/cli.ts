@@ -1,12 +1,17 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CliUsageError, CommandIo, InputTooLargeError } from './cli-error';
+import { requireWithCodeCache } from '../common/code-cache';
 export { InputTooLargeError };
+export { loadedCodeCaches, writeCodeCaches } from '../common/code-cache';
 
 // Each command's module is loaded only when that command runs: `check` never loads cdk8s, and
 // `--version` loads neither (a cold start is most of a small run).
-const synthCommand = () => require('./synth-command') as typeof import('./synth-command');
-const checkCommand = () => require('./check-command') as typeof import('./check-command');
+// In the bundle, each loads from V8's code cache when the build made one (src/common/code-cache.ts).
+const synthCommand = () => (requireWithCodeCache(join(__dirname, 'synth-command.js'), join(__dirname, 'synth-command.v8cache'))
+  ?? require('./synth-command')) as typeof import('./synth-command');
+const checkCommand = () => (requireWithCodeCache(join(__dirname, 'check-command.js'), join(__dirname, 'check-command.v8cache'))
+  ?? require('./check-command')) as typeof import('./check-command');
 
 const help = () => `Usage: cdk8s-h2ogpt <command> [options]
 
