@@ -199,6 +199,11 @@ describe('many calls in one script', () => {
     expect([...model.simulate((c) => c.host === 'db-39')]).toEqual(['fail']);
     expect([...model.simulate((c) => c.host === 'db-0')]).toEqual(['ok']);
   });
+
+  test('the same command line is read again when the variables it reads have changed (PGHOST), and kept when it reads none', () => {
+    const model = modelContainer({ name: 'init', image: 'postgres:16', command: ['sh', '-c', 'for h in a b; do PGHOST=db-$h psql -c "select 1" || true; nc -z db-c 5432 || true; done'] });
+    expect(model.calls.map((c) => `${c.program} ${c.host}:${c.port}`)).toEqual(['psql db-a:5432', 'nc db-c:5432', 'psql db-b:5432']);
+  });
 });
 
 describe('package runners', () => {

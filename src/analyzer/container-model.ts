@@ -41,8 +41,8 @@ export interface ContainerModel {
   readonly calls: readonly ModelCall[];
   /** The first thing it runs that the model cannot judge, with why; undefined when it judged all. */
   readonly unknown?: string;
-  /** How runs can end when `fate` says which calls fail. */
-  simulate(fate: (call: ModelCall) => boolean): Set<RunEnd>;
+  /** How runs can end when `fate` says which calls fail (shared between callers: do not change it). */
+  simulate(fate: (call: ModelCall) => boolean): ReadonlySet<RunEnd>;
 }
 
 /** What the model may read beside the container: its pod's and input's scripts and env. */
@@ -192,6 +192,9 @@ class Program implements ContainerModel {
   public unknown?: string;
   private readonly found: ModelCall[] = [];
   private foundByKey?: Map<string, ModelCall>;
+  // toolCall's answers by program and arguments, when they read no variable.
+  private readonly toolCalls = new Map<string, { call: ModelCall | undefined }>();
+  private varsRead = false;
   private readonly memo = new Map<string, { calls: number; ends: Set<RunEnd> }>();
   // Per run.
   private fate: (call: ModelCall) => boolean = () => false;
@@ -218,8 +221,8 @@ class Program implements ContainerModel {
 
   public constructor(private readonly env: Env, private readonly files: ReadonlyMap<string, string>) {}
 
-  public get calls(): ModelCall[] {
-    return [...this.found];
+  public get calls(): readonly ModelCall[] {
+    return this.found;
   }
 
   public markUnknown(why: string): void {
@@ -247,15 +250,16 @@ class Program implements ContainerModel {
    * calls it meets, so results are kept per fate of every known call: the analyzer asks the same
    * question several times per container (each mode's fate is often all-fail or all-succeed).
    */
-  public simulate(fate: (call: ModelCall) => boolean): Set<RunEnd> {
-    const known = [...this.found];
-    const key = known.map((call) => (fate(call) ? '1' : '0')).join('');
+  public simulate(fate: (call: ModelCall) => boolean): ReadonlySet<RunEnd> {
+    const known = this.found.length;
+    let key = '';
+    for (let i = 0; i < known; i++) key += fate(this.found[i]) ? '1' : '0';
     const memo = this.memo.get(key);
-    if (memo && memo.calls === known.length) return new Set(memo.ends);
+    if (memo && memo.calls === known) return memo.ends;
     const ends = this.run(fate);
     // A run that met a call not known before is not kept: its key did not cover that call.
-    if (this.found.length === known.length) this.memo.set(key, { calls: known.length, ends });
-    return new Set(ends);
+    if (this.found.length === known) this.memo.set(key, { calls: known, ends });
+    return ends;
   }
 
   private run(fate: (call: ModelCall) => boolean): Set<RunEnd> {
@@ -639,8 +643,22 @@ class Program implements ContainerModel {
     return N0;
   }
 
-  /** The call a known network tool makes with these arguments, or undefined when it stays local. */
+  /**
+   * The call a known network tool makes with these arguments, or undefined when it stays local.
+   * Kept per arguments when it read no variable: loops and the second run ask again.
+   */
   private toolCall(name: string, tool: NetworkTool, rest: Resolved[]): ModelCall | undefined {
+    let key = name;
+    for (const w of rest) key += `\u0000${w.text}`;
+    const kept = this.toolCalls.get(key);
+    if (kept) return kept.call;
+    this.varsRead = false;
+    const call = this.findToolCall(name, tool, rest);
+    if (!this.varsRead) this.toolCalls.set(key, { call });
+    return call;
+  }
+
+  private findToolCall(name: string, tool: NetworkTool, rest: Resolved[]): ModelCall | undefined {
     const texts = rest.map((w) => w.text);
     const positional = texts.filter((t) => !t.startsWith('-'));
     const sub = positional.slice(0, 2).join(' ');
@@ -671,7 +689,7 @@ class Program implements ContainerModel {
     const hostFlag = flagValue(tool.hostFlags);
     const portFlag = flagValue(tool.portFlags);
     // A URL anywhere in the arguments names the target best.
-    const urlWord = texts.find((t) => URL_PATTERN.test(t));
+    const urlWord = texts.find((t) => t.includes('://') && URL_PATTERN.test(t));
     if (urlWord) {
       const call = this.urlCall(urlWord, name, name, exchange);
       if (call === null) return undefined; // a local scheme
@@ -699,21 +717,24 @@ class Program implements ContainerModel {
         port ??= 80;
       }
     }
-    if (host === undefined) {
-      const fromEnv = tool.hostEnv?.map((v) => this.vars.get(v)).find((v) => v !== undefined);
+    if (host === undefined && tool.hostEnv) {
+      this.varsRead = true;
+      const fromEnv = tool.hostEnv.map((v) => this.vars.get(v)).find((v) => v !== undefined);
       if (fromEnv) ({ host, port: port } = { host: splitHostPort(fromEnv.replace(/^[a-z]+:\/\//, '')).host, port: port ?? splitHostPort(fromEnv.replace(/^[a-z]+:\/\//, '')).port });
       if (fromEnv === UNKNOWN_VALUE) host = `$${tool.hostEnv!.find((v) => this.vars.get(v) === UNKNOWN_VALUE)}`;
     }
     if (port === undefined && tool.portEnv) {
+      this.varsRead = true;
       const p = tool.portEnv.map((v) => this.vars.get(v)).find((v) => typeof v === 'string' && /^\d+$/.test(v));
       if (p) port = Number(p);
     }
     port ??= tool.defaultPort;
     if (host === undefined && tool.destination === DefaultDestination.CONFIGURED) {
       // A program configured for a service usually reads its URL from env (FLYWAY_URL, DATABASE_URL, ...).
+      this.varsRead = true;
       for (const [variable, value] of this.vars) {
         if (typeof value !== 'string' || variable === 'KUBERNETES_SERVICE_HOST') continue;
-        const call = URL_PATTERN.test(value) ? this.urlCall(value, name, `${name}, with the URL in ${variable}`, exchange) : undefined;
+        const call = value.includes('://') && URL_PATTERN.test(value) ? this.urlCall(value, name, `${name}, with the URL in ${variable}`, exchange) : undefined;
         if (call) return { ...call, transport };
       }
     }
