@@ -21,7 +21,10 @@ let SMOKE = false;
 let UPDATE = false;
 let RUNS = 5;
 let SYNTH_SIZES = [1, 10, 30, 100, 300];
-let CHECK_SIZES = [1_000, 10_000, 50_000];
+let CHECK_SIZES = [1_000, 10_000, 20_000, 50_000];
+// The goal (at most 2x the floor) holds from here up: issue #13 set it for 10k-50k pods, #24 at 20k.
+// Below, a cold start is most of the run, and is reported beside it.
+let GOAL_FROM = 10_000;
 let CHECK_ONCE = 100_000; // must finish, once
 let CLI_RUNS = 15;
 
@@ -187,15 +190,17 @@ function benchCheck(): string[] {
     const liveMb = liveHeapMb(['check', file, '--mesh', 'istio-sidecar']);
     const pods = Number(/(\d+) pod\(s\) checked/.exec(check[0].stdout)?.[1]);
     if (pods !== n) throw new Error(`check reported ${pods} pods for ${n}`);
-    if (!once) {
+    if (!once && n >= GOAL_FROM) {
       worst.ratio = Math.max(worst.ratio, ms / floorMs);
-      if (n >= 10_000 || SMOKE) worst.memory = Math.max(worst.memory, rss / mb);
+      worst.memory = Math.max(worst.memory, rss / mb);
     }
     lines.push(`| ${n.toLocaleString('en')}${once ? ' (once)' : ''} | ${fmt(mb, 1)} | ${fmt(ms)} | ${fmt(floorMs)} | ${fmt(ms / floorMs, 2)} | ${fmt(n / (ms / 1000))} | ${fmt(rss)} | ${fmt(rss / mb, 1)} | ${fmt((rss - baseline) / mb, 1)} | ${fmt(floorRss)} | ${fmt(streamingRss)} | ${fmt(liveMb, 1)} |`);
     rmSync(file, { force: true });
     if (!SMOKE) process.stderr.write(`check: ${n} pods\n`);
   }
-  lines.push('', `Worst check / floor: **${fmt(worst.ratio, 2)}** (goal: at most 2). Worst peak RSS / file size from 10k pods up: **${fmt(worst.memory, 1)}** `
+  lines.push('', `Worst check / floor from ${GOAL_FROM.toLocaleString('en')} pods up: **${fmt(worst.ratio, 2)}** (goal: at most 2; below that size a cold start is most of the run, `
+    + 'see "Cold processes"). '
+    + `Worst peak RSS / file size from ${GOAL_FROM.toLocaleString('en')} pods up: **${fmt(worst.memory, 1)}** `
     + `(goal: at most 10). The baseline, \`check\` of a one-pod file, is ${fmt(baseline)} MB: Node.js and the loaded modules, whatever the input. `
     + 'The floors: the js-yaml parse that sets the time floor (`loadAll` of the whole file), and a streaming js-yaml reader '
     + '(the file split at `---`, each document parsed and dropped), the least memory any reader built on js-yaml needs. '
@@ -255,6 +260,7 @@ export function runBench(args: string[]): string {
     RUNS = 1;
     SYNTH_SIZES = [1, 3];
     CHECK_SIZES = [50, 200];
+    GOAL_FROM = 50;
     CHECK_ONCE = 400;
     CLI_RUNS = 1;
   }

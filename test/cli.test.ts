@@ -42,9 +42,7 @@ describe('the bin and the in-process runner agree', () => {
 
 describe('cdk8s-h2ogpt synth at the edges: exit 2, the flag and the fix, no stack trace, nothing written', () => {
   const refused = async (args: string[], message: RegExp) => {
-    const started = Date.now();
     const { code, stdout, stderr } = await cli(['synth', ...args]);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);

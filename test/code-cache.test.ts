@@ -68,7 +68,7 @@ test('a cache made from other source is not used, even at the same length, and t
   writeCodeCaches();
   delete registry[LOADED];
   delete registry[RECORDING];
-  writeModule(work, '"b"'); // same length: V8's own check, which hashes the length, would pass it
+  writeModule(work, '"b"'); // same length: V8's own check compares only the length (code-serializer.cc, SourceHash)
   const reloaded = requireWithCodeCache(file, cacheFile);
   expect(reloaded.answer()).toBe('b');
   expect(loadedCodeCaches()).toEqual([{ file, cacheUsed: false }]);

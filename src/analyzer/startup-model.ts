@@ -111,7 +111,8 @@ export function analyzePod(pod: PodInput, mode: MeshMode, ns: NamespaceContext =
     const model = declared ? declaredModel(networkUsage(c, declared), () => modelContainer(c, containerContext)) : modelContainer(c, containerContext);
     const judged = judgeContainer(model, mode, plane, pod, c, podSecurity, !declared);
     const blocks = blocksStartup(judged.verdict);
-    if (plane.alternative && blocks
+    // A pod reports one caveat: once it has it, no other container need be judged again.
+    if (plane.alternative && blocks && caveats.length === 0
       && meshOutcome(model, mode, plane.alternative.plane, pod, c, podSecurity).verdict !== judged.verdict) caveats.push(plane.alternative.caveat);
     const finding: InitContainerFinding = { name: c.name, index, network: judged.network, verdict: judged.verdict, reason: judged.reason, inferred: judged.inferred };
     findings.push(blocks ? { ...finding, fix: fixLine(c.name, judged.verdict, mode) } : finding);

@@ -1,14 +1,17 @@
 /**
  * Loads the CLI's large modules through V8's code cache, when the build made one for them.
  *
- * A cold `cdk8s-h2ogpt check` spends most of its first 100 ms compiling JavaScript: mvdan/sh's
- * parser alone is 1.5 MB of GopherJS (bench/README.md). Node.js 20 keeps no compile cache of its
- * own (`module.enableCompileCache` came in Node.js 22.1), so `npm run build` runs the CLI once
- * and saves what V8 compiled beside the bundles (scripts/bundle-cli.js); later runs start from it.
+ * A cold `cdk8s-h2ogpt check` compiled JavaScript for about 80 ms before it read a byte; mvdan/sh's
+ * parser alone (1.5 MB of GopherJS) took about 50 ms. Node.js 20 keeps no compile cache of its own
+ * (`module.enableCompileCache` came in Node.js 22.1), so `npm run build` runs the CLI once and
+ * saves what V8 compiled beside the bundles (scripts/warm-code-cache.js); later runs start from it.
  *
- * A cache is used only for the exact source it was made from: each file starts with the
- * SHA-256 of that source. V8 itself refuses data from another V8 version or other flags
- * (`cachedDataRejected`), and the module then compiles as usual. Nothing here writes at run time.
+ * A cache is used only for the exact source it was made from: each file starts with the SHA-256
+ * of that source. V8's own check compares the source's length, V8's version and its flags, and
+ * the payload's checksum only where the flag verify_snapshot_checksum is on, in some releases
+ * only in debug builds (nodejs/node v20.x deps/v8/src/snapshot/code-serializer.cc,
+ * SerializedCodeData::SourceHash and SanityCheck; deps/v8/src/flags/flag-definitions.h). Data V8
+ * refuses (`cachedDataRejected`) leaves the module compiled as usual. Nothing here writes at run time.
  */
 import { createHash } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';

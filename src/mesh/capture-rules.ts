@@ -166,12 +166,25 @@ function releaseDecidedPlane(mode: MeshMode, profile: MeshProfile): PodDataplane
 /** Port lists such as "8000,9000-9100" or "*". */
 export function portListCovers(list: string | undefined, port: number | undefined): boolean {
   if (!list || port === undefined) return false;
-  return list.split(',').map((s) => s.trim()).some((item) => {
-    if (item === '*') return true;
+  return portRanges(list).some(([low, high]) => port >= low && port <= high);
+}
+
+// Charts write the same few port lists on every pod: each is read once.
+const PORT_RANGES = new Map<string, Array<[number, number]>>();
+
+function portRanges(list: string): Array<[number, number]> {
+  let ranges = PORT_RANGES.get(list);
+  if (ranges) return ranges;
+  ranges = [];
+  for (const item of list.split(',').map((s) => s.trim())) {
     const range = /^(\d+)-(\d+)$/.exec(item);
-    if (range) return port >= Number(range[1]) && port <= Number(range[2]);
-    return Number(item) === port;
-  });
+    if (item === '*') ranges.push([-Infinity, Infinity]);
+    else if (range) ranges.push([Number(range[1]), Number(range[2])]);
+    else if (item !== '' && !Number.isNaN(Number(item))) ranges.push([Number(item), Number(item)]);
+  }
+  if (PORT_RANGES.size >= 1024) PORT_RANGES.clear();
+  PORT_RANGES.set(list, ranges);
+  return ranges;
 }
 
 function ipv4ToInt(ip: string): number | undefined {
