@@ -14,11 +14,11 @@ export type { MeshOptions, SidecarMeshOptions } from './mesh/mesh-mode';
 export { Network, Verdict, TimelineRole } from './mesh/capture-rules';
 
 // Startup strategies
-export { StartupStrategy } from './startup/startup-strategy';
+export { StartupStrategy } from './common/startup-strategy';
 export { StartupWait, StartupWaitKind } from './startup/startup-wait';
 export type { InitContainerWaitOptions } from './startup/startup-wait';
 export * from './startup/startup-planner';
-export { PlaintextTraffic, RefusalCode } from './startup/decide';
+export { PlaintextTraffic, RefusalCode } from './common/startup-strategy';
 export type { StartupDecision, StrategyEvaluation, StartupContext } from './startup/decide';
 export type { WaiterSettings, ResolvedWaiterSettings } from './startup/waiter';
 
@@ -36,7 +36,7 @@ export * from './security/traffic-policy';
 // Exposure: how users outside the cluster reach the UI, and who may log in
 export { Exposure, ExposureKind } from './exposure/exposure';
 export type { GatewayExposureOptions, IngressExposureOptions } from './exposure/exposure';
-export { UiAuthentication, UiAuthenticationKind } from './exposure/ui-authentication';
+export { UiAuthentication, UiAuthenticationKind } from './workloads/ui-authentication';
 
 // Observability: what watches vLLM
 export type { MonitoringOptions } from './observability/monitoring';

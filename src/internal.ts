@@ -4,7 +4,7 @@ export * from './index';
 export { ConfigurationError, StartupRefusedError, ManifestError, withFieldPrefix, errorKindOf } from './common/errors';
 export { ANNOTATIONS, MANAGED_BY, PART_OF } from './common/labels';
 export { profileOf } from './mesh/mesh-mode';
-export { CONCRETE_STRATEGIES } from './startup/startup-strategy';
+export { CONCRETE_STRATEGIES } from './common/startup-strategy';
 export {
   decideStartup, autoStrategy, evaluateStrategy, plaintextToUpstream, parseKubernetesMinor,
   DEFAULT_KUBERNETES_VERSION, NATIVE_SIDECAR_MIN_KUBERNETES_MINOR,

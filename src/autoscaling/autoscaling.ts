@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkInteger } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { vllmSeriesSelector } from '../observability/alert-rules';
-import { MonitoredVllm } from '../observability/monitoring';
+import { MonitoredVllm } from '../observability/monitored-stack';
 
 /**
  * Autoscaling of the stack, on the signals that matter for each: vLLM on its queue (a KEDA

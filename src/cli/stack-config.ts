@@ -5,12 +5,12 @@ import { ConfigurationError } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { H2oGptStackProps } from '../stack/h2ogpt-stack';
-import { StartupStrategy } from '../startup/startup-strategy';
+import { StartupStrategy } from '../common/startup-strategy';
 import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
 import { VllmServerOptions } from '../workloads/vllm-server';
 import { EnvironmentValue } from '../workloads/workload-options';
 import { Exposure, GatewayExposureOptions, IngressExposureOptions } from '../exposure/exposure';
-import { UiAuthentication } from '../exposure/ui-authentication';
+import { UiAuthentication } from '../workloads/ui-authentication';
 
 // `cdk8s-h2ogpt synth --config stack.yaml`: every prop of H2oGptStack in YAML, so that nothing needs
 // TypeScript. Values are checked by the constructs themselves, with the same messages as the API;

@@ -9,13 +9,13 @@ import { MANAGED_BY } from '../common/labels';
 import { Warnings } from '../common/warnings';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
-import { StartupStrategy } from '../startup/startup-strategy';
+import { StartupStrategy } from '../common/startup-strategy';
 import { checkStackName, H2oGptStack, H2oGptStackProps } from '../stack/h2ogpt-stack';
 import { stackPropsFromConfig } from './stack-config';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { ModelCache } from '../workloads/model-cache';
 import { Exposure } from '../exposure/exposure';
-import { UiAuthentication } from '../exposure/ui-authentication';
+import { UiAuthentication } from '../workloads/ui-authentication';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
 

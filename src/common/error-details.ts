@@ -1,5 +1,4 @@
-import { RefusalCode } from '../startup/decide';
-import { StartupStrategy } from '../startup/startup-strategy';
+import { RefusalCode, StartupStrategy } from './startup-strategy';
 import { errorKindOf, HIDDEN_VALUE } from './errors';
 
 /** What kind of problem one of this library's errors reports. */

@@ -22,3 +22,22 @@ export const CONCRETE_STRATEGIES: ReadonlyArray<StartupStrategy> = [
   StartupStrategy.PORT_EXCLUSION,
   StartupStrategy.NONE,
 ];
+
+/** Which of h2oGPT's traffic to vLLM a strategy sends as plaintext, outside the mesh. */
+export enum PlaintextTraffic {
+  /** None: every request to vLLM is meshed (or there is no mesh). */
+  NONE = 'none',
+  /** Only the waiter's GET of vLLM's health URL. */
+  HEALTH_CHECK = 'health-check',
+  /** All of it, the app's requests included, for the pod's whole life. */
+  ALL = 'all',
+}
+
+/** Why a strategy is refused; each code has one explanation. */
+export enum RefusalCode {
+  DEADLOCK = 'deadlock',
+  PLAINTEXT_REJECTED = 'plaintext-rejected',
+  NOTHING_TO_BYPASS = 'nothing-to-bypass',
+  KUBERNETES_TOO_OLD = 'kubernetes-too-old',
+  MESH_TOO_OLD = 'mesh-too-old',
+}

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PlaintextTraffic } from '../startup/decide';
+import { PlaintextTraffic } from '../common/startup-strategy';
 import { MeshMode, MtlsMode } from './mesh-mode';
 import { Dataplane, Mesh } from './mesh-profiles';
 

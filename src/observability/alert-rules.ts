@@ -1,4 +1,4 @@
-import type { MonitoredStack, MonitoredVllm, ResolvedMonitoring } from './monitoring';
+import type { MonitoredStack, MonitoredVllm, ResolvedMonitoring } from './monitored-stack';
 
 // Alerts on vLLM's own metrics (names as vllm/v1/metrics/loggers.py exports them for the pinned
 // v0.11: vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:time_to_first_token_seconds)

@@ -1,5 +1,5 @@
 import { vllmSeriesSelector } from './alert-rules';
-import type { MonitoredStack } from './monitoring';
+import type { MonitoredStack } from './monitored-stack';
 
 // A Grafana dashboard (schema 39) of the main vLLM panels: throughput, time to first token,
 // inter-token latency (vllm:inter_token_latency_seconds: v0.11 deprecates time_per_output_token,

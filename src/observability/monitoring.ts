@@ -6,6 +6,7 @@ import { ConfigurationError } from '../common/errors';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { MetricsScrape } from '../mesh/mesh-profiles';
 import { vllmDashboard } from './dashboard';
+import { MonitoredStack, MonitoredVllm, ResolvedMonitoring } from './monitored-stack';
 import { vllmAlertRules } from './alert-rules';
 
 /** What to watch and when to alert; `H2oGptStack`'s `monitoring` prop. */
@@ -60,19 +61,6 @@ export interface MonitoringOptions {
   readonly dashboardLabel?: string;
 }
 
-/** The monitoring options with their defaults, checked. Internal. */
-export interface ResolvedMonitoring {
-  readonly prometheusNamespace: string;
-  readonly prometheusServiceAccount: string;
-  readonly prometheusPodLabels: { [key: string]: string };
-  readonly selectorLabels: { [key: string]: string };
-  readonly waitingRequestsThreshold: number;
-  readonly kvCacheUsagePercentThreshold: number;
-  readonly timeToFirstTokenP95Milliseconds: number;
-  readonly dashboard: boolean;
-  readonly dashboardLabel: string;
-}
-
 export function resolveMonitoring(options: MonitoringOptions): ResolvedMonitoring {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('monitoring', options, 'Give the monitoring options as a mapping, e.g. monitoring: {} for the defaults.');
@@ -122,26 +110,6 @@ export function metricsScrapeOf(mesh: MeshMode): MetricsScrape | { readonly meth
   const scrape = profile.metricsScrape[mesh.dataplane];
   if (!scrape) throw new Error(`internal: ${profile.displayName} has no metrics scrape for ${mesh.dataplane}`);
   return scrape;
-}
-
-/** One vLLM server as monitoring sees it. Internal. */
-export interface MonitoredVllm {
-  readonly name: string;
-  readonly selector: { [key: string]: string };
-  readonly portName: string;
-  readonly port: number;
-  /** How long its model may take to load. */
-  readonly startupBudgetSeconds: number;
-}
-
-/** The workloads monitoring watches. Internal. */
-export interface MonitoredStack {
-  readonly name: string;
-  readonly namespace?: string;
-  readonly labels: { [key: string]: string };
-  /** Every vLLM server of the stack, the first one first. */
-  readonly vllm: MonitoredVllm[];
-  readonly h2ogpt: { readonly name: string };
 }
 
 /** Relabelings that send a target to `port` on its pod's IP (IPv4, or IPv6 in brackets). */

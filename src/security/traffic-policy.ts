@@ -6,7 +6,7 @@ import { ConfigurationError } from '../common/errors';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { istioPrincipal, meshPolicies } from '../mesh/mesh-policy';
 import { Mesh } from '../mesh/mesh-profiles';
-import { PlaintextTraffic } from '../startup/decide';
+import { PlaintextTraffic } from '../common/startup-strategy';
 import { H2oGpt } from '../workloads/h2ogpt';
 import { VLLM_HEALTH_PATH, VLLM_PORT_NAME, VllmServer } from '../workloads/vllm-server';
 import { stackNetworkPolicies } from './network-policy';

@@ -4,23 +4,13 @@ import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
 import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffWorstCaseDelay } from './restart-backoff';
-import { CONCRETE_STRATEGIES, StartupStrategy } from './startup-strategy';
+import { CONCRETE_STRATEGIES, PlaintextTraffic, RefusalCode, StartupStrategy } from '../common/startup-strategy';
 import { DEFAULT_WAITER_UID, StartupWaitKind } from './startup-wait';
 
 /** Kubernetes turned SidecarContainers on by default in 1.29 (docs/mesh-facts.md §1). */
 export const NATIVE_SIDECAR_MIN_KUBERNETES_MINOR = 29;
 /** The Kubernetes version assumed when a stack does not name one. */
 export const DEFAULT_KUBERNETES_VERSION = '1.30';
-
-/** Which of h2oGPT's traffic to vLLM a strategy sends as plaintext, outside the mesh. */
-export enum PlaintextTraffic {
-  /** None: every request to vLLM is meshed (or there is no mesh). */
-  NONE = 'none',
-  /** Only the waiter's GET of vLLM's health URL. */
-  HEALTH_CHECK = 'health-check',
-  /** All of it, the app's requests included, for the pod's whole life. */
-  ALL = 'all',
-}
 
 /**
  * What an allowed strategy sends to vLLM as plaintext under a mode. The mesh policy emitted for
@@ -42,15 +32,6 @@ export function plaintextToUpstream(mode: MeshMode, strategy: StartupStrategy): 
     case StartupStrategy.AUTO:
       throw new Error('plaintextToUpstream takes a concrete strategy; resolve AUTO with autoStrategy() first');
   }
-}
-
-/** Why a strategy is refused; each code has one explanation. */
-export enum RefusalCode {
-  DEADLOCK = 'deadlock',
-  PLAINTEXT_REJECTED = 'plaintext-rejected',
-  NOTHING_TO_BYPASS = 'nothing-to-bypass',
-  KUBERNETES_TOO_OLD = 'kubernetes-too-old',
-  MESH_TOO_OLD = 'mesh-too-old',
 }
 
 /** What one concrete strategy means under one mode: allowed or refused, and why. */

@@ -1,7 +1,8 @@
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
-import { autoStrategy, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, parseKubernetesMinor, RefusalCode, StartupContext } from './decide';
-import { CONCRETE_STRATEGIES } from './startup-strategy';
+import { RefusalCode } from '../common/startup-strategy';
+import { autoStrategy, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, parseKubernetesMinor, StartupContext } from './decide';
+import { CONCRETE_STRATEGIES } from '../common/startup-strategy';
 
 /** Every mode variant the decision table covers: each mesh mode, CNI on and off, each mTLS setting. */
 export function allModeVariants(): MeshMode[] {

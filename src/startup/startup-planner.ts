@@ -1,10 +1,10 @@
 import { MeshMode } from '../mesh/mesh-mode';
 import {
   autoStrategy, decideStartup, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, NATIVE_SIDECAR_MIN_KUBERNETES_MINOR, parseKubernetesMinor,
-  plaintextToUpstream, PlaintextTraffic, StartupContext, StartupDecision, StrategyEvaluation,
+  plaintextToUpstream, StartupContext, StartupDecision, StrategyEvaluation,
 } from './decide';
 import { renderDecisionTable } from './decision-table';
-import { CONCRETE_STRATEGIES, StartupStrategy } from './startup-strategy';
+import { CONCRETE_STRATEGIES, PlaintextTraffic, StartupStrategy } from '../common/startup-strategy';
 
 /**
  * The startup decision on its own, without synthesizing anything: which strategy a mesh mode

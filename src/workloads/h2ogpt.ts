@@ -6,12 +6,12 @@ import {
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
-import { AUTH_MOUNT_PATH, UiAuthentication, UiAuthenticationKind } from '../exposure/ui-authentication';
+import { AUTH_MOUNT_PATH, UiAuthentication, UiAuthenticationKind } from './ui-authentication';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, scratchVolume,
-} from '../security/pod-security';
-import { workloadServiceAccount } from '../security/service-account';
+} from './pod-security';
+import { workloadServiceAccount } from './service-account';
 import { StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import {
   ResolvedWaiterSettings, resolveWaiterSettings, WAITER_MOUNT_PATH, WAITER_SCRIPT, WAITER_SCRIPT_KEY,

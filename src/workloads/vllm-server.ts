@@ -9,8 +9,8 @@ import { selectorLabels, standardLabels } from '../common/labels';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, rootPodSecurityContext, scratchVolume,
-} from '../security/pod-security';
-import { workloadServiceAccount } from '../security/service-account';
+} from './pod-security';
+import { workloadServiceAccount } from './service-account';
 import { disruptionBudget, spreadAcrossNodes } from './availability';
 import { ModelCache, ModelCacheAccessMode } from './model-cache';
 import { IVllmEndpoint } from './vllm-endpoint';
