@@ -416,7 +416,7 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
     [['--autoscale', '1:2'], /Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus/],
     [['--monitoring', '--autoscale', '1:2'], /^cdk8s-h2ogpt synth: Invalid --autoscale: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce/],
     [['--monitoring', '--gpus', '2', '--autoscale', '1:2', '--available-gpus', '3'], /Invalid --autoscale: 2\. 2 replicas x 2 GPU\(s\) each need 4 GPUs, more than availableGpus \(3\)/],
-    [['--mesh', 'linkerd', '--h2ogpt-autoscale', '1:3'], /Invalid --h2ogpt-autoscale: 3\. Under Linkerd each request is balanced across h2oGPT replicas, and only an ingress that picks pods itself/],
+    [['--mesh', 'linkerd', '--h2ogpt-autoscale', '1:3'], /Invalid --h2ogpt-autoscale: 3\. Under Linkerd, its proxies balance every request across replicas by latency, and only an ingress that picks pods itself/],
     [['--model', 'a/b', '--model', 'c/d', '--model', 'x/d'], /^cdk8s-h2ogpt synth: Invalid --model: "d"\. additionalModels\[0\] has that id already: give each model its own/],
     [['--model', 'a/b', '--model', 'a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "a\/b"\. vllm already serves that name/],
     [['--model', 'coder=a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "coder=a\/b"\. The first --model is the stack's first vLLM server, named h2ogpt-vllm: give it without ID=/],

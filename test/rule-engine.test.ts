@@ -2,7 +2,8 @@ import {
   analyzeObjects, CONCRETE_STRATEGIES, DEFAULT_KUBERNETES_VERSION, evaluateStrategy, MeshMode, MtlsMode, RefusalCode,
 } from '../src/internal';
 import { holdsAppUntilProxyReady, initContainerNetwork, podDataplane } from '../src/mesh/capture-rules';
-import { meshProfile, Mesh } from '../src/mesh/mesh-profiles';
+import { Mesh } from '../src/mesh/mesh-profiles';
+import { meshProfile } from '../src/mesh/meshes';
 import { meshPodMetadata } from '../src/mesh/pod-metadata';
 import { judgeInitContainerWait, parseKubernetesMinor, waitPlan } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';

@@ -1,8 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
-import { Mesh } from '../mesh/mesh-profiles';
+import { MeshMode, MtlsMode, profileOf } from '../mesh/mesh-mode';
 import { Exposure, ExposureKind } from './exposure';
 
 // The objects that bring outside users to the UI: a Gateway API HTTPRoute, or an Ingress with TLS
@@ -69,7 +68,7 @@ export function exposeUi(scope: Construct, exposure: Exposure, service: ExposedS
           'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
           // Under a mesh, send to the Service's cluster IP so the controller's own proxy routes it
           // (Istio's and Linkerd's guides for ingress-nginx).
-          ...(mesh.mesh !== Mesh.NONE ? { 'nginx.ingress.kubernetes.io/service-upstream': 'true' } : {}),
+          ...(profileOf(mesh) ? { 'nginx.ingress.kubernetes.io/service-upstream': 'true' } : {}),
         }
         : undefined;
       const objects: ApiObject[] = [new k8s.KubeIngress(scope, 'ingress', {
@@ -100,7 +99,7 @@ export function exposeUi(scope: Construct, exposure: Exposure, service: ExposedS
         warnings.push(`exposure: IngressClass "${exposure.className}" is not ingress-nginx, whose timeout annotations the stack sets; give it a request timeout of `
           + `${seconds} s or more yourself, or long streamed answers are cut`);
       }
-      if (mesh.mesh === Mesh.ISTIO && mesh.mtls === MtlsMode.STRICT) {
+      if (profileOf(mesh)?.strictHoldsFrontend && mesh.mtls === MtlsMode.STRICT) {
         warnings.push(`exposure: under ${mesh.describe()}, h2oGPT accepts mTLS only: the "${exposure.className}" controller's pods must be in the mesh, or their requests are refused`);
       }
       return { objects, url: `https://${exposure.hostname}/`, warnings };

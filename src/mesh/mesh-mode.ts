@@ -1,13 +1,8 @@
 import { ConfigurationError } from '../common/errors';
-import { allMeshProfiles, Dataplane, Mesh, MeshProfile, meshProfile } from './mesh-profiles';
+import { Dataplane, Mesh, MeshProfile, MtlsMode } from './mesh-profiles';
+import { allMeshProfiles, meshProfile } from './meshes';
 
-/** How the mesh treats plaintext traffic to the vLLM upstream. */
-export enum MtlsMode {
-  /** Only mTLS from the mesh is accepted: plaintext is refused. */
-  STRICT = 'strict',
-  /** Plaintext is accepted alongside mTLS. */
-  PERMISSIVE = 'permissive',
-}
+export { MtlsMode } from './mesh-profiles';
 
 /** Options common to every mesh mode. */
 export interface MeshOptions {

@@ -1,12 +1,15 @@
 /**
- * What each service mesh does to a pod, in one place. Synthesis (which labels and annotations
- * to write) and the analyzer (what a given pod will look like once injected) both read this,
- * so a new mesh such as Kuma (sidecar UID 5678, `kuma.io/init-first`) or Consul (UID 5995) is
- * one new entry here plus its `Mesh` enum value.
+ * What a service mesh is to this library: the facts about what it does to a pod, and the objects
+ * and rules that only it has. Each mesh implements `MeshProfile` in one file of `meshes/`
+ * (docs/adding-a-mesh.md); synthesis, the decision table, the analyzer and the test supports ask
+ * the profile and never test for a mesh by name.
  *
  * Facts, with their upstream sources: docs/mesh-facts.md §1 (injection and placement), §2 (capture
  * and escapes), §3 (hold until the proxy is ready) and §4 (releases).
  */
+import type { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { PlaintextTraffic } from '../common/startup-strategy';
 
 /** The service meshes this library knows. */
 export enum Mesh {
@@ -28,6 +31,25 @@ export enum Dataplane {
   NATIVE_SIDECAR = 'native-sidecar',
   /** No proxy in the pod: a node-level proxy (Istio ztunnel) carries the traffic. */
   AMBIENT = 'ambient',
+}
+
+/** How the mesh treats plaintext traffic to the vLLM upstream. */
+export enum MtlsMode {
+  /** Only mTLS from the mesh is accepted: plaintext is refused. */
+  STRICT = 'strict',
+  /** Plaintext is accepted alongside mTLS. */
+  PERMISSIVE = 'permissive',
+}
+
+/** What a mesh's own code reads of a mesh mode; `MeshMode` is one. Internal. */
+export interface MeshModeView {
+  readonly mesh: Mesh;
+  readonly dataplane: Dataplane;
+  readonly cni: boolean;
+  readonly mtls: MtlsMode;
+  readonly version?: string;
+  releaseAtLeast(major: number, minor: number): boolean | undefined;
+  describe(): string;
 }
 
 /** A label or annotation with its value. */
@@ -115,7 +137,13 @@ export interface MeshProfile {
    * How the mesh can pin a client's requests to one replica (docs/mesh-facts.md §9): a
    * consistent-hash DestinationRule, or nothing, with the reason.
    */
-  readonly sessionAffinity: { readonly mechanism: 'consistent-hash' } | { readonly mechanism: 'none'; readonly why: string };
+  readonly sessionAffinity:
+  | {
+    readonly mechanism: 'consistent-hash';
+    /** The objects that keep each browser session on one of several h2oGPT replicas (session-affinity.ts). */
+    sessions(scope: Construct, mode: MeshModeView, frontend: StickyFrontend, options: StickySessionOptions): StickySessions;
+  }
+  | { readonly mechanism: 'none'; readonly why: string };
   /**
    * How a Prometheus outside the mesh reads an app's /metrics when the pod takes mTLS only, per
    * dataplane: `merged`, the sidecar's agent scrapes the app in the pod and serves the result in
@@ -125,144 +153,89 @@ export interface MeshProfile {
   readonly metricsScrape: Partial<Record<Dataplane, MetricsScrape>>;
   /** Ambient only: the waypoint's GatewayClass and the Service label that routes through one. */
   readonly waypoint?: { readonly gatewayClassName: string; readonly useWaypointLabel: string; readonly waypointForLabel: string; readonly ingressUseWaypointLabel: string };
+  /** The oldest release whose objects the stack writes, and why; older releases are refused. */
+  readonly oldestRelease?: { readonly release: readonly [number, number]; readonly why: string };
+  /**
+   * Whether, under STRICT mTLS, the stack's policy holds h2oGPT to mTLS too: an ingress
+   * controller outside the mesh is then refused, which exposure warns of.
+   */
+  readonly strictHoldsFrontend: boolean;
+  /**
+   * Suffixes the mesh's policy objects add to an upstream's name (`<upstream>-<suffix>`): no other
+   * upstream may be named so, or two objects would share a name.
+   */
+  readonly policyNameSuffixes: readonly string[];
+  /** The mesh's policy objects for one upstream and its client (mesh-policy.ts). */
+  policies(scope: Construct, input: MeshPolicyInput): ApiObject[];
+  /** Warnings about those objects, e.g. an identity that cannot name its namespace. */
+  policyWarnings(input: MeshPolicyInput): string[];
 }
 
-const ISTIO: MeshProfile = {
-  mesh: Mesh.ISTIO,
-  displayName: 'Istio',
-  modeNames: {
-    [Dataplane.SIDECAR]: 'istio-sidecar',
-    [Dataplane.NATIVE_SIDECAR]: 'istio-native-sidecar',
-    [Dataplane.AMBIENT]: 'istio-ambient',
-  },
-  proxyContainerName: 'istio-proxy',
-  // tools/istio-iptables and cni/pkg/plugin/sidecar_redirect.go: UID and GID 1337, outbound to 15001.
-  proxyUid: 1337,
-  proxyGid: 1337,
-  proxyOutboundPort: 15001,
-  cniPluginName: 'istio-cni',
-  cniInitContainerName: 'istio-validation',
-  cniInitContainerPlacement: 'before-user-inits',
-  iptablesInitContainerName: 'istio-init',
-  injectionEnabled: { key: 'sidecar.istio.io/inject', value: 'true', on: 'label' },
-  injectionDisabled: [
-    { key: 'sidecar.istio.io/inject', value: 'false', on: 'label' },
-    { key: 'sidecar.istio.io/inject', value: 'false', on: 'annotation' },
-  ],
-  nativeSidecarOptIn: [{ key: 'sidecar.istio.io/nativeSidecar', value: 'true', on: 'annotation' }],
-  nativeSidecarOptOutValue: 'false',
-  nativeSidecarPerPodSince: [1, 24],
-  // ENABLE_NATIVE_SIDECARS=auto from 1.27.0 (pilot/pkg/features/pilot.go at 1.27.0; false in 1.26).
-  nativeSidecarDefaultSince: { release: [1, 27], condition: 'when every kubelet is 1.33 or later' },
-  holdUntilProxyReady: {
-    key: 'proxy.istio.io/config',
-    value: '{"holdApplicationUntilProxyStarts":true}',
-    on: 'annotation',
-  },
-  holdUntilProxyReadyField: 'holdApplicationUntilProxyStarts',
-  holdOnByDefault: false,
-  // Not modelled for Istio: the injection template's native-sidecar startupProbe was not reread.
-  nativeSidecarReadyNeedsHold: false,
-  excludeOutboundPortsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  excludeOutboundCidrsAnnotation: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-  ambientEnrolment: { key: 'istio.io/dataplane-mode', value: 'ambient', on: 'label' },
-  ambientOptOutValue: 'none',
-  namespaceInjectionLabel: 'istio-injection',
-  controlPlaneNamespace: 'istio-system',
-  // istiod's xDS and CA over mTLS (istio.io "Ports used by Istio"). Ambient pods dial nothing:
-  // ztunnel, outside the pod, talks to istiod.
-  controlPlanePorts: [15012],
-  // istio.io/latest/docs/ambient/usage/networkpolicy: HBONE on 15008; probes SNATed to 169.254.7.127.
-  hbonePort: 15008,
-  // ztunnel dials the peer pod's 15008 (istio/ztunnel src/proxy/outbound.rs, 1.27.0). Sidecars dial
-  // the app's port; the server's inbound capture moves it to 15006 inside the pod.
-  meshedInboundPort: { [Dataplane.AMBIENT]: 15008 },
-  ambientProbeSourceCidr: '169.254.7.127/32',
-  identityPolicyDescription: 'the PeerAuthentication (STRICT) and AuthorizationPolicy the stack emits for vLLM, which admit only h2oGPT\'s mTLS identity',
-  // Istio's metrics merging (istio.io "Prometheus": option 1): pilot-agent scrapes the app at the
-  // prometheus.io annotations and serves app and Envoy metrics together, in plaintext, on 15020,
-  // a port the sidecar's inbound capture leaves alone. Ambient has no agent in the pod.
-  metricsScrape: {
-    [Dataplane.SIDECAR]: { method: 'merged', port: 15020, path: '/stats/prometheus', annotations: { scrape: 'prometheus.io/scrape', port: 'prometheus.io/port', path: 'prometheus.io/path' } },
-    [Dataplane.NATIVE_SIDECAR]: { method: 'merged', port: 15020, path: '/stats/prometheus', annotations: { scrape: 'prometheus.io/scrape', port: 'prometheus.io/port', path: 'prometheus.io/path' } },
-    [Dataplane.AMBIENT]: { method: 'over-mesh' },
-  },
-  sessionAffinity: { mechanism: 'consistent-hash' },
-  // istio.io/ingress-use-waypoint (a Service label, from 1.24: pilot/pkg/xds/endpoints/endpoint_builder.go).
-  waypoint: { gatewayClassName: 'istio-waypoint', useWaypointLabel: 'istio.io/use-waypoint', waypointForLabel: 'istio.io/waypoint-for', ingressUseWaypointLabel: 'istio.io/ingress-use-waypoint' },
-};
+/** A workload as its mesh policy sees it. Internal. */
+export interface PolicyWorkload {
+  /** Name of its Deployment, Service and ServiceAccount. */
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: { [key: string]: string };
+  readonly selector: { [key: string]: string };
+}
 
-const LINKERD: MeshProfile = {
-  mesh: Mesh.LINKERD,
-  displayName: 'Linkerd',
-  modeNames: {
-    [Dataplane.SIDECAR]: 'linkerd',
-    [Dataplane.NATIVE_SIDECAR]: 'linkerd-native-sidecar',
-  },
-  proxyContainerName: 'linkerd-proxy',
-  // linkerd2-proxy-init iptables.go and the control-plane chart: UID 2102 (a GID only with
-  // --proxy-gid), outbound to 4140.
-  proxyUid: 2102,
-  proxyOutboundPort: 4140,
-  cniPluginName: 'linkerd-cni',
-  cniInitContainerName: 'linkerd-network-validator',
-  // Appended after the user's init containers (first only with native sidecars); linkerd-cni has
-  // set up capture at pod network setup regardless (linkerd2 pkg/inject).
-  cniInitContainerPlacement: 'after-user-inits',
-  iptablesInitContainerName: 'linkerd-init',
-  injectionEnabled: { key: 'linkerd.io/inject', value: 'enabled', on: 'annotation' },
-  injectionDisabled: [{ key: 'linkerd.io/inject', value: 'disabled', on: 'annotation' }],
-  // GA from 2.20, beta from 2.19, alpha from 2.15: all written so any release honours it.
-  nativeSidecarOptIn: [
-    { key: 'config.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
-    { key: 'config.beta.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
-    { key: 'config.alpha.linkerd.io/proxy-enable-native-sidecar', value: 'true', on: 'annotation' },
-  ],
-  nativeSidecarOptOutValue: 'false',
-  nativeSidecarPerPodSince: [2, 15],
-  nativeSidecarDefaultSince: { release: [2, 20] },
-  holdUntilProxyReady: { key: 'config.linkerd.io/proxy-await', value: 'enabled', on: 'annotation' },
-  holdOnByDefault: true,
-  // _proxy.tpl: `if and .Values.proxy.nativeSidecar .Values.proxy.await` gives the startupProbe
-  // (linkerd2 charts/partials/templates/_proxy.tpl, edge-26.8.3; docs/mesh-facts.md §3).
-  nativeSidecarReadyNeedsHold: true,
-  excludeOutboundPortsAnnotation: 'config.linkerd.io/skip-outbound-ports',
-  // No outbound CIDR exclusion: `config.linkerd.io/skip-subnets` adds RETURN rules for inbound
-  // sources only (linkerd2-proxy-init addIncomingTrafficRules; docs/mesh-facts.md §2).
-  controlPlaneNamespace: 'linkerd',
-  // linkerd-identity 8080, linkerd-destination 8086, its policy controller 8090
-  // (linkerd2 charts/linkerd-control-plane/values.yaml).
-  controlPlanePorts: [8080, 8086, 8090],
-  // From 2.18 (edge-25.3.2, outboundTransportMode: transport-header) a client proxy dials a meshed
-  // peer's inbound port 4143 with a transport header naming the app's port; before, it dialled the
-  // app's port, which the peer's iptables redirect to 4143. Admitting both covers every release.
-  meshedInboundPort: { [Dataplane.SIDECAR]: 4143, [Dataplane.NATIVE_SIDECAR]: 4143 },
-  identityPolicyDescription: 'the Server and AuthorizationPolicy the stack emits for vLLM, which require h2oGPT\'s MeshTLSAuthentication',
-  // Linkerd's proxy does not merge app metrics (its own are on 4191); a meshed Prometheus, as
-  // linkerd-viz runs it, scrapes over mTLS, and the Server's policy must admit its identity.
-  metricsScrape: { [Dataplane.SIDECAR]: { method: 'over-mesh' }, [Dataplane.NATIVE_SIDECAR]: { method: 'over-mesh' } },
-  sessionAffinity: {
-    mechanism: 'none',
-    why: 'its proxies balance every request across replicas by latency, and only an ingress that picks pods itself (which the stack does not set up) keeps a session on one (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break',
-  },
-};
+/** What the mesh policy for one upstream and its one client needs to know. Internal. */
+export interface MeshPolicyInput {
+  readonly mode: MeshModeView;
+  /** vLLM: the workload whose inbound traffic is restricted. */
+  readonly upstream: PolicyWorkload & {
+    readonly port: number;
+    /** The container port's name (Linkerd's Server selects it by name). */
+    readonly portName: string;
+    /** The path the waiter and the kubelet probe. */
+    readonly healthPath: string;
+  };
+  /** h2oGPT: the only client admitted. Its ServiceAccount is its identity. */
+  readonly client: PolicyWorkload;
+  /**
+   * Emit the client's own objects too (Istio's PeerAuthentication on h2oGPT): once per stack,
+   * however many upstreams it has.
+   */
+  readonly withClientObjects: boolean;
+  /** What the startup strategy sends to vLLM outside the mesh; admitted and nothing more. */
+  readonly plaintext: PlaintextTraffic;
+  /** Istio trust domain of the client's principal. */
+  readonly trustDomain: string;
+  /**
+   * A Prometheus that scrapes vLLM over the mesh (Istio ambient, Linkerd): its ServiceAccount is
+   * admitted on vLLM's port beside h2oGPT. Absent where the mesh merges metrics, or unmonitored.
+   */
+  readonly scraper?: { readonly namespace: string; readonly serviceAccount: string };
+}
 
-const PROFILES: Partial<Record<Mesh, MeshProfile>> = {
-  [Mesh.ISTIO]: ISTIO,
-  [Mesh.LINKERD]: LINKERD,
-};
+/** The UI a mesh must keep sessions on. Internal. */
+export interface StickyFrontend {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: { [key: string]: string };
+  readonly uiPort: number;
+  readonly replicas: number;
+  /** The h2oGPT Service, which ambient mode labels to route through a waypoint. */
+  readonly service: ApiObject;
+}
+
+/** Options for sticky sessions in ambient mode. Internal. */
+export interface StickySessionOptions {
+  /** An existing waypoint to route h2oGPT's Service through, instead of the stack's own. */
+  readonly waypointName?: string;
+  /** The UI is exposed through an ingress gateway, which must send through the waypoint too. */
+  readonly exposed?: boolean;
+}
+
+/** What a caller should know about sessions in this mode, or nothing. Internal. */
+export interface StickySessions {
+  readonly objects: ApiObject[];
+  readonly warnings: string[];
+}
 
 /** How Prometheus reaches an app's metrics under a mesh dataplane; see `MeshProfile.metricsScrape`. */
 export type MetricsScrape =
   | { readonly method: 'merged'; readonly port: number; readonly path: string; readonly annotations: { readonly scrape: string; readonly port: string; readonly path: string } }
   | { readonly method: 'over-mesh' };
 
-/** The profile of a mesh; undefined for `Mesh.NONE`. */
-export function meshProfile(mesh: Mesh): MeshProfile | undefined {
-  return PROFILES[mesh];
-}
-
-/** Every mesh with a profile, for the CLI's mode list and the analyzer. */
-export function allMeshProfiles(): MeshProfile[] {
-  return Object.values(PROFILES) as MeshProfile[];
-}

@@ -4,8 +4,7 @@ import { Construct } from 'constructs';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
-import { istioPrincipal, meshPolicies } from '../mesh/mesh-policy';
-import { Mesh } from '../mesh/mesh-profiles';
+import { MeshPolicyInput, meshPolicies, meshPolicyWarnings } from '../mesh/mesh-policy';
 import { PlaintextTraffic } from '../common/startup-strategy';
 import { H2oGpt } from '../workloads/h2ogpt';
 import { VLLM_HEALTH_PATH, VLLM_PORT_NAME, VllmServer } from '../workloads/vllm-server';
@@ -154,22 +153,19 @@ export class TrafficPolicy extends Construct {
 
     // The first server's objects keep the construct ids they had with one server; each further
     // server's go in a scope of its own, and the client's objects are written once.
+    const policyInputs: MeshPolicyInput[] = upstreams.map(({ server, ...upstream }, i) => ({
+      mode: mesh,
+      upstream: { ...upstream, port: server.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
+      client,
+      withClientObjects: i === 0,
+      plaintext,
+      trustDomain,
+      scraper: props.metricsScraper?.overMesh ? { namespace: props.metricsScraper.namespace, serviceAccount: props.metricsScraper.serviceAccount } : undefined,
+    }));
     this.meshPolicies = withMeshPolicies
-      ? upstreams.flatMap(({ server, ...upstream }, i) => meshPolicies(i === 0 ? this : new Construct(this, server.name), {
-        mode: mesh,
-        upstream: { ...upstream, port: server.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
-        client,
-        withClientObjects: i === 0,
-        plaintext,
-        trustDomain,
-        scraper: props.metricsScraper?.overMesh ? { namespace: props.metricsScraper.namespace, serviceAccount: props.metricsScraper.serviceAccount } : undefined,
-      }))
+      ? policyInputs.flatMap((input, i) => meshPolicies(i === 0 ? this : new Construct(this, upstreams[i].server.name), input))
       : [];
-
-    if (withMeshPolicies && mesh.mesh === Mesh.ISTIO && !namespace) {
-      this.warnings.push(`the namespace is unknown at synthesis, so vLLM's AuthorizationPolicy admits the principal "${istioPrincipal(client, trustDomain)}": `
-        + `ServiceAccount "${client.name}" of any namespace. The NetworkPolicy still admits only this namespace's h2oGPT pods. Set namespace for an exact principal`);
-    }
+    if (withMeshPolicies) this.warnings.push(...meshPolicyWarnings(policyInputs[0]));
     if (!withNetworkPolicies && (!withMeshPolicies || profileOf(mesh) === undefined)) {
       this.warnings.push('no NetworkPolicy and no mesh policy: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');
     }

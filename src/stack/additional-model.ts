@@ -1,6 +1,6 @@
 import { checkDnsLabel } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
-import { LINKERD_POLICY_NAME_SUFFIXES } from '../mesh/mesh-policy';
+import { policyNameSuffixes } from '../mesh/mesh-policy';
 import { VllmServerOptions } from '../workloads/vllm-server';
 
 /** A further model of an `H2oGptStack`: a vLLM server of its own, which h2oGPT lists beside the first. */
@@ -12,9 +12,10 @@ export interface AdditionalModelOptions extends VllmServerOptions {
   readonly id: string;
 }
 
-// A further server named `<another server>-<suffix>` would collide with that server's Linkerd
-// policy objects.
-const POLICY_SUFFIXES: string[] = Object.values(LINKERD_POLICY_NAME_SUFFIXES);
+// A further server named `<another server>-<suffix>` would collide with that server's policy
+// objects under a mesh that names them so (Linkerd's): refused under every mesh, so that a change
+// of mesh cannot break a stack.
+const POLICY_SUFFIXES: string[] = policyNameSuffixes();
 
 /** The longest suffix VllmServer adds to its name: `-model-cache`. */
 const VLLM_NAME_ROOM = 63 - '-model-cache'.length;

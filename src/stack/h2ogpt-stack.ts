@@ -12,9 +12,9 @@ import { UiAuthentication, UiAuthenticationKind } from '../workloads/ui-authenti
 import { exposeUi } from '../exposure/ui-exposure';
 import { metricsScrapeOf, MonitoringOptions, resolveMonitoring, stackMonitoring } from '../observability/monitoring';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
-import { Dataplane, Mesh } from '../mesh/mesh-profiles';
+import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
-import { stickySessions } from '../mesh/session-affinity';
+import { sessionsRefusal, stickySessions } from '../mesh/session-affinity';
 import { TrafficPolicy, TrafficPolicyOptions, UiClients } from '../security/traffic-policy';
 import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream, WaitPlan, waitPlan } from '../startup/decide';
 import { StartupStrategy } from '../common/startup-strategy';
@@ -150,10 +150,10 @@ export class H2oGptStack extends Construct {
     const name = checkStackName('name', props.name ?? 'h2ogpt');
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.mesh = props.mesh ?? MeshMode.none();
-    // The Istio objects are written in v1, which Istio serves from 1.22 (docs/mesh-facts.md §11).
-    if (this.mesh.mesh === Mesh.ISTIO && this.mesh.releaseAtLeast(1, 22) === false) {
-      throw new ConfigurationError('version', this.mesh.version,
-        'The stack writes Istio\'s security.istio.io/v1 and networking.istio.io/v1 objects, which Istio serves from 1.22: upgrade Istio, or give its real release.');
+    // The mesh's objects are written in versions it serves from some release (Istio: docs/mesh-facts.md §11).
+    const oldest = profileOf(this.mesh)?.oldestRelease;
+    if (oldest && this.mesh.releaseAtLeast(oldest.release[0], oldest.release[1]) === false) {
+      throw new ConfigurationError('version', this.mesh.version, oldest.why);
     }
     const kubernetesMinor = parseKubernetesMinor(props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
     const waiterImage = checkImage('waiterImage', props.waiterImage ?? DEFAULT_WAITER_IMAGE);
@@ -339,9 +339,9 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
     if (props.h2ogpt?.replicas !== undefined) {
       throw new ConfigurationError('h2ogpt.replicas', props.h2ogpt.replicas, 'The autoscaler owns h2oGPT\'s replica count: remove replicas, or autoscaling.h2ogptMaxReplicas.');
     }
-    if (mesh.mesh === Mesh.LINKERD && scaling.h2ogpt.max > 1) {
-      throw new ConfigurationError('autoscaling.h2ogptMaxReplicas', scaling.h2ogpt.max,
-        'Under Linkerd each request is balanced across h2oGPT replicas, and only an ingress that picks pods itself, which the stack does not set up, keeps a browser session on one (docs/mesh-facts.md §9); Gradio keeps each session in one process: keep h2oGPT at one replica, or use Istio or no mesh.');
+    const profile = profileOf(mesh);
+    if (profile?.sessionAffinity.mechanism === 'none' && scaling.h2ogpt.max > 1) {
+      throw new ConfigurationError('autoscaling.h2ogptMaxReplicas', scaling.h2ogpt.max, sessionsRefusal(profile, 'Keep h2oGPT at one replica'));
     }
   }
   return scaling;

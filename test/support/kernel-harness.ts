@@ -5,6 +5,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Dataplane, Mesh, MtlsMode } from '../../src/internal';
 import { Manifest } from '../helpers';
+import { meshWire, NatRule, ReplayMode, Wire } from './meshes';
 import { policyDrops, PolicyEndpoint, routerFilterRules } from './network-policy-model';
 
 // Replays a synthesized h2oGPT pod's startup through real Linux networking. Three network
@@ -38,12 +39,7 @@ export type KernelOutcome = 'started' | 'deadlock' | 'plaintext-rejected' | 'blo
 export class HarnessError extends Error {}
 
 /** The mode of a replay, as the harness reads it. */
-export interface ReplayMode {
-  readonly mesh: Mesh;
-  readonly dataplane: Dataplane;
-  readonly cni?: boolean;
-  readonly mtls: MtlsMode;
-}
+export type { ReplayMode } from './meshes';
 
 /**
  * For a test file of the kernel suites: why this machine cannot run `what`, or undefined when it
@@ -193,114 +189,14 @@ export function sweepNamespaces(): void {
   for (const ns of namespaces()) if (ns.startsWith(`${PREFIX}-`)) removeNamespace(ns);
 }
 
-type NatRule = string[];
-const nat = (...rule: string[]): NatRule => rule;
-
-/**
- * The iptables rules a mesh installs for the pod's outbound traffic, with the pod's exclusions.
- * - Istio sidecar: tools/istio-iptables/pkg/capture/run.go at 1.27.0 (the CNI plugin writes the
- *   same chains, cni/pkg/plugin/testdata/basic.txt.golden): excluded ports RETURN first, then
- *   loopback, UID and GID 1337, 127.0.0.1, then REDIRECT to 15001. `excludeOutboundPorts`
- *   replaces the default list: empty from istio-init, 15020 from the CNI plugin.
- * - Istio ambient, in-pod: cni/pkg/iptables/testdata/default.golden at 1.27.0: TCP without
- *   ztunnel's mark 0x539 goes to its 15001.
- * - Linkerd: linkerd2-proxy-init pkg/iptables/iptables.go addOutgoingTrafficRules: RETURN for UID
- *   2102, `-o lo` and skipped ports, then REDIRECT to 4140.
- */
+/** The mesh's outbound capture for a pod of `mode` (test/support/meshes/). */
 function outboundCapture(mode: ReplayMode, annotations: Record<string, string>): NatRule[] {
-  if (mode.mesh === Mesh.ISTIO && mode.dataplane === Dataplane.AMBIENT) {
-    return [
-      nat('-N', 'ISTIO_OUTPUT'), nat('-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'),
-      nat('-A', 'ISTIO_OUTPUT', '-d', '127.0.0.1/32', '-j', 'RETURN'),
-      nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '-m', 'mark', '!', '--mark', '0x539/0xfff', '-j', 'REDIRECT', '--to-ports', '15001'),
-    ];
-  }
-  if (mode.mesh === Mesh.ISTIO) {
-    const excluded = (annotations['traffic.sidecar.istio.io/excludeOutboundPorts'] ?? (mode.cni ? '15020' : '')).split(',').map((p) => p.trim()).filter(Boolean);
-    return [
-      nat('-N', 'ISTIO_OUTPUT'), nat('-N', 'ISTIO_REDIRECT'),
-      nat('-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'),
-      nat('-A', 'ISTIO_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15001'),
-      ...excluded.map((port) => nat('-A', 'ISTIO_OUTPUT', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
-      nat('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-j', 'RETURN'),
-      nat('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--uid-owner', '1337', '-j', 'RETURN'),
-      nat('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--gid-owner', '1337', '-j', 'RETURN'),
-      nat('-A', 'ISTIO_OUTPUT', '-d', '127.0.0.1/32', '-j', 'RETURN'),
-      nat('-A', 'ISTIO_OUTPUT', '-j', 'ISTIO_REDIRECT'),
-    ];
-  }
-  const skipped = annotations['config.linkerd.io/skip-outbound-ports'] ?? '4567,4568';
-  return [
-    nat('-N', 'PROXY_INIT_OUTPUT'), nat('-A', 'OUTPUT', '-j', 'PROXY_INIT_OUTPUT'),
-    nat('-A', 'PROXY_INIT_OUTPUT', '-m', 'owner', '--uid-owner', '2102', '-j', 'RETURN'),
-    nat('-A', 'PROXY_INIT_OUTPUT', '-o', 'lo', '-j', 'RETURN'),
-    nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-m', 'multiport', '--dports', skipped, '-j', 'RETURN'),
-    nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4140'),
-  ];
+  return meshWire(mode.mesh)?.outboundCapture(mode, annotations) ?? [];
 }
 
-/**
- * The mesh's wire between the two pods (docs/mesh-facts.md §2a): what the client proxy listens on
- * and dials, and what the server pod's inbound capture does with what arrives.
- * - Istio sidecar: Envoy dials the endpoint's IP and port (pilot/pkg/xds/endpoints/endpoint_builder.go);
- *   the server's ISTIO_INBOUND sends every port but 15008, 15020, 15021 and 15090 to 15006
- *   (tools/istio-iptables/pkg/capture/run.go, cni/pkg/plugin/testdata/basic.txt.golden, 1.27.0),
- *   where STRICT admits only mTLS (pilot/pkg/networking/core/filterchain_options.go).
- * - Istio ambient: ztunnel dials the peer's 15008, HBONE (istio/ztunnel src/proxy/outbound.rs,
- *   1.27.0); the peer's in-pod rules send other TCP without the mark to ztunnel's plaintext 15006
- *   and accept the probe address 169.254.7.127 (cni/pkg/iptables/testdata/default.golden).
- * - Linkerd 2.18+ (edge-25.3.2): the client proxy dials the peer's inbound port 4143 with a
- *   transport header naming the app's port (linkerd2 controller/api/destination/endpoint_translator.go,
- *   outboundTransportMode: transport-header in the chart; linkerd2-proxy
- *   linkerd/app/outbound/src/tcp/tagged_transport.rs); the peer's PROXY_INIT_REDIRECT sends every
- *   TCP port but 4190, 4191, 4567 and 4568 to 4143 (linkerd2-proxy-init addIncomingTrafficRules).
- */
-interface Wire {
-  /** The client proxy: its port, the UID it runs as (none: ztunnel, outside the pod), what it dials (0: the original port), its mark. */
-  readonly proxy?: { readonly listen: number; readonly uid?: number; readonly dial: number; readonly mark?: string };
-  /** The server pod's inbound proxy ports and capture rules. */
-  readonly inboundPorts: number[];
-  readonly inboundCapture: NatRule[];
-}
-
+/** The mesh's wire between the two pods (test/support/meshes/); none without a mesh. */
 function wireOf(mode: ReplayMode): Wire {
-  if (mode.mesh === Mesh.ISTIO && mode.dataplane === Dataplane.AMBIENT) {
-    return {
-      proxy: { listen: 15001, dial: 15008, mark: '0x539' },
-      inboundPorts: [15006, 15008],
-      inboundCapture: [
-        nat('-N', 'ISTIO_PRERT'), nat('-A', 'PREROUTING', '-j', 'ISTIO_PRERT'),
-        nat('-A', 'ISTIO_PRERT', '-s', '169.254.7.127', '-p', 'tcp', '-j', 'ACCEPT'),
-        nat('-A', 'ISTIO_PRERT', '!', '-d', '127.0.0.1/32', '-p', 'tcp', '!', '--dport', '15008', '-m', 'mark', '!', '--mark', '0x539/0xfff', '-j', 'REDIRECT', '--to-ports', '15006'),
-      ],
-    };
-  }
-  if (mode.mesh === Mesh.ISTIO) {
-    return {
-      proxy: { listen: 15001, uid: 1337, dial: 0 },
-      inboundPorts: [15006],
-      inboundCapture: [
-        nat('-N', 'ISTIO_INBOUND'), nat('-N', 'ISTIO_IN_REDIRECT'),
-        nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', '15008', '-j', 'RETURN'),
-        nat('-A', 'ISTIO_IN_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15006'),
-        nat('-A', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND'),
-        ...['15020', '15021', '15090'].map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
-        nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '-j', 'ISTIO_IN_REDIRECT'),
-      ],
-    };
-  }
-  if (mode.mesh === Mesh.LINKERD) {
-    return {
-      proxy: { listen: 4140, uid: 2102, dial: 4143 },
-      inboundPorts: [4143],
-      inboundCapture: [
-        nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', '4190,4191,4567,4568', '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
-      ],
-    };
-  }
-  return { inboundPorts: [], inboundCapture: [] };
+  return meshWire(mode.mesh)?.wire(mode) ?? { inboundPorts: [], inboundCapture: [] };
 }
 
 /** nat rules as one iptables-restore transaction, as istio-iptables and linkerd2-proxy-init apply theirs. */

@@ -1,4 +1,4 @@
-import { CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, Mesh, StartupRefusedError, StartupStrategy } from '../../src/internal';
+import { CONCRETE_STRATEGIES, H2oGptStack, H2oGptStackProps, profileOf, StartupRefusedError, StartupStrategy } from '../../src/internal';
 import { buildDefaultApp } from '../../src/main';
 import { allModeVariants } from '../../src/startup/decision-table';
 import { Manifest, synth, testApp } from '../helpers';
@@ -25,9 +25,10 @@ export function forEachAllowed<T>(variants: Array<[string, Partial<H2oGptStackPr
   for (const mesh of allModeVariants()) {
     for (const startupStrategy of [StartupStrategy.AUTO, ...CONCRETE_STRATEGIES]) {
       for (const [variant, props] of variants) {
-        // Linkerd cannot keep Gradio sessions on one of several replicas, so the stack refuses
-        // more than one there (docs/mesh-facts.md §9): such a variant runs with one under Linkerd.
-        const h2ogpt = mesh.mesh === Mesh.LINKERD && (props.h2ogpt?.replicas ?? 1) > 1 ? { ...props.h2ogpt, replicas: 1 } : props.h2ogpt;
+        // A mesh that cannot keep Gradio sessions on one of several replicas (Linkerd) makes the
+        // stack refuse more than one (docs/mesh-facts.md §9): such a variant runs with one there.
+        const keepsNoSessions = profileOf(mesh)?.sessionAffinity.mechanism === 'none';
+        const h2ogpt = keepsNoSessions && (props.h2ogpt?.replicas ?? 1) > 1 ? { ...props.h2ogpt, replicas: 1 } : props.h2ogpt;
         try {
           const result = build({ name: 'chat', vllm: { model: 'm' }, ...props, h2ogpt, mesh, startupStrategy });
           results.push({ label: `${mesh.describe()} / ${startupStrategy} / ${variant}`, result });
