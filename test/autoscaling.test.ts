@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync, statSync } from 'fs';
+import { join } from 'path';
 import {
-  H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode,
+  H2oGpt, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, VllmServer,
 } from '../src/internal';
 import { allModeVariants } from '../src/startup/decision-table';
 import { find, Manifest, synth } from './helpers';
@@ -101,4 +103,32 @@ test.each(allModeVariants().map((m) => [m.describe(), m] as const))('%s: monitor
   expect(stack.autoscalers.map((o) => o.kind)).toEqual(['ScaledObject', 'HorizontalPodAutoscaler']);
   for (const o of objects) expect(schemaProblems(o)).toEqual([]);
   expect(crossObjectProblems(objects)).toEqual([]);
+});
+
+describe('a Deployment leaves its replica count to an autoscaler, without patching what the library wrote', () => {
+  test('markHasAutoscaler on a hand-built VllmServer or H2oGpt drops spec.replicas, keeps the spread sized for the most replicas', () => {
+    const objects = synth((chart) => {
+      const vllm = new VllmServer(chart, 'vllm', { name: 'v', model: 'm/m', replicas: 3, modelCache: RWX });
+      const h2ogpt = new H2oGpt(chart, 'h2ogpt', { name: 'h', vllm, replicas: 2 });
+      const fixed = new VllmServer(chart, 'fixed', { name: 'f', model: 'm/m', replicas: 2, modelCache: RWX });
+      expect([vllm.hasAutoscaler, h2ogpt.hasAutoscaler]).toEqual([false, false]);
+      vllm.markHasAutoscaler();
+      h2ogpt.markHasAutoscaler();
+      expect([vllm.hasAutoscaler, h2ogpt.hasAutoscaler, fixed.hasAutoscaler]).toEqual([true, true, false]);
+    });
+    for (const name of ['v', 'h']) {
+      const spec = find(objects, 'Deployment', name).spec;
+      expect(spec).not.toHaveProperty('replicas');
+      expect(spec.template.spec.topologySpreadConstraints).toHaveLength(1);
+    }
+    expect(find(objects, 'Deployment', 'f').spec.replicas).toBe(2);
+  });
+
+  test('src/ holds no JSON patch: every field is written by the construct that owns it', () => {
+    const sources = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? sources(path) : name.endsWith('.ts') ? [path] : [];
+    });
+    expect(sources(join(__dirname, '..', 'src')).filter((file) => /JsonPatch|addJsonPatch/.test(readFileSync(file, 'utf8')))).toEqual([]);
+  });
 });

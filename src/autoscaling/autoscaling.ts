@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkInteger } from '../common/checks';
@@ -119,9 +119,9 @@ export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: r
   return { vllm, h2ogpt };
 }
 
-/** A scaled workload: its Deployment loses `spec.replicas`, which its autoscaler owns. Internal. */
+/** A scaled workload (`VllmServer`, `H2oGpt`): its Deployment leaves `spec.replicas` to its autoscaler. Internal. */
 export interface ScaledDeployment {
-  readonly deployment: ApiObject;
+  markHasAutoscaler(): void;
   readonly name: string;
   readonly namespace?: string;
   readonly labels: { [key: string]: string };
@@ -130,22 +130,13 @@ export interface ScaledDeployment {
 const scaleTarget = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', name });
 
 /**
- * Leaves the replica count to the autoscaler: a `kubectl apply` of a manifest that names one
- * would reset what the autoscaler chose (Kubernetes' HorizontalPodAutoscaler docs, "Migrating
- * Deployments and StatefulSets to horizontal autoscaling").
- */
-function handOverReplicas(deployment: ApiObject): void {
-  deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));
-}
-
-/**
  * vLLM's KEDA ScaledObject. A new replica takes the model's load time to serve, and meanwhile the
  * queue stays long: so it adds one replica per load time at most, and scales down only after the
  * queue has been short for that long, so a scale-up is never undone before its pod is ready.
  */
 export function vllmScaledObject(scope: Construct, id: string, target: ScaledDeployment, server: MonitoredVllm,
   scaling: NonNullable<ResolvedAutoscaling['vllm']>, prometheusNamespace: string): ApiObject {
-  handOverReplicas(target.deployment);
+  target.markHasAutoscaler();
   // The HPA API caps a policy's period at 1800 s.
   const load = Math.min(1800, Math.max(60, server.startupBudgetSeconds));
   return new ApiObject(scope, id, {
@@ -179,7 +170,7 @@ export function vllmScaledObject(scope: Construct, id: string, target: ScaledDep
 
 /** h2oGPT's HorizontalPodAutoscaler on CPU. */
 export function h2ogptAutoscaler(scope: Construct, target: ScaledDeployment, scaling: NonNullable<ResolvedAutoscaling['h2ogpt']>): ApiObject {
-  handOverReplicas(target.deployment);
+  target.markHasAutoscaler();
   return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'h2ogpt-autoscaler', {
     metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
     spec: {

@@ -259,10 +259,9 @@ export class H2oGptStack extends Construct {
     // One ScaledObject per server, each on its own queue; the first keeps its construct id.
     this.autoscalers = [
       ...(scaling.vllm ? this.vllmServers.map((server, i) => vllmScaledObject(this, i === 0 ? 'vllm-scaled-object' : `vllm-scaled-object-${server.name}`,
-        { deployment: server.deployment, name: server.name, namespace: server.namespace, labels: server.labels },
+        server,
         monitored.vllm[i], scaling.vllm!, monitoring!.prometheusNamespace)) : []),
-      ...(scaling.h2ogpt ? [h2ogptAutoscaler(this, { deployment: this.h2ogpt.deployment, name: this.h2ogpt.name, namespace: this.h2ogpt.namespace, labels: this.h2ogpt.labels },
-        scaling.h2ogpt)] : []),
+      ...(scaling.h2ogpt ? [h2ogptAutoscaler(this, this.h2ogpt, scaling.h2ogpt)] : []),
     ];
     if (scrape?.method === 'over-mesh') {
       this.warnings.push(`monitoring under ${this.mesh.describe()}: Prometheus scrapes vLLM over the mesh, so it must run in the mesh; vLLM admits ServiceAccount `

@@ -17,9 +17,10 @@ import {
   ResolvedWaiterSettings, resolveWaiterSettings, WAITER_MOUNT_PATH, WAITER_SCRIPT, WAITER_SCRIPT_KEY,
   WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
-import { disruptionBudget, spreadAcrossNodes } from './availability';
+import { disruptionBudget } from './availability';
 import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources, secretEnv } from './pod-helpers';
 import { IVllmEndpoint } from './vllm-endpoint';
+import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 
 /** The h2oGPT runtime image, pinned. */
@@ -216,6 +217,7 @@ export class H2oGpt extends Construct {
   public static readonly WAIT_INIT_CONTAINER_NAME: string = WAIT_INIT_CONTAINER_NAME;
 
   public readonly deployment: k8s.KubeDeployment;
+  private readonly workload: WorkloadDeployment;
   /** The h2oGPT image its containers run. */
   public readonly image: string;
   public readonly service: k8s.KubeService;
@@ -456,53 +458,45 @@ export class H2oGpt extends Construct {
     initContainers.push(workspaceInit);
 
     const uiProbe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('ui') } };
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+    this.workload = new WorkloadDeployment(this, {
       metadata,
-      spec: {
-        replicas,
-        selector: { matchLabels: this.selectorLabels },
-        template: {
-          metadata: { labels: { ...props.podLabels, ...labels }, annotations },
-          spec: {
-            serviceAccountName: this.serviceAccountName,
-            imagePullSecrets: platform.imagePullSecrets,
-            affinity: platform.affinity,
-            priorityClassName: platform.priorityClassName,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurityContext(identity),
-            nodeSelector: props.nodeSelector,
-            tolerations,
-            topologySpreadConstraints: spreadAcrossNodes(this.selectorLabels, replicas),
-            initContainers,
-            containers: [{
-              name: 'h2ogpt',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command,
-              workingDir: WORKING_DIR,
-              // Names derived from props stay the construct's even when their prop is off (e.g. the API port).
-              env: [...env, ...userEnv(props.env, [...env.map((e) => e.name), ...Object.keys(MANAGED_SETTINGS)])],
-              ports: [
-                { name: 'ui', containerPort: H2OGPT_UI_CONTAINER_PORT, protocol: 'TCP' },
-                ...(openAiApiPort !== undefined ? [{ name: 'openai', containerPort: openAiApiPort, protocol: 'TCP' }] : []),
-              ],
-              resources: podResources('', {
-                cpuRequest: props.cpuRequest ?? '1', cpuLimit: props.cpuLimit,
-                memoryRequest: props.memoryRequest ?? '4Gi', memoryLimit: props.memoryLimit ?? '8Gi',
-              }),
-              startupProbe: {
-                ...uiProbe, periodSeconds: 10, timeoutSeconds: 5,
-                failureThreshold: Math.ceil(this.startupBudgetSeconds / 10),
-              },
-              readinessProbe: { ...uiProbe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
-              securityContext: hardenedContainerSecurityContext(),
-              volumeMounts: appMounts,
-            }],
-            volumes,
-          },
+      selectorLabels: this.selectorLabels,
+      podLabels: { ...props.podLabels, ...labels },
+      podAnnotations: annotations,
+      replicas,
+      serviceAccountName: this.serviceAccountName,
+      platform,
+      securityContext: restrictedPodSecurityContext(identity),
+      nodeSelector: props.nodeSelector,
+      tolerations,
+      initContainers,
+      containers: [{
+        name: 'h2ogpt',
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        command,
+        workingDir: WORKING_DIR,
+        // Names derived from props stay the construct's even when their prop is off (e.g. the API port).
+        env: [...env, ...userEnv(props.env, [...env.map((e) => e.name), ...Object.keys(MANAGED_SETTINGS)])],
+        ports: [
+          { name: 'ui', containerPort: H2OGPT_UI_CONTAINER_PORT, protocol: 'TCP' },
+          ...(openAiApiPort !== undefined ? [{ name: 'openai', containerPort: openAiApiPort, protocol: 'TCP' }] : []),
+        ],
+        resources: podResources('', {
+          cpuRequest: props.cpuRequest ?? '1', cpuLimit: props.cpuLimit,
+          memoryRequest: props.memoryRequest ?? '4Gi', memoryLimit: props.memoryLimit ?? '8Gi',
+        }),
+        startupProbe: {
+          ...uiProbe, periodSeconds: 10, timeoutSeconds: 5,
+          failureThreshold: Math.ceil(this.startupBudgetSeconds / 10),
         },
-      },
+        readinessProbe: { ...uiProbe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
+        securityContext: hardenedContainerSecurityContext(),
+        volumeMounts: appMounts,
+      }],
+      volumes,
     });
+    this.deployment = this.workload.deployment;
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata,
@@ -520,6 +514,20 @@ export class H2oGpt extends Construct {
         ],
       },
     });
+  }
+  /**
+   * Leaves the Deployment's replica count to an autoscaler (a KEDA ScaledObject or an HPA on
+   * this Deployment): from then on its spec carries none, so a `kubectl apply` cannot reset what
+   * the autoscaler chose. Size `replicas` for the most the autoscaler may set: it spreads the
+   * pods and sets the disruption budget.
+   */
+  public markHasAutoscaler(): void {
+    this.workload.markHasAutoscaler();
+  }
+
+  /** Whether an autoscaler owns the replica count (`markHasAutoscaler`). */
+  public get hasAutoscaler(): boolean {
+    return this.workload.hasAutoscaler;
   }
 }
 

@@ -11,9 +11,10 @@ import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, rootPodSecurityContext, scratchVolume,
 } from './pod-security';
 import { workloadServiceAccount } from './service-account';
-import { disruptionBudget, spreadAcrossNodes } from './availability';
+import { disruptionBudget } from './availability';
 import { ModelCache, ModelCacheAccessMode } from './model-cache';
 import { IVllmEndpoint } from './vllm-endpoint';
+import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources, secretEnv } from './pod-helpers';
 
@@ -148,6 +149,7 @@ export class VllmServer extends Construct implements IVllmEndpoint {
   public static readonly HEALTH_PATH: string = VLLM_HEALTH_PATH;
 
   public readonly deployment: k8s.KubeDeployment;
+  private readonly workload: WorkloadDeployment;
   public readonly service: k8s.KubeService;
   /** The pod's own ServiceAccount: its mesh identity. */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
@@ -316,69 +318,61 @@ export class VllmServer extends Construct implements IVllmEndpoint {
     this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const httpGetHealth = { path: VLLM_HEALTH_PATH, port: k8s.IntOrString.fromString(VLLM_PORT_NAME) };
 
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+    this.workload = new WorkloadDeployment(this, {
       metadata,
-      spec: {
-        replicas,
-        selector: { matchLabels: this.selectorLabels },
-        // An RWO cache cannot be attached to an old and a new pod on different nodes at once,
-        // and GPUs are scarce: replace pods rather than surge.
-        strategy: sharedRwoClaim
-          ? { type: 'Recreate' }
-          : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels: { ...props.podLabels, ...labels }, annotations: nonEmpty(props.podAnnotations) },
-          spec: {
-            serviceAccountName: this.serviceAccountName,
-            imagePullSecrets: platform.imagePullSecrets,
-            affinity: platform.affinity,
-            priorityClassName: platform.priorityClassName,
-            automountServiceAccountToken: false,
-            securityContext: this.runsAsRoot ? rootPodSecurityContext() : restrictedPodSecurityContext(identity),
-            terminationGracePeriodSeconds: 60,
-            nodeSelector: props.nodeSelector,
-            tolerations,
-            topologySpreadConstraints: spreadAcrossNodes(this.selectorLabels, replicas),
-            containers: [{
-              name: 'vllm',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              args,
-              env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
-              ports: [{ name: VLLM_PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
-              resources: podResources('', {
-                cpuRequest: props.cpuRequest ?? '4', cpuLimit: props.cpuLimit,
-                memoryRequest: props.memoryRequest ?? '24Gi', memoryLimit: props.memoryLimit ?? '32Gi',
-              }, { 'nvidia.com/gpu': k8s.Quantity.fromNumber(gpus) }),
-              startupProbe: {
-                httpGet: httpGetHealth,
-                periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
-                timeoutSeconds: 5,
-                failureThreshold: Math.ceil(this.startupBudgetSeconds / STARTUP_PROBE_PERIOD_SECONDS),
-              },
-              readinessProbe: { httpGet: httpGetHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
-              livenessProbe: { httpGet: httpGetHealth, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: livenessFailureThreshold },
-              securityContext: hardenedContainerSecurityContext({ root: this.runsAsRoot }),
-              volumeMounts: [
-                { name: 'model-cache', mountPath: MODEL_CACHE_PATH },
-                { name: 'dshm', mountPath: '/dev/shm' },
-                { name: 'home', mountPath: VLLM_HOME },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [
-              claimName
-                ? { name: 'model-cache', persistentVolumeClaim: { claimName } }
-                : { name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(cache.sizeLimit!) } },
-              scratchVolume('dshm', shmSize, 'Memory'),
-              // torch.compile, Triton and CUDA caches: a few GiB, rebuilt after a restart.
-              scratchVolume('home', '20Gi'),
-              scratchVolume('tmp', '10Gi'),
-            ],
-          },
+      selectorLabels: this.selectorLabels,
+      podLabels: { ...props.podLabels, ...labels },
+      podAnnotations: nonEmpty(props.podAnnotations),
+      replicas,
+      // An RWO cache cannot be attached to an old and a new pod on different nodes at once,
+      // and GPUs are scarce: replace pods rather than surge.
+      strategy: sharedRwoClaim
+        ? { type: 'Recreate' }
+        : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+      serviceAccountName: this.serviceAccountName,
+      platform,
+      securityContext: this.runsAsRoot ? rootPodSecurityContext() : restrictedPodSecurityContext(identity),
+      terminationGracePeriodSeconds: 60,
+      nodeSelector: props.nodeSelector,
+      tolerations,
+      containers: [{
+        name: 'vllm',
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        args,
+        env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
+        ports: [{ name: VLLM_PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
+        resources: podResources('', {
+          cpuRequest: props.cpuRequest ?? '4', cpuLimit: props.cpuLimit,
+          memoryRequest: props.memoryRequest ?? '24Gi', memoryLimit: props.memoryLimit ?? '32Gi',
+        }, { 'nvidia.com/gpu': k8s.Quantity.fromNumber(gpus) }),
+        startupProbe: {
+          httpGet: httpGetHealth,
+          periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
+          timeoutSeconds: 5,
+          failureThreshold: Math.ceil(this.startupBudgetSeconds / STARTUP_PROBE_PERIOD_SECONDS),
         },
-      },
+        readinessProbe: { httpGet: httpGetHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: readinessFailureThreshold },
+        livenessProbe: { httpGet: httpGetHealth, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: livenessFailureThreshold },
+        securityContext: hardenedContainerSecurityContext({ root: this.runsAsRoot }),
+        volumeMounts: [
+          { name: 'model-cache', mountPath: MODEL_CACHE_PATH },
+          { name: 'dshm', mountPath: '/dev/shm' },
+          { name: 'home', mountPath: VLLM_HOME },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      }],
+      volumes: [
+        claimName
+          ? { name: 'model-cache', persistentVolumeClaim: { claimName } }
+          : { name: 'model-cache', emptyDir: { sizeLimit: k8s.Quantity.fromString(cache.sizeLimit!) } },
+        scratchVolume('dshm', shmSize, 'Memory'),
+        // torch.compile, Triton and CUDA caches: a few GiB, rebuilt after a restart.
+        scratchVolume('home', '20Gi'),
+        scratchVolume('tmp', '10Gi'),
+      ],
     });
+    this.deployment = this.workload.deployment;
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata,
@@ -388,6 +382,20 @@ export class VllmServer extends Construct implements IVllmEndpoint {
         ports: [{ name: VLLM_PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(VLLM_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }],
       },
     });
+  }
+  /**
+   * Leaves the Deployment's replica count to an autoscaler (a KEDA ScaledObject or an HPA on
+   * this Deployment): from then on its spec carries none, so a `kubectl apply` cannot reset what
+   * the autoscaler chose. Size `replicas` for the most the autoscaler may set: it spreads the
+   * pods and sets the disruption budget.
+   */
+  public markHasAutoscaler(): void {
+    this.workload.markHasAutoscaler();
+  }
+
+  /** Whether an autoscaler owns the replica count (`markHasAutoscaler`). */
+  public get hasAutoscaler(): boolean {
+    return this.workload.hasAutoscaler;
   }
 }
 
