@@ -2,6 +2,7 @@ import { checkDnsLabel } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { policyNameSuffixes } from '../mesh/mesh-policy';
 import { VllmServerOptions } from '../workloads/vllm-server';
+import { MAX_NAME_LENGTH, NAME_SUFFIXES, roomFor, stackVllmName } from '../common/names';
 
 /** A further model of an `H2oGptStack`: a vLLM server of its own, which h2oGPT lists beside the first. */
 export interface AdditionalModelOptions extends VllmServerOptions {
@@ -17,8 +18,6 @@ export interface AdditionalModelOptions extends VllmServerOptions {
 // of mesh cannot break a stack.
 const POLICY_SUFFIXES: string[] = policyNameSuffixes();
 
-/** The longest suffix VllmServer adds to its name: `-model-cache`. */
-const VLLM_NAME_ROOM = 63 - '-model-cache'.length;
 
 /** Each further model's id, checked against the stack name and the others. Internal. */
 export function checkAdditionalModelIds(stackName: string, models: AdditionalModelOptions[] | undefined): string[] {
@@ -26,7 +25,7 @@ export function checkAdditionalModelIds(stackName: string, models: AdditionalMod
   if (!Array.isArray(models)) {
     throw new ConfigurationError('additionalModels', typeof models, 'Give a list, e.g. [{ id: "coder", model: "Qwen/Qwen2.5-Coder-1.5B-Instruct" }].');
   }
-  const room = VLLM_NAME_ROOM - `${stackName}-vllm-`.length;
+  const room = roomFor(stackVllmName(stackName, ''), NAME_SUFFIXES.modelCache);
   const ids: string[] = [];
   models.forEach((model, i) => {
     const field = `additionalModels[${i}].id`;
@@ -35,7 +34,7 @@ export function checkAdditionalModelIds(stackName: string, models: AdditionalMod
     }
     const id = checkDnsLabel(field, model.id);
     if (id.length > room) {
-      throw new ConfigurationError(field, id, `Its vLLM server is named "${stackName}-vllm-${id}", and with its "-model-cache" claim that must fit in 63 characters: use at most ${room} characters, or a shorter stack name.`);
+      throw new ConfigurationError(field, id, `Its vLLM server is named "${stackVllmName(stackName, id)}", and with its "${NAME_SUFFIXES.modelCache}" claim that must fit in ${MAX_NAME_LENGTH} characters: use at most ${room} characters, or a shorter stack name.`);
     }
     if (ids.includes(id)) {
       throw new ConfigurationError(field, id, `additionalModels[${ids.indexOf(id)}] has that id already: give each model its own.`);
@@ -48,7 +47,7 @@ export function checkAdditionalModelIds(stackName: string, models: AdditionalMod
     if (owner !== undefined) {
       const server = owner === '' ? 'the first vLLM server' : `additionalModels[${ids.indexOf(owner)}]`;
       throw new ConfigurationError(`additionalModels[${i}].id`, id,
-        `"${stackName}-vllm-${id}" is already the name of one of ${server}'s policy objects: choose an id that does not end a server's name with -${POLICY_SUFFIXES.join(', -')}.`);
+        `"${stackVllmName(stackName, id)}" is already the name of one of ${server}'s policy objects: choose an id that does not end a server's name with -${POLICY_SUFFIXES.join(', -')}.`);
     }
   });
   return ids;

@@ -21,8 +21,10 @@ import { StartupStrategy } from '../common/startup-strategy';
 import { DEFAULT_WAITER_IMAGE, StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
-import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
+import { ModelCache } from '../workloads/model-cache';
+import { cacheHoldsOneNode, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
 import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
+import { NAME_SUFFIXES, roomFor, stackVllmName } from '../common/names';
 
 /** Props of `H2oGptStack`. */
 export interface H2oGptStackProps {
@@ -179,11 +181,11 @@ export class H2oGptStack extends Construct {
       podAnnotations: { ...options?.podAnnotations, ...meshMetadata.annotations, ...scrapeAnnotations(options?.port) },
     });
 
-    this.vllm = withFieldPrefix('vllm.', () => vllmServer('vllm', props.vllm, `${name}-vllm`, name));
+    this.vllm = withFieldPrefix('vllm.', () => vllmServer('vllm', props.vllm, stackVllmName(name), name));
     // Each further server has its own instance label, so its selector never picks another's pods.
     this.additionalVllm = models.map(({ field, id, options }) => withFieldPrefix(`${field}.`, () => {
       const { id: _id, ...serverOptions } = options;
-      return vllmServer(`vllm-${id}`, serverOptions, `${name}-vllm-${id}`, `${name}-${id}`);
+      return vllmServer(`vllm-${id}`, serverOptions, stackVllmName(name, id), `${name}-${id}`);
     }));
     this.vllmServers = [this.vllm, ...this.additionalVllm];
     checkDistinctModels(this.vllmServers, props.additionalModels ?? []);
@@ -328,9 +330,9 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
         throw new ConfigurationError(`${field}.replicas`, options.replicas, 'The autoscaler owns vLLM\'s replica count: remove replicas, or autoscaling.vllmMaxReplicas.');
       }
       const cache = options?.modelCache ?? ModelCache.newClaim();
-      if (scaling.vllm.max > 1 && cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE) {
+      if (scaling.vllm.max > 1 && cacheHoldsOneNode(cache)) {
         throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max,
-          `New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim (${field}.modelCache). Use ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim, or ModelCache.ephemeral().`);
+          `New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim (${field}.modelCache). Use ${SHARED_CACHE_CHOICES}, or ModelCache.ephemeral().`);
       }
     }
   }
@@ -363,13 +365,12 @@ function uiClientsOf(exposure: Exposure): UiClients | undefined {
 
 /** h2oGPT tells its models apart by served name: refused here so the error names the stack's field. */
 function checkDistinctModels(servers: VllmServer[], models: AdditionalModelOptions[]): void {
-  servers.forEach((server, i) => {
-    const earlier = servers.slice(0, i).findIndex((s) => s.servedModelName === server.servedModelName);
-    if (i === 0 || earlier < 0) return;
-    const field = `additionalModels[${i - 1}].${models[i - 1].servedModelName === undefined ? 'model' : 'servedModelName'}`;
-    throw new ConfigurationError(field, server.servedModelName,
-      `${earlier === 0 ? 'vllm' : `additionalModels[${earlier - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each model its own (servedModelName).`);
-  });
+  const repeated = repeatedServedModel(servers);
+  if (!repeated) return;
+  const [i, earlier] = repeated;
+  const field = `additionalModels[${i - 1}].${models[i - 1].servedModelName === undefined ? 'model' : 'servedModelName'}`;
+  throw new ConfigurationError(field, servers[i].servedModelName,
+    `${earlier === 0 ? 'vllm' : `additionalModels[${earlier - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each model its own (servedModelName).`);
 }
 
 /** The exposure, refused without a decision on who may log in. */
@@ -386,15 +387,14 @@ function checkExposure(exposure: Exposure | undefined, authentication: UiAuthent
   return exposure;
 }
 
-/** The longest suffix the stack adds to its name: `<name>-vllm-model-cache`. */
-const LONGEST_NAME_SUFFIX = '-vllm-model-cache';
 
 /**
  * Checks an installation name as the objects it becomes: Services need DNS-1035 labels, and the
  * longest generated name must stay within 63 characters.
  */
 export function checkStackName(field: string, name: string | undefined): string {
-  return checkDns1035Label(field, name, 63 - LONGEST_NAME_SUFFIX.length);
+  // The longest name the stack derives: `<name>-vllm-model-cache`.
+  return checkDns1035Label(field, name, roomFor(NAME_SUFFIXES.stackVllm, NAME_SUFFIXES.modelCache));
 }
 
 /** What keeps a pod of this stack out of a namespace that enforces Pod Security "restricted". */

@@ -19,9 +19,11 @@ import {
 } from '../startup/waiter';
 import { disruptionBudget } from './availability';
 import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources, secretEnv } from './pod-helpers';
+import { repeatedServedModel } from './server-checks';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
+import { NAME_SUFFIXES, roomFor, startupWaiterName } from '../common/names';
 
 /** The h2oGPT runtime image, pinned. */
 export const DEFAULT_H2OGPT_IMAGE = 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1';
@@ -268,7 +270,7 @@ export class H2oGpt extends Construct {
   public constructor(scope: Construct, id: string, props: H2oGptProps) {
     super(scope, id);
     // A Service name, and `<name>-startup-waiter` must fit in 63 characters.
-    this.name = checkDns1035Label('name', props.name ?? 'h2ogpt', 63 - '-startup-waiter'.length);
+    this.name = checkDns1035Label('name', props.name ?? 'h2ogpt', roomFor(NAME_SUFFIXES.startupWaiter));
     const instance = checkDnsLabel('instance', props.instance ?? this.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
@@ -419,7 +421,7 @@ export class H2oGpt extends Construct {
     const annotations: { [key: string]: string } = { ...props.podAnnotations };
 
     if (waits) {
-      const configMapName = `${this.name}-startup-waiter`;
+      const configMapName = startupWaiterName(this.name);
       this.waiterConfigMap = new k8s.KubeConfigMap(this, 'waiter', {
         metadata: { ...metadata, name: configMapName },
         data: { [WAITER_SCRIPT_KEY]: WAITER_SCRIPT },
@@ -604,18 +606,17 @@ function checkEndpoints(first: IVllmEndpoint, additional: IVllmEndpoint[] | unde
     throw new ConfigurationError('additionalVllm', typeof additional, 'Give a list of vLLM servers, e.g. [coderServer], or leave it unset.');
   }
   const all = [first, ...additional.map((e, i) => checkEndpoint(`additionalVllm[${i}]`, e))];
-  all.forEach((endpoint, i) => {
-    const field = `additionalVllm[${i - 1}]`;
-    const earlier = all.slice(0, i);
-    const sameModel = earlier.findIndex((e) => e.servedModelName === endpoint.servedModelName);
-    if (i > 0 && sameModel >= 0) {
-      throw new ConfigurationError(`${field}.servedModelName`, endpoint.servedModelName,
-        `${sameModel === 0 ? 'vllm' : `additionalVllm[${sameModel - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each server its own servedModelName.`);
-    }
-    if (i > 0 && earlier.some((e) => e.url === endpoint.url)) {
-      throw new ConfigurationError(`${field}.url`, endpoint.url, 'That server is already listed: list each vLLM server once.');
-    }
-  });
+  // The first server at fault is named; a server listed twice repeats its name too, which is said first.
+  const listedTwice = all.findIndex((endpoint, i) => i > 0 && all.slice(0, i).some((e) => e.url === endpoint.url));
+  const repeated = repeatedServedModel(all);
+  if (repeated && (listedTwice < 0 || repeated[0] <= listedTwice)) {
+    const [i, earlier] = repeated;
+    throw new ConfigurationError(`additionalVllm[${i - 1}].servedModelName`, all[i].servedModelName,
+      `${earlier === 0 ? 'vllm' : `additionalVllm[${earlier - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each server its own servedModelName.`);
+  }
+  if (listedTwice > 0) {
+    throw new ConfigurationError(`additionalVllm[${listedTwice - 1}].url`, all[listedTwice].url, 'That server is already listed: list each vLLM server once.');
+  }
   return all;
 }
 

@@ -12,11 +12,13 @@ import {
 } from './pod-security';
 import { workloadServiceAccount } from './service-account';
 import { disruptionBudget } from './availability';
-import { ModelCache, ModelCacheAccessMode } from './model-cache';
+import { ModelCache } from './model-cache';
+import { cacheHoldsOneNode, SHARED_CACHE_CHOICES } from './server-checks';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources, secretEnv } from './pod-helpers';
+import { modelCacheClaimName, NAME_SUFFIXES, roomFor } from '../common/names';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
@@ -187,7 +189,7 @@ export class VllmServer extends Construct implements IVllmEndpoint {
   public constructor(scope: Construct, id: string, props: VllmServerProps) {
     super(scope, id);
     // A Service name, and `<name>-model-cache` must fit in 63 characters.
-    this.name = checkDns1035Label('name', props.name, 63 - '-model-cache'.length);
+    this.name = checkDns1035Label('name', props.name, roomFor(NAME_SUFFIXES.modelCache));
     const instance = checkDnsLabel('instance', props.instance ?? props.name);
     if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
@@ -249,10 +251,10 @@ export class VllmServer extends Construct implements IVllmEndpoint {
     checkPodMetadata('podLabels', props.podLabels);
     checkPodMetadata('podAnnotations', props.podAnnotations);
     const cache = props.modelCache ?? ModelCache.newClaim();
-    const sharedRwoClaim = cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE;
+    const sharedRwoClaim = cacheHoldsOneNode(cache);
     if (sharedRwoClaim && replicas > 1) {
       throw new ConfigurationError('replicas', replicas,
-        'A ReadWriteOnce model-cache claim cannot be mounted by pods on several nodes. Use ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim, ModelCache.ephemeral(), or one replica.');
+        `A ReadWriteOnce model-cache claim cannot be mounted by pods on several nodes. Use ${SHARED_CACHE_CHOICES}, ModelCache.ephemeral(), or one replica.`);
     }
 
     this.host = this.namespace ? `${this.name}.${this.namespace}.svc` : this.name;
@@ -263,7 +265,7 @@ export class VllmServer extends Construct implements IVllmEndpoint {
     this.labels = labels;
     const metadata = { name: this.name, namespace: props.namespace, labels };
 
-    const claimName = cache.createsClaim ? `${this.name}-model-cache` : cache.claimName;
+    const claimName = cache.createsClaim ? modelCacheClaimName(this.name) : cache.claimName;
     if (cache.createsClaim) {
       this.modelCacheClaim = new k8s.KubePersistentVolumeClaim(this, 'model-cache', {
         metadata: { ...metadata, name: claimName },
