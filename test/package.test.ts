@@ -24,7 +24,8 @@ describe('the jsii assembly', () => {
       expect(assembly.types[`cdk8s-h2ogpt.${type}`]).toBeDefined();
     }
     expect(assembly.types['cdk8s-h2ogpt.Verdict'].kind).toBe('enum');
-    expect(assembly.types['cdk8s-h2ogpt.VllmServer'].interfaces).toEqual(['cdk8s-h2ogpt.IVllmEndpoint']);
+    expect(assembly.types['cdk8s-h2ogpt.VllmServer'].interfaces).toEqual(['cdk8s-h2ogpt.IVllmEndpoint', 'cdk8s-h2ogpt.IVllmWorkload']);
+    expect(assembly.types['cdk8s-h2ogpt.H2oGpt'].interfaces).toEqual(['cdk8s-h2ogpt.IH2oGptWorkload']);
   });
 
   test('every runtime export of the entry point is a jsii type: nothing vanishes in other languages', () => {

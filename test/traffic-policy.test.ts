@@ -1,5 +1,6 @@
 import {
-  H2oGpt, H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, PlaintextTraffic, SecretKeyReference, StartupStrategy, TrafficPolicy, VllmServer,
+  H2oGpt, H2oGptStack, H2oGptStackProps, IH2oGptWorkload, IVllmWorkload, MeshMode, MtlsMode, PlaintextTraffic, SecretKeyReference, StartupStrategy, TrafficPolicy,
+  VllmEndpoint, VllmServer,
 } from '../src/internal';
 import { errorOf, find, Manifest, synth } from './helpers';
 
@@ -282,4 +283,17 @@ test('TrafficPolicy composes with hand-built workloads, and refuses a pair split
     const h2ogpt = new H2oGpt(scope, 'h2ogpt', { name: 'ui', namespace: 'web', vllm });
     return new TrafficPolicy(scope, 'policy', { vllm, h2ogpt, mesh: MeshMode.none() });
   }).message).toMatch(/Invalid h2ogpt\.namespace: "web"\. A TrafficPolicy fences its workloads in one namespace, and vLLM is in "ai"/);
+});
+
+test('TrafficPolicy takes any workload with pods to fence (IVllmWorkload, IH2oGptWorkload), and refuses an endpoint this app does not deploy', () => {
+  // Workloads built some other way: only what the policy reads of them.
+  const vllm: IVllmWorkload = { name: 'llm', namespace: 'ai', labels: { app: 'llm' }, selectorLabels: { app: 'llm' }, serviceAccountName: 'llm', port: 8000, offline: true };
+  const h2ogpt: IH2oGptWorkload = { name: 'ui', namespace: 'ai', labels: { app: 'ui' }, selectorLabels: { app: 'ui' }, serviceAccountName: 'ui-identity', uiContainerPort: 7860 };
+  const objects = synth((chart) => new TrafficPolicy(chart, 'policy', { vllm, h2ogpt, mesh: MeshMode.linkerdSidecar(), plaintextToVllm: PlaintextTraffic.NONE }));
+  expect(find(objects, 'Server', 'llm').spec).toEqual({ podSelector: { matchLabels: { app: 'llm' } }, port: 'http', proxyProtocol: 'HTTP/1' });
+  expect(find(objects, 'MeshTLSAuthentication', 'llm-h2ogpt').spec.identityRefs).toEqual([{ kind: 'ServiceAccount', name: 'ui-identity' }]);
+  expect(find(objects, 'NetworkPolicy', 'llm').spec.podSelector).toEqual({ matchLabels: { app: 'llm' } });
+  const external = VllmEndpoint.fromUrl('http://models.example.svc:8000', { servedModelName: 'm' });
+  expect(errorOf((scope) => new TrafficPolicy(scope, 'policy', { vllm, h2ogpt, additionalVllm: [external as any], mesh: MeshMode.none() })).message)
+    .toMatch(/^Invalid additionalVllm\[0\]: "object"\. A TrafficPolicy fences servers this app deploys: pass VllmServer constructs\./);
 });

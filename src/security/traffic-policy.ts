@@ -6,8 +6,8 @@ import { ConfigurationError } from '../common/errors';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { MeshPolicyInput, meshPolicies, meshPolicyWarnings } from '../mesh/mesh-policy';
 import { PlaintextTraffic } from '../common/startup-strategy';
-import { H2oGpt } from '../workloads/h2ogpt';
-import { VLLM_HEALTH_PATH, VLLM_PORT_NAME, VllmServer } from '../workloads/vllm-server';
+import { IH2oGptWorkload, IVllmWorkload } from '../workloads/pod-workload';
+import { VLLM_HEALTH_PATH, VLLM_PORT_NAME } from '../workloads/vllm-server';
 import { stackNetworkPolicies } from './network-policy';
 
 /** Who may talk to whom, for a stack. Every field loosens or tightens one documented default. */
@@ -45,14 +45,16 @@ export interface TrafficPolicyOptions {
 
 /** Props of `TrafficPolicy`. */
 export interface TrafficPolicyProps extends TrafficPolicyOptions {
-  readonly vllm: VllmServer;
+  /** The vLLM server to fence (a `VllmServer`, or any workload of this app that serves vLLM). */
+  readonly vllm: IVllmWorkload;
   /**
    * More vLLM servers h2oGPT calls (`H2oGpt`'s `additionalVllm`): each is fenced like `vllm`, and
    * h2oGPT may reach them all.
    * @default none
    */
-  readonly additionalVllm?: VllmServer[];
-  readonly h2ogpt: H2oGpt;
+  readonly additionalVllm?: IVllmWorkload[];
+  /** The h2oGPT whose identity alone may call vLLM (an `H2oGpt`, or any such workload of this app). */
+  readonly h2ogpt: IH2oGptWorkload;
   readonly mesh: MeshMode;
   /**
    * What h2oGPT's startup strategy sends to vLLM as plaintext; the mesh policy admits exactly that.
@@ -173,13 +175,14 @@ export class TrafficPolicy extends Construct {
 }
 
 /** The further servers: constructs of this app, in the fenced namespace. */
-function checkAdditionalServers(servers: VllmServer[] | undefined, namespace: string | undefined): VllmServer[] {
+function checkAdditionalServers(servers: IVllmWorkload[] | undefined, namespace: string | undefined): IVllmWorkload[] {
   if (servers === undefined) return [];
   if (!Array.isArray(servers)) {
     throw new ConfigurationError('additionalVllm', typeof servers, 'Give a list of the VllmServer constructs h2oGPT also calls, or leave it unset.');
   }
   servers.forEach((server, i) => {
-    if (!(server instanceof VllmServer)) {
+    // An endpoint this app does not deploy (VllmEndpoint.fromUrl) has no pods to fence.
+    if (server === null || typeof server !== 'object' || typeof server.selectorLabels !== 'object' || typeof server.serviceAccountName !== 'string') {
       throw new ConfigurationError(`additionalVllm[${i}]`, typeof server, 'A TrafficPolicy fences servers this app deploys: pass VllmServer constructs.');
     }
     if (server.namespace !== namespace) {

@@ -20,6 +20,7 @@ import {
 import { disruptionBudget } from './availability';
 import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources, secretEnv } from './pod-helpers';
 import { repeatedServedModel } from './server-checks';
+import { IH2oGptWorkload } from './pod-workload';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
@@ -210,7 +211,7 @@ export interface H2oGptProps extends H2oGptOptions {
  * a Deployment, a Service, a ServiceAccount and, when it waits for vLLM, a ConfigMap holding the
  * waiter script.
  */
-export class H2oGpt extends Construct {
+export class H2oGpt extends Construct implements IH2oGptWorkload {
   /** The h2oGPT runtime image the library pins. */
   public static readonly DEFAULT_IMAGE: string = DEFAULT_H2OGPT_IMAGE;
   /** The port h2oGPT's Gradio UI listens on inside the container. */

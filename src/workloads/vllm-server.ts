@@ -14,6 +14,7 @@ import { workloadServiceAccount } from './service-account';
 import { disruptionBudget } from './availability';
 import { ModelCache } from './model-cache';
 import { cacheHoldsOneNode, SHARED_CACHE_CHOICES } from './server-checks';
+import { IVllmWorkload } from './pod-workload';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
@@ -142,7 +143,7 @@ const STARTUP_PROBE_PERIOD_SECONDS = 10;
  * A vLLM OpenAI-compatible server: a Deployment with GPUs, a ClusterIP Service and, by default,
  * a PersistentVolumeClaim for the model cache.
  */
-export class VllmServer extends Construct implements IVllmEndpoint {
+export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkload {
   /** The vLLM OpenAI-compatible server image the library pins. */
   public static readonly DEFAULT_IMAGE: string = DEFAULT_VLLM_IMAGE;
   /** vLLM's default port. */
