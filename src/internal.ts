@@ -11,7 +11,7 @@ export {
 } from './startup/decide';
 export { DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID } from './startup/startup-wait';
 export { WAITER_SCRIPT_KEY, WAITER_SCRIPT_PATH, DEFAULT_WAITER_SETTINGS } from './startup/waiter';
-export { DEFAULT_VLLM_IMAGE, DEFAULT_VLLM_PORT, MODEL_CACHE_PATH, VLLM_HEALTH_PATH, VLLM_HOME, VLLM_PORT_NAME, DEFAULT_VLLM_UID } from './workloads/vllm-server';
+export { DEFAULT_MODEL, DEFAULT_VLLM_IMAGE, DEFAULT_VLLM_PORT, MODEL_CACHE_PATH, VLLM_HEALTH_PATH, VLLM_HOME, VLLM_PORT_NAME, DEFAULT_VLLM_UID } from './workloads/vllm-server';
 export { DEFAULT_H2OGPT_IMAGE, H2OGPT_UI_CONTAINER_PORT, H2OGPT_COMMAND, WAIT_INIT_CONTAINER_NAME, DEFAULT_H2OGPT_UID } from './workloads/h2ogpt';
 export { checkStackName } from './stack/h2ogpt-stack';
 export { StartupValidation } from './analyzer/validation-plugin';

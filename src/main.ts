@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { Warnings } from './common/warnings';
 import { H2oGptStack } from './stack/h2ogpt-stack';
+import { DEFAULT_MODEL } from './workloads/vllm-server';
 
 /**
  * The default stack that `npm run synth` writes to dist/: Qwen2.5-1.5B-Instruct (Apache-2.0,
@@ -12,7 +13,7 @@ export function buildDefaultApp(app: App = new App()): App {
   new H2oGptStack(chart, 'stack', {
     name: 'h2ogpt',
     vllm: {
-      model: 'Qwen/Qwen2.5-1.5B-Instruct',
+      model: DEFAULT_MODEL,
       gpus: 1,
       maxModelLen: 8192,
     },

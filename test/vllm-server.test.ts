@@ -1,4 +1,5 @@
-import { ModelCache, ModelCacheAccessMode, SecretKeyReference, VllmServer, VllmServerProps } from '../src/internal';
+import { App, Chart } from 'cdk8s';
+import { ModelCache, ModelCacheAccessMode, SecretKeyReference, VllmServer, VllmServerProps, Warnings } from '../src/internal';
 import { container, envOf, errorOf, find, podSpec, synth } from './helpers';
 
 const base: VllmServerProps = { name: 'llm', model: 'Qwen/Qwen2.5-1.5B-Instruct' };
@@ -232,4 +233,19 @@ describe('VllmServer', () => {
       expect(deployment.spec.replicas).toBe(2);
     });
   });
+});
+
+test('a gated model without a Hugging Face token draws a warning from the server itself, for hand-built stacks too', () => {
+  const warningsFor = (props: Partial<VllmServerProps>) => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    new VllmServer(chart, 'vllm', { name: 'llm', model: 'meta-llama/Llama-3.1-8B-Instruct', ...props });
+    return Warnings.of(app).map((w) => w.message);
+  };
+  expect(warningsFor({})).toEqual([
+    'meta-llama/* models are gated on Hugging Face: vLLM cannot download meta-llama/Llama-3.1-8B-Instruct without a token. '
+    + 'Accept the license on huggingface.co, put a token in a Secret and set huggingFaceToken (--hf-token-secret NAME/KEY)',
+  ]);
+  expect(warningsFor({ huggingFaceToken: SecretKeyReference.fromSecret('hf', 'token') })).toEqual([]);
+  expect(warningsFor({ model: 'Qwen/Qwen2.5-1.5B-Instruct' })).toEqual([]);
 });

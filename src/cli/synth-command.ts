@@ -14,6 +14,7 @@ import { checkStackName, H2oGptStack, H2oGptStackProps } from '../stack/h2ogpt-s
 import { stackPropsFromConfig } from './stack-config';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { ModelCache } from '../workloads/model-cache';
+import { DEFAULT_MODEL } from '../workloads/vllm-server';
 import { Exposure } from '../exposure/exposure';
 import { UiAuthentication } from '../workloads/ui-authentication';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
@@ -33,7 +34,7 @@ Options:
   --kubernetes-version V target cluster version, e.g. 1.30 (default: 1.30; native sidecars need 1.29+)
   --name NAME            installation name (default: h2ogpt)
   --namespace NS         namespace of every object (default: none, i.e. kubectl's current one)
-  --model [ID=]MODEL     Hugging Face model id (default: Qwen/Qwen2.5-1.5B-Instruct). Repeat it for more
+  --model [ID=]MODEL     Hugging Face model id (default: ${DEFAULT_MODEL}). Repeat it for more
                          models behind the one h2oGPT, each on a vLLM server of its own named NAME-vllm-ID
                          (ID: a DNS label, by default from the model's name). The vLLM flags below apply
                          to every server; give each its own in the config file's additionalModels
@@ -77,8 +78,6 @@ Options:
 
 Exit status: 0 written, 2 bad input or a refused combination (nothing is written).`;
 
-// Model families whose repositories are gated on Hugging Face (a license to accept, then a token).
-const GATED_FAMILIES = ['meta-llama/', 'google/gemma', 'mistralai/Mistral-Large', 'mistralai/Mixtral', 'CohereForAI/', 'bigcode/starcoder2'];
 
 // Which flag a construct field came from, so errors name what the user typed.
 const FLAG_OF_FIELD: { [field: string]: string } = {
@@ -197,7 +196,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
   }
   const name = values.name ?? file.name ?? 'h2ogpt';
   const modelFlags = (values.model ?? []).map(modelFlag);
-  const model = modelFlags[0]?.model ?? file.vllm?.model ?? 'Qwen/Qwen2.5-1.5B-Instruct';
+  const model = modelFlags[0]?.model ?? file.vllm?.model ?? DEFAULT_MODEL;
   if (modelFlags[0]?.id !== undefined) {
     throw new CliUsageError(`Invalid --model: "${values.model![0]}". The first --model is the stack's first vLLM server, named ${name}-vllm: give it without ID=.`);
   }
@@ -215,11 +214,6 @@ export function runSynth(argv: string[], io: CommandIo): number {
   for (const each of [model, ...modelFlags.slice(1).map((m) => m.model)]) {
     if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(each) && !each.startsWith('/')) {
       throw new CliUsageError(`Invalid --model: "${each}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
-    }
-    const gated = GATED_FAMILIES.find((prefix) => each.toLowerCase().startsWith(prefix.toLowerCase()));
-    if (gated && values['hf-token-secret'] === undefined) {
-      io.stderr(`[cdk8s-h2ogpt] warning: ${gated}* models are gated on Hugging Face: vLLM cannot download ${each} without a token. `
-        + 'Accept the license on huggingface.co, put a token in a Secret and pass --hf-token-secret NAME/KEY.\n');
     }
   }
   const strategy = (values.strategy ?? file.startupStrategy ?? 'auto') as StartupStrategy; // checked by the stack

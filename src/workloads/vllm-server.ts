@@ -20,6 +20,7 @@ import { WorkloadDeployment } from './workload-deployment';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources, secretEnv } from './pod-helpers';
 import { modelCacheClaimName, NAME_SUFFIXES, roomFor } from '../common/names';
+import { Warnings } from '../common/warnings';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
@@ -136,6 +137,12 @@ export interface VllmServerProps extends VllmServerOptions {
   readonly namespace?: string;
 }
 
+/** The model the default stack and the CLI serve: Qwen2.5-1.5B-Instruct, Apache-2.0 and not gated, so no token. */
+export const DEFAULT_MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
+
+// Model families whose Hugging Face repositories are gated (a license to accept, then a token).
+const GATED_MODEL_FAMILIES = ['meta-llama/', 'google/gemma', 'mistralai/Mistral-Large', 'mistralai/Mixtral', 'CohereForAI/', 'bigcode/starcoder2'];
+
 /** The period of the startup probe; its failureThreshold is derived from the budget. */
 const STARTUP_PROBE_PERIOD_SECONDS = 10;
 
@@ -200,6 +207,11 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
     const folder = this.model.startsWith('/') && !this.model.split('/').includes('..');
     if (!hubId && !folder) {
       throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..".');
+    }
+    const gated = GATED_MODEL_FAMILIES.find((prefix) => this.model.toLowerCase().startsWith(prefix.toLowerCase()));
+    if (gated && props.huggingFaceToken === undefined) {
+      Warnings.add(this, `${gated}* models are gated on Hugging Face: vLLM cannot download ${this.model} without a token. `
+        + 'Accept the license on huggingface.co, put a token in a Secret and set huggingFaceToken (--hf-token-secret NAME/KEY)');
     }
     this.servedModelName = props.servedModelName === undefined ? this.model
       : checkNonEmpty('servedModelName', props.servedModelName, 'Leave it unset to serve the model under its id, or give a non-empty name.');
