@@ -5,6 +5,25 @@ import { ManifestError } from '../analyzer/manifest-reader';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { CliUsageError, CommandIo, InputTooLargeError } from './cli-error';
+import { Flag, helpLines, parserOptions } from './flag-table';
+
+/** Every flag of `check`, once: the parser and the help come from here. */
+const CHECK_FLAGS = [
+  { name: 'mesh', type: 'string', value: 'MODE', help: [`none | ${MeshMode.names().filter((n) => n !== 'none').join(' | ')} (required)`] },
+  { name: 'cni', type: 'boolean', negatable: true, help: ['whether the mesh\'s CNI plugin is on (sidecar modes; default: --cni)'] },
+  { name: 'mtls', type: 'string', value: 'MODE', default: 'strict', help: ['strict | permissive (default: strict)'] },
+  {
+    name: 'mesh-version', type: 'string', value: 'V',
+    help: ['the mesh\'s release, e.g. 1.28 or 2.20 (default: unknown: verdicts', 'that hold for every dataplane the release could give, with a note)'],
+  },
+  { name: 'format', type: 'string', value: 'FORMAT', default: 'text', help: ['text | json (default: text)'] },
+  { name: 'strict', type: 'boolean', help: ['exit 1 on "unknown" verdicts too'] },
+  {
+    name: 'max-input-size', type: 'string', value: 'N', default: '256Mi',
+    help: ['refuse an input larger than this, in bytes or with Ki, Mi or Gi', '(default: 256Mi; at most 500Mi)'],
+  },
+  { name: 'help', type: 'boolean', short: 'h', help: ['this text'] },
+] as const satisfies readonly Flag[];
 
 export const CHECK_HELP = `Usage: cdk8s-h2ogpt check [FILE... | -] --mesh MODE [options]
 
@@ -17,16 +36,7 @@ check cannot judge, with the reason, for review. Pods, Deployments, StatefulSets
 Jobs and CronJobs are checked; other kinds are skipped.
 
 Options:
-  --mesh MODE          none | ${MeshMode.names().filter((n) => n !== 'none').join(' | ')} (required)
-  --cni, --no-cni      whether the mesh's CNI plugin is on (sidecar modes; default: --cni)
-  --mtls MODE          strict | permissive (default: strict)
-  --mesh-version V     the mesh's release, e.g. 1.28 or 2.20 (default: unknown: verdicts
-                       that hold for every dataplane the release could give, with a note)
-  --format FORMAT      text | json (default: text)
-  --strict             exit 1 on "unknown" verdicts too
-  --max-input-size N   refuse an input larger than this, in bytes or with Ki, Mi or Gi
-                       (default: 256Mi; at most 500Mi)
-  -h, --help           this text
+${helpLines(CHECK_FLAGS)}
 
 Exit status: 0 no pod deadlocks or fails, 1 some pod does (or, with --strict, some
 verdict is unknown), 2 bad input.
@@ -44,16 +54,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
     allowPositionals: true,
     allowNegative: true,
     strict: true,
-    options: {
-      'mesh': { type: 'string' },
-      'cni': { type: 'boolean' },
-      'mtls': { type: 'string', default: 'strict' },
-      'mesh-version': { type: 'string' },
-      'format': { type: 'string', default: 'text' },
-      'max-input-size': { type: 'string', default: '256Mi' },
-      'strict': { type: 'boolean', default: false },
-      'help': { type: 'boolean', short: 'h' },
-    },
+    options: parserOptions(CHECK_FLAGS),
   });
   if (values.help) {
     io.stdout(`${CHECK_HELP}\n`);

@@ -19,6 +19,98 @@ import { Exposure } from '../exposure/exposure';
 import { UiAuthentication } from '../workloads/ui-authentication';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
+import { Flag, flagOfField, helpLines, parserOptions } from './flag-table';
+
+/** Every flag of `synth`, once: the parser, the help and the names errors give come from here. */
+const SYNTH_FLAGS = [
+  { name: 'mesh', type: 'string', value: 'MODE', help: [`none | ${MeshMode.names().filter((n) => n !== 'none').join(' | ')} (default: none)`], fields: ['mesh'] },
+  { name: 'cni', type: 'boolean', negatable: true, help: ['whether the mesh\'s CNI plugin is on (sidecar modes; default: --cni, the worst case)'], fields: ['cni'] },
+  { name: 'mtls', type: 'string', value: 'MODE', help: ['strict | permissive: how vLLM treats plaintext (default: strict)'], fields: ['mtls'] },
+  { name: 'mesh-version', type: 'string', value: 'V', help: ['the mesh\'s release, e.g. 1.28 or 2.20 (default: unknown; see docs/mesh-facts.md §4)'], fields: ['version'] },
+  {
+    name: 'strategy', type: 'string', value: 'STRATEGY',
+    help: [`auto | ${Object.values(StartupStrategy).filter((s) => s !== 'auto').join(' | ')} (default: auto)`], fields: ['startupStrategy'],
+  },
+  { name: 'kubernetes-version', type: 'string', value: 'V', help: ['target cluster version, e.g. 1.30 (default: 1.30; native sidecars need 1.29+)'], fields: ['kubernetesVersion'] },
+  { name: 'name', type: 'string', value: 'NAME', help: ['installation name (default: h2ogpt)'], fields: ['name'] },
+  { name: 'namespace', type: 'string', value: 'NS', help: ['namespace of every object (default: none, i.e. kubectl\'s current one)'], fields: ['namespace'] },
+  {
+    name: 'model', type: 'string', value: '[ID=]MODEL', multiple: true, fields: ['vllm.model', 'vllm.id', 'vllm.servedModelName'],
+    help: [
+      `Hugging Face model id (default: ${DEFAULT_MODEL}). Repeat it for more`,
+      'models behind the one h2oGPT, each on a vLLM server of its own named NAME-vllm-ID',
+      '(ID: a DNS label, by default from the model\'s name). The vLLM flags below apply',
+      'to every server; give each its own in the config file\'s additionalModels',
+    ],
+  },
+  { name: 'gpus', type: 'string', value: 'N', help: ['GPUs per vLLM pod (default: 1)'], fields: ['vllm.gpus'] },
+  { name: 'tensor-parallel-size', type: 'string', value: 'N', help: ['(default: the GPU count)'], fields: ['vllm.tensorParallelSize'] },
+  { name: 'max-model-len', type: 'string', value: 'N', help: ['vLLM\'s context length (default: the model\'s)'], fields: ['vllm.maxModelLen'] },
+  { name: 'hf-token-secret', type: 'string', value: 'NAME/KEY', help: ['Secret key holding a Hugging Face token (gated models)'] },
+  { name: 'api-key-secret', type: 'string', value: 'NAME/KEY', help: ['Secret key holding vLLM\'s API key'] },
+  { name: 'storage-class', type: 'string', value: 'CLASS', help: ['storage class of the model-cache claim (default: the cluster\'s)'], fields: ['modelCache.storageClassName'] },
+  { name: 'cache-size', type: 'string', value: 'SIZE', help: ['size of the model-cache claim, e.g. 200Gi (default: 100Gi)'], fields: ['modelCache.size'] },
+  { name: 'node-selector', type: 'string', value: 'K=V', multiple: true, help: ['vLLM node selector; repeat for more'] },
+  { name: 'vllm-image', type: 'string', value: 'IMAGE', help: ['pinned vLLM image (tag or digest)'], fields: ['vllm.image'] },
+  { name: 'h2ogpt-image', type: 'string', value: 'IMAGE', help: ['pinned h2oGPT image (tag or digest)'], fields: ['h2ogpt.image'] },
+  { name: 'h2ogpt-replicas', type: 'string', value: 'N', help: ['h2oGPT replicas (default: 1)'], fields: ['h2ogpt.replicas'] },
+  { name: 'openai-api', type: 'boolean', help: ['serve h2oGPT\'s OpenAI-compatible API too (needs --openai-api-key-secret)'] },
+  { name: 'openai-api-key-secret', type: 'string', value: 'NAME/KEY', help: ['Secret key clients of that API must send'], fields: ['h2ogpt.openAiApiKey'] },
+  {
+    name: 'gateway', type: 'string', value: '[NS/]NAME', help: ['expose the UI through an HTTPRoute on this existing Gateway (needs --hostname)'],
+    fields: ['exposure.gatewayName', 'exposure.gatewayNamespace'],
+  },
+  { name: 'listener', type: 'string', value: 'NAME', help: ['the Gateway listener to attach to (default: every listener that admits it)'], fields: ['exposure.listenerName'] },
+  {
+    name: 'ingress-class', type: 'string', value: 'CLASS', help: ['expose the UI through an Ingress of this class instead (needs --hostname, --tls-secret)'],
+    fields: ['exposure.className'],
+  },
+  { name: 'tls-secret', type: 'string', value: 'NAME', help: ['the Ingress\'s TLS Secret'], fields: ['exposure.tlsSecretName'] },
+  {
+    name: 'cert-issuer', type: 'string', value: 'NAME', help: ['a cert-manager ClusterIssuer: a Certificate for the host is written to --tls-secret'],
+    fields: ['exposure.certManagerIssuer'],
+  },
+  {
+    name: 'proxy-namespace', type: 'string', value: 'NS', fields: ['exposure.proxyNamespace'],
+    help: ['namespace of the gateway\'s or ingress controller\'s pods, which alone reach the UI', 'port (default: the Gateway\'s; ingress-nginx for an nginx class)'],
+  },
+  {
+    name: 'proxy-pod-label', type: 'string', value: 'K=V', multiple: true,
+    help: ['a label of those pods; repeat for more (default: every pod there; ingress-nginx\'s', 'controller labels for an nginx class)'],
+  },
+  { name: 'hostname', type: 'string', value: 'HOST', help: ['the host users reach the UI at, e.g. chat.example.com'], fields: ['exposure.hostname'] },
+  {
+    name: 'request-timeout', type: 'string', value: 'S', help: ['how long one request, a whole streamed answer, may take (default: 3600)'],
+    fields: ['exposure.requestTimeoutSeconds'],
+  },
+  {
+    name: 'auth-secret', type: 'string', value: 'NAME[/KEY]', help: ['h2oGPT\'s login, users from the auth.json under KEY (default: auth.json) of Secret NAME'],
+    fields: ['authentication.secretName', 'authentication.key'],
+  },
+  { name: 'login', type: 'boolean', onlyNegated: true, help: ['expose the UI without a login, on purpose (with --gateway or --ingress-class)'] },
+  { name: 'monitoring', type: 'boolean', help: ['a PodMonitor, a PrometheusRule and a Grafana dashboard for vLLM'] },
+  { name: 'prometheus-namespace', type: 'string', value: 'NS', help: ['where Prometheus runs (default: monitoring)'], fields: ['monitoring.prometheusNamespace'] },
+  {
+    name: 'prometheus-pod-label', type: 'string', value: 'K=V', multiple: true, fields: ['monitoring.prometheusPodLabels'],
+    help: ['a label of Prometheus\'s pods, which alone vLLM admits there; repeat for', 'more (default: app.kubernetes.io/name=prometheus, prometheus-operator\'s)'],
+  },
+  {
+    name: 'autoscale', type: 'string', value: 'MIN:MAX', help: ['autoscale vLLM on its queue with KEDA (needs --monitoring), e.g. 1:4'],
+    fields: ['autoscaling.vllmMaxReplicas', 'autoscaling.vllmMinReplicas'],
+  },
+  {
+    name: 'available-gpus', type: 'string', value: 'N', help: ['GPUs the cluster has for the stack: MAX x the GPUs of every model must fit'],
+    fields: ['autoscaling.availableGpus'],
+  },
+  {
+    name: 'h2ogpt-autoscale', type: 'string', value: 'MIN:MAX', help: ['autoscale h2oGPT on CPU'],
+    fields: ['autoscaling.h2ogptMaxReplicas', 'autoscaling.h2ogptMinReplicas'],
+  },
+  { name: 'config', type: 'string', value: 'FILE', help: ['a YAML file of the stack\'s props (flags given here win over it)'] },
+  { name: 'format', type: 'string', value: 'FORMAT', default: 'yaml', help: ['yaml | helm: a manifest, or a Helm chart of it (default: yaml)'] },
+  { name: 'out', type: 'string', value: 'DIR', help: ['output folder, one per stack (default: dist/NAME, or dist/NAME-chart for helm)'] },
+  { name: 'help', type: 'boolean', short: 'h', help: ['this text'] },
+] as const satisfies readonly Flag[];
 
 export const SYNTH_HELP = `Usage: cdk8s-h2ogpt synth [options]
 
@@ -26,100 +118,13 @@ Synthesizes vLLM + h2oGPT for your service mesh into one manifest, DIR/NAME.k8s.
 prints the startup strategy it chose and why.
 
 Options:
-  --mesh MODE            none | ${MeshMode.names().filter((n) => n !== 'none').join(' | ')} (default: none)
-  --cni, --no-cni        whether the mesh's CNI plugin is on (sidecar modes; default: --cni, the worst case)
-  --mtls MODE            strict | permissive: how vLLM treats plaintext (default: strict)
-  --mesh-version V       the mesh's release, e.g. 1.28 or 2.20 (default: unknown; see docs/mesh-facts.md §4)
-  --strategy STRATEGY    auto | ${Object.values(StartupStrategy).filter((s) => s !== 'auto').join(' | ')} (default: auto)
-  --kubernetes-version V target cluster version, e.g. 1.30 (default: 1.30; native sidecars need 1.29+)
-  --name NAME            installation name (default: h2ogpt)
-  --namespace NS         namespace of every object (default: none, i.e. kubectl's current one)
-  --model [ID=]MODEL     Hugging Face model id (default: ${DEFAULT_MODEL}). Repeat it for more
-                         models behind the one h2oGPT, each on a vLLM server of its own named NAME-vllm-ID
-                         (ID: a DNS label, by default from the model's name). The vLLM flags below apply
-                         to every server; give each its own in the config file's additionalModels
-  --gpus N               GPUs per vLLM pod (default: 1)
-  --tensor-parallel-size N  (default: the GPU count)
-  --max-model-len N      vLLM's context length (default: the model's)
-  --hf-token-secret NAME/KEY      Secret key holding a Hugging Face token (gated models)
-  --api-key-secret NAME/KEY       Secret key holding vLLM's API key
-  --storage-class CLASS  storage class of the model-cache claim (default: the cluster's)
-  --cache-size SIZE      size of the model-cache claim, e.g. 200Gi (default: 100Gi)
-  --node-selector K=V    vLLM node selector; repeat for more
-  --vllm-image IMAGE     pinned vLLM image (tag or digest)
-  --h2ogpt-image IMAGE   pinned h2oGPT image (tag or digest)
-  --h2ogpt-replicas N    h2oGPT replicas (default: 1)
-  --openai-api           serve h2oGPT's OpenAI-compatible API too (needs --openai-api-key-secret)
-  --openai-api-key-secret NAME/KEY  Secret key clients of that API must send
-  --gateway [NS/]NAME    expose the UI through an HTTPRoute on this existing Gateway (needs --hostname)
-  --listener NAME        the Gateway listener to attach to (default: every listener that admits it)
-  --ingress-class CLASS  expose the UI through an Ingress of this class instead (needs --hostname, --tls-secret)
-  --tls-secret NAME      the Ingress's TLS Secret
-  --cert-issuer NAME     a cert-manager ClusterIssuer: a Certificate for the host is written to --tls-secret
-  --proxy-namespace NS   namespace of the gateway's or ingress controller's pods, which alone reach the UI
-                         port (default: the Gateway's; ingress-nginx for an nginx class)
-  --proxy-pod-label K=V  a label of those pods; repeat for more (default: every pod there; ingress-nginx's
-                         controller labels for an nginx class)
-  --hostname HOST        the host users reach the UI at, e.g. chat.example.com
-  --request-timeout S    how long one request, a whole streamed answer, may take (default: 3600)
-  --auth-secret NAME[/KEY]  h2oGPT's login, users from the auth.json under KEY (default: auth.json) of Secret NAME
-  --no-login             expose the UI without a login, on purpose (with --gateway or --ingress-class)
-  --monitoring           a PodMonitor, a PrometheusRule and a Grafana dashboard for vLLM
-  --prometheus-namespace NS  where Prometheus runs (default: monitoring)
-  --prometheus-pod-label K=V  a label of Prometheus's pods, which alone vLLM admits there; repeat for
-                         more (default: app.kubernetes.io/name=prometheus, prometheus-operator's)
-  --autoscale MIN:MAX    autoscale vLLM on its queue with KEDA (needs --monitoring), e.g. 1:4
-  --available-gpus N     GPUs the cluster has for the stack: MAX x the GPUs of every model must fit
-  --h2ogpt-autoscale MIN:MAX  autoscale h2oGPT on CPU
-  --config FILE          a YAML file of the stack's props (flags given here win over it)
-  --format FORMAT        yaml | helm: a manifest, or a Helm chart of it (default: yaml)
-  --out DIR              output folder, one per stack (default: dist/NAME, or dist/NAME-chart for helm)
-  -h, --help             this text
+${helpLines(SYNTH_FLAGS)}
 
 Exit status: 0 written, 2 bad input or a refused combination (nothing is written).`;
 
 
 // Which flag a construct field came from, so errors name what the user typed.
-const FLAG_OF_FIELD: { [field: string]: string } = {
-  'name': '--name',
-  'namespace': '--namespace',
-  'mesh': '--mesh',
-  'mtls': '--mtls',
-  'cni': '--cni',
-  'version': '--mesh-version',
-  'kubernetesVersion': '--kubernetes-version',
-  'startupStrategy': '--strategy',
-  'vllm.model': '--model',
-  'vllm.id': '--model',
-  'vllm.servedModelName': '--model',
-  'vllm.gpus': '--gpus',
-  'vllm.tensorParallelSize': '--tensor-parallel-size',
-  'vllm.maxModelLen': '--max-model-len',
-  'vllm.image': '--vllm-image',
-  'modelCache.storageClassName': '--storage-class',
-  'modelCache.size': '--cache-size',
-  'h2ogpt.image': '--h2ogpt-image',
-  'h2ogpt.replicas': '--h2ogpt-replicas',
-  'h2ogpt.openAiApiKey': '--openai-api-key-secret',
-  'exposure.gatewayName': '--gateway',
-  'exposure.proxyNamespace': '--proxy-namespace',
-  'exposure.gatewayNamespace': '--gateway',
-  'exposure.listenerName': '--listener',
-  'exposure.className': '--ingress-class',
-  'exposure.tlsSecretName': '--tls-secret',
-  'exposure.certManagerIssuer': '--cert-issuer',
-  'exposure.hostname': '--hostname',
-  'exposure.requestTimeoutSeconds': '--request-timeout',
-  'authentication.secretName': '--auth-secret',
-  'authentication.key': '--auth-secret',
-  'monitoring.prometheusNamespace': '--prometheus-namespace',
-  'monitoring.prometheusPodLabels': '--prometheus-pod-label',
-  'autoscaling.vllmMaxReplicas': '--autoscale',
-  'autoscaling.vllmMinReplicas': '--autoscale',
-  'autoscaling.availableGpus': '--available-gpus',
-  'autoscaling.h2ogptMaxReplicas': '--h2ogpt-autoscale',
-  'autoscaling.h2ogptMinReplicas': '--h2ogpt-autoscale',
-};
+const FLAG_OF_FIELD = flagOfField(SYNTH_FLAGS);
 
 export function runSynth(argv: string[], io: CommandIo): number {
   const { values } = parseArgs({
@@ -127,51 +132,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
     allowPositionals: false,
     allowNegative: true,
     strict: true,
-    options: {
-      'config': { type: 'string' },
-      'mesh': { type: 'string' },
-      'cni': { type: 'boolean' },
-      'mtls': { type: 'string' },
-      'mesh-version': { type: 'string' },
-      'strategy': { type: 'string' },
-      'kubernetes-version': { type: 'string' },
-      'name': { type: 'string' },
-      'namespace': { type: 'string' },
-      'model': { type: 'string', multiple: true },
-      'gpus': { type: 'string' },
-      'tensor-parallel-size': { type: 'string' },
-      'max-model-len': { type: 'string' },
-      'hf-token-secret': { type: 'string' },
-      'api-key-secret': { type: 'string' },
-      'storage-class': { type: 'string' },
-      'cache-size': { type: 'string' },
-      'node-selector': { type: 'string', multiple: true },
-      'vllm-image': { type: 'string' },
-      'h2ogpt-image': { type: 'string' },
-      'h2ogpt-replicas': { type: 'string' },
-      'openai-api': { type: 'boolean' },
-      'openai-api-key-secret': { type: 'string' },
-      'gateway': { type: 'string' },
-      'listener': { type: 'string' },
-      'ingress-class': { type: 'string' },
-      'tls-secret': { type: 'string' },
-      'cert-issuer': { type: 'string' },
-      'proxy-namespace': { type: 'string' },
-      'proxy-pod-label': { type: 'string', multiple: true },
-      'hostname': { type: 'string' },
-      'request-timeout': { type: 'string' },
-      'auth-secret': { type: 'string' },
-      'login': { type: 'boolean' },
-      'monitoring': { type: 'boolean' },
-      'prometheus-namespace': { type: 'string' },
-      'prometheus-pod-label': { type: 'string', multiple: true },
-      'autoscale': { type: 'string' },
-      'available-gpus': { type: 'string' },
-      'h2ogpt-autoscale': { type: 'string' },
-      'out': { type: 'string' },
-      'format': { type: 'string', default: 'yaml' },
-      'help': { type: 'boolean', short: 'h' },
-    },
+    options: parserOptions(SYNTH_FLAGS),
   });
   if (values.help) {
     io.stdout(`${SYNTH_HELP}\n`);
@@ -316,7 +277,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
     if (error instanceof ConfigurationError) {
       // Name the flag if the value came from one, else the field in the config file. A further
       // model's field is named like the first's: the same flags set both.
-      const flag = FLAG_OF_FIELD[error.field.replace(/^additionalModels\[\d+\]\./, 'vllm.')];
+      const flag = FLAG_OF_FIELD.get(error.field.replace(/^additionalModels\[\d+\]\./, 'vllm.'));
       if (flag && argv.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag === '--cni' && a === '--no-cni'))) {
         throw new CliUsageError(error.renamed(flag).message);
       }
