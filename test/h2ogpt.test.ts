@@ -309,3 +309,16 @@ describe('H2oGpt', () => {
     });
   });
 });
+
+test('a wait carries the pod annotations it needs (a port exclusion), and H2oGpt writes them itself: no side channel', () => {
+  const exclusion = { 'traffic.sidecar.istio.io/excludeOutboundPorts': '8000' };
+  const objects = synth((chart) => {
+    const vllm = new VllmServer(chart, 'vllm', { name: 'llm', model: 'm/m' });
+    new H2oGpt(chart, 'h2ogpt', {
+      name: 'ui', vllm, podAnnotations: { team: 'chat' },
+      startupWait: StartupWait.initContainer({ podAnnotations: exclusion }),
+    });
+  });
+  expect(find(objects, 'Deployment', 'ui').spec.template.metadata.annotations).toMatchObject({ team: 'chat', ...exclusion });
+  expect(StartupWait.inApp().podAnnotations).toEqual({});
+});

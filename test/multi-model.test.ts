@@ -1,9 +1,9 @@
 import {
   analyzeObjects, CONCRETE_STRATEGIES, H2oGpt, H2oGptStack, H2oGptStackProps, Mesh, MeshMode, ModelCache, MtlsMode, profileOf, SecretKeyReference,
-  StartupRefusedError, StartupStrategy, StartupWait, StartupWaitKind, Verdict, VllmServer,
+  StartupRefusedError, StartupStrategy, StartupWaitKind, Verdict, VllmServer,
 } from '../src/internal';
 import { meshPodMetadata } from '../src/mesh/pod-metadata';
-import { waitPlan } from '../src/startup/decide';
+import { startupWaitFor } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
 import { container, envOf, errorOf, find, Manifest, podSpec, synth, waitInitContainers } from './helpers';
 import { crossObjectProblems, schemaProblems } from './support/conformance';
@@ -253,16 +253,16 @@ describe('the analyzer sees every waiter of a refused two-model pod', () => {
   test('under Istio with CNI, init-container waits on both servers deadlock, and both are named', () => {
     const mesh = MeshMode.istioSidecar({ cni: true });
     expect(() => twoModels({ mesh, startupStrategy: StartupStrategy.INIT_CONTAINER })).toThrow(StartupRefusedError);
-    // The same pod rendered anyway, from the plan the rules judged.
-    const plan = waitPlan(mesh, StartupStrategy.INIT_CONTAINER, 8000, [8001]);
+    // The same pod rendered anyway, with the wait the rules judged.
+    const startupWait = startupWaitFor(mesh, StartupStrategy.INIT_CONTAINER, 8000, [8001]);
     const metadata = meshPodMetadata(mesh);
     const objects = synth((chart) => {
       const vllm = new VllmServer(chart, 'vllm', { name: 'chat-vllm', model: 'm', podLabels: metadata.labels, podAnnotations: metadata.annotations });
       const coder = new VllmServer(chart, 'coder', { name: 'chat-vllm-coder', instance: 'chat-coder', model: 'c', port: 8001, podLabels: metadata.labels, podAnnotations: metadata.annotations });
       new H2oGpt(chart, 'h2ogpt', {
         name: 'chat', vllm, additionalVllm: [coder],
-        startupWait: StartupWait.initContainer({ runAsUser: plan.initContainerUid }),
-        podLabels: metadata.labels, podAnnotations: { ...metadata.annotations, ...plan.annotations },
+        startupWait,
+        podLabels: metadata.labels, podAnnotations: metadata.annotations,
       });
     });
     const pod = analyzeObjects(objects.map((object) => ({ object, source: 'stack' })), mesh).pods.find((p) => p.name === 'chat')!;

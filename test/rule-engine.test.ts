@@ -5,7 +5,7 @@ import { holdsAppUntilProxyReady, initContainerNetwork, podDataplane } from '../
 import { Mesh } from '../src/mesh/mesh-profiles';
 import { meshProfile } from '../src/mesh/meshes';
 import { meshPodMetadata } from '../src/mesh/pod-metadata';
-import { judgeInitContainerWait, parseKubernetesMinor, waitPlan } from '../src/startup/decide';
+import { judgeInitContainerWait, parseKubernetesMinor, startupWaitFor } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
 import { renderCell } from './support/render';
 
@@ -30,7 +30,7 @@ describe('every cell of the decision table, refused ones rendered anyway', () =>
       case RefusalCode.DEADLOCK:
       case RefusalCode.PLAINTEXT_REJECTED: {
         // The analyzer blocks it, and both give the engine's reason.
-        const judged = judgeInitContainerWait(mesh, waitPlan(mesh, strategy, 8000), 8000);
+        const judged = judgeInitContainerWait(mesh, startupWaitFor(mesh, strategy, 8000), 8000);
         expect(waiter!.verdict).toBe(evaluation.refusal === RefusalCode.DEADLOCK ? 'deadlock' : 'fails');
         expect(waiter!.reason).toContain(judged.why);
         expect(waiter!.reason).toContain(judged.outcome);

@@ -16,9 +16,9 @@ import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata } from '../mesh/pod-metadata';
 import { sessionsRefusal, stickySessions } from '../mesh/session-affinity';
 import { TrafficPolicy, TrafficPolicyOptions, UiClients } from '../security/traffic-policy';
-import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream, WaitPlan, waitPlan } from '../startup/decide';
+import { decideStartup, DEFAULT_KUBERNETES_VERSION, parseKubernetesMinor, plaintextToUpstream, startupWaitFor } from '../startup/decide';
 import { StartupStrategy } from '../common/startup-strategy';
-import { DEFAULT_WAITER_IMAGE, StartupWait, StartupWaitKind } from '../startup/startup-wait';
+import { DEFAULT_WAITER_IMAGE } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
 import { ModelCache } from '../workloads/model-cache';
@@ -213,10 +213,8 @@ export class H2oGptStack extends Construct {
       [ANNOTATIONS.startupStrategy]: decision.strategy,
       [ANNOTATIONS.startupReason]: this.startupReason,
     };
-    // The plan is the one the rules judged: the same init-container UID and annotations.
-    const plan = waitPlan(this.mesh, decision.strategy, this.vllm.port, this.additionalVllm.map((s) => s.port));
-    Object.assign(h2ogptAnnotations, plan.annotations);
-    const startupWait = startupWaitOf(plan, waiterImage);
+    // The wait the rules judged, decided once: its UID, and its annotations, which H2oGpt writes.
+    const startupWait = startupWaitFor(this.mesh, decision.strategy, this.vllm.port, this.additionalVllm.map((s) => s.port), waiterImage);
 
     this.h2ogpt = withFieldPrefix('h2ogpt.', () => new H2oGpt(this, 'h2ogpt', {
       ...props.h2ogpt,
@@ -414,14 +412,3 @@ function podSecurityWarnings(mesh: MeshMode, servers: VllmServer[]): string[] {
   return warnings;
 }
 
-/** The StartupWait a plan renders; every kind has its own case. */
-function startupWaitOf(plan: WaitPlan, image: string): StartupWait {
-  switch (plan.kind) {
-    case StartupWaitKind.INIT_CONTAINER:
-      return StartupWait.initContainer({ image, runAsUser: plan.initContainerUid });
-    case StartupWaitKind.IN_APP:
-      return StartupWait.inApp();
-    case StartupWaitKind.NONE:
-      return StartupWait.none();
-  }
-}

@@ -5,7 +5,7 @@ import { Dataplane } from '../mesh/mesh-profiles';
 import { meshPodMetadata, portExclusionMetadata } from '../mesh/pod-metadata';
 import { KUBELET_BACKOFF_CAP_SECONDS, restartBackoffWorstCaseDelay } from './restart-backoff';
 import { CONCRETE_STRATEGIES, PlaintextTraffic, RefusalCode, StartupStrategy } from '../common/startup-strategy';
-import { DEFAULT_WAITER_UID, StartupWaitKind } from './startup-wait';
+import { DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID, StartupWait, StartupWaitKind } from './startup-wait';
 
 /** Kubernetes turned SidecarContainers on by default in 1.29 (docs/mesh-facts.md §1). */
 export const NATIVE_SIDECAR_MIN_KUBERNETES_MINOR = 29;
@@ -77,33 +77,26 @@ export function autoStrategy(mode: MeshMode): StartupStrategy {
   return mode.dataplane === Dataplane.SIDECAR ? StartupStrategy.IN_APP_WAIT : StartupStrategy.INIT_CONTAINER;
 }
 
-/** How the stack renders a strategy's wait. The rule engine judges exactly this. */
-export interface WaitPlan {
-  readonly kind: StartupWaitKind;
-  /** UID of the waiting init container. */
-  readonly initContainerUid?: number;
-  /** Pod annotations the strategy adds (a port exclusion). */
-  readonly annotations: { [key: string]: string };
-}
-
 /**
- * The wait a concrete strategy renders under a mode; every strategy has its own case. A port
- * exclusion covers `upstreamPort` and every one of `otherUpstreamPorts` (more vLLM servers).
+ * The wait a concrete strategy renders under a mode, decided once: H2oGpt renders exactly this,
+ * and the rule engine judges exactly this. Every strategy has its own case. A port exclusion
+ * covers `upstreamPort` and every one of `otherUpstreamPorts` (more vLLM servers).
  */
-export function waitPlan(mode: MeshMode, strategy: StartupStrategy, upstreamPort: number, otherUpstreamPorts: readonly number[] = []): WaitPlan {
+export function startupWaitFor(mode: MeshMode, strategy: StartupStrategy, upstreamPort: number, otherUpstreamPorts: readonly number[] = [],
+  image: string = DEFAULT_WAITER_IMAGE): StartupWait {
   switch (strategy) {
     case StartupStrategy.INIT_CONTAINER:
-      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: {} };
+      return StartupWait.initContainer({ image, runAsUser: DEFAULT_WAITER_UID });
     case StartupStrategy.PROXY_UID_BYPASS:
-      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: profileOf(mode)?.proxyUid ?? DEFAULT_WAITER_UID, annotations: {} };
+      return StartupWait.initContainer({ image, runAsUser: profileOf(mode)?.proxyUid ?? DEFAULT_WAITER_UID });
     case StartupStrategy.PORT_EXCLUSION:
-      return { kind: StartupWaitKind.INIT_CONTAINER, initContainerUid: DEFAULT_WAITER_UID, annotations: portExclusionMetadata(mode, upstreamPort, ...otherUpstreamPorts).annotations };
+      return StartupWait.initContainer({ image, runAsUser: DEFAULT_WAITER_UID, podAnnotations: portExclusionMetadata(mode, upstreamPort, ...otherUpstreamPorts).annotations });
     case StartupStrategy.IN_APP_WAIT:
-      return { kind: StartupWaitKind.IN_APP, annotations: {} };
+      return StartupWait.inApp();
     case StartupStrategy.NONE:
-      return { kind: StartupWaitKind.NONE, annotations: {} };
+      return StartupWait.none();
     case StartupStrategy.AUTO:
-      throw new Error('waitPlan takes a concrete strategy; resolve AUTO with autoStrategy() first');
+      throw new Error('startupWaitFor takes a concrete strategy; resolve AUTO with autoStrategy() first');
   }
 }
 
@@ -111,11 +104,11 @@ export function waitPlan(mode: MeshMode, strategy: StartupStrategy, upstreamPort
  * What the rule engine says of the waiter init container a plan renders: the same question the
  * analyzer asks of any pod, so a refusal here and a finding there give one reason.
  */
-export function judgeInitContainerWait(mode: MeshMode, plan: WaitPlan, upstreamPort: number): InitNetwork & { verdict: Verdict; outcome: string } {
+export function judgeInitContainerWait(mode: MeshMode, wait: StartupWait, upstreamPort: number): InitNetwork & { verdict: Verdict; outcome: string } {
   const mesh = meshPodMetadata(mode);
-  const metadata = { labels: mesh.labels, annotations: { ...mesh.annotations, ...plan.annotations } };
+  const metadata = { labels: mesh.labels, annotations: { ...mesh.annotations, ...wait.podAnnotations } };
   const plane = podDataplane(mode, { metadata, spec: {} });
-  const network = initContainerNetwork(mode, plane, { uid: plan.initContainerUid, port: upstreamPort }, metadata.annotations);
+  const network = initContainerNetwork(mode, plane, { uid: wait.runAsUser, port: upstreamPort }, metadata.annotations);
   return { ...network, ...initContainerVerdict(network.network, mode, true) };
 }
 
@@ -144,11 +137,11 @@ export function evaluateStrategy(mode: MeshMode, strategy: StartupStrategy, cont
   const bypass = strategy === StartupStrategy.PROXY_UID_BYPASS || strategy === StartupStrategy.PORT_EXCLUSION;
   const nothingToBypass = bypass && (!profile || mode.dataplane !== Dataplane.SIDECAR);
 
-  const plan = waitPlan(mode, strategy, context.upstreamPort);
-  switch (plan.kind) {
+  const wait = startupWaitFor(mode, strategy, context.upstreamPort);
+  switch (wait.kind) {
     case StartupWaitKind.INIT_CONTAINER: {
       // The rules: what the waiter init container's connections meet in the pod as rendered.
-      const judged = judgeInitContainerWait(mode, plan, context.upstreamPort);
+      const judged = judgeInitContainerWait(mode, wait, context.upstreamPort);
       if (judged.verdict === Verdict.DEADLOCK) {
         return refuse(RefusalCode.DEADLOCK, `it deadlocks: ${judged.why}, and ${judged.outcome}`);
       }

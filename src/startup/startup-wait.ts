@@ -30,6 +30,12 @@ export interface InitContainerWaitOptions {
    * @default 65534 (nobody)
    */
   readonly runAsUser?: number;
+  /**
+   * Annotations the wait needs on h2oGPT's pod, e.g. the mesh's exclusion of vLLM's port from
+   * capture (`portExclusionMetadata`); H2oGpt writes them on its pod.
+   * @default none
+   */
+  readonly podAnnotations?: { [key: string]: string };
 }
 
 /**
@@ -46,19 +52,19 @@ export class StartupWait {
 
   /** Start at once and let Kubernetes restart h2oGPT until vLLM is up. */
   public static none(): StartupWait {
-    return new StartupWait(StartupWaitKind.NONE, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID);
+    return new StartupWait(StartupWaitKind.NONE, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID, {});
   }
 
   /** Wait in an init container. */
   public static initContainer(options: InitContainerWaitOptions = {}): StartupWait {
     const image = checkImage('startupWait.image', options.image ?? DEFAULT_WAITER_IMAGE);
     const uid = checkInteger('startupWait.runAsUser', options.runAsUser ?? DEFAULT_WAITER_UID, 1, 2147483647, 'a non-root UID');
-    return new StartupWait(StartupWaitKind.INIT_CONTAINER, image, uid);
+    return new StartupWait(StartupWaitKind.INIT_CONTAINER, image, uid, { ...options.podAnnotations });
   }
 
   /** Wait inside the h2oGPT container, then exec generate.py. */
   public static inApp(): StartupWait {
-    return new StartupWait(StartupWaitKind.IN_APP, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID);
+    return new StartupWait(StartupWaitKind.IN_APP, DEFAULT_WAITER_IMAGE, DEFAULT_WAITER_UID, {});
   }
 
   public readonly kind: StartupWaitKind;
@@ -66,10 +72,13 @@ export class StartupWait {
   public readonly image: string;
   /** UID of the init container (INIT_CONTAINER only). */
   public readonly runAsUser: number;
+  /** Annotations the wait needs on h2oGPT's pod (INIT_CONTAINER only). */
+  public readonly podAnnotations: { [key: string]: string };
 
-  private constructor(kind: StartupWaitKind, image: string, runAsUser: number) {
+  private constructor(kind: StartupWaitKind, image: string, runAsUser: number, podAnnotations: { [key: string]: string }) {
     this.kind = kind;
     this.image = image;
     this.runAsUser = runAsUser;
+    this.podAnnotations = podAnnotations;
   }
 }

@@ -419,7 +419,8 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
     };
     const initContainers: k8s.Container[] = [];
     let command = [...H2OGPT_COMMAND];
-    const annotations: { [key: string]: string } = { ...props.podAnnotations };
+    // The wait's own annotations (a port exclusion) last: what the decision needs wins.
+    const annotations: { [key: string]: string } = { ...props.podAnnotations, ...this.startupWait.podAnnotations };
 
     if (waits) {
       const configMapName = startupWaiterName(this.name);

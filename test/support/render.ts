@@ -1,6 +1,6 @@
-import { H2oGpt, H2oGptStack, MeshMode, StartupRefusedError, StartupStrategy, StartupWait, StartupWaitKind, VllmServer } from '../../src/internal';
+import { H2oGpt, H2oGptStack, MeshMode, StartupRefusedError, StartupStrategy, VllmServer } from '../../src/internal';
 import { meshPodMetadata } from '../../src/mesh/pod-metadata';
-import { waitPlan } from '../../src/startup/decide';
+import { startupWaitFor } from '../../src/startup/decide';
 import { Manifest, synth } from '../helpers';
 
 /** The second model of a two-model cell: another server, on another port. */
@@ -18,7 +18,8 @@ export function renderCell(mesh: MeshMode, strategy: StartupStrategy, models: 1 
   } catch (error) {
     if (!(error instanceof StartupRefusedError)) throw error;
   }
-  const plan = waitPlan(mesh, strategy, 8000, models === 2 ? [SECOND_MODEL.port] : []);
+  // The wait the rules judged, rendered anyway.
+  const startupWait = startupWaitFor(mesh, strategy, 8000, models === 2 ? [SECOND_MODEL.port] : []);
   const metadata = meshPodMetadata(mesh);
   const objects = synth((chart) => {
     const server = (name: string, instance: string, model: string, port: number) => new VllmServer(chart, name, {
@@ -28,10 +29,9 @@ export function renderCell(mesh: MeshMode, strategy: StartupStrategy, models: 1 
     new H2oGpt(chart, 'h2ogpt', {
       name: 'chat', vllm,
       additionalVllm: models === 2 ? [server(`chat-vllm-${SECOND_MODEL.id}`, `chat-${SECOND_MODEL.id}`, SECOND_MODEL.model, SECOND_MODEL.port)] : undefined,
-      startupWait: plan.kind === StartupWaitKind.INIT_CONTAINER ? StartupWait.initContainer({ runAsUser: plan.initContainerUid })
-        : plan.kind === StartupWaitKind.IN_APP ? StartupWait.inApp() : StartupWait.none(),
+      startupWait,
       podLabels: metadata.labels,
-      podAnnotations: { ...metadata.annotations, ...plan.annotations },
+      podAnnotations: metadata.annotations,
     });
   });
   return { objects, refused: true };
