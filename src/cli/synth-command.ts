@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'path';
+import { readFileSync } from 'fs';
+import { basename, join, resolve } from 'path';
 import { parseArgs } from 'util';
 import { App, Chart } from 'cdk8s';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { ConfigurationError, StartupRefusedError } from '../common/errors';
 import { checkLabels } from '../common/checks';
-import { MANAGED_BY } from '../common/labels';
 import { Warnings } from '../common/warnings';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
@@ -20,6 +19,7 @@ import { UiAuthentication } from '../workloads/ui-authentication';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
 import { Flag, flagOfField, helpLines, parserOptions } from './flag-table';
+import { checkOutputFolder, describeFsError, makeFolder, writeChart, writeFix, writeInPlace } from './synth-output';
 
 /** Every flag of `synth`, once: the parser, the help and the names errors give come from here. */
 const SYNTH_FLAGS = [
@@ -126,14 +126,15 @@ Exit status: 0 written, 2 bad input or a refused combination (nothing is written
 // Which flag a construct field came from, so errors name what the user typed.
 const FLAG_OF_FIELD = flagOfField(SYNTH_FLAGS);
 
+/** The flags' values as parsed, typed by SYNTH_FLAGS. */
+type SynthFlagValues = ReturnType<typeof parseSynthFlags>;
+
+function parseSynthFlags(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: false, allowNegative: true, strict: true, options: parserOptions(SYNTH_FLAGS) }).values;
+}
+
 export function runSynth(argv: string[], io: CommandIo): number {
-  const { values } = parseArgs({
-    args: argv,
-    allowPositionals: false,
-    allowNegative: true,
-    strict: true,
-    options: parserOptions(SYNTH_FLAGS),
-  });
+  const values = parseSynthFlags(argv);
   if (values.help) {
     io.stdout(`${SYNTH_HELP}\n`);
     return 0;
@@ -189,84 +190,9 @@ export function runSynth(argv: string[], io: CommandIo): number {
   let yaml: string;
   let stack: H2oGptStack;
   try {
-    // Mesh flags override the file's mesh field by field, as long as they name the same mode.
-    const fileMesh = file.mesh && (values.mesh === undefined || values.mesh === file.mesh.name) && file.mesh.name !== 'none' ? file.mesh : undefined;
-    const mesh = meshGiven || !file.mesh
-      ? MeshMode.fromName(values.mesh ?? file.mesh?.name ?? 'none', {
-        cni: values.cni ?? (fileMesh?.dataplane === Dataplane.SIDECAR ? fileMesh.cni : undefined),
-        mtls: (values.mtls ?? fileMesh?.mtls) as MtlsMode | undefined,
-        version: values['mesh-version'] ?? fileMesh?.version,
-      })
-      : file.mesh;
-    const exposure = exposureFlags(values) ?? file.exposure;
-    const authentication = authenticationFlags(values) ?? file.h2ogpt?.authentication;
-    const monitoring = values.monitoring || values['prometheus-namespace'] !== undefined || values['prometheus-pod-label'] !== undefined
-      ? {
-        ...file.monitoring,
-        ...definedOnly({
-          prometheusNamespace: values['prometheus-namespace'],
-          prometheusPodLabels: labelsFlag('--prometheus-pod-label', 'app.kubernetes.io/name=prometheus', values['prometheus-pod-label']),
-        }),
-      }
-      : file.monitoring;
-    const vllmScale = rangeFlag('--autoscale', values.autoscale);
-    const h2ogptScale = rangeFlag('--h2ogpt-autoscale', values['h2ogpt-autoscale']);
-    const autoscaling = vllmScale || h2ogptScale || values['available-gpus'] !== undefined
-      ? {
-        ...file.autoscaling,
-        ...definedOnly({
-          vllmMinReplicas: vllmScale?.min, vllmMaxReplicas: vllmScale?.max,
-          availableGpus: optionalWholeNumber('--available-gpus', values['available-gpus']),
-          h2ogptMinReplicas: h2ogptScale?.min, h2ogptMaxReplicas: h2ogptScale?.max,
-        }),
-      }
-      : file.autoscaling;
     const app = new App({ outdir: resolve(out) });
     const chart = new Chart(app, name, { disableResourceNameHashes: true });
-    // The vLLM flags apply to every server, over what the file gives each.
-    const vllmFlags = () => definedOnly({
-      gpus,
-      tensorParallelSize,
-      maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
-      huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
-      apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
-      modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
-        ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
-        : undefined,
-      nodeSelector: labelsFlag('--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', values['node-selector']),
-      image: values['vllm-image'],
-    });
-    // More than one --model replaces the file's additionalModels.
-    const additionalModels = modelFlags.length > 1
-      ? modelFlags.slice(1).map((m) => ({ ...vllmFlags(), id: m.id ?? idOfModel(m.model), model: m.model }))
-      : file.additionalModels?.map((m) => ({ ...m, ...vllmFlags() }));
-    stack = new H2oGptStack(chart, 'stack', {
-      ...file,
-      name,
-      namespace: values.namespace ?? file.namespace,
-      mesh,
-      startupStrategy: strategy,
-      kubernetesVersion: values['kubernetes-version'] ?? file.kubernetesVersion,
-      exposure,
-      monitoring,
-      autoscaling,
-      vllm: {
-        ...file.vllm,
-        ...vllmFlags(),
-        model,
-      },
-      additionalModels,
-      h2ogpt: {
-        ...file.h2ogpt,
-        ...definedOnly({
-          image: values['h2ogpt-image'],
-          replicas: optionalWholeNumber('--h2ogpt-replicas', values['h2ogpt-replicas']),
-          openAiApi: values['openai-api'],
-          openAiApiKey: secretFlag('--openai-api-key-secret', values['openai-api-key-secret']),
-          authentication,
-        }),
-      },
-    });
+    stack = new H2oGptStack(chart, 'stack', stackPropsOf(values, file, { name, model, modelFlags, meshGiven, strategy, gpus, tensorParallelSize }));
     yaml = app.synthYaml();
     Warnings.of(app).forEach((w) => io.stderr(`[cdk8s-h2ogpt] warning: ${w.message}\n`));
   } catch (error) {
@@ -324,134 +250,104 @@ export function runSynth(argv: string[], io: CommandIo): number {
   return 0;
 }
 
-/**
- * Refuses a folder that is a file, or that already holds another stack's manifest or a Helm chart:
- * `kubectl apply -f` on it would deploy both stacks.
- */
-function checkOutputFolder(flagValue: string, dir: string, manifest: string): void {
-  if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) {
-    throw new CliUsageError(`Invalid --out: "${flagValue}" is a file, not a folder. Name a folder, e.g. --out dist/${manifest.replace(/\.k8s\.yaml$/, '')}.`);
-  }
-  const own = join(dir, manifest);
-  if (existsSync(own) && (!statSync(own).isFile() || !readFileSync(own, 'utf8').includes(`app.kubernetes.io/managed-by: ${MANAGED_BY}`))) {
-    throw new CliUsageError(`Invalid --out: "${flagValue}" holds ${manifest}, which this tool did not write. Move it away, or name another folder, e.g. --out dist/${manifest.replace(/\.k8s\.yaml$/, '')}-stack.`);
-  }
-  const other = readdirSync(dir).find((f) => (f.endsWith('.k8s.yaml') && f !== manifest) || f === 'Chart.yaml');
-  if (other) {
-    throw new CliUsageError(`Invalid --out: "${flagValue}" already holds ${other}, another stack's output, and \`kubectl apply -f ${flagValue}\` would deploy both. `
-      + `Give this stack a folder of its own, e.g. --out dist/${manifest.replace(/\.k8s\.yaml$/, '')} (the default), or remove ${other}.`);
-  }
-}
-
-/**
- * mkdir -p, one level at a time: Node's recursive mkdirSync loops forever on a path the kernel
- * refuses with ENOENT under an existing parent (for example /proc/x).
- */
-function makeFolder(dir: string): void {
-  const missing: string[] = [];
-  let at = dir;
-  while (!existsSync(at)) {
-    missing.unshift(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  for (const folder of missing) mkdirSync(folder);
-}
-
-/** The file in a chart folder that lists what this tool wrote there: a rewrite touches those only. */
-const WRITTEN_LIST = '.cdk8s-h2ogpt-files';
-
-/**
- * Writes a chart into DIR, touching only files this tool wrote: DIR may be missing, empty, or a
- * chart of this tool, whose WRITTEN_LIST names its files (a chart of 0.2.0, which had no list,
- * is known by its Chart.yaml). Anything else in DIR (a .git folder, a README of the user's) stays
- * as it is, and a file in the way that this tool did not write is refused before anything is
- * written. A symlinked DIR stays a link: the chart goes into the folder it points to. Each file is
- * written beside its place and renamed over it, the list last.
- */
-function writeChart(flagValue: string, dir: string, files: Record<string, string>): void {
-  const refuse = (why: string) => new CliUsageError(`Invalid --out: "${flagValue}" ${why}`);
-  const target = existsSync(dir) ? realpathSync(dir) : dir;
-  if (existsSync(target) && !statSync(target).isDirectory()) throw refuse('is a file, not a folder. Name a folder, e.g. --out dist/chart.');
-  const previous = chartFilesWrittenBefore(target, files, refuse);
-  for (const path of Object.keys(files)) {
-    const at = join(target, path);
-    if (!existsSync(at)) continue;
-    if (statSync(at).isDirectory()) throw refuse(`holds a folder ${path} where the chart writes a file. Remove it, or name another folder, e.g. --out dist/chart.`);
-    if (!previous.has(path)) throw refuse(`holds ${path}, which this tool did not write. Move it away, or name another folder, e.g. --out dist/chart.`);
-  }
-  try {
-    makeFolder(target);
-    for (const [path, text] of Object.entries({ ...files, [WRITTEN_LIST]: `${Object.keys(files).sort().join('\n')}\n` })) {
-      makeFolder(dirname(join(target, path)));
-      writeInPlace(join(target, path), text);
-    }
-    for (const path of previous) if (!(path in files)) rmSync(join(target, path), { force: true });
-  } catch (error) {
-    if (error instanceof CliUsageError) throw error;
-    throw refuse(`cannot be written: ${describeFsError(error)}. ${writeFix(error, 'dist/chart')}`);
-  }
-}
-
-/** The files this tool wrote into DIR before (none if DIR is missing or empty); refuses a folder it did not write. */
-function chartFilesWrittenBefore(dir: string, files: Record<string, string>, refuse: (why: string) => CliUsageError): Set<string> {
-  const entries = existsSync(dir) ? readdirSync(dir) : [];
-  if (entries.length === 0) return new Set();
-  const list = join(dir, WRITTEN_LIST);
-  if (existsSync(list) && statSync(list).isFile()) {
-    // Only plain relative paths inside the folder: a list edited to name ../x must not reach out.
-    return new Set(readFileSync(list, 'utf8').split('\n').filter((path) => path !== '' && !isAbsolute(path) && !path.split(/[\\/]/).includes('..')));
-  }
-  const chart = join(dir, 'Chart.yaml');
-  let name: unknown;
-  try {
-    name = statSync(chart).isFile() ? parse(readFileSync(chart, 'utf8'))?.name : undefined;
-  } catch {
-    name = undefined; // missing, unreadable or not YAML: not a chart of this tool
-  }
-  if (name !== CHART_NAME) {
-    throw refuse(`already holds ${entries.includes('Chart.yaml') ? 'a Chart.yaml' : entries[0]} and is not a chart of this tool; a chart needs a folder of its own, e.g. --out dist/chart.`);
-  }
-  // A chart of 0.2.0: its files are the ones this chart writes too.
-  return new Set(Object.keys(files).filter((path) => existsSync(join(dir, path))));
-}
-
-/** Writes a file beside its place and renames it over it, so the place never holds half of it. */
-function writeInPlace(path: string, text: string): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}
-
 function packageVersion(): string {
   return JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 }
 
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return {
-    EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'a read-only file system', EEXIST: 'a file is in the way', ENOTDIR: 'a file is in the way',
-    EISDIR: 'a folder is in the way', ENOENT: 'no such file or folder', ENOSPC: 'no space left on the device', EDQUOT: 'over the disk quota', EINVAL: 'not a place files can be written',
-  }[code ?? ''] ?? (error as Error).message;
+/** What the flags already read give the stack-props mapping. */
+interface ReadFlags {
+  readonly name: string;
+  readonly model: string;
+  readonly modelFlags: ReadonlyArray<{ id?: string; model: string }>;
+  readonly meshGiven: boolean;
+  readonly strategy: StartupStrategy;
+  readonly gpus?: number;
+  readonly tensorParallelSize?: number;
 }
 
-/** What to do about a failed write: a full disk wants space, anything else another folder. */
-function writeFix(error: unknown, example: string): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOSPC' || code === 'EDQUOT'
-    ? `Free space on that file system, or name a folder on another, e.g. --out ${example}.`
-    : `Name a folder you can write to, e.g. --out ${example}.`;
+/**
+ * The stack's props from the flags over the config file's: a flag given wins over the file's
+ * value, field by field. Throws the stack's own ConfigurationErrors, which runSynth renames.
+ */
+function stackPropsOf(values: SynthFlagValues, file: Partial<H2oGptStackProps>, read: ReadFlags): H2oGptStackProps {
+  const { name, model, modelFlags, meshGiven, strategy, gpus, tensorParallelSize } = read;
+  // Mesh flags override the file's mesh field by field, as long as they name the same mode.
+  const fileMesh = file.mesh && (values.mesh === undefined || values.mesh === file.mesh.name) && file.mesh.name !== 'none' ? file.mesh : undefined;
+  const mesh = meshGiven || !file.mesh
+    ? MeshMode.fromName(values.mesh ?? file.mesh?.name ?? 'none', {
+      cni: values.cni ?? (fileMesh?.dataplane === Dataplane.SIDECAR ? fileMesh.cni : undefined),
+      mtls: (values.mtls ?? fileMesh?.mtls) as MtlsMode | undefined,
+      version: values['mesh-version'] ?? fileMesh?.version,
+    })
+    : file.mesh;
+  const exposure = exposureFlags(values) ?? file.exposure;
+  const authentication = authenticationFlags(values) ?? file.h2ogpt?.authentication;
+  const monitoring = values.monitoring || values['prometheus-namespace'] !== undefined || values['prometheus-pod-label'] !== undefined
+    ? {
+      ...file.monitoring,
+      ...definedOnly({
+        prometheusNamespace: values['prometheus-namespace'],
+        prometheusPodLabels: labelsFlag('--prometheus-pod-label', 'app.kubernetes.io/name=prometheus', values['prometheus-pod-label']),
+      }),
+    }
+    : file.monitoring;
+  const vllmScale = rangeFlag('--autoscale', values.autoscale);
+  const h2ogptScale = rangeFlag('--h2ogpt-autoscale', values['h2ogpt-autoscale']);
+  const autoscaling = vllmScale || h2ogptScale || values['available-gpus'] !== undefined
+    ? {
+      ...file.autoscaling,
+      ...definedOnly({
+        vllmMinReplicas: vllmScale?.min, vllmMaxReplicas: vllmScale?.max,
+        availableGpus: optionalWholeNumber('--available-gpus', values['available-gpus']),
+        h2ogptMinReplicas: h2ogptScale?.min, h2ogptMaxReplicas: h2ogptScale?.max,
+      }),
+    }
+    : file.autoscaling;
+  // The vLLM flags apply to every server, over what the file gives each.
+  const vllmFlags = () => definedOnly({
+    gpus,
+    tensorParallelSize,
+    maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
+    huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
+    apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
+    modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
+      ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
+      : undefined,
+    nodeSelector: labelsFlag('--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', values['node-selector']),
+    image: values['vllm-image'],
+  });
+  // More than one --model replaces the file's additionalModels.
+  const additionalModels = modelFlags.length > 1
+    ? modelFlags.slice(1).map((m) => ({ ...vllmFlags(), id: m.id ?? idOfModel(m.model), model: m.model }))
+    : file.additionalModels?.map((m) => ({ ...m, ...vllmFlags() }));
+return {
+    ...file,
+    name,
+    namespace: values.namespace ?? file.namespace,
+    mesh,
+    startupStrategy: strategy,
+    kubernetesVersion: values['kubernetes-version'] ?? file.kubernetesVersion,
+    exposure,
+    monitoring,
+    autoscaling,
+    vllm: {
+      ...file.vllm,
+      ...vllmFlags(),
+      model,
+    },
+    additionalModels,
+    h2ogpt: {
+      ...file.h2ogpt,
+      ...definedOnly({
+        image: values['h2ogpt-image'],
+        replicas: optionalWholeNumber('--h2ogpt-replicas', values['h2ogpt-replicas']),
+        openAiApi: values['openai-api'],
+        openAiApiKey: secretFlag('--openai-api-key-secret', values['openai-api-key-secret']),
+        authentication,
+      }),
+    },
+  };
 }
-
-/** The entries whose value is set, so a flag not given does not erase the config file's value. */
-type SynthValues = { [flag: string]: string | boolean | string[] | undefined };
 
 /** `--model [ID=]MODEL`: an explicit id before '=', which a Hugging Face id never contains. */
 function modelFlag(value: string): { id?: string; model: string } {
@@ -466,11 +362,11 @@ function idOfModel(model: string): string {
 }
 
 /** --gateway or --ingress-class, with their companions; undefined when neither is given. */
-function exposureFlags(values: SynthValues): Exposure | undefined {
-  const gateway = values.gateway as string | undefined;
-  const ingressClass = values['ingress-class'] as string | undefined;
-  const hostname = values.hostname as string | undefined;
-  const timeout = optionalWholeNumber('--request-timeout', values['request-timeout'] as string | undefined);
+function exposureFlags(values: SynthFlagValues): Exposure | undefined {
+  const gateway = values.gateway;
+  const ingressClass = values['ingress-class'];
+  const hostname = values.hostname;
+  const timeout = optionalWholeNumber('--request-timeout', values['request-timeout']);
   if (gateway !== undefined && ingressClass !== undefined) {
     throw new CliUsageError(`Invalid --ingress-class: "${ingressClass}". Expose the UI one way: --gateway or --ingress-class, not both.`);
   }
@@ -479,13 +375,13 @@ function exposureFlags(values: SynthValues): Exposure | undefined {
   };
   if (gateway !== undefined) {
     needs('--hostname', hostname, 'Name the host users reach the UI at, e.g. --hostname chat.example.com.');
-    for (const flag of ['tls-secret', 'cert-issuer']) {
+    for (const flag of ['tls-secret', 'cert-issuer'] as const) {
       if (values[flag] !== undefined) throw new CliUsageError(`Invalid --${flag}: "${values[flag]}". It applies to --ingress-class; a Gateway's listener holds its own certificate.`);
     }
     if (gateway.split('/').length > 2) throw new CliUsageError(`Invalid --gateway: "${gateway}". Use [NAMESPACE/]NAME, e.g. --gateway infra/public.`);
     const [namespace, name] = gateway.includes('/') ? gateway.split('/', 2) : [undefined, gateway];
     return Exposure.gateway({
-      gatewayName: name, gatewayNamespace: namespace, listenerName: values.listener as string | undefined, hostname: hostname!, requestTimeoutSeconds: timeout,
+      gatewayName: name, gatewayNamespace: namespace, listenerName: values.listener, hostname: hostname!, requestTimeoutSeconds: timeout,
       ...proxyFlags(values),
     });
   }
@@ -494,28 +390,28 @@ function exposureFlags(values: SynthValues): Exposure | undefined {
     needs('--tls-secret', values['tls-secret'], 'Name the TLS Secret for the host (with --cert-issuer, cert-manager writes it); the UI is served over TLS only.');
     if (values.listener !== undefined) throw new CliUsageError(`Invalid --listener: "${values.listener}". It applies to --gateway.`);
     return Exposure.ingress({
-      className: ingressClass, hostname: hostname!, tlsSecretName: values['tls-secret'] as string,
-      certManagerIssuer: values['cert-issuer'] as string | undefined, requestTimeoutSeconds: timeout,
+      className: ingressClass, hostname: hostname!, tlsSecretName: values['tls-secret']!,
+      certManagerIssuer: values['cert-issuer'], requestTimeoutSeconds: timeout,
       ...proxyFlags(values),
     });
   }
-  for (const flag of ['hostname', 'listener', 'tls-secret', 'cert-issuer', 'request-timeout', 'proxy-namespace', 'proxy-pod-label']) {
+  for (const flag of ['hostname', 'listener', 'tls-secret', 'cert-issuer', 'request-timeout', 'proxy-namespace', 'proxy-pod-label'] as const) {
     if (values[flag] !== undefined) throw new CliUsageError(`Invalid --${flag}: "${values[flag]}". It applies to an exposed UI: add --gateway [NS/]NAME or --ingress-class CLASS.`);
   }
   return undefined;
 }
 
 /** --proxy-namespace and --proxy-pod-label, where given. */
-function proxyFlags(values: SynthValues): { proxyNamespace?: string; proxyPodLabels?: { [key: string]: string } } {
+function proxyFlags(values: SynthFlagValues): { proxyNamespace?: string; proxyPodLabels?: { [key: string]: string } } {
   return definedOnly({
-    proxyNamespace: values['proxy-namespace'] as string | undefined,
-    proxyPodLabels: labelsFlag('--proxy-pod-label', 'app.kubernetes.io/name=ingress-nginx', values['proxy-pod-label'] as string[] | undefined),
+    proxyNamespace: values['proxy-namespace'],
+    proxyPodLabels: labelsFlag('--proxy-pod-label', 'app.kubernetes.io/name=ingress-nginx', values['proxy-pod-label']),
   });
 }
 
 /** --auth-secret NAME[/KEY] or --no-login; undefined when neither is given. */
-function authenticationFlags(values: SynthValues): UiAuthentication | undefined {
-  const secret = values['auth-secret'] as string | undefined;
+function authenticationFlags(values: SynthFlagValues): UiAuthentication | undefined {
+  const secret = values['auth-secret'];
   if (values.login === true) throw new CliUsageError('Invalid --login: true. Logins come from --auth-secret NAME[/KEY]; --no-login turns them off.');
   if (secret !== undefined && values.login === false) throw new CliUsageError(`Invalid --no-login: true. It contradicts --auth-secret "${secret}": give one of the two.`);
   if (values.login === false) return UiAuthentication.disabled();
