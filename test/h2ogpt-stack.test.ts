@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, SecretKeyReference, StartupStrategy } from '../src/internal';
+import { H2oGptStack, H2oGptStackProps, MeshMode, MtlsMode, SecretKeyReference, StartupStrategy, VllmEndpoint } from '../src/internal';
 import { errorOf, find, Manifest, newChart, podSpec, synth } from './helpers';
 
 const vllm = { model: 'Qwen/Qwen2.5-1.5B-Instruct' };
@@ -162,5 +162,46 @@ describe('H2oGptStack with no mesh', () => {
     ])('%s', (_label, props, message) => {
       expect(errorOf((scope) => new H2oGptStack(scope, 'stack', { vllm, ...props })).message).toMatch(message);
     });
+  });
+});
+
+describe('H2oGptStack on an existing vLLM server (vllmEndpoint)', () => {
+  const endpoint = VllmEndpoint.fromUrl('http://models.ai.svc:8000', { servedModelName: 'qwen', startupBudgetSeconds: 600 });
+  const onEndpoint = (props: Partial<H2oGptStackProps> = {}) => {
+    let stack!: H2oGptStack;
+    const objects = synth((chart: Chart) => { stack = new H2oGptStack(chart, 'stack', { name: 'chat', vllmEndpoint: endpoint, ...props }); });
+    return { objects, stack };
+  };
+
+  test('writes h2oGPT and its wait for that server only, and says nothing fences it', () => {
+    const { objects, stack } = onEndpoint({ mesh: MeshMode.istioSidecar() });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ServiceAccount/chat', 'ConfigMap/chat-startup-waiter', 'Deployment/chat', 'Service/chat']);
+    expect([stack.vllm, stack.vllmServers, stack.trafficPolicy, stack.vllmEndpoint]).toEqual([undefined, [], undefined, endpoint]);
+    // Istio sidecars with CNI: AUTO waits in the app, after the proxy, on the endpoint's health URL.
+    expect(stack.startupStrategy).toBe(StartupStrategy.IN_APP_WAIT);
+    const h2ogpt = find(objects, 'Deployment', 'chat').spec.template.spec.containers[0];
+    expect(h2ogpt.env).toEqual(expect.arrayContaining([{ name: 'WAIT_URL', value: 'http://models.ai.svc:8000/health' }]));
+    expect(stack.warnings).toContain('vllmEndpoint: h2oGPT calls http://models.ai.svc:8000, which this stack does not deploy: it writes no NetworkPolicy or mesh policy, '
+      + 'so fence that server, and h2oGPT\'s pods, where they are deployed');
+  });
+
+  test('a port exclusion names the endpoint\'s port', () => {
+    const { objects } = onEndpoint({ mesh: MeshMode.istioSidecar({ cni: false, mtls: MtlsMode.PERMISSIVE }), startupStrategy: StartupStrategy.PORT_EXCLUSION });
+    expect(find(objects, 'Deployment', 'chat').spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeOutboundPorts']).toBe('8000');
+  });
+
+  test('refuses both upstreams, none, and what needs the stack\'s own vLLM pods, naming the key', () => {
+    expect(errorOf((scope) => new H2oGptStack(scope, 's', { vllm, vllmEndpoint: endpoint })).message)
+      .toBe('Invalid vllmEndpoint: "http://models.ai.svc:8000". Give vllm (a server the stack deploys) or vllmEndpoint (an existing one), not both.');
+    expect(errorOf((scope) => new H2oGptStack(scope, 's', {})).message).toMatch(/^Invalid vllm: undefined\. Give vllm, e\.g\. .*, or vllmEndpoint, e\.g\. VllmEndpoint\.fromUrl/);
+    for (const [key, props] of [
+      ['additionalModels', { additionalModels: [{ id: 'coder', model: 'Qwen/Qwen2.5-Coder-1.5B-Instruct' }] }],
+      ['monitoring', { monitoring: {} }],
+      ['autoscaling.vllmMaxReplicas', { autoscaling: { vllmMaxReplicas: 2 } }],
+      ['trafficPolicy', { trafficPolicy: { restrictEgress: true } }],
+    ] as Array<[string, Partial<H2oGptStackProps>]>) {
+      expect(errorOf((scope) => new H2oGptStack(scope, 's', { vllmEndpoint: endpoint, ...props })).message)
+        .toMatch(new RegExp(`^Invalid ${key.replace('.', '\\.')}: .* needs the vLLM server the stack deploys, and vllmEndpoint \\(http://models\\.ai\\.svc:8000\\) is one it does not: leave ${key.replace('.', '\\.')} unset, or give vllm instead\\.$`));
+    }
   });
 });

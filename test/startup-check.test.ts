@@ -58,7 +58,7 @@ describe('synth-time startup check', () => {
     const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
     const stack = new H2oGptStack(chart, 'stack', { mesh: MeshMode.istioSidecar(), vllm: { model: 'm' } });
     // vLLM's pod declares no network init containers, so the analyzer reads the command.
-    stack.vllm.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/initContainers', [
+    stack.vllm!.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/initContainers', [
       { name: 'fetch-weights', image: 'curlimages/curl:8.10.1', command: ['sh', '-c', 'until curl -sf http://models.internal:8080/ready; do sleep 5; done'] },
     ]));
     expect(() => app.synth()).toThrow(/Deployment "h2ogpt-vllm" \(construct chat\/stack\/vllm\/deployment\): init container "fetch-weights" deadlocks under Istio sidecar/);

@@ -23,6 +23,7 @@ import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
 import { ModelCache } from '../workloads/model-cache';
 import { cacheHoldsOneNode, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
+import { IVllmEndpoint } from '../workloads/vllm-endpoint';
 import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 import { NAME_SUFFIXES, roomFor, stackVllmName } from '../common/names';
 
@@ -56,8 +57,20 @@ export interface H2oGptStackProps {
    * @default "1.30"
    */
   readonly kubernetesVersion?: string;
-  /** The vLLM server. */
-  readonly vllm: VllmServerOptions;
+  /**
+   * The vLLM server the stack deploys. Give this or `vllmEndpoint`.
+   * @default none: `vllmEndpoint` is used
+   */
+  readonly vllm?: VllmServerOptions;
+  /**
+   * An existing vLLM server h2oGPT uses instead of one the stack deploys, e.g.
+   * `VllmEndpoint.fromUrl(...)` (KServe, the vLLM production-stack, another team's), as
+   * aws-ecs-patterns take an existing load balancer. The stack then writes h2oGPT and its wait
+   * for that server only: no vLLM objects, and no NetworkPolicy or mesh policy, since it has no
+   * vLLM pods to fence. Give this or `vllm`.
+   * @default none: the stack deploys `vllm`
+   */
+  readonly vllmEndpoint?: IVllmEndpoint;
   /**
    * More models, each on a vLLM server of its own with its own GPUs, cache and policy. h2oGPT
    * lists them all beside `vllm`'s (its model_lock) and waits for every one before it starts,
@@ -117,15 +130,17 @@ export interface H2oGptStackProps {
  * deadlock waiting for vLLM. The choice and its reason are attributes and pod annotations.
  */
 export class H2oGptStack extends Construct {
-  /** The first vLLM server. */
-  public readonly vllm: VllmServer;
+  /** The first vLLM server, when the stack deploys it (not with `vllmEndpoint`). */
+  public readonly vllm?: VllmServer;
+  /** The vLLM server h2oGPT calls first: `vllm`, or the `vllmEndpoint` given. */
+  public readonly vllmEndpoint: IVllmEndpoint;
   /** The vLLM servers of `additionalModels`, in order. */
   public readonly additionalVllm: VllmServer[];
   /** Every vLLM server: `vllm`, then `additionalVllm`. */
   public readonly vllmServers: VllmServer[];
   public readonly h2ogpt: H2oGpt;
-  /** The NetworkPolicies and mesh policy objects. */
-  public readonly trafficPolicy: TrafficPolicy;
+  /** The NetworkPolicies and mesh policy objects; none with `vllmEndpoint`, which has no pods here to fence. */
+  public readonly trafficPolicy?: TrafficPolicy;
   /**
    * What keeps each browser session on one h2oGPT replica under the mesh: an Istio
    * DestinationRule (and, in ambient, a waypoint). Empty with one replica or no mesh.
@@ -157,6 +172,7 @@ export class H2oGptStack extends Construct {
     if (oldest && this.mesh.releaseAtLeast(oldest.release[0], oldest.release[1]) === false) {
       throw new ConfigurationError('version', this.mesh.version, oldest.why);
     }
+    checkUpstream(props);
     const kubernetesMinor = parseKubernetesMinor(props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
     const waiterImage = checkImage('waiterImage', props.waiterImage ?? DEFAULT_WAITER_IMAGE);
     const meshMetadata = meshPodMetadata(this.mesh);
@@ -181,29 +197,31 @@ export class H2oGptStack extends Construct {
       podAnnotations: { ...options?.podAnnotations, ...meshMetadata.annotations, ...scrapeAnnotations(options?.port) },
     });
 
-    this.vllm = withFieldPrefix('vllm.', () => vllmServer('vllm', props.vllm, stackVllmName(name), name));
+    this.vllm = props.vllmEndpoint ? undefined : withFieldPrefix('vllm.', () => vllmServer('vllm', props.vllm!, stackVllmName(name), name));
+    this.vllmEndpoint = this.vllm ?? props.vllmEndpoint!;
     // Each further server has its own instance label, so its selector never picks another's pods.
     this.additionalVllm = models.map(({ field, id, options }) => withFieldPrefix(`${field}.`, () => {
       const { id: _id, ...serverOptions } = options;
       return vllmServer(`vllm-${id}`, serverOptions, stackVllmName(name, id), `${name}-${id}`);
     }));
-    this.vllmServers = [this.vllm, ...this.additionalVllm];
+    this.vllmServers = [...(this.vllm ? [this.vllm] : []), ...this.additionalVllm];
+    const upstreams: IVllmEndpoint[] = [this.vllmEndpoint, ...this.additionalVllm];
     checkDistinctModels(this.vllmServers, props.additionalModels ?? []);
 
     // Every server is judged: the strategy is one per pod, so it must hold for each upstream.
     const requested = props.startupStrategy ?? StartupStrategy.AUTO;
-    const decisions = this.vllmServers.map((server) => decideStartup(this.mesh, requested, {
+    const decisions = upstreams.map((server) => decideStartup(this.mesh, requested, {
       upstreamPort: server.port,
       kubernetesMinor,
       upstreamStartupBudgetSeconds: server.startupBudgetSeconds,
     }));
     const decision = decisions[0];
     // Checked here so an error names the stack's own `waiter` prop.
-    this.vllmServers.forEach((server) => resolveWaiterSettings('waiter', props.waiter ?? {}, server.startupBudgetSeconds));
+    upstreams.forEach((server) => resolveWaiterSettings('waiter', props.waiter ?? {}, server.startupBudgetSeconds));
     this.startupStrategy = decision.strategy;
     // h2oGPT drops a model it cannot reach at start, so it waits for all of them (README, "More than one model").
-    this.startupReason = this.vllmServers.length === 1 || decision.strategy === StartupStrategy.NONE ? decision.reason
-      : `${decision.reason}; it waits for each of its ${this.vllmServers.length} vLLM servers in turn, since h2oGPT drops a model it cannot reach at start`;
+    this.startupReason = upstreams.length === 1 || decision.strategy === StartupStrategy.NONE ? decision.reason
+      : `${decision.reason}; it waits for each of its ${upstreams.length} vLLM servers in turn, since h2oGPT drops a model it cannot reach at start`;
     this.warnings = [...new Set(decisions.flatMap((d) => d.warnings))];
     this.warnings.push(...podSecurityWarnings(this.mesh, this.vllmServers));
 
@@ -214,7 +232,7 @@ export class H2oGptStack extends Construct {
       [ANNOTATIONS.startupReason]: this.startupReason,
     };
     // The wait the rules judged, decided once: its UID, and its annotations, which H2oGpt writes.
-    const startupWait = startupWaitFor(this.mesh, decision.strategy, this.vllm.port, this.additionalVllm.map((s) => s.port), waiterImage);
+    const startupWait = startupWaitFor(this.mesh, decision.strategy, this.vllmEndpoint.port, this.additionalVllm.map((s) => s.port), waiterImage);
 
     this.h2ogpt = withFieldPrefix('h2ogpt.', () => new H2oGpt(this, 'h2ogpt', {
       ...props.h2ogpt,
@@ -222,7 +240,7 @@ export class H2oGptStack extends Construct {
       name,
       instance: name,
       namespace: props.namespace,
-      vllm: this.vllm,
+      vllm: this.vllmEndpoint,
       additionalVllm: this.additionalVllm.length > 0 ? this.additionalVllm : undefined,
       startupWait,
       waiter: props.waiter,
@@ -230,9 +248,10 @@ export class H2oGptStack extends Construct {
       podAnnotations: h2ogptAnnotations,
     }));
 
-    this.trafficPolicy = withFieldPrefix('trafficPolicy.', () => new TrafficPolicy(this, 'traffic-policy', {
+    const vllm = this.vllm;
+    this.trafficPolicy = vllm && withFieldPrefix('trafficPolicy.', () => new TrafficPolicy(this, 'traffic-policy', {
       ...props.trafficPolicy,
-      vllm: this.vllm,
+      vllm,
       additionalVllm: this.additionalVllm.length > 0 ? this.additionalVllm : undefined,
       h2ogpt: this.h2ogpt,
       mesh: this.mesh,
@@ -246,10 +265,16 @@ export class H2oGptStack extends Construct {
         overMesh: scrape.method === 'over-mesh',
       } : undefined,
     }));
-    this.warnings.push(...this.trafficPolicy.warnings);
+    if (this.trafficPolicy) {
+      this.warnings.push(...this.trafficPolicy.warnings);
+    } else {
+      this.warnings.push(`vllmEndpoint: h2oGPT calls ${this.vllmEndpoint.url}, which this stack does not deploy: it writes no NetworkPolicy or mesh policy, `
+        + 'so fence that server, and h2oGPT\'s pods, where they are deployed');
+    }
 
     const monitored = {
-      name, namespace: this.vllm.namespace, labels: this.vllm.labels,
+      // Built only with monitoring, which needs the stack's own vLLM (checkUpstream).
+      name, namespace: this.vllm?.namespace, labels: this.vllm?.labels ?? this.h2ogpt.labels,
       vllm: this.vllmServers.map((server) => ({
         name: server.name, selector: server.selectorLabels, portName: VLLM_PORT_NAME, port: server.port, startupBudgetSeconds: server.startupBudgetSeconds,
       })),
@@ -312,6 +337,31 @@ export class H2oGptStack extends Construct {
 }
 
 /** The autoscaling options, refused where they cannot work, before anything is built. */
+/**
+ * Exactly one upstream: `vllm`, which the stack deploys, or an existing `vllmEndpoint`. What needs
+ * the stack's own vLLM pods is refused with an endpoint, naming the key.
+ */
+function checkUpstream(props: H2oGptStackProps): void {
+  if (props.vllm !== undefined && props.vllmEndpoint !== undefined) {
+    throw new ConfigurationError('vllmEndpoint', props.vllmEndpoint.url,
+      'Give vllm (a server the stack deploys) or vllmEndpoint (an existing one), not both.');
+  }
+  if (props.vllm === undefined && props.vllmEndpoint === undefined) {
+    throw new ConfigurationError('vllm', undefined, 'Give vllm, e.g. { model: "Qwen/Qwen2.5-1.5B-Instruct" }, or vllmEndpoint, e.g. VllmEndpoint.fromUrl("http://models.ai.svc:8000", { servedModelName: "m" }).');
+  }
+  if (props.vllmEndpoint === undefined) return;
+  const needsOwnServer = (key: string, value: unknown, what: string) => {
+    if (value !== undefined) {
+      throw new ConfigurationError(key, typeof value === 'object' ? typeof value : value,
+        `${what} needs the vLLM server the stack deploys, and vllmEndpoint (${props.vllmEndpoint!.url}) is one it does not: leave ${key} unset, or give vllm instead.`);
+    }
+  };
+  needsOwnServer('additionalModels', props.additionalModels, 'A further model sits beside the stack\'s first vLLM server, so it');
+  needsOwnServer('monitoring', props.monitoring, 'Monitoring watches the vLLM pods, so it');
+  needsOwnServer('autoscaling.vllmMaxReplicas', props.autoscaling?.vllmMaxReplicas, 'Autoscaling vLLM');
+  needsOwnServer('trafficPolicy', props.trafficPolicy, 'The traffic policy fences the vLLM pods, so it');
+}
+
 function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: boolean): ResolvedAutoscaling {
   if (props.autoscaling === undefined) return {};
   const servers = [
