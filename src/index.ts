@@ -28,6 +28,8 @@ export { EnvironmentValue } from './workloads/workload-options';
 export type { WorkloadOptions } from './workloads/workload-options';
 export * from './workloads/vllm-endpoint';
 export * from './workloads/pod-workload';
+export { DeployedWorkload } from './workloads/deployed-workload';
+export type { WorkloadIdentity } from './workloads/deployed-workload';
 export { VllmServer } from './workloads/vllm-server';
 export type { VllmServerOptions, VllmServerProps } from './workloads/vllm-server';
 export { H2oGpt } from './workloads/h2ogpt';

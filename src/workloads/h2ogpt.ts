@@ -1,54 +1,42 @@
-import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDistinctPorts, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity, literalForKubernetes,
+  checkBoolean, checkDistinctPorts, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkImage, checkInteger, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
-import { ANNOTATIONS, selectorLabels, standardLabels } from '../common/labels';
+import { ANNOTATIONS } from '../common/labels';
 import { AUTH_MOUNT_PATH, UiAuthentication, UiAuthenticationKind } from './ui-authentication';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, scratchVolume,
 } from './pod-security';
-import { workloadServiceAccount } from './service-account';
 import { StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import {
   ResolvedWaiterSettings, resolveWaiterSettings, WAITER_MOUNT_PATH, WAITER_SCRIPT, WAITER_SCRIPT_KEY,
   WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
-import { disruptionBudget } from './availability';
-import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources, secretEnv } from './pod-helpers';
+import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources } from './pod-helpers';
 import { repeatedServedModel } from './server-checks';
 import { IH2oGptWorkload } from './pod-workload';
 import { IVllmEndpoint } from './vllm-endpoint';
-import { WorkloadDeployment } from './workload-deployment';
+import { DeployedWorkload } from './deployed-workload';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { NAME_SUFFIXES, roomFor, startupWaiterName } from '../common/names';
+import {
+  AUTH_FILE_NAME, H2OGPT_COMMAND, h2oGptEnv, inAppWait, inferenceServerValues, modelLockValue, WORKING_DIR, SAVE_DIR,
+  WORKSPACE_INIT_CONTAINER, workspaceInitCommand, WRITABLE_AUTH_FILE, WRITABLE_PATHS,
+} from './h2ogpt-environment';
+
+export { H2OGPT_COMMAND };
 
 /** The h2oGPT runtime image, pinned. */
 export const DEFAULT_H2OGPT_IMAGE = 'gcr.io/vorvan/h2oai/h2ogpt-runtime:0.2.1';
 /** The port h2oGPT's Gradio UI listens on inside the container. */
 export const H2OGPT_UI_CONTAINER_PORT = 7860;
-/** h2oGPT's command, as its image runs it. */
-export const H2OGPT_COMMAND: readonly string[] = Object.freeze(['python3', '/workspace/generate.py']);
 /** Name of the init container that waits for vLLM. */
 export const WAIT_INIT_CONTAINER_NAME = 'wait-for-vllm';
 /** The image's user `h2ogpt`, and its group. */
 export const DEFAULT_H2OGPT_UID = 1000;
-/** The image's HOME and working directory; h2oGPT writes relative paths under it. */
-const WORKSPACE = '/workspace';
-const SAVE_DIR = `${WORKSPACE}/save`;
-/**
- * h2oGPT's working directory: writable, with a link to each entry of /workspace, so relative reads
- * (h2o-logo.svg, src/...) find the image's files and relative writes land on a volume.
- */
-const WORKING_DIR = '/run/h2ogpt';
-/** Where library caches (XDG_CACHE_HOME) are written. */
-const WRITABLE_CACHE = '/var/cache/h2ogpt';
-/** Where the image keeps Playwright's browsers: `playwright install` ran with HOME=/workspace. */
-const IMAGE_PLAYWRIGHT_BROWSERS = `${WORKSPACE}/.cache/ms-playwright`;
-
 // Settings the construct derives from its props; a user value would silently fight them.
 const MANAGED_SETTINGS: { [key: string]: string } = {
   H2OGPT_INFERENCE_SERVER: 'the vllm prop',
@@ -65,44 +53,6 @@ const MANAGED_SETTINGS: { [key: string]: string } = {
 // Settings the password-file login sets; free to use without it.
 const AUTHENTICATION_SETTINGS = ['H2OGPT_AUTH_FILENAME', 'H2OGPT_AUTH_ACCESS', 'H2OGPT_AUTH_FREEZE', 'H2OGPT_GUEST_NAME'];
 
-
-/**
- * Where h2oGPT writes, each backed by a mount because the root file system is read-only
- * (docs/app-facts.md §5). Relative paths resolve in the working directory, which is a writable
- * folder of links to /workspace's entries (see WORKING_DIR); the mounts keep the absolute paths
- * /workspace/<name> writable too.
- */
-const WRITABLE_PATHS: Array<{ volume: string; subPath: string; mountPath: string }> = [
-  // Library caches go to XDG_CACHE_HOME, off ~/.cache, so that the image's ~/.cache/ms-playwright
-  // (Playwright's browsers, installed there at build time) stays visible.
-  { volume: 'home', subPath: 'cache', mountPath: WRITABLE_CACHE },
-  // ~/.config: matplotlib (MPLCONFIGDIR) and other ~/.config users.
-  { volume: 'home', subPath: 'config', mountPath: `${WORKSPACE}/.config` },
-  // Per-user state, the shared and per-user document databases, and llamacpp_path (made at start).
-  { volume: 'state', subPath: 'users', mountPath: `${WORKSPACE}/users` }, // USERS_DIR
-  { volume: 'state', subPath: 'db_nonusers', mountPath: `${WORKSPACE}/db_nonusers` },
-  { volume: 'state', subPath: 'db_dir_UserData', mountPath: `${WORKSPACE}/db_dir_UserData` },
-  { volume: 'state', subPath: 'llamacpp_path', mountPath: `${WORKSPACE}/llamacpp_path` },
-  // Document database and client locks (locks/db_*.lock, locks/gradio_client.lock, the OpenAI
-  // server's locks/user_*.lock) and chat exports (chats/chats_<uuid>.json); the /tmp fallback
-  // catches PermissionError only, never a read-only file system.
-  { volume: 'state', subPath: 'locks', mountPath: `${WORKSPACE}/locks` },
-  { volume: 'state', subPath: 'chats', mountPath: `${WORKSPACE}/chats` },
-  // h2oGPT's working directory: flagged_data_points/ (Gradio's CSVLogger makes it at start),
-  // data_<date>_<host>.zip (the zip button) and any other relative write land here.
-  { volume: 'state', subPath: 'workdir', mountPath: WORKING_DIR },
-];
-
-// Defaults a user may override through `settings`: they point h2oGPT's writes at the mounts.
-const DEFAULT_SETTINGS: { [key: string]: string } = {
-  // auth.json is written in the working directory when auth is on; keep it with the user state.
-  H2OGPT_AUTH_FILENAME: `${WORKSPACE}/users/auth.json`,
-};
-
-// Without a wait, h2oGPT after August 2024 drops an unreachable model for good unless told to fail
-// (gen.py fail_if_invalid_client); failing lets the kubelet restart it. Older images, the pinned
-// 0.2.1 included, ignore H2OGPT_* variables that name no generate.py argument (utils.H2O_Fire).
-const NO_WAIT_SETTINGS: { [key: string]: string } = { H2OGPT_FAIL_IF_INVALID_CLIENT: 'True' };
 
 /** Options of the h2oGPT front end; `H2oGptProps` adds its name and upstream. */
 export interface H2oGptOptions extends WorkloadOptions {
@@ -211,7 +161,7 @@ export interface H2oGptProps extends H2oGptOptions {
  * a Deployment, a Service, a ServiceAccount and, when it waits for vLLM, a ConfigMap holding the
  * waiter script.
  */
-export class H2oGpt extends Construct implements IH2oGptWorkload {
+export class H2oGpt extends DeployedWorkload implements IH2oGptWorkload {
   /** The h2oGPT runtime image the library pins. */
   public static readonly DEFAULT_IMAGE: string = DEFAULT_H2OGPT_IMAGE;
   /** The port h2oGPT's Gradio UI listens on inside the container. */
@@ -219,22 +169,11 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
   /** Name of the init container that waits for vLLM, when the strategy uses one. */
   public static readonly WAIT_INIT_CONTAINER_NAME: string = WAIT_INIT_CONTAINER_NAME;
 
-  public readonly deployment: k8s.KubeDeployment;
-  private readonly workload: WorkloadDeployment;
   /** The h2oGPT image its containers run. */
   public readonly image: string;
   public readonly service: k8s.KubeService;
-  /** The pod's own ServiceAccount: its mesh identity, which vLLM's mesh policy admits. */
-  public readonly serviceAccount?: k8s.KubeServiceAccount;
-  /** Name of the pod's ServiceAccount: its own, or the existing one given as `serviceAccountName`. */
-  public readonly serviceAccountName: string;
-  /** The PodDisruptionBudget, with more than one replica. */
-  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The waiter script's ConfigMap, when h2oGPT waits for vLLM. */
   public readonly waiterConfigMap?: k8s.KubeConfigMap;
-  public readonly name: string;
-  /** Namespace, if known at synthesis. */
-  public readonly namespace?: string;
   /** In-cluster URL of the UI, e.g. `http://chat.ai.svc:7860`: the Service name, qualified with the namespace when known. */
   public readonly url: string;
   /** The vLLM server it calls. */
@@ -256,9 +195,6 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
   public readonly waiterSettings?: ResolvedWaiterSettings;
   /** How long the startup probe allows, in seconds (any in-app wait included). */
   public readonly startupBudgetSeconds: number;
-  public readonly selectorLabels: { [key: string]: string };
-  /** Labels on every object of this workload: the selector's plus `app.kubernetes.io/{component,part-of,managed-by}`. */
-  public readonly labels: { [key: string]: string };
   /** Container port of the UI. */
   public readonly uiContainerPort: number;
   /** Service port of the UI. */
@@ -269,12 +205,15 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
   public readonly openAiApiPort?: number;
 
   public constructor(scope: Construct, id: string, props: H2oGptProps) {
-    super(scope, id);
-    // A Service name, and `<name>-startup-waiter` must fit in 63 characters.
-    this.name = checkDns1035Label('name', props.name ?? 'h2ogpt', roomFor(NAME_SUFFIXES.startupWaiter));
-    const instance = checkDnsLabel('instance', props.instance ?? this.name);
-    if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
-    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    const name = checkDns1035Label('name', props.name ?? 'h2ogpt', roomFor(NAME_SUFFIXES.startupWaiter));
+    super(scope, id, {
+      // A Service name, and `<name>-startup-waiter` must fit in 63 characters.
+      name,
+      instance: checkDnsLabel('instance', props.instance ?? name),
+      namespace: props.namespace === undefined ? undefined : checkDnsLabel('namespace', props.namespace),
+      appName: 'h2ogpt',
+      component: 'frontend',
+    }, props.serviceAccountName);
     const vllm = checkEndpoint('vllm', props.vllm);
     this.vllm = vllm;
     this.vllmEndpoints = checkEndpoints(vllm, props.additionalVllm);
@@ -323,66 +262,26 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
     this.startupBudgetSeconds = appStartupBudget
       + (this.startupWait.kind === StartupWaitKind.IN_APP ? waiterSettings.reduce((sum, w) => sum + w.deadlineSeconds, 0) : 0);
 
-    const api = props.chatApi === false ? 'vllm' : 'vllm_chat';
-    // With a key, h2oGPT takes host, port, path and key; the key comes from the Secret through
-    // Kubernetes' $(VAR) expansion of VLLM_API_KEY, defined earlier in the same env list.
-    this.inferenceServers = this.vllmEndpoints.map((e, i) => {
-      const upstream = `${e.host}:${e.port}`;
-      return e.apiKey ? `${api}:http://${upstream}:/v1:$(${apiKeyVariable(i)})` : `${api}:${upstream}`;
-    });
+    this.inferenceServers = inferenceServerValues(this.vllmEndpoints, props.chatApi !== false);
     this.inferenceServer = this.inferenceServers[0];
-    // gen.py refuses model_lock beside inference_server or base_model, so it replaces both. JSON
-    // strings are Python string literals too, which gen.py's ast.literal_eval reads.
-    this.modelLock = this.vllmEndpoints.length > 1
-      ? `[${this.vllmEndpoints.map((e, i) => `{"inference_server": ${JSON.stringify(this.inferenceServers[i])}, "base_model": ${JSON.stringify(literalForKubernetes(e.servedModelName))}}`).join(', ')}]`
-      : undefined;
+    this.modelLock = modelLockValue(this.vllmEndpoints, this.inferenceServers);
 
     this.url = `http://${this.namespace ? `${this.name}.${this.namespace}.svc` : this.name}:${uiPort}`;
-    this.selectorLabels = selectorLabels('h2ogpt', instance);
-    const labels = standardLabels('h2ogpt', instance, 'frontend');
-    this.labels = labels;
-    const metadata = { name: this.name, namespace: props.namespace, labels };
+    const metadata = this._objectMetadata;
 
-    const env: k8s.EnvVar[] = [
-      ...this.vllmEndpoints.flatMap((e, i) => (e.apiKey ? [secretEnv(apiKeyVariable(i), e.apiKey)] : [])),
-      ...(this.modelLock === undefined
-        ? [{ name: 'H2OGPT_INFERENCE_SERVER', value: this.inferenceServer }, { name: 'H2OGPT_BASE_MODEL', value: literalForKubernetes(vllm.servedModelName) }]
-        : [{ name: 'H2OGPT_MODEL_LOCK', value: this.modelLock }]),
-      { name: 'H2OGPT_SAVE_DIR', value: SAVE_DIR },
-      // On by default in h2oGPT, unauthenticated unless keyed: off unless asked for, keyed when on.
-      ...(openAiApiPort !== undefined
-        ? [
-          { name: 'H2OGPT_OPENAI_SERVER', value: 'True' },
-          { name: 'H2OGPT_OPENAI_PORT', value: String(openAiApiPort) },
-          secretEnv('H2OGPT_OPENAI_API_KEY', props.openAiApiKey!),
-        ]
-        : [{ name: 'H2OGPT_OPENAI_SERVER', value: 'False' }]),
-      ...(usageStats ? [] : [
-        { name: 'H2OGPT_ENABLE_HEAP_ANALYTICS', value: 'False' },
-        { name: 'GRADIO_ANALYTICS_ENABLED', value: 'False' },
-        { name: 'DO_NOT_TRACK', value: '1' },
-        { name: 'HF_HUB_DISABLE_TELEMETRY', value: '1' },
-      ]),
-      // Gradio's uploads and temporary files, on the /tmp mount.
-      { name: 'GRADIO_TEMP_DIR', value: '/tmp/gradio' },
-      { name: 'MPLCONFIGDIR', value: `${WORKSPACE}/.config/matplotlib` },
-      // Hugging Face, torch and other XDG-aware caches go to the writable cache; Playwright follows
-      // XDG_CACHE_HOME too, so it is pointed back at the image's browsers (docs/app-facts.md §5).
-      { name: 'XDG_CACHE_HOME', value: WRITABLE_CACHE },
-      { name: 'PLAYWRIGHT_BROWSERS_PATH', value: IMAGE_PLAYWRIGHT_BROWSERS },
-      ...authenticationEnv(authentication),
-      ...Object.entries({ ...DEFAULT_SETTINGS, ...(waits ? {} : NO_WAIT_SETTINGS) })
-        .filter(([name]) => !(authentication && name === 'H2OGPT_AUTH_FILENAME'))
-        .filter(([name]) => !Object.keys(settings).some((k) => k.toUpperCase() === name)).map(([name, value]) => ({ name, value })),
-      ...Object.entries(settings).map(([name, value]) => ({ name, value: literalForKubernetes(value) })),
-      ...Object.entries(secretVars).map(([name, ref]) => secretEnv(name, ref)),
-    ];
+    const env = h2oGptEnv({
+      endpoints: this.vllmEndpoints,
+      chatApi: props.chatApi !== false,
+      openAiApi: openAiApiPort !== undefined ? { port: openAiApiPort, key: props.openAiApiKey! } : undefined,
+      usageStats,
+      authentication,
+      waits,
+      settings,
+      secretEnv: secretVars,
+    });
 
-    if (props.serviceAccountName !== undefined) checkDnsSubdomain('serviceAccountName', props.serviceAccountName);
-    this.serviceAccount = props.serviceAccountName === undefined ? workloadServiceAccount(this, metadata) : undefined;
-    this.serviceAccountName = props.serviceAccountName ?? this.name;
+    this._addIdentity(props.serviceAccountName, replicas);
     const platform = platformPodSpec(props);
-    this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const volumes: k8s.Volume[] = [
       props.saveDirClaimName
         ? { name: 'save', persistentVolumeClaim: { claimName: props.saveDirClaimName } }
@@ -445,14 +344,9 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
           volumeMounts: [waiterMount, { name: 'waiter-tmp', mountPath: '/tmp' }],
         }));
       } else {
-        // The waiter execs its arguments, so PID 1 and signals belong to h2oGPT once vLLM is up.
-        // Each further server adds a link to the chain: env sets that waiter's URL and deadline
-        // (the other settings are shared) and runs the next waiter, and the last execs generate.py.
-        const chain = this.vllmEndpoints.slice(1).flatMap((endpoint, i) => [
-          'env', `WAIT_URL=${endpoint.healthUrl}`, `WAIT_DEADLINE_SECONDS=${waiterSettings[i + 1].deadlineSeconds}`, '/bin/bash', WAITER_SCRIPT_PATH,
-        ]);
-        command = ['/bin/bash', WAITER_SCRIPT_PATH, ...chain, ...H2OGPT_COMMAND];
-        env.push(...waiterEnv(vllm.healthUrl, waiterSettings[0]));
+        const wait = inAppWait(this.vllmEndpoints, waiterSettings);
+        command = wait.command;
+        env.push(...wait.env);
         appMounts.push(waiterMount);
       }
     }
@@ -462,13 +356,10 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
     initContainers.push(workspaceInit);
 
     const uiProbe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('ui') } };
-    this.workload = new WorkloadDeployment(this, {
-      metadata,
-      selectorLabels: this.selectorLabels,
-      podLabels: { ...props.podLabels, ...labels },
+    this._addDeployment({
+      podLabels: props.podLabels,
       podAnnotations: annotations,
       replicas,
-      serviceAccountName: this.serviceAccountName,
       platform,
       securityContext: restrictedPodSecurityContext(identity),
       nodeSelector: props.nodeSelector,
@@ -500,7 +391,6 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
       }],
       volumes,
     });
-    this.deployment = this.workload.deployment;
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata,
@@ -519,44 +409,6 @@ export class H2oGpt extends Construct implements IH2oGptWorkload {
       },
     });
   }
-  /**
-   * Leaves the Deployment's replica count to an autoscaler (a KEDA ScaledObject or an HPA on
-   * this Deployment): from then on its spec carries none, so a `kubectl apply` cannot reset what
-   * the autoscaler chose. Size `replicas` for the most the autoscaler may set: it spreads the
-   * pods and sets the disruption budget.
-   */
-  public markHasAutoscaler(): void {
-    this.workload.markHasAutoscaler();
-  }
-
-  /** Whether an autoscaler owns the replica count (`markHasAutoscaler`). */
-  public get hasAutoscaler(): boolean {
-    return this.workload.hasAutoscaler;
-  }
-}
-
-const AUTH_FILE_NAME = 'auth.json';
-/** The per-user state folder (a writable mount), and h2oGPT's copy of the users file in it. */
-const USERS_DIR = `${WORKSPACE}/users`;
-const WRITABLE_AUTH_FILE = `${USERS_DIR}/${AUTH_FILE_NAME}`;
-/** The init container that links the working directory and copies the users file from the Secret. */
-const WORKSPACE_INIT_CONTAINER = 'prepare-workspace';
-
-/**
- * The workspace's preparation, as `sh -c` with its paths as arguments: a link in the working
- * directory for each entry of /workspace that has none yet (a restart keeps what h2oGPT wrote),
- * then the users file's copy.
- */
-function workspaceInitCommand(authFile?: { readonly from: string; readonly to: string }): string[] {
-  const script = [
-    'set -eu',
-    'for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do',
-    '  name=${entry##*/}',
-    '  if { [ -e "$entry" ] || [ -L "$entry" ]; } && [ ! -e "$2/$name" ] && [ ! -L "$2/$name" ]; then ln -s "$entry" "$2/$name"; fi',
-    'done',
-    'if [ $# -eq 4 ]; then cat "$3" > "$4"; fi',
-  ].join('\n');
-  return ['sh', '-c', script, WORKSPACE_INIT_CONTAINER, WORKSPACE, WORKING_DIR, ...(authFile ? [authFile.from, authFile.to] : [])];
 }
 
 /** The password-file login, or undefined for none; settings must not fight it. */
@@ -572,28 +424,6 @@ function checkAuthentication(authentication: UiAuthentication | undefined, setti
       'With authentication, the construct sets it: h2oGPT reads its users from the Secret\'s file, closed to sign-ups, frozen, with no guest. Remove this setting.');
   }
   return authentication;
-}
-
-/**
- * h2oGPT's login from a file (gen.py): `auth` names the file, `auth_access=closed` admits only its
- * users, `auth_freeze` keeps the UI's later state out of it (login still writes it: the writable
- * copy), and an empty `guest_name` allows no guest.
- */
-function authenticationEnv(authentication: UiAuthentication | undefined): k8s.EnvVar[] {
-  if (!authentication) return [];
-  const file = WRITABLE_AUTH_FILE;
-  return [
-    { name: 'H2OGPT_AUTH', value: file },
-    { name: 'H2OGPT_AUTH_FILENAME', value: file },
-    { name: 'H2OGPT_AUTH_ACCESS', value: 'closed' },
-    { name: 'H2OGPT_AUTH_FREEZE', value: 'True' },
-    { name: 'H2OGPT_GUEST_NAME', value: '' },
-  ];
-}
-
-/** The environment variable that carries server `index`'s API key: the first keeps its old name. */
-function apiKeyVariable(index: number): string {
-  return index === 0 ? 'VLLM_API_KEY' : `VLLM_API_KEY_${index + 1}`;
 }
 
 /** The init container that waits for server `index`: the first keeps its old name. */

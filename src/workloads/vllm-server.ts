@@ -1,41 +1,35 @@
-import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDns1035Label, checkDnsSubdomain, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity, literalForKubernetes,
+  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
-import { selectorLabels, standardLabels } from '../common/labels';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, rootPodSecurityContext, scratchVolume,
 } from './pod-security';
-import { workloadServiceAccount } from './service-account';
-import { disruptionBudget } from './availability';
 import { ModelCache } from './model-cache';
 import { cacheHoldsOneNode, SHARED_CACHE_CHOICES } from './server-checks';
 import { IVllmWorkload } from './pod-workload';
 import { IVllmEndpoint } from './vllm-endpoint';
-import { WorkloadDeployment } from './workload-deployment';
+import { DeployedWorkload } from './deployed-workload';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
-import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources, secretEnv } from './pod-helpers';
+import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources } from './pod-helpers';
 import { modelCacheClaimName, NAME_SUFFIXES, roomFor } from '../common/names';
+import { MODEL_CACHE_PATH, VLLM_HOME, vllmArgs, vllmEnv } from './vllm-command';
 import { Warnings } from '../common/warnings';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
 /** vLLM's default port. */
 export const DEFAULT_VLLM_PORT = 8000;
-/** Where the model cache is mounted; vLLM downloads weights into it. */
-export const MODEL_CACHE_PATH = '/models';
 /** Name of vLLM's container port (the Service and probes refer to it). */
 export const VLLM_PORT_NAME = 'http';
 /** vLLM's health endpoint: 200 once the engine is up. */
 export const VLLM_HEALTH_PATH = '/health';
-/** vLLM's HOME: an emptyDir, because the root file system is read-only. */
-export const VLLM_HOME = '/home/vllm';
 /** The UID and GID vLLM runs as by default, as KServe's Hugging Face runtime does. */
 export const DEFAULT_VLLM_UID = 1000;
+export { MODEL_CACHE_PATH, VLLM_HOME };
 
 /** Options of a vLLM server; `VllmServerProps` adds its name. */
 export interface VllmServerOptions extends WorkloadOptions {
@@ -150,7 +144,7 @@ const STARTUP_PROBE_PERIOD_SECONDS = 10;
  * A vLLM OpenAI-compatible server: a Deployment with GPUs, a ClusterIP Service and, by default,
  * a PersistentVolumeClaim for the model cache.
  */
-export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkload {
+export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllmWorkload {
   /** The vLLM OpenAI-compatible server image the library pins. */
   public static readonly DEFAULT_IMAGE: string = DEFAULT_VLLM_IMAGE;
   /** vLLM's default port. */
@@ -158,21 +152,9 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
   /** vLLM's health endpoint: 200 once the engine is up. */
   public static readonly HEALTH_PATH: string = VLLM_HEALTH_PATH;
 
-  public readonly deployment: k8s.KubeDeployment;
-  private readonly workload: WorkloadDeployment;
   public readonly service: k8s.KubeService;
-  /** The pod's own ServiceAccount: its mesh identity. */
-  public readonly serviceAccount?: k8s.KubeServiceAccount;
-  /** Name of the pod's ServiceAccount: its own, or the existing one given as `serviceAccountName`. */
-  public readonly serviceAccountName: string;
-  /** The PodDisruptionBudget, with more than one replica. */
-  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The model-cache claim, when this construct creates one. */
   public readonly modelCacheClaim?: k8s.KubePersistentVolumeClaim;
-  /** Name of the Deployment and Service. */
-  public readonly name: string;
-  /** Namespace, if known at synthesis. */
-  public readonly namespace?: string;
   /** DNS name clients use: the Service name, qualified with the namespace when one is set. */
   public readonly host: string;
   public readonly port: number;
@@ -185,22 +167,20 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
   public readonly apiKey?: SecretKeyReference;
   /** How long the startup probe allows for loading the model, in seconds. */
   public readonly startupBudgetSeconds: number;
-  /** Labels the Deployment and Service select on. */
-  public readonly selectorLabels: { [key: string]: string };
-  /** Labels on every object of this workload: the selector's plus `app.kubernetes.io/{component,part-of,managed-by}`. */
-  public readonly labels: { [key: string]: string };
   /** Whether the pod may download from the Hugging Face Hub. */
   public readonly offline: boolean;
   /** Whether the pod runs as root (the `runAsRoot` opt-out). */
   public readonly runsAsRoot: boolean;
 
   public constructor(scope: Construct, id: string, props: VllmServerProps) {
-    super(scope, id);
-    // A Service name, and `<name>-model-cache` must fit in 63 characters.
-    this.name = checkDns1035Label('name', props.name, roomFor(NAME_SUFFIXES.modelCache));
-    const instance = checkDnsLabel('instance', props.instance ?? props.name);
-    if (props.namespace !== undefined) checkDnsLabel('namespace', props.namespace);
-    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    super(scope, id, {
+      // A Service name, and `<name>-model-cache` must fit in 63 characters.
+      name: checkDns1035Label('name', props.name, roomFor(NAME_SUFFIXES.modelCache)),
+      instance: checkDnsLabel('instance', props.instance ?? props.name),
+      namespace: props.namespace === undefined ? undefined : checkDnsLabel('namespace', props.namespace),
+      appName: 'vllm',
+      component: 'inference-server',
+    }, props.serviceAccountName);
     this.model = checkNonEmpty('model', props.model, 'Set it to a Hugging Face model id such as "Qwen/Qwen2.5-1.5B-Instruct".');
     // A Hub id ([org/]name) or an absolute folder in the image; never a path that climbs out of one.
     const hubId = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(this.model);
@@ -273,10 +253,7 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
     this.host = this.namespace ? `${this.name}.${this.namespace}.svc` : this.name;
     this.url = `http://${this.host}:${this.port}`;
     this.healthUrl = `${this.url}${VLLM_HEALTH_PATH}`;
-    this.selectorLabels = selectorLabels('vllm', instance);
-    const labels = standardLabels('vllm', instance, 'inference-server');
-    this.labels = labels;
-    const metadata = { name: this.name, namespace: props.namespace, labels };
+    const metadata = this._objectMetadata;
 
     const claimName = cache.createsClaim ? modelCacheClaimName(this.name) : cache.claimName;
     if (cache.createsClaim) {
@@ -290,53 +267,17 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
       });
     }
 
-    // User strings as literals: Kubernetes would expand a $(VAR) in them (literalForKubernetes).
-    const args = [
-      '--model', literalForKubernetes(this.model),
-      '--served-model-name', literalForKubernetes(this.servedModelName),
-      '--port', String(this.port),
-      '--tensor-parallel-size', String(tensorParallelSize),
-      '--gpu-memory-utilization', String(utilization),
-      '--download-dir', MODEL_CACHE_PATH,
-      ...(props.maxModelLen !== undefined ? ['--max-model-len', String(props.maxModelLen)] : []),
-      ...extraArgs.map(literalForKubernetes),
-    ];
-    const env: k8s.EnvVar[] = [
-      // Weights on the claim; every other cache under HOME (an emptyDir): the root is read-only.
-      { name: 'HF_HOME', value: `${MODEL_CACHE_PATH}/huggingface` },
-      { name: 'HOME', value: VLLM_HOME },
-      // getpass.getuser() (torch inductor, triton) reads USER before the passwd file, which has no
-      // entry for an arbitrary UID.
-      { name: 'USER', value: 'vllm' },
-      { name: 'XDG_CACHE_HOME', value: `${VLLM_HOME}/.cache` },
-      { name: 'XDG_CONFIG_HOME', value: `${VLLM_HOME}/.config` },
-      { name: 'VLLM_CACHE_ROOT', value: `${VLLM_HOME}/.cache/vllm` },
-      { name: 'VLLM_CONFIG_ROOT', value: `${VLLM_HOME}/.config/vllm` },
-      { name: 'TORCH_HOME', value: `${VLLM_HOME}/.cache/torch` },
-      { name: 'TORCHINDUCTOR_CACHE_DIR', value: `${VLLM_HOME}/.cache/torchinductor` },
-      { name: 'TRITON_CACHE_DIR', value: `${VLLM_HOME}/.cache/triton` },
-      { name: 'NUMBA_CACHE_DIR', value: `${VLLM_HOME}/.cache/numba` },
-      { name: 'TMPDIR', value: '/tmp' },
-      ...(usageStats ? [] : [
-        { name: 'VLLM_NO_USAGE_STATS', value: '1' },
-        { name: 'DO_NOT_TRACK', value: '1' },
-        { name: 'HF_HUB_DISABLE_TELEMETRY', value: '1' },
-      ]),
-      ...(this.offline ? [{ name: 'HF_HUB_OFFLINE', value: '1' }] : []),
-      ...(props.huggingFaceToken ? [secretEnv('HF_TOKEN', props.huggingFaceToken)] : []),
-      ...(props.apiKey ? [secretEnv('VLLM_API_KEY', props.apiKey)] : []),
-    ];
-    if (props.serviceAccountName !== undefined) checkDnsSubdomain('serviceAccountName', props.serviceAccountName);
-    this.serviceAccount = props.serviceAccountName === undefined ? workloadServiceAccount(this, metadata) : undefined;
-    this.serviceAccountName = props.serviceAccountName ?? this.name;
+    const args = vllmArgs({
+      model: this.model, servedModelName: this.servedModelName, port: this.port, tensorParallelSize,
+      gpuMemoryUtilization: utilization, maxModelLen: props.maxModelLen, extraArgs,
+    });
+    const env = vllmEnv({ usageStats, offline: this.offline, huggingFaceToken: props.huggingFaceToken, apiKey: props.apiKey });
+    this._addIdentity(props.serviceAccountName, replicas);
     const platform = platformPodSpec(props);
-    this.disruptionBudget = disruptionBudget(this, metadata, this.selectorLabels, replicas);
     const httpGetHealth = { path: VLLM_HEALTH_PATH, port: k8s.IntOrString.fromString(VLLM_PORT_NAME) };
 
-    this.workload = new WorkloadDeployment(this, {
-      metadata,
-      selectorLabels: this.selectorLabels,
-      podLabels: { ...props.podLabels, ...labels },
+    this._addDeployment({
+      podLabels: props.podLabels,
       podAnnotations: nonEmpty(props.podAnnotations),
       replicas,
       // An RWO cache cannot be attached to an old and a new pod on different nodes at once,
@@ -344,7 +285,6 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
       strategy: sharedRwoClaim
         ? { type: 'Recreate' }
         : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-      serviceAccountName: this.serviceAccountName,
       platform,
       securityContext: this.runsAsRoot ? rootPodSecurityContext() : restrictedPodSecurityContext(identity),
       terminationGracePeriodSeconds: 60,
@@ -387,7 +327,6 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
         scratchVolume('tmp', '10Gi'),
       ],
     });
-    this.deployment = this.workload.deployment;
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata,
@@ -398,19 +337,4 @@ export class VllmServer extends Construct implements IVllmEndpoint, IVllmWorkloa
       },
     });
   }
-  /**
-   * Leaves the Deployment's replica count to an autoscaler (a KEDA ScaledObject or an HPA on
-   * this Deployment): from then on its spec carries none, so a `kubectl apply` cannot reset what
-   * the autoscaler chose. Size `replicas` for the most the autoscaler may set: it spreads the
-   * pods and sets the disruption budget.
-   */
-  public markHasAutoscaler(): void {
-    this.workload.markHasAutoscaler();
-  }
-
-  /** Whether an autoscaler owns the replica count (`markHasAutoscaler`). */
-  public get hasAutoscaler(): boolean {
-    return this.workload.hasAutoscaler;
-  }
 }
-
