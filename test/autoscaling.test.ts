@@ -58,7 +58,7 @@ describe('vLLM on its queue', () => {
     expect(() => build({ vllm: { model: 'm/m', gpus: 4 }, autoscaling: { vllmMaxReplicas: 1, availableGpus: 2 } }))
       .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 1\. 1 replicas x 4 GPU\(s\) each need 4 GPUs, more than availableGpus \(2\): not even one replica fits; raise availableGpus if the cluster has 4 or more/);
     expect(() => build({ monitoring: undefined, autoscaling: { vllmMaxReplicas: 2 } }))
-      .toThrow(/^Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring/);
+      .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: \d+\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring/);
     expect(() => build({ vllm: { model: 'm/m', modelCache: ModelCache.newClaim() }, autoscaling: { vllmMaxReplicas: 2 } }))
       .toThrow(/^Invalid autoscaling\.vllmMaxReplicas: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim \(vllm\.modelCache\)/);
     expect(() => build({ vllm: { model: 'm/m', replicas: 2 }, autoscaling: { vllmMaxReplicas: 3 } }))

@@ -241,12 +241,15 @@ describe('cdk8s-h2ogpt synth', () => {
     });
 
     test.each([
-      ['vllm:\n  modle: x\n', /stack\.yaml: Invalid vllm\.modle: "x"\. There is no such field here\. The fields are: .*\bmodel, /],
+      ['vllm:\n  modle: x\n', /stack\.yaml: Invalid vllm\.modle: "x"\. There is no such field here\. Did you mean vllm\.model\?/],
+      ['vllm:\n  zzz: x\n', /stack\.yaml: Invalid vllm\.zzz: "x"\. There is no such field here\. The fields are: .*\bmodel, /],
+      ['mesh: { mode: istio-sidecr }\n', /stack\.yaml: Invalid mesh\.mode: "istio-sidecr"\. Use one of: none, istio-sidecar, .*\. Did you mean "istio-sidecar"\?/],
+      ['vllm:\n  model: "Qwen/Qwen 2.5; rm -rf /"\n', /stack\.yaml: Invalid vllm\.model: "Qwen\/Qwen 2\.5; rm -rf \/"\. Use a Hugging Face model id as org\/name/],
       ['h2ogpt:\n  env: { X: { secret: s } }\n', /stack\.yaml: Invalid h2ogpt\.env\.X\.secret: "s"\. There is no such field here\. The fields are: value, secretName, key, configMapName/],
       ['h2ogpt:\n  env: { API_KEY: plain }\n', /stack\.yaml: Invalid h2ogpt\.env\["API_KEY"\]: \(value hidden\)\./],
       ['mesh: { mode: linkerd }\nh2ogpt: { replicas: 2 }\n', /stack\.yaml: Invalid h2ogpt\.replicas: 2\. Under Linkerd, .*only an ingress that picks pods itself/],
       ['vllm:\n  model: a/b\n  gpus: 0\n', /stack\.yaml: Invalid vllm\.gpus: 0\. Use a whole number from 1 to 64/],
-      ['mesh: { mode: istio-sidecar, mtls: sometimes }\n', /stack\.yaml: Invalid mtls: "sometimes"\. Use one of: strict, permissive/],
+      ['mesh: { mode: istio-sidecar, mtls: sometimes }\n', /stack\.yaml: Invalid mesh\.mtls: "sometimes"\. Use one of: strict, permissive/],
       ['vllm: [1, 2]\n', /stack\.yaml: Invalid vllm: \[1,2\]\. Expected a mapping of fields/],
       ['vllm:\n  model: a/b\n  apiKey: { secretName: "", key: k }\n', /stack\.yaml: Invalid vllm\.apiKey\.secretName: ""/],
       ['name: [\n', /stack\.yaml: Invalid --config: ".*stack\.yaml"\. It is not valid YAML/],
@@ -304,11 +307,11 @@ describe('cdk8s-h2ogpt synth', () => {
     [['--mtls', 'sometimes'], /Invalid --mtls: "sometimes"\. Use one of: strict, permissive/],
     [['--strategy', 'hope'], /Invalid --strategy: "hope"\. Use one of: auto, init-container/],
     [['--gpus', 'two'], /Invalid --gpus: "two"\. Use a whole number/],
-    [['--gpus', '0'], /Invalid --gpus: 0\. Use a whole number from 1 to 64/],
-    [['--gpus', '1', '--tensor-parallel-size', '2'], /Invalid --tensor-parallel-size: 2\. It cannot exceed gpus \(1\)/],
+    [['--gpus', '0'], /Invalid --gpus: "0"\. Use a whole number from 1 to 64/],
+    [['--gpus', '1', '--tensor-parallel-size', '2'], /Invalid --tensor-parallel-size: "2"\. It cannot exceed --gpus \(1\): each tensor-parallel rank needs its own GPU\. Lower --tensor-parallel-size or raise --gpus\./],
     [['--name', 'Chat'], /Invalid --name: "Chat"\. Use a DNS-1123 label/],
     [['--namespace', 'a_b'], /Invalid --namespace: "a_b"/],
-    [['--model', ''], /Invalid --model: ""\. Use a Hugging Face model id as org\/name/],
+    [['--model', ''], /Invalid --model: ""\. Set it to a Hugging Face model id such as "Qwen\/Qwen2\.5-1\.5B-Instruct"/],
     [['--kubernetes-version', 'latest'], /Invalid --kubernetes-version: "latest"/],
     [['--mesh', 'istio-sidecar', '--strategy', 'init-container'], /--strategy init-container: Startup strategy "init-container" is refused \(deadlock\) under Istio sidecar with istio-cni, mTLS strict: it deadlocks/],
     [['--mesh', 'istio-native-sidecar', '--kubernetes-version', '1.28'], /native sidecars need the SidecarContainers feature/],
@@ -413,17 +416,17 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
     [['--gateway', 'g', '--hostname', 'https://x.example.com', '--auth-secret', 'u'], /^cdk8s-h2ogpt synth: Invalid --hostname: "https:\/\/x\.example\.com"\. Use a fully qualified/],
     [['--auth-secret', 'u', '--no-login'], /Invalid --no-login: true\. It contradicts --auth-secret "u"/],
     [['--autoscale', '4'], /Invalid --autoscale: "4"\. Give the fewest and most replicas as MIN:MAX/],
-    [['--autoscale', '1:2'], /Invalid monitoring: undefined\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus/],
-    [['--monitoring', '--autoscale', '1:2'], /^cdk8s-h2ogpt synth: Invalid --autoscale: 2\. New replicas land on other nodes, which cannot mount a ReadWriteOnce/],
-    [['--monitoring', '--gpus', '2', '--autoscale', '1:2', '--available-gpus', '3'], /Invalid --autoscale: 2\. 2 replicas x 2 GPU\(s\) each need 4 GPUs, more than availableGpus \(3\)/],
-    [['--mesh', 'linkerd', '--h2ogpt-autoscale', '1:3'], /Invalid --h2ogpt-autoscale: 3\. Under Linkerd, its proxies balance every request across replicas by latency, and only an ingress that picks pods itself/],
+    [['--autoscale', '1:2'], /Invalid --autoscale: "1:2"\. vLLM's autoscaler reads vllm:num_requests_waiting from Prometheus: add --monitoring too, or leave --autoscale unset\./],
+    [['--monitoring', '--autoscale', '1:2'], /^cdk8s-h2ogpt synth: Invalid --autoscale: "1:2"\. New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim \(the model cache\)\. Use --cache-access-mode ReadWriteMany/],
+    [['--monitoring', '--gpus', '2', '--autoscale', '1:2', '--available-gpus', '3'], /Invalid --autoscale: "1:2"\. 2 replicas x 2 GPU\(s\) each need 4 GPUs, more than --available-gpus \(3\): use at most 1, or raise --available-gpus/],
+    [['--mesh', 'linkerd', '--h2ogpt-autoscale', '1:3'], /Invalid --h2ogpt-autoscale: "1:3"\. Under Linkerd, its proxies balance every request across replicas by latency, and only an ingress that picks pods itself/],
     [['--model', 'a/b', '--model', 'c/d', '--model', 'x/d'], /^cdk8s-h2ogpt synth: Invalid --model: "d"\. additionalModels\[0\] has that id already: give each model its own/],
     [['--model', 'a/b', '--model', 'a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "a\/b"\. vllm already serves that name/],
     [['--model', 'coder=a/b'], /^cdk8s-h2ogpt synth: Invalid --model: "coder=a\/b"\. The first --model is the stack's first vLLM server, named h2ogpt-vllm: give it without ID=/],
     [['--model', 'a/b', '--model', 'Big=c/d'], /^cdk8s-h2ogpt synth: Invalid --model: "Big"\. Use a DNS-1123 label/],
-    [['--model', 'a/b', '--model', 'c'], /^cdk8s-h2ogpt synth: Invalid --model: "c"\. Use a Hugging Face model id as org\/name/],
+    [['--model', 'a/b', '--model', 'c d'], /^cdk8s-h2ogpt synth: Invalid --model: "c d"\. Use a Hugging Face model id as org\/name/],
     [['--model', 'a/b', '--model', 'c/d', '--gpus', '2', '--monitoring', '--autoscale', '1:2', '--available-gpus', '3', '--cache-size', '10Gi'],
-      /Invalid --autoscale: 2\. 2 replicas x 4 GPU\(s\) across the 2 vLLM servers \(2 \+ 2\) need 8 GPUs, more than availableGpus \(3\): not even one replica fits/],
+      /Invalid --autoscale: "1:2"\. 2 replicas x 4 GPU\(s\) across the 2 vLLM servers \(2 \+ 2\) need 8 GPUs, more than --available-gpus \(3\): not even one replica fits/],
   ])('%j exits 2 naming the flag, writing nothing', async (args, message) => {
     const out = join(work, 'refused');
     const { code, stdout, stderr } = await cli(['synth', ...args, '--out', out]);
@@ -477,10 +480,10 @@ describe('cdk8s-h2ogpt synth for real users: exposure, login, monitoring, autosc
     expect(String(objectsOf(flagged).find((o) => o.metadata.name === 'h2ogpt-vllm-coder' && o.kind === 'Deployment').spec.template.spec.containers[0].resources.limits['nvidia.com/gpu'])).toBe('2');
   });
 
-  test('a misspelt field of a further model in the file is refused with the fields it has', async () => {
+  test('a misspelt field of a further model in the file is refused naming the field meant', async () => {
     const { code, stderr } = await cli(['synth', '--config', config('additionalModels: [{ id: coder, model: a/b, gpu: 2 }]\n'), '--out', join(work, 'x')]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/real\.yaml: Invalid additionalModels\[0\]\.gpu: 2\. There is no such field here\. The fields are: .*\bgpus\b.*\bid\b/);
+    expect(stderr).toMatch(/real\.yaml: Invalid additionalModels\[0\]\.gpu: 2\. There is no such field here\. Did you mean additionalModels\[0\]\.gpus\?/);
   });
 
   test('a misspelt field in the file\'s exposure is refused with the fields it has', async () => {

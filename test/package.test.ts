@@ -51,9 +51,9 @@ describe('package.json', () => {
     expect(pkg.main).toBe('lib/index.js');
     expect(pkg.types).toBe('lib/index.d.ts');
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['cdk8s', 'cdk8s-plus-28', 'constructs']);
-    // The YAML readers, and mvdan/sh's shell parser for `check`'s model of init containers.
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['js-yaml', 'mvdan-sh', 'yaml']);
-    expect([...pkg.bundleDependencies].sort()).toEqual(['js-yaml', 'mvdan-sh', 'yaml']); // npm's spelling; npm install rewrites the other
+    // The YAML readers, mvdan/sh's shell parser for `check`'s model of init containers, and an edit distance for "did you mean".
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['fastest-levenshtein', 'js-yaml', 'mvdan-sh', 'yaml']);
+    expect([...pkg.bundleDependencies].sort()).toEqual(['fastest-levenshtein', 'js-yaml', 'mvdan-sh', 'yaml']); // npm's spelling; npm install rewrites the other
     for (const tool of ['cdk8s-cli', 'jest', 'jsii', 'jsii-docgen', 'esbuild', '@aws-cdk/lambda-layer-kubectl-v30']) expect(pkg.devDependencies[tool]).toBeDefined();
     for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) expect(`${name}@${version}`).toMatch(/@\d+\.\d+\.\d+$/);
   });

@@ -67,6 +67,15 @@ export interface ResolvedAutoscaling {
  * Checks the options against the GPUs of the vLLM servers, one entry per server: each scales up
  * to vllmMaxReplicas on its own, so together they may hold max x the sum of their GPUs.
  */
+/** The fewest replicas: a whole number from 1, and at most the most. */
+function checkMinReplicas(field: string, min: number, maxField: string, max: number): number {
+  checkInteger(field, min, 1, 1000, 'replicas');
+  if (min > max) {
+    throw new ConfigurationError(field, min, `It is above ${maxField} (${max}): the fewest replicas cannot exceed the most. Lower ${field} to at most ${max}, or raise ${maxField}.`);
+  }
+  return min;
+}
+
 export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: readonly number[]): ResolvedAutoscaling {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('autoscaling', options, 'Give the autoscaling options as a mapping, e.g. { vllmMaxReplicas: 4 }.');
@@ -74,7 +83,7 @@ export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: r
   let vllm: ResolvedAutoscaling['vllm'];
   if (options.vllmMaxReplicas !== undefined) {
     const max = checkInteger('autoscaling.vllmMaxReplicas', options.vllmMaxReplicas, 1, 1000, 'replicas');
-    const min = checkInteger('autoscaling.vllmMinReplicas', options.vllmMinReplicas ?? 1, 1, max, 'replicas');
+    const min = checkMinReplicas('autoscaling.vllmMinReplicas', options.vllmMinReplicas ?? 1, 'autoscaling.vllmMaxReplicas', max);
     if (options.availableGpus !== undefined) {
       const gpus = checkInteger('autoscaling.availableGpus', options.availableGpus, 1, 100_000, 'GPUs');
       const gpusPerReplica = gpusPerServer.reduce((sum, g) => sum + g, 0);
@@ -106,7 +115,7 @@ export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: r
     const max = checkInteger('autoscaling.h2ogptMaxReplicas', options.h2ogptMaxReplicas, 1, 1000, 'replicas');
     h2ogpt = {
       max,
-      min: checkInteger('autoscaling.h2ogptMinReplicas', options.h2ogptMinReplicas ?? 1, 1, max, 'replicas'),
+      min: checkMinReplicas('autoscaling.h2ogptMinReplicas', options.h2ogptMinReplicas ?? 1, 'autoscaling.h2ogptMaxReplicas', max),
       cpuPercent: checkInteger('autoscaling.h2ogptCpuUtilizationPercent', options.h2ogptCpuUtilizationPercent ?? 70, 1, 1000, 'percent'),
     };
   } else {

@@ -5,7 +5,7 @@ import { ManifestError } from '../analyzer/manifest-reader';
 import { ConfigurationError } from '../common/errors';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { CliUsageError, CommandIo, InputTooLargeError } from './cli-error';
-import { Flag, helpLines, parserOptions } from './flag-table';
+import { Flag, helpLines, parsedWithSuggestions, parserOptions } from './flag-table';
 
 /** Every flag of `check`, once: the parser and the help come from here. */
 const CHECK_FLAGS = [
@@ -49,13 +49,13 @@ const HELD_OUTPUT_BYTES = 1 << 20;
 const WRITE_BYTES = 1 << 16;
 
 export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parsedWithSuggestions('check', CHECK_FLAGS, () => parseArgs({
     args: argv,
     allowPositionals: true,
     allowNegative: true,
     strict: true,
     options: parserOptions(CHECK_FLAGS),
-  });
+  }));
   if (values.help) {
     io.stdout(`${CHECK_HELP}\n`);
     return 0;

@@ -1,3 +1,5 @@
+import { didYouMean } from '../common/suggest';
+import { CliUsageError } from './cli-error';
 /**
  * One command-line flag, declared once: the parser's option, its line in the help and the
  * stack props it sets (so that an error about a prop names the flag the user wrote).
@@ -68,4 +70,23 @@ export function flagOfField(flags: readonly Flag[]): ReadonlyMap<string, string>
   const map = new Map<string, string>();
   for (const flag of flags) for (const field of flag.fields ?? []) map.set(field, `--${flag.name}`);
   return map;
+}
+
+/**
+ * Runs a command's parser; an unknown flag becomes a usage error that names the closest known
+ * one (`--gpu`: did you mean --gpus?).
+ */
+export function parsedWithSuggestions<R>(command: string, flags: readonly Flag[], parse: () => R): R {
+  try {
+    return parse();
+  } catch (error) {
+    const code = (error as { code?: string })?.code;
+    const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1] : undefined;
+    if (unknown === undefined) throw error;
+    const names = flags.flatMap((f) => [
+      `--${f.name}`, ...(f.negatable || f.onlyNegated ? [`--no-${f.name}`] : []), ...(f.short ? [`-${f.short}`] : []),
+    ]).filter((n) => !(flags.find((f) => `--${f.name}` === n)?.onlyNegated));
+    const flag = unknown.split('=')[0];
+    throw new CliUsageError(`Unknown option '${flag}'.${didYouMean(flag, names, (n) => n)} Run 'cdk8s-h2ogpt ${command} --help' for the options.`);
+  }
 }

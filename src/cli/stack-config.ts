@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { ConfigurationError } from '../common/errors';
+import { ConfigurationError, withFieldPrefix } from '../common/errors';
+import { closest, didYouMean } from '../common/suggest';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { H2oGptStackProps } from '../stack/h2ogpt-stack';
@@ -75,7 +76,10 @@ function checkFields(path: string, section: string, value: unknown): { [key: str
     const known = sectionFields()[section];
     const field = path ? `${path}.${key}` : key;
     if (!known.includes(key)) {
-      throw new ConfigurationError(field, (value as any)[key], `There is no such field here. The fields are: ${known.join(', ')}.`);
+      const near = closest(key, known);
+      throw new ConfigurationError(field, (value as any)[key], near !== undefined
+        ? `There is no such field here. Did you mean ${path ? `${path}.` : ''}${near}?`
+        : `There is no such field here. The fields are: ${known.join(', ')}.`);
     }
     // A plain field given a list, a mapping or a tagged value (!!binary, a timestamp): refused here
     // with its path, rather than failing somewhere inside the stack.
@@ -118,7 +122,17 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
   const top = checkFields('', '', document);
   const mesh = top.mesh === undefined ? undefined : (() => {
     const m = checkFields('mesh', 'mesh', top.mesh);
-    return MeshMode.fromName(m.mode ?? 'none', { cni: m.cni, mtls: m.mtls as MtlsMode, version: m.version === undefined ? undefined : String(m.version) });
+    // MeshMode names its fields as props (mesh, cni); in the file they are keys of mesh:.
+    return withFieldPrefix('mesh.', () => {
+      try {
+        return MeshMode.fromName(m.mode ?? 'none', { cni: m.cni, mtls: m.mtls as MtlsMode, version: m.version === undefined ? undefined : String(m.version) });
+      } catch (error) {
+        if (error instanceof ConfigurationError && error.field === 'mesh') {
+          throw new ConfigurationError('mode', error.value, `${error.expectation}${didYouMean(String(m.mode), MeshMode.names())}`);
+        }
+        throw error;
+      }
+    });
   })();
   const vllm = checkFields('vllm', 'vllm', top.vllm);
   if (top.additionalModels !== undefined && !Array.isArray(top.additionalModels)) {

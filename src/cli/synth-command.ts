@@ -5,6 +5,7 @@ import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { ConfigurationError, StartupRefusedError } from '../common/errors';
 import { checkLabels } from '../common/checks';
+import { didYouMean } from '../common/suggest';
 import { Warnings } from '../common/warnings';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
@@ -12,13 +13,14 @@ import { StartupStrategy } from '../common/startup-strategy';
 import { checkStackName, H2oGptStack, H2oGptStackProps } from '../stack/h2ogpt-stack';
 import { stackPropsFromConfig } from './stack-config';
 import { SecretKeyReference } from '../common/secret-key-reference';
-import { ModelCache } from '../workloads/model-cache';
+import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
 import { DEFAULT_MODEL } from '../workloads/vllm-server';
 import { Exposure } from '../exposure/exposure';
 import { UiAuthentication } from '../workloads/ui-authentication';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
-import { Flag, flagOfField, helpLines, parserOptions } from './flag-table';
+import { Flag, flagOfField, helpLines, parsedWithSuggestions, parserOptions } from './flag-table';
+import { toConfigWording, toFlagWording } from './cli-wording';
 import { checkOutputFolder, describeFsError, makeFolder, writeChart, writeFix, writeInPlace } from './synth-output';
 
 /** Every flag of `synth`, once: the parser, the help and the names errors give come from here. */
@@ -48,8 +50,24 @@ const SYNTH_FLAGS = [
   { name: 'max-model-len', type: 'string', value: 'N', help: ['vLLM\'s context length (default: the model\'s)'], fields: ['vllm.maxModelLen'] },
   { name: 'hf-token-secret', type: 'string', value: 'NAME/KEY', help: ['Secret key holding a Hugging Face token (gated models)'] },
   { name: 'api-key-secret', type: 'string', value: 'NAME/KEY', help: ['Secret key holding vLLM\'s API key'] },
+  { name: 'model-size', type: 'string', value: 'NB', help: ['the model\'s parameter count, e.g. 70B, when its name does not carry it'], fields: ['vllm.modelSize'] },
+  { name: 'cpu', type: 'string', value: 'N', help: ['CPUs each vLLM pod requests (default: 4 per GPU)'], fields: ['vllm.cpuRequest'] },
+  {
+    name: 'memory', type: 'string', value: 'SIZE', help: ['memory each vLLM pod requests and may use, e.g. 64Gi (default: 24Gi per GPU', 'requested, 32Gi per GPU the limit)'],
+    fields: ['vllm.memoryRequest', 'vllm.memoryLimit'],
+  },
+  { name: 'shm-size', type: 'string', value: 'SIZE', help: ['vLLM\'s memory-backed /dev/shm, e.g. 16Gi (default: 8Gi per tensor-parallel rank)'], fields: ['vllm.shmSize'] },
   { name: 'storage-class', type: 'string', value: 'CLASS', help: ['storage class of the model-cache claim (default: the cluster\'s)'], fields: ['modelCache.storageClassName'] },
-  { name: 'cache-size', type: 'string', value: 'SIZE', help: ['size of the model-cache claim, e.g. 200Gi (default: 100Gi)'], fields: ['modelCache.size'] },
+  {
+    name: 'cache-size', type: 'string', value: 'SIZE', help: ['size of the model cache, e.g. 200Gi (default: 100Gi, more for a model known to', 'need it; 50Gi with --ephemeral-cache)'],
+    fields: ['modelCache.size', 'modelCache.sizeLimit'],
+  },
+  {
+    name: 'cache-access-mode', type: 'string', value: 'MODE', help: ['ReadWriteOnce | ReadWriteMany: the claim\'s access mode; ReadWriteMany lets', 'replicas on several nodes share it (default: ReadWriteOnce)'],
+    fields: ['modelCache.accessMode'],
+  },
+  { name: 'existing-cache-claim', type: 'string', value: 'NAME', help: ['use this existing claim as the model cache instead of a new one'], fields: ['modelCache.claimName'] },
+  { name: 'ephemeral-cache', type: 'boolean', help: ['keep the model cache in an emptyDir: weights download again when a pod moves'] },
   { name: 'node-selector', type: 'string', value: 'K=V', multiple: true, help: ['vLLM node selector; repeat for more'] },
   { name: 'vllm-image', type: 'string', value: 'IMAGE', help: ['pinned vLLM image (tag or digest)'], fields: ['vllm.image'] },
   { name: 'h2ogpt-image', type: 'string', value: 'IMAGE', help: ['pinned h2oGPT image (tag or digest)'], fields: ['h2ogpt.image'] },
@@ -89,6 +107,10 @@ const SYNTH_FLAGS = [
   },
   { name: 'login', type: 'boolean', onlyNegated: true, help: ['expose the UI without a login, on purpose (with --gateway or --ingress-class)'] },
   { name: 'monitoring', type: 'boolean', help: ['a PodMonitor, a PrometheusRule and a Grafana dashboard for vLLM'] },
+  {
+    name: 'monitor-label', type: 'string', value: 'K=V', multiple: true, fields: ['monitoring.selectorLabels'],
+    help: ['a label on the PodMonitor and PrometheusRule, for a Prometheus that selects them by', 'label, e.g. release=kube-prometheus-stack; repeat for more'],
+  },
   { name: 'prometheus-namespace', type: 'string', value: 'NS', help: ['where Prometheus runs (default: monitoring)'], fields: ['monitoring.prometheusNamespace'] },
   {
     name: 'prometheus-pod-label', type: 'string', value: 'K=V', multiple: true, fields: ['monitoring.prometheusPodLabels'],
@@ -130,7 +152,8 @@ const FLAG_OF_FIELD = flagOfField(SYNTH_FLAGS);
 type SynthFlagValues = ReturnType<typeof parseSynthFlags>;
 
 function parseSynthFlags(argv: string[]) {
-  return parseArgs({ args: argv, allowPositionals: false, allowNegative: true, strict: true, options: parserOptions(SYNTH_FLAGS) }).values;
+  return parsedWithSuggestions('synth', SYNTH_FLAGS,
+    () => parseArgs({ args: argv, allowPositionals: false, allowNegative: true, strict: true, options: parserOptions(SYNTH_FLAGS) }).values);
 }
 
 export function runSynth(argv: string[], io: CommandIo): number {
@@ -171,13 +194,7 @@ export function runSynth(argv: string[], io: CommandIo): number {
     if (error instanceof ConfigurationError) throw new CliUsageError(values.name !== undefined ? error.renamed('--name').message : `${values.config}: ${error.message}`);
     throw error;
   }
-  // A Hugging Face id (org/name) or a model folder inside the image; anything else would only fail
-  // once vLLM starts on a GPU node.
-  for (const each of [model, ...modelFlags.slice(1).map((m) => m.model)]) {
-    if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(each) && !each.startsWith('/')) {
-      throw new CliUsageError(`Invalid --model: "${each}". Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder.`);
-    }
-  }
+  // A model id is checked by VllmServer, the same rule for the CLI and for TypeScript.
   const strategy = (values.strategy ?? file.startupStrategy ?? 'auto') as StartupStrategy; // checked by the stack
   const gpus = optionalWholeNumber('--gpus', values.gpus);
   const tensorParallelSize = values['tensor-parallel-size'] === undefined ? undefined : wholeNumber('--tensor-parallel-size', values['tensor-parallel-size']);
@@ -201,16 +218,19 @@ export function runSynth(argv: string[], io: CommandIo): number {
         + '(a Secret whose key, auth.json by default, holds the users of h2oGPT\'s login), or --no-login to expose it without one on purpose.');
     }
     if (error instanceof ConfigurationError) {
-      // Name the flag if the value came from one, else the field in the config file. A further
-      // model's field is named like the first's: the same flags set both.
+      // Name the flag if the value came from one, else the key in the config file; the fix is
+      // reworded to match (cli-wording.ts). A further model's field is named like the first's:
+      // the same flags set both.
       const flag = FLAG_OF_FIELD.get(error.field.replace(/^additionalModels\[\d+\]\./, 'vllm.'));
-      if (flag && argv.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag === '--cni' && a === '--no-cni'))) {
-        throw new CliUsageError(error.renamed(flag).message);
+      const given = flag !== undefined && argv.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag === '--cni' && a === '--no-cni'));
+      if (given || values.config === undefined) {
+        const named = flag ? new ConfigurationError(flag, given ? flagValue(values, flag) ?? error.value : error.value, error.expectation) : error;
+        throw new CliUsageError(toFlagWording(named.message, FLAG_OF_FIELD));
       }
-      throw new CliUsageError(values.config !== undefined ? `${values.config}: ${error.message}` : flag ? error.renamed(flag).message : error.message);
+      throw new CliUsageError(`${values.config}: ${toConfigWording(error.message)}`);
     }
     if (error instanceof StartupRefusedError) {
-      throw new CliUsageError(`--strategy ${strategy}: ${error.message}`);
+      throw new CliUsageError(`--strategy ${strategy}: ${toFlagWording(error.message, FLAG_OF_FIELD)}`);
     }
     throw error;
   }
@@ -283,9 +303,11 @@ function stackPropsOf(values: SynthFlagValues, file: Partial<H2oGptStackProps>, 
   const exposure = exposureFlags(values) ?? file.exposure;
   const authentication = authenticationFlags(values) ?? file.h2ogpt?.authentication;
   const monitoring = values.monitoring || values['prometheus-namespace'] !== undefined || values['prometheus-pod-label'] !== undefined
+    || values['monitor-label'] !== undefined
     ? {
       ...file.monitoring,
       ...definedOnly({
+        selectorLabels: labelsFlag('--monitor-label', 'release=kube-prometheus-stack', values['monitor-label']),
         prometheusNamespace: values['prometheus-namespace'],
         prometheusPodLabels: labelsFlag('--prometheus-pod-label', 'app.kubernetes.io/name=prometheus', values['prometheus-pod-label']),
       }),
@@ -310,9 +332,12 @@ function stackPropsOf(values: SynthFlagValues, file: Partial<H2oGptStackProps>, 
     maxModelLen: optionalWholeNumber('--max-model-len', values['max-model-len']),
     huggingFaceToken: secretFlag('--hf-token-secret', values['hf-token-secret']),
     apiKey: secretFlag('--api-key-secret', values['api-key-secret']),
-    modelCache: values['storage-class'] !== undefined || values['cache-size'] !== undefined
-      ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'] })
-      : undefined,
+    modelCache: modelCacheFlags(values),
+    modelSize: values['model-size'],
+    cpuRequest: values.cpu,
+    memoryRequest: values.memory,
+    memoryLimit: values.memory,
+    shmSize: values['shm-size'],
     nodeSelector: labelsFlag('--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', values['node-selector']),
     image: values['vllm-image'],
   });
@@ -421,12 +446,46 @@ function authenticationFlags(values: SynthFlagValues): UiAuthentication | undefi
   return UiAuthentication.fromSecret(name, key);
 }
 
-/** MIN:MAX, whole numbers. */
+/** The model cache from --cache-size, --storage-class, --cache-access-mode, --existing-cache-claim and --ephemeral-cache; undefined when none is given. */
+function modelCacheFlags(values: SynthFlagValues): ModelCache | undefined {
+  const newClaimFlags = (['storage-class', 'cache-access-mode'] as const).filter((f) => values[f] !== undefined);
+  const existing = values['existing-cache-claim'];
+  if (existing !== undefined) {
+    const other = [...newClaimFlags, ...(values['cache-size'] !== undefined ? ['cache-size'] : []), ...(values['ephemeral-cache'] ? ['ephemeral-cache'] : [])];
+    if (other.length > 0) {
+      throw new CliUsageError(`Invalid --${other[0]}: "${values[other[0] as 'cache-size'] ?? true}". It sizes or makes a new cache, and --existing-cache-claim "${existing}" uses one that exists: give one of the two.`);
+    }
+    return ModelCache.existingClaim(existing);
+  }
+  if (values['ephemeral-cache']) {
+    if (newClaimFlags.length > 0) {
+      throw new CliUsageError(`Invalid --${newClaimFlags[0]}: "${values[newClaimFlags[0]]}". It applies to a claim, and --ephemeral-cache keeps the cache in an emptyDir: give one of the two.`);
+    }
+    return ModelCache.ephemeral({ sizeLimit: values['cache-size'] });
+  }
+  const accessMode = values['cache-access-mode'];
+  if (accessMode !== undefined && !Object.values(ModelCacheAccessMode).includes(accessMode as ModelCacheAccessMode)) {
+    throw new CliUsageError(`Invalid --cache-access-mode: "${accessMode}". Use one of: ${Object.values(ModelCacheAccessMode).join(', ')}.${didYouMean(accessMode, Object.values(ModelCacheAccessMode))}`);
+  }
+  return newClaimFlags.length > 0 || values['cache-size'] !== undefined
+    ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'], accessMode: accessMode as ModelCacheAccessMode | undefined })
+    : undefined;
+}
+
+/** MIN:MAX, whole numbers, MIN at most MAX. */
 function rangeFlag(flag: string, value: string | undefined): { min: number; max: number } | undefined {
   if (value === undefined) return undefined;
   const match = /^(\d+):(\d+)$/.exec(value);
   if (!match) throw new CliUsageError(`Invalid ${flag}: "${value}". Give the fewest and most replicas as MIN:MAX, e.g. ${flag} 1:4.`);
-  return { min: Number(match[1]), max: Number(match[2]) };
+  const [min, max] = [Number(match[1]), Number(match[2])];
+  if (min > max) throw new CliUsageError(`Invalid ${flag}: "${value}". MIN (${min}) is above MAX (${max}): give the fewest replicas first, e.g. ${flag} ${max}:${min}.`);
+  return { min, max };
+}
+
+/** The value a single-valued flag was given, as typed; undefined for a repeatable or boolean one. */
+function flagValue(values: SynthFlagValues, flag: string): string | undefined {
+  const value = (values as Record<string, unknown>)[flag.replace(/^--/, '')];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function definedOnly<T extends object>(entries: T): Partial<T> {
@@ -471,6 +530,10 @@ function labelsFlag(flag: string, example: string, values: string[] | undefined)
 }
 
 function wholeNumber(flag: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new CliUsageError(`Invalid ${flag}: "${value}". Use a whole number, e.g. ${flag} 1.`);
+  if (!/^\d+$/.test(value)) {
+    // 32k for a context length means 32768 tokens (powers of two, as models state them).
+    const kilo = /^(\d+)[kK]$/.exec(value);
+    throw new CliUsageError(`Invalid ${flag}: "${value}". Use a whole number, e.g. ${flag} ${kilo ? `${Number(kilo[1]) * 1024}` : '1'}.`);
+  }
   return Number(value);
 }

@@ -83,6 +83,22 @@ export function checkQuantity(field: string, value: string | undefined): string 
   return value;
 }
 
+/**
+ * A quantity of bytes (memory, shared memory, storage). A bare number is bytes to Kubernetes, so
+ * "200" is 200 bytes, never what was meant: a unit is required, and the value must reach `floor`.
+ */
+export function checkByteQuantity(field: string, value: string | undefined, floor: string, example: string): string | undefined {
+  if (value === undefined) return undefined;
+  checkQuantity(field, value);
+  if (/^[+]?[0-9.]+$/.test(value)) {
+    throw new ConfigurationError(field, value, `A number without a unit is bytes to Kubernetes, so this is ${value} bytes. Give a unit, e.g. ${`${value}Gi` === example ? `"${example}"` : `"${value}Gi" or "${example}"`}.`);
+  }
+  if (quantityValue(value) < quantityValue(floor)) {
+    throw new ConfigurationError(field, value, `It is below ${floor}, too small to be meant (the units are Ki, Mi, Gi, Ti). Give at least ${floor}, e.g. "${example}".`);
+  }
+  return value;
+}
+
 const QUANTITY_SUFFIX: { [suffix: string]: number } = {
   n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,

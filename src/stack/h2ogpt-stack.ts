@@ -371,7 +371,7 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
   const scaling = resolveAutoscaling(props.autoscaling, servers.map((s) => s.options?.gpus ?? 1));
   if (scaling.vllm) {
     if (!monitored) {
-      throw new ConfigurationError('monitoring', undefined, 'vLLM\'s autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring (e.g. monitoring: {}) too, or leave autoscaling.vllmMaxReplicas unset.');
+      throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max, 'vLLM\'s autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring (e.g. monitoring: {}) too, or leave autoscaling.vllmMaxReplicas unset.');
     }
     for (const { field, options } of servers) {
       if (options?.replicas !== undefined) {

@@ -380,7 +380,7 @@ export class H2oGpt extends DeployedWorkload implements IH2oGptWorkload {
         resources: podResources('', {
           cpuRequest: props.cpuRequest ?? '1', cpuLimit: props.cpuLimit,
           memoryRequest: props.memoryRequest ?? '4Gi', memoryLimit: props.memoryLimit ?? '8Gi',
-        }),
+        }, {}, '256Mi'),
         startupProbe: {
           ...uiProbe, periodSeconds: 10, timeoutSeconds: 5,
           failureThreshold: Math.ceil(this.startupBudgetSeconds / 10),

@@ -1,4 +1,8 @@
-import { checkDnsSubdomain, checkQuantity } from '../common/checks';
+import { checkByteQuantity, checkDnsSubdomain } from '../common/checks';
+import { ConfigurationError } from '../common/errors';
+
+/** The least a model cache may be: the smallest models' weights take about a gigabyte. */
+const MODEL_CACHE_FLOOR = '1Gi';
 
 /** Access mode of a new model-cache claim. */
 export enum ModelCacheAccessMode {
@@ -11,8 +15,8 @@ export enum ModelCacheAccessMode {
 /** Options of a new PersistentVolumeClaim for the model cache. */
 export interface NewModelCacheClaimOptions {
   /**
-   * Requested size. Large models need hundreds of GiB.
-   * @default "100Gi"
+   * Requested size, with a unit. Large models need hundreds of GiB.
+   * @default "100Gi", or more when the model's size is known and needs it (docs/sizing.md)
    */
   readonly size?: string;
   /**
@@ -30,7 +34,7 @@ export interface NewModelCacheClaimOptions {
 /** Options of an emptyDir model cache. */
 export interface EphemeralModelCacheOptions {
   /**
-   * Size limit.
+   * Size limit, with a unit.
    * @default "50Gi"
    */
   readonly sizeLimit?: string;
@@ -40,23 +44,26 @@ export interface EphemeralModelCacheOptions {
 export class ModelCache {
   /** A PersistentVolumeClaim that the construct creates. */
   public static newClaim(options: NewModelCacheClaimOptions = {}): ModelCache {
-    const size = checkQuantity('modelCache.size', options.size ?? '100Gi')!;
+    const size = checkByteQuantity('modelCache.size', options.size, MODEL_CACHE_FLOOR, '200Gi');
     if (options.storageClassName !== undefined) checkDnsSubdomain('modelCache.storageClassName', options.storageClassName);
     const accessMode = options.accessMode ?? ModelCacheAccessMode.READ_WRITE_ONCE;
-    return new ModelCache({ size, storageClassName: options.storageClassName, accessMode });
+    if (!Object.values(ModelCacheAccessMode).includes(accessMode)) {
+      throw new ConfigurationError('modelCache.accessMode', accessMode, `Use one of: ${Object.values(ModelCacheAccessMode).join(', ')}.`);
+    }
+    return new ModelCache({ createsClaim: true, size, storageClassName: options.storageClassName, accessMode });
   }
 
   /** A PersistentVolumeClaim that already exists in the namespace. */
   public static existingClaim(claimName: string): ModelCache {
-    return new ModelCache({ claimName: checkDnsSubdomain('modelCache.claimName', claimName) });
+    return new ModelCache({ createsClaim: false, claimName: checkDnsSubdomain('modelCache.claimName', claimName) });
   }
 
   /** An emptyDir: weights are downloaded again whenever the pod moves. */
   public static ephemeral(options: EphemeralModelCacheOptions = {}): ModelCache {
-    return new ModelCache({ sizeLimit: checkQuantity('modelCache.sizeLimit', options.sizeLimit ?? '50Gi') });
+    return new ModelCache({ createsClaim: false, sizeLimit: checkByteQuantity('modelCache.sizeLimit', options.sizeLimit ?? '50Gi', MODEL_CACHE_FLOOR, '50Gi') });
   }
 
-  /** Size of a new claim, if this cache creates one. */
+  /** Size of a new claim, if this cache creates one and it was given; else the server sizes it. */
   public readonly size?: string;
   public readonly storageClassName?: string;
   public readonly accessMode?: ModelCacheAccessMode;
@@ -65,7 +72,10 @@ export class ModelCache {
   /** Size limit of an emptyDir cache. */
   public readonly sizeLimit?: string;
 
-  private constructor(spec: { size?: string; storageClassName?: string; accessMode?: ModelCacheAccessMode; claimName?: string; sizeLimit?: string }) {
+  private readonly newClaim: boolean;
+
+  private constructor(spec: { createsClaim: boolean; size?: string; storageClassName?: string; accessMode?: ModelCacheAccessMode; claimName?: string; sizeLimit?: string }) {
+    this.newClaim = spec.createsClaim;
     this.size = spec.size;
     this.storageClassName = spec.storageClassName;
     this.accessMode = spec.accessMode;
@@ -75,6 +85,6 @@ export class ModelCache {
 
   /** Whether this cache makes the construct render a PersistentVolumeClaim. */
   public get createsClaim(): boolean {
-    return this.size !== undefined;
+    return this.newClaim;
   }
 }

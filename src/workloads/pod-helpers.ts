@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { checkQuantity, quantityValue } from '../common/checks';
+import { checkByteQuantity, checkQuantity, quantityValue } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
 
@@ -17,10 +17,12 @@ export interface ResourceSettings {
  * numeric quantities because a string GPU count is silently dropped (a cdk8s-plus trap: only an L1 numeric quantity renders).
  */
 export function podResources(fieldPrefix: string, settings: ResourceSettings,
-  extraLimits: { [name: string]: k8s.Quantity } = {}): k8s.ResourceRequirements {
+  extraLimits: { [name: string]: k8s.Quantity } = {}, memoryFloor = '16Mi'): k8s.ResourceRequirements {
   const field = (name: string) => `${fieldPrefix}${name}`;
   const quantity = (name: keyof ResourceSettings) => {
-    const value = checkQuantity(field(name), settings[name]);
+    const value = name.startsWith('memory')
+      ? checkByteQuantity(field(name), settings[name], memoryFloor, '8Gi')
+      : checkQuantity(field(name), settings[name]);
     return value === undefined ? undefined : k8s.Quantity.fromString(value);
   };
   const requests: { [key: string]: k8s.Quantity } = {};

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkInteger, checkNonEmpty, checkPort, checkQuantity,
+  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkByteQuantity, checkInteger, checkNonEmpty, checkPort,
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
@@ -17,6 +17,7 @@ import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources } from './pod-helpers';
 import { modelCacheClaimName, NAME_SUFFIXES, roomFor } from '../common/names';
 import { MODEL_CACHE_PATH, VLLM_HOME, vllmArgs, vllmEnv } from './vllm-command';
+import { cacheTooSmall, defaultCacheSize, gibibytes, modelSizeOf, vllmSizing, weightBytes } from './model-sizing';
 import { Warnings } from '../common/warnings';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
@@ -77,12 +78,18 @@ export interface VllmServerOptions extends WorkloadOptions {
   readonly apiKey?: SecretKeyReference;
   /**
    * Where downloaded weights live.
-   * @default ModelCache.newClaim() (100Gi, default storage class)
+   * @default ModelCache.newClaim(): 100Gi, or the model's weights and a quarter more when its size is known and that is more (docs/sizing.md)
    */
   readonly modelCache?: ModelCache;
   /**
-   * Size of the memory-backed `/dev/shm` that tensor parallelism needs.
-   * @default "8Gi"
+   * The model's parameter count in billions, e.g. "70B", for a name that does not carry it. It
+   * sizes the default model cache and warns when a given cache cannot hold the weights.
+   * @default read from the model's name (`Llama-3.3-70B-Instruct`: 70B), or unknown
+   */
+  readonly modelSize?: string;
+  /**
+   * Size of the memory-backed `/dev/shm` that tensor parallelism needs, with a unit.
+   * @default 8Gi per tensor-parallel rank (docs/sizing.md)
    */
   readonly shmSize?: string;
   /**
@@ -212,7 +219,9 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     const readinessFailureThreshold = checkInteger('readinessFailureThreshold', props.readinessFailureThreshold ?? 3, 1, 100);
     const livenessFailureThreshold = checkInteger('livenessFailureThreshold', props.livenessFailureThreshold ?? 4, 1, 100);
     const replicas = checkInteger('replicas', props.replicas ?? 1, 0, 1000);
-    const shmSize = checkQuantity('shmSize', props.shmSize ?? '8Gi')!;
+    // Defaults that scale with the GPUs and ranks (docs/sizing.md); a unit and a floor for bytes.
+    const sizing = vllmSizing(gpus, tensorParallelSize);
+    const shmSize = checkByteQuantity('shmSize', props.shmSize ?? sizing.shmSize, '1Gi', sizing.shmSize)!;
     props.huggingFaceToken?.validate('huggingFaceToken');
     props.apiKey?.validate('apiKey');
     this.apiKey = props.apiKey;
@@ -244,6 +253,13 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     checkPodMetadata('podLabels', props.podLabels);
     checkPodMetadata('podAnnotations', props.podAnnotations);
     const cache = props.modelCache ?? ModelCache.newClaim();
+    const modelSize = modelSizeOf(this.model, props.modelSize, 'modelSize');
+    const cacheSize = cache.createsClaim ? cache.size ?? defaultCacheSize(modelSize) : cache.sizeLimit;
+    if (modelSize && cacheSize !== undefined && cacheTooSmall(cacheSize, modelSize)) {
+      Warnings.add(this, `the model cache (${cacheSize}) cannot hold ${this.model}: by ${modelSize.source}, its weights take about `
+        + `${gibibytes(weightBytes(modelSize))} at ${modelSize.bytesPerParameter} byte(s) per parameter, so vLLM's download would fill the volume and fail. `
+        + 'Give the cache more room (vllm.modelCache, --cache-size), or correct the size hint (vllm.modelSize, --model-size)');
+    }
     const sharedRwoClaim = cacheHoldsOneNode(cache);
     if (sharedRwoClaim && replicas > 1) {
       throw new ConfigurationError('replicas', replicas,
@@ -262,7 +278,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
         spec: {
           accessModes: [cache.accessMode!],
           storageClassName: cache.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(cache.size!) } },
+          resources: { requests: { storage: k8s.Quantity.fromString(cacheSize!) } },
         },
       });
     }
@@ -298,9 +314,9 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
         env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
         ports: [{ name: VLLM_PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
         resources: podResources('', {
-          cpuRequest: props.cpuRequest ?? '4', cpuLimit: props.cpuLimit,
-          memoryRequest: props.memoryRequest ?? '24Gi', memoryLimit: props.memoryLimit ?? '32Gi',
-        }, { 'nvidia.com/gpu': k8s.Quantity.fromNumber(gpus) }),
+          cpuRequest: props.cpuRequest ?? sizing.cpuRequest, cpuLimit: props.cpuLimit,
+          memoryRequest: props.memoryRequest ?? sizing.memoryRequest, memoryLimit: props.memoryLimit ?? sizing.memoryLimit,
+        }, { 'nvidia.com/gpu': k8s.Quantity.fromNumber(gpus) }, '1Gi'),
         startupProbe: {
           httpGet: httpGetHealth,
           periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
