@@ -17,6 +17,11 @@ const CODE_PHRASES: ReadonlyArray<{ readonly code: RegExp; readonly flags: strin
   { code: /Give the monitoring options as a mapping, e\.g\. monitoring: \{\} for the defaults/g, flags: 'Add --monitoring', config: 'Give the monitoring options as a mapping, e.g. monitoring: {} for the defaults' },
   { code: /It cannot exceed gpus \(/g, flags: 'It cannot exceed --gpus (', config: 'It cannot exceed vllm.gpus (' },
   { code: /Lower tensorParallelSize or raise gpus/g, flags: 'Lower --tensor-parallel-size or raise --gpus', config: 'Lower vllm.tensorParallelSize or raise vllm.gpus' },
+  {
+    code: /openAiApiKey: SecretKeyReference\.fromSecret\("([^"]*)", "([^"]*)"\), or turn openAiApi off/g,
+    flags: '--openai-api-key-secret $1/$2, or drop --openai-api',
+    config: 'h2ogpt.openAiApiKey: { secretName: $1, key: $2 }, or turn h2ogpt.openAiApi off',
+  },
   { code: /SecretKeyReference\.fromSecret\("([^"]*)", "([^"]*)"\)/g, flags: '$1/$2', config: '{ secretName: $1, key: $2 }' },
 ];
 
@@ -25,7 +30,8 @@ const CODE_PHRASES: ReadonlyArray<{ readonly code: RegExp; readonly flags: strin
  * prop path or camelCase prop name that a flag sets becomes that flag.
  */
 export function toFlagWording(message: string, flagOfField: ReadonlyMap<string, string>): string {
-  let text = message;
+  // A flag that was not given has no value: "none" says so in a flag user's words.
+  let text = message.replace(/^(Invalid [^:]+): undefined\./, '$1: none.');
   for (const phrase of CODE_PHRASES) text = text.replace(phrase.code, phrase.flags);
   const names = new Map<string, string>();
   // A dotted path or a camelCase name is a prop; a bare lower-case word (gpus, name, version)
