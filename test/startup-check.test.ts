@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
@@ -177,6 +177,18 @@ describe('cdk8s validation plugin', () => {
   test('bad properties name the property', () => {
     expect(() => new StartupValidation({ mesh: 'consul' })).toThrow(/StartupValidation: Invalid properties\.mesh: "consul"/);
     expect(() => new StartupValidation({ mtls: 'loose' })).toThrow(/StartupValidation: Invalid properties\.mtls: "loose"\. Use one of: strict, permissive/);
+  });
+
+  test('a pod whose name another kind shares is named as kind/name, so cdk8s cannot give it the other object\'s construct path', async () => {
+    const file = join(work, 'shared-name.yaml');
+    writeFileSync(file, readFileSync(fixture('upstream-chart.yaml'), 'utf8')
+      + '\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: h2ogpt-web\nspec:\n  podSelector: {}\n');
+    const { context, violations } = fakeContext([file]);
+    await new StartupValidation({ mesh: 'istio-sidecar' }).validate(context);
+    expect(violations.map((v) => v.violatingResources[0].resourceName)).toEqual(['h2ogpt/Deployment/h2ogpt-web']);
+    // cdk8s looks the construct path up by resourceName in a map keyed by name: this key is not in it.
+    const metadata: Record<string, { path: string }> = { 'h2ogpt-web': { path: 'chart/policy' } };
+    expect(metadata[violations[0].violatingResources[0].resourceName]).toBeUndefined();
   });
 
   test('real `cdk8s synth` exits 2 with the report when a manifest would deadlock', () => {

@@ -54,12 +54,23 @@ export class StartupValidation {
   public async validate(context: ValidationContextLike): Promise<void> {
     const objects: SourcedObject[] = context.manifests.flatMap((path) => readManifests(readFileSync(path, 'utf8'), path));
     const report = analyzeObjects(objects, this.mesh);
+    // cdk8s finds a violation's construct path by name alone (construct-metadata.json is keyed
+    // by name), so a name several objects share would point at whichever was written last. Such
+    // a pod is named as namespace/kind/name, which cdk8s does not look up: no path beats a wrong one.
+    const kindsByName = new Map<string, Set<string>>();
+    for (const { object } of objects) {
+      const name = object?.metadata?.name;
+      if (typeof name !== 'string') continue;
+      kindsByName.set(name, (kindsByName.get(name) ?? new Set()).add(`${object.metadata.namespace ?? ''}/${object.kind}`));
+    }
     for (const { pod, finding } of blockingFindings(report)) {
+      const shared = (kindsByName.get(pod.name)?.size ?? 0) > 1;
+      const resourceName = shared ? `${pod.namespace ? `${pod.namespace}/` : ''}${pod.kind}/${pod.name}` : pod.name;
       context.report.addViolation({
         ruleName: ruleName(finding.verdict),
         recommendation: `${pod.kind} ${pod.name}: ${describeBlocking(finding, this.mesh)}`,
         fix: fixFor(finding, this.mesh),
-        violatingResources: [{ resourceName: pod.name, locations: [`${pod.specPath}.initContainers[${finding.index}]`], manifestPath: pod.source ?? '' }],
+        violatingResources: [{ resourceName, locations: [`${pod.specPath}.initContainers[${finding.index}]`], manifestPath: pod.source ?? '' }],
       });
     }
     context.logger.log(`cdk8s-h2ogpt startup check: ${report.pods.length} pod(s) under ${this.mesh.describe()}`);

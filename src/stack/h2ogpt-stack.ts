@@ -1,4 +1,5 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
+import { refuseDuplicateObjects } from '../common/unique-objects';
 import { Construct } from 'constructs';
 import { StartupCheck } from '../analyzer/startup-check';
 import { AdditionalModelOptions, checkAdditionalModelIds } from './additional-model';
@@ -332,6 +333,8 @@ export class H2oGptStack extends Construct {
 
     // This stack's own pods, under this stack's mesh; other pods only if the chart asks (StartupCheck.addToChart).
     StartupCheck.addToScope(this, this.mesh);
+    // Two stacks (or a stack and other objects) of one chart must not write the same object.
+    refuseDuplicateObjects(Chart.of(this));
     this.warnings.forEach((w) => Warnings.add(this, w));
   }
 }

@@ -84,6 +84,15 @@ export function resolveWaiterSettings(field: string, settings: WaiterSettings, u
 }
 
 /** The container environment that configures the script. */
+/** The waiter's variables, each with the setting that sets it: the waiter reads them in whichever container waits. */
+export const WAITER_VARIABLES: { readonly [name: string]: string } = {
+  WAIT_URL: 'the vLLM server\'s URL',
+  WAIT_DEADLINE_SECONDS: 'waiter.deadlineSeconds',
+  WAIT_INITIAL_DELAY_SECONDS: 'waiter.initialDelaySeconds',
+  WAIT_MAX_DELAY_SECONDS: 'waiter.maxDelaySeconds',
+  WAIT_ATTEMPT_TIMEOUT_SECONDS: 'waiter.attemptTimeoutSeconds',
+};
+
 export function waiterEnv(url: string, settings: ResolvedWaiterSettings): Array<{ name: string; value: string }> {
   return [
     { name: 'WAIT_URL', value: url },

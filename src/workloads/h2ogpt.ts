@@ -13,7 +13,7 @@ import {
 import { StartupWait, StartupWaitKind } from '../startup/startup-wait';
 import {
   ResolvedWaiterSettings, resolveWaiterSettings, WAITER_MOUNT_PATH, WAITER_SCRIPT, WAITER_SCRIPT_KEY,
-  WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, waiterEnv, WaiterSettings,
+  WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, WAITER_VARIABLES, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
 import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources } from './pod-helpers';
 import { repeatedServedModel } from './server-checks';
@@ -372,7 +372,7 @@ export class H2oGpt extends DeployedWorkload implements IH2oGptWorkload {
         command,
         workingDir: WORKING_DIR,
         // Names derived from props stay the construct's even when their prop is off (e.g. the API port).
-        env: [...env, ...userEnv(props.env, [...env.map((e) => e.name), ...Object.keys(MANAGED_SETTINGS)])],
+        env: [...env, ...userEnv(props.env, [...env.map((e) => e.name), ...Object.keys(MANAGED_SETTINGS)], envExplained(settings))],
         ports: [
           { name: 'ui', containerPort: H2OGPT_UI_CONTAINER_PORT, protocol: 'TCP' },
           ...(openAiApiPort !== undefined ? [{ name: 'openai', containerPort: openAiApiPort, protocol: 'TCP' }] : []),
@@ -463,6 +463,22 @@ function checkEndpoint(field: string, vllm: IVllmEndpoint | undefined): IVllmEnd
   }
   vllm!.apiKey?.validate(`${field}.apiKey`);
   return vllm!;
+}
+
+/**
+ * Why a variable in `env` is refused, where it is not simply the construct's: the waiter's
+ * variables (in `env` they would reach h2oGPT's container, not the init container that waits),
+ * and a setting given in `settings` too.
+ */
+function envExplained(settings: { [key: string]: string }): { [name: string]: string } {
+  const explained: { [name: string]: string } = {};
+  for (const [name, setting] of Object.entries(WAITER_VARIABLES)) {
+    explained[name] = `The startup waiter reads ${name}, in whichever container waits (an init container or h2oGPT's own); in env it would miss the init container. Set ${setting} instead.`;
+  }
+  for (const key of Object.keys(settings)) {
+    explained[key] = `${key} is given twice: in settings["${key}"] and in env["${key}"]. Keep one of them.`;
+  }
+  return explained;
 }
 
 function checkSettings(settings: { [key: string]: string }): { [key: string]: string } {

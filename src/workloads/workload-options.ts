@@ -173,7 +173,8 @@ export function platformPodSpec(options: WorkloadOptions): PlatformPodSpec {
  * The user's `env` as container variables. `taken` are the names the construct sets; a user
  * value would silently fight them, so they are refused.
  */
-export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, taken: string[]): k8s.EnvVar[] {
+export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, taken: string[],
+  explained: { [name: string]: string } = {}): k8s.EnvVar[] {
   if (env === undefined) return [];
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     throw new ConfigurationError('env', env, 'Give a mapping of variable names to EnvironmentValue.fromValue/fromSecret/fromConfigMap.');
@@ -181,6 +182,7 @@ export function userEnv(env: { [name: string]: EnvironmentValue } | undefined, t
   return Object.entries(env).map(([name, source]) => {
     const field = `env["${name}"]`;
     checkEnvName(field, name);
+    if (explained[name] !== undefined) throw new ConfigurationError(field, name, explained[name]);
     if (taken.includes(name)) {
       throw new ConfigurationError(field, name, `The construct sets ${name} itself; change the prop that sets it instead.`);
     }
