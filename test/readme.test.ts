@@ -107,3 +107,50 @@ test('the README\'s "More than one model" example synthesizes one vLLM server pe
   // As the section says: a chain of in-app waiters under Linkerd's sidecar.
   expect(h2ogpt.command.filter((a: string) => a.startsWith('WAIT_URL='))).toEqual(['WAIT_URL=http://chat-vllm-coder.ai.svc:8001/health']);
 });
+
+// Issue #26: the README renders as written. A closing fence with text after it (``` It refuses
+// ...) is no closing fence, and everything after it rendered as code.
+describe('the README renders', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const MarkdownIt = require('markdown-it');
+
+  /** Problems in how a Markdown text renders: headings swallowed by a fence, fences never closed, links to no heading. */
+  function renderProblems(text: string): string[] {
+    const md = new MarkdownIt();
+    const tokens: any[] = md.parse(text, {});
+    const problems: string[] = [];
+    const lines = text.split('\n');
+    for (const token of tokens.filter((t) => t.type === 'fence')) {
+      const inside = token.content.split('\n').find((line: string) => /^\s*```/.test(line));
+      if (inside !== undefined) problems.push(`the fence opened at line ${token.map[0] + 1} takes in "${inside.trim().slice(0, 40)}", a fence line with text after it`);
+      if (token.map[1] >= lines.length && !/^\s*```\s*$/.test(lines[lines.length - 1] ?? '')) problems.push(`the fence opened at line ${token.map[0] + 1} is never closed`);
+    }
+    const slug = (title: string) => title.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+    const headings = new Set<string>();
+    tokens.forEach((t, i) => { if (t.type === 'heading_open') headings.add(slug(tokens[i + 1].content)); });
+    const links = new Set<string>();
+    const collect = (list: any[]) => list.forEach((t) => {
+      if (t.type === 'link_open' && t.attrGet('href')?.startsWith('#')) links.add(t.attrGet('href').slice(1));
+      if (t.children) collect(t.children);
+    });
+    collect(tokens);
+    for (const link of links) if (!headings.has(link)) problems.push(`the link to #${link} names no heading`);
+    return problems;
+  }
+
+  test('every fence closes, and every link in the page reaches a heading', () => {
+    expect(renderProblems(README)).toEqual([]);
+  });
+
+  test('the check fails on the defect the README had, and on a link to a heading that is gone', () => {
+    const broken = README.replace(/```\n\nIt refuses an `--out`/, '``` It refuses an `--out`');
+    expect(broken).not.toBe(README);
+    expect(renderProblems(broken).some((p) => /takes in "``` It refuses an `--out`/.test(p))).toBe(true);
+    expect(renderProblems(`${README}\nSee [nowhere](#no-such-heading).\n`)).toEqual(['the link to #no-such-heading names no heading']);
+  });
+
+  test('the short path for each reader links to sections that exist', () => {
+    const start = README.slice(README.indexOf('Where to start'), README.indexOf('## Quick start'));
+    expect(start.match(/\]\(#[^)]+\)/g)?.length).toBeGreaterThanOrEqual(8);
+  });
+});
