@@ -277,7 +277,7 @@ describe('cdk8s-h2ogpt synth', () => {
     [['--hf-token-secret', 'hf-token'], /Invalid --hf-token-secret: "hf-token"\. Name a Secret and its key as NAME\/KEY/],
     [['--node-selector', 'pool'], /Invalid --node-selector: "pool"\. Use key=value/],
     [['--cache-size', '2TB'], /Invalid --cache-size: "2TB"\. Use a Kubernetes quantity/],
-    [['--openai-api'], /Invalid --openai-api-key-secret: undefined\. h2oGPT's OpenAI-compatible API answers anyone without a key/],
+    [['--openai-api'], /Invalid --openai-api-key-secret: none\. h2oGPT's OpenAI-compatible API answers anyone without a key/],
     [['--h2ogpt-image', 'h2ogpt:latest'], /Invalid --h2ogpt-image: "h2ogpt:latest"\. Pin the image/],
   ])('%j exits 2 naming the flag', async (args, message) => {
     const { code, stderr } = await cli(['synth', ...args, '--out', join(work, 'x')]);
