@@ -51,7 +51,7 @@ describe('a pod open until synthesis', () => {
     expect(container(find(objects, 'Deployment', 'chat'), 'own').securityContext).toEqual({ runAsUser: 4242 });
   });
 
-  test('a stack\'s workloads take additions too, and the stack\'s startup check still runs on the pod', () => {
+  test('a stack\'s workloads take additions too, and the stack still synthesizes', () => {
     const { app, chart } = newChart('ai');
     const stack = new H2oGptStack(chart, 'stack', { name: 'chat', vllm: { model: 'm/m' } });
     stack.h2ogpt.addContainer({ name: 'sidecar', image: 'x' });

@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { EnvironmentValue, H2oGptStack, MeshMode, Warnings } from '../src/internal';
 import { errorOf, find, newChart, podSpec, synth, testApp, waitInitContainers } from './helpers';
 
@@ -22,7 +22,7 @@ describe('objects written twice', () => {
 
   test('two stacks with their own names, or in two namespaces, synthesize', () => {
     for (const second of [{ name: 'other' }, { namespace: 'elsewhere' }]) {
-      const app = new App({ outdir: testApp().outdir });
+      const app = testApp();
       const chart = new Chart(app, 'chat', { disableResourceNameHashes: true });
       new H2oGptStack(chart, 'alpha', { vllm: { model: 'a/b' } });
       new H2oGptStack(chart, 'beta', { vllm: { model: 'c/d' }, ...second });

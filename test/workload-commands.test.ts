@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { SecretKeyReference, UiAuthentication, VllmEndpoint } from '../src/internal';
-import { resolveWaiterSettings } from '../src/startup/waiter';
+import { resolveWaiterSettings, WAITER_VARIABLES, waiterEnv } from '../src/startup/waiter';
 import {
   H2OGPT_COMMAND, h2oGptEnv, H2oGptEnvInput, inAppWait, inferenceServerValues, modelLockValue, workspaceInitCommand,
 } from '../src/workloads/h2ogpt-environment';
@@ -101,6 +101,11 @@ describe('the wait in h2oGPT\'s container', () => {
       'python3', '/workspace/generate.py',
     ]);
   });
+});
+
+test('the waiter\'s variables that env refuses are exactly the ones waiterEnv writes, in its order', () => {
+  const written = waiterEnv('http://x:1/health', resolveWaiterSettings('waiter', {}, 100)).map((e) => e.name);
+  expect(Object.keys(WAITER_VARIABLES)).toEqual(written);
 });
 
 // The h2oGPT image's sh is Ubuntu's dash, as Debian's is here.

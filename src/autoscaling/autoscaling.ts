@@ -63,10 +63,6 @@ export interface ResolvedAutoscaling {
   readonly h2ogpt?: { readonly min: number; readonly max: number; readonly cpuPercent: number };
 }
 
-/**
- * Checks the options against the GPUs of the vLLM servers, one entry per server: each scales up
- * to vllmMaxReplicas on its own, so together they may hold max x the sum of their GPUs.
- */
 /** The fewest replicas: a whole number from 1, and at most the most. */
 function checkMinReplicas(field: string, min: number, maxField: string, max: number): number {
   checkInteger(field, min, 1, 1000, 'replicas');
@@ -76,6 +72,10 @@ function checkMinReplicas(field: string, min: number, maxField: string, max: num
   return min;
 }
 
+/**
+ * Checks the options against the GPUs of the vLLM servers, one entry per server: each scales up
+ * to vllmMaxReplicas on its own, so together they may hold max x the sum of their GPUs.
+ */
 export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: readonly number[]): ResolvedAutoscaling {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('autoscaling', options, 'Give the autoscaling options as a mapping, e.g. { vllmMaxReplicas: 4 }.');

@@ -84,8 +84,8 @@ export function parsedWithSuggestions<R>(command: string, flags: readonly Flag[]
     const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1] : undefined;
     if (unknown === undefined) throw error;
     const names = flags.flatMap((f) => [
-      `--${f.name}`, ...(f.negatable || f.onlyNegated ? [`--no-${f.name}`] : []), ...(f.short ? [`-${f.short}`] : []),
-    ]).filter((n) => !(flags.find((f) => `--${f.name}` === n)?.onlyNegated));
+      ...(f.onlyNegated ? [] : [`--${f.name}`]), ...(f.negatable || f.onlyNegated ? [`--no-${f.name}`] : []), ...(f.short ? [`-${f.short}`] : []),
+    ]);
     const flag = unknown.split('=')[0];
     throw new CliUsageError(`Unknown option '${flag}'.${didYouMean(flag, names, (n) => n)} Run 'cdk8s-h2ogpt ${command} --help' for the options.`);
   }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { ConfigurationError, withFieldPrefix } from '../common/errors';
-import { closest, didYouMean } from '../common/suggest';
+import { ConfigurationError } from '../common/errors';
+import { closest } from '../common/suggest';
 import { SecretKeyReference } from '../common/secret-key-reference';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { H2oGptStackProps } from '../stack/h2ogpt-stack';
@@ -122,17 +122,13 @@ export function stackPropsFromConfig(text: string, source: string): Partial<H2oG
   const top = checkFields('', '', document);
   const mesh = top.mesh === undefined ? undefined : (() => {
     const m = checkFields('mesh', 'mesh', top.mesh);
-    // MeshMode names its fields as props (mesh, cni); in the file they are keys of mesh:.
-    return withFieldPrefix('mesh.', () => {
-      try {
-        return MeshMode.fromName(m.mode ?? 'none', { cni: m.cni, mtls: m.mtls as MtlsMode, version: m.version === undefined ? undefined : String(m.version) });
-      } catch (error) {
-        if (error instanceof ConfigurationError && error.field === 'mesh') {
-          throw new ConfigurationError('mode', error.value, `${error.expectation}${didYouMean(String(m.mode), MeshMode.names())}`);
-        }
-        throw error;
-      }
-    });
+    // MeshMode names its fields as props (mesh, cni, mtls); in the file they are keys of mesh:, and the mode is `mode`.
+    try {
+      return MeshMode.fromName(m.mode ?? 'none', { cni: m.cni, mtls: m.mtls as MtlsMode, version: m.version === undefined ? undefined : String(m.version) });
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error.renamed(`mesh.${error.field === 'mesh' ? 'mode' : error.field}`);
+      throw error;
+    }
   })();
   const vllm = checkFields('vllm', 'vllm', top.vllm);
   if (top.additionalModels !== undefined && !Array.isArray(top.additionalModels)) {

@@ -5,7 +5,6 @@ import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { ConfigurationError, StartupRefusedError } from '../common/errors';
 import { checkLabels } from '../common/checks';
-import { didYouMean } from '../common/suggest';
 import { Warnings } from '../common/warnings';
 import { MeshMode, MtlsMode } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
@@ -448,27 +447,24 @@ function authenticationFlags(values: SynthFlagValues): UiAuthentication | undefi
 
 /** The model cache from --cache-size, --storage-class, --cache-access-mode, --existing-cache-claim and --ephemeral-cache; undefined when none is given. */
 function modelCacheFlags(values: SynthFlagValues): ModelCache | undefined {
-  const newClaimFlags = (['storage-class', 'cache-access-mode'] as const).filter((f) => values[f] !== undefined);
+  const newClaimFlags = (['storage-class', 'cache-access-mode'] as const).filter((f) => values[f] !== undefined).map((f) => `--${f}`);
   const existing = values['existing-cache-claim'];
   if (existing !== undefined) {
-    const other = [...newClaimFlags, ...(values['cache-size'] !== undefined ? ['cache-size'] : []), ...(values['ephemeral-cache'] ? ['ephemeral-cache'] : [])];
-    if (other.length > 0) {
-      throw new CliUsageError(`Invalid --${other[0]}: "${values[other[0] as 'cache-size'] ?? true}". It sizes or makes a new cache, and --existing-cache-claim "${existing}" uses one that exists: give one of the two.`);
+    const sizing = [...newClaimFlags, ...(values['cache-size'] !== undefined ? ['--cache-size'] : []), ...(values['ephemeral-cache'] ? ['--ephemeral-cache'] : [])];
+    if (sizing.length > 0) {
+      throw new CliUsageError(`Invalid --existing-cache-claim: "${existing}". It uses a claim that exists, and ${sizing[0]} sizes or makes a new cache: give one of the two.`);
     }
     return ModelCache.existingClaim(existing);
   }
   if (values['ephemeral-cache']) {
     if (newClaimFlags.length > 0) {
-      throw new CliUsageError(`Invalid --${newClaimFlags[0]}: "${values[newClaimFlags[0]]}". It applies to a claim, and --ephemeral-cache keeps the cache in an emptyDir: give one of the two.`);
+      throw new CliUsageError(`Invalid --ephemeral-cache: true. It keeps the cache in an emptyDir, and ${newClaimFlags[0]} applies to a claim: give one of the two.`);
     }
     return ModelCache.ephemeral({ sizeLimit: values['cache-size'] });
   }
-  const accessMode = values['cache-access-mode'];
-  if (accessMode !== undefined && !Object.values(ModelCacheAccessMode).includes(accessMode as ModelCacheAccessMode)) {
-    throw new CliUsageError(`Invalid --cache-access-mode: "${accessMode}". Use one of: ${Object.values(ModelCacheAccessMode).join(', ')}.${didYouMean(accessMode, Object.values(ModelCacheAccessMode))}`);
-  }
+  // The access mode is checked by ModelCache, for the CLI and for TypeScript alike.
   return newClaimFlags.length > 0 || values['cache-size'] !== undefined
-    ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'], accessMode: accessMode as ModelCacheAccessMode | undefined })
+    ? ModelCache.newClaim({ storageClassName: values['storage-class'], size: values['cache-size'], accessMode: values['cache-access-mode'] as ModelCacheAccessMode | undefined })
     : undefined;
 }
 

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../common/errors';
+import { didYouMean } from '../common/suggest';
 import { Dataplane, Mesh, MeshProfile, MtlsMode } from './mesh-profiles';
 import { allMeshProfiles, meshProfile } from './meshes';
 
@@ -89,7 +90,7 @@ export class MeshMode {
         return MeshMode.of(profile.mesh, dataplane as Dataplane, options);
       }
     }
-    throw new ConfigurationError('mesh', name, `Use one of: ${MeshMode.names().join(', ')}.`);
+    throw new ConfigurationError('mesh', name, `Use one of: ${MeshMode.names().join(', ')}.${typeof name === 'string' ? didYouMean(name, MeshMode.names()) : ''}`);
   }
 
   /** Every mode name `fromName` accepts. */

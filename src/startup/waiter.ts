@@ -83,16 +83,19 @@ export function resolveWaiterSettings(field: string, settings: WaiterSettings, u
   return resolved;
 }
 
-/** The container environment that configures the script. */
-/** The waiter's variables, each with the setting that sets it: the waiter reads them in whichever container waits. */
+/**
+ * The waiter's variables (waiterEnv's names, in its order), each with the setting that sets it:
+ * the waiter reads them in whichever container waits.
+ */
 export const WAITER_VARIABLES: { readonly [name: string]: string } = {
-  WAIT_URL: 'the vLLM server\'s URL',
+  WAIT_URL: 'vllm (the server it waits for)',
   WAIT_DEADLINE_SECONDS: 'waiter.deadlineSeconds',
   WAIT_INITIAL_DELAY_SECONDS: 'waiter.initialDelaySeconds',
   WAIT_MAX_DELAY_SECONDS: 'waiter.maxDelaySeconds',
   WAIT_ATTEMPT_TIMEOUT_SECONDS: 'waiter.attemptTimeoutSeconds',
 };
 
+/** The container environment that configures the script. */
 export function waiterEnv(url: string, settings: ResolvedWaiterSettings): Array<{ name: string; value: string }> {
   return [
     { name: 'WAIT_URL', value: url },

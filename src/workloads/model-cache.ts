@@ -1,5 +1,6 @@
 import { checkByteQuantity, checkDnsSubdomain } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
+import { didYouMean } from '../common/suggest';
 
 /** The least a model cache may be: the smallest models' weights take about a gigabyte. */
 const MODEL_CACHE_FLOOR = '1Gi';
@@ -48,7 +49,8 @@ export class ModelCache {
     if (options.storageClassName !== undefined) checkDnsSubdomain('modelCache.storageClassName', options.storageClassName);
     const accessMode = options.accessMode ?? ModelCacheAccessMode.READ_WRITE_ONCE;
     if (!Object.values(ModelCacheAccessMode).includes(accessMode)) {
-      throw new ConfigurationError('modelCache.accessMode', accessMode, `Use one of: ${Object.values(ModelCacheAccessMode).join(', ')}.`);
+      const modes = Object.values(ModelCacheAccessMode);
+      throw new ConfigurationError('modelCache.accessMode', accessMode, `Use one of: ${modes.join(', ')}.${typeof accessMode === 'string' ? didYouMean(accessMode, modes) : ''}`);
     }
     return new ModelCache({ createsClaim: true, size, storageClassName: options.storageClassName, accessMode });
   }
