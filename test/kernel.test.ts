@@ -67,7 +67,7 @@ function analyzerOutcome(cell: Cell): KernelOutcome {
 
 const WORD: Record<KernelOutcome, string> = { 'started': 'starts', 'deadlock': 'deadlock', 'plaintext-rejected': 'rejected', 'blocked': 'blocked' };
 
-/** The README's table: one row per mode variant, a cell per strategy, each with its evidence. */
+/** The proof's table in docs/reference.md: one row per mode variant, a cell per strategy, each with its evidence. */
 function kernelTable(results: Cell[]): string {
   const rows = allModeVariants().map((mesh) => {
     const cellsOf = CONCRETE_STRATEGIES.map((strategy) => {
@@ -211,9 +211,9 @@ describeKernel('startup in a real kernel, every cell of the decision table', () 
       .toEqual(new Set(['mTLS at 15006', 'mTLS at 15008', 'mTLS at 4143']));
   });
 
-  test('the README shows the table this run produced', () => {
-    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-    const section = /<!-- kernel-table:start[^>]*-->\n([\s\S]*?)\n<!-- kernel-table:end -->/.exec(readme)?.[1];
+  test('docs/reference.md shows the table this run produced', () => {
+    const reference = readFileSync(join(__dirname, '..', 'docs', 'reference.md'), 'utf8');
+    const section = /<!-- kernel-table:start[^>]*-->\n([\s\S]*?)\n<!-- kernel-table:end -->/.exec(reference)?.[1];
     expect(section).toBe(kernelTable(cells));
   });
 });

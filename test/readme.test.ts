@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -114,8 +114,21 @@ describe('the README renders', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const MarkdownIt = require('markdown-it');
 
-  /** Problems in how a Markdown text renders: headings swallowed by a fence, fences never closed, links to no heading. */
-  function renderProblems(text: string): string[] {
+  const slug = (title: string) => title.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+  /** The anchors of a Markdown file's headings, as GitHub makes them. */
+  function anchorsOf(text: string): Set<string> {
+    const tokens: any[] = new MarkdownIt().parse(text, {});
+    const anchors = new Set<string>();
+    tokens.forEach((t, i) => { if (t.type === 'heading_open') anchors.add(slug(tokens[i + 1].content)); });
+    return anchors;
+  }
+
+  /**
+   * Problems in how a Markdown file renders: headings swallowed by a fence, fences never closed,
+   * links to no heading, in the page or in another Markdown file of the repository (`dir` is the
+   * file's folder).
+   */
+  function renderProblems(text: string, dir = join(__dirname, '..')): string[] {
     const md = new MarkdownIt();
     const tokens: any[] = md.parse(text, {});
     const problems: string[] = [];
@@ -125,21 +138,41 @@ describe('the README renders', () => {
       if (inside !== undefined) problems.push(`the fence opened at line ${token.map[0] + 1} takes in "${inside.trim().slice(0, 40)}", a fence line with text after it`);
       if (token.map[1] >= lines.length && !/^\s*```\s*$/.test(lines[lines.length - 1] ?? '')) problems.push(`the fence opened at line ${token.map[0] + 1} is never closed`);
     }
-    const slug = (title: string) => title.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
-    const headings = new Set<string>();
-    tokens.forEach((t, i) => { if (t.type === 'heading_open') headings.add(slug(tokens[i + 1].content)); });
+    const headings = anchorsOf(text);
     const links = new Set<string>();
     const collect = (list: any[]) => list.forEach((t) => {
-      if (t.type === 'link_open' && t.attrGet('href')?.startsWith('#')) links.add(t.attrGet('href').slice(1));
+      const href: string | undefined = t.type === 'link_open' ? t.attrGet('href') : undefined;
+      if (href !== undefined && (href.startsWith('#') || /^[^:]+\.md#/.test(href))) links.add(href);
       if (t.children) collect(t.children);
     });
     collect(tokens);
-    for (const link of links) if (!headings.has(link)) problems.push(`the link to #${link} names no heading`);
+    for (const link of links) {
+      const [file, anchor] = link.split('#');
+      const target = file === '' ? headings : existsSync(join(dir, file)) ? anchorsOf(readFileSync(join(dir, file), 'utf8')) : undefined;
+      if (target === undefined) problems.push(`the link to ${link} names no file`);
+      else if (!target.has(anchor)) problems.push(`the link to ${link} names no heading`);
+    }
     return problems;
   }
 
-  test('every fence closes, and every link in the page reaches a heading', () => {
+  test('every fence closes, and every link in the page, or to a heading of another file, reaches it', () => {
     expect(renderProblems(README)).toEqual([]);
+  });
+
+  test('the docs render too, their links included', () => {
+    const docs = join(__dirname, '..', 'docs');
+    for (const file of readdirSync(docs).filter((f) => f.endsWith('.md'))) {
+      expect([file, renderProblems(readFileSync(join(docs, file), 'utf8'), docs)]).toEqual([file, []]);
+    }
+  });
+
+  test('the reference tables live in docs/reference.md, and the README stays short', () => {
+    const reference = readFileSync(join(__dirname, '..', 'docs', 'reference.md'), 'utf8');
+    for (const heading of ['Traffic policy per mode', 'Pod metadata per mode', 'Waiter variables', 'Metrics per mode', 'Kernel proof, the last run', 'Layout']) {
+      expect(reference).toContain(`## ${heading}\n`);
+    }
+    expect(README).not.toContain('<!-- kernel-table:start');
+    expect(README.split('\n').length).toBeLessThan(950);
   });
 
   test('the check fails on the defect the README had, and on a link to a heading that is gone', () => {
@@ -147,6 +180,8 @@ describe('the README renders', () => {
     expect(broken).not.toBe(README);
     expect(renderProblems(broken).some((p) => /takes in "``` It refuses an `--out`/.test(p))).toBe(true);
     expect(renderProblems(`${README}\nSee [nowhere](#no-such-heading).\n`)).toEqual(['the link to #no-such-heading names no heading']);
+    expect(renderProblems(`${README}\nSee [there](docs/reference.md#no-such-table) and [gone](docs/gone.md#x).\n`))
+      .toEqual(['the link to docs/reference.md#no-such-table names no heading', 'the link to docs/gone.md#x names no file']);
   });
 
   test('the short path for each reader links to sections that exist', () => {
