@@ -125,7 +125,7 @@ describe('the checks themselves can fail', () => {
       `PersistentVolumeClaim/chat-vllm-model-cache: objects #0 and #${objects.length - 1} share kind, namespace and name`,
       'Service/chat-vllm: spec.ports[0].targetPort "grpc" is not a port of any container in Deployment/chat-vllm',
       'Service/chat: spec.selector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates (none); it must match exactly one',
-      'NetworkPolicy/chat-vllm: spec.ingress[0].from[0].podSelector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates; it must match exactly one',
+      'NetworkPolicy/chat-vllm: spec.ingress[0].from[0].podSelector {"app.kubernetes.io/instance":"chat","app.kubernetes.io/name":"h2ogpt"} matches 0 pod templates of 0 workloads; it must match exactly one workload',
       'Deployment/chat-vllm: spec.template.spec.serviceAccountName "ghost" is not emitted',
       `Deployment/chat-vllm: spec.template.spec.containers[0].volumeMounts[${mounts.length - 1}] names volume "missing", which the pod does not have`,
       'Deployment/chat-vllm: spec.template.spec.containers[0].startupProbe uses port "metrics", which the container does not declare',

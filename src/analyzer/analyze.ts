@@ -36,11 +36,30 @@ export function podTemplates(object: any, source?: string): PodInput[] {
       specPath = 'spec.jobTemplate.spec.template.spec';
       template = object.spec?.jobTemplate?.spec?.template;
       break;
+    case 'LeaderWorkerSet':
+      return leaderWorkerSetTemplates(object, source);
     default:
       return []; // other kinds have no pods to start
   }
   if (!template?.spec) return [];
   return [{ kind, name: object.metadata?.name ?? '(unnamed)', namespace: object.metadata?.namespace, source, specPath, metadata: template.metadata ?? {}, spec: template.spec }];
+}
+
+/**
+ * A LeaderWorkerSet's two pod templates (kubernetes-sigs/lws): the leader's, which is the
+ * worker's when absent, and the workers'. Both are named after the set; the path tells them apart.
+ */
+function leaderWorkerSetTemplates(object: any, source: string | undefined): PodInput[] {
+  const templates = object.spec?.leaderWorkerTemplate;
+  const base = 'spec.leaderWorkerTemplate';
+  const found = [
+    ...(templates?.leaderTemplate?.spec ? [{ specPath: `${base}.leaderTemplate.spec`, template: templates.leaderTemplate }] : []),
+    ...(templates?.workerTemplate?.spec ? [{ specPath: `${base}.workerTemplate.spec`, template: templates.workerTemplate }] : []),
+  ];
+  return found.map(({ specPath, template }) => ({
+    kind: 'LeaderWorkerSet', name: object.metadata?.name ?? '(unnamed)', namespace: object.metadata?.namespace, source, specPath,
+    metadata: template.metadata ?? {}, spec: template.spec,
+  }));
 }
 
 /** Checks every pod template in `objects` for startup under `mesh`. */

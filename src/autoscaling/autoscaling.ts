@@ -5,6 +5,7 @@ import { checkInteger } from '../common/checks';
 import { ConfigurationError } from '../common/errors';
 import { vllmSeriesSelector } from '../observability/alert-rules';
 import { MonitoredVllm } from '../observability/monitored-stack';
+import type { ScaleTargetReference } from '../workloads/deployed-workload';
 
 /**
  * Autoscaling of the stack, on the signals that matter for each: vLLM on its queue (a KEDA
@@ -128,15 +129,15 @@ export function resolveAutoscaling(options: AutoscalingOptions, gpusPerServer: r
   return { vllm, h2ogpt };
 }
 
-/** A scaled workload (`VllmServer`, `H2oGpt`): its Deployment leaves `spec.replicas` to its autoscaler. Internal. */
+/** A scaled workload (`VllmServer`, `H2oGpt`): its Deployment or LeaderWorkerSet leaves `spec.replicas` to its autoscaler. Internal. */
 export interface ScaledDeployment {
   markHasAutoscaler(): void;
+  /** What the autoscaler scales, through its scale subresource. */
+  readonly scaleTarget: ScaleTargetReference;
   readonly name: string;
   readonly namespace?: string;
   readonly labels: { [key: string]: string };
 }
-
-const scaleTarget = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', name });
 
 /**
  * vLLM's KEDA ScaledObject. A new replica takes the model's load time to serve, and meanwhile the
@@ -153,7 +154,7 @@ export function vllmScaledObject(scope: Construct, id: string, target: ScaledDep
     kind: 'ScaledObject',
     metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
     spec: {
-      scaleTargetRef: scaleTarget(target.name),
+      scaleTargetRef: { ...target.scaleTarget },
       minReplicaCount: scaling.min,
       maxReplicaCount: scaling.max,
       pollingInterval: 15,
@@ -183,7 +184,7 @@ export function h2ogptAutoscaler(scope: Construct, target: ScaledDeployment, sca
   return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'h2ogpt-autoscaler', {
     metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
     spec: {
-      scaleTargetRef: scaleTarget(target.name),
+      scaleTargetRef: { ...target.scaleTarget },
       minReplicas: scaling.min,
       maxReplicas: scaling.max,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.cpuPercent } } }],

@@ -15,6 +15,8 @@ export const ANNOTATIONS = {
   networkInitContainers: 'cdk8s-h2ogpt.io/network-init-containers',
   /** Digest of the waiter script, so a changed script rolls the pods. */
   waiterSha256: 'cdk8s-h2ogpt.io/waiter-sha256',
+  /** On a multi-node group's pods: how the group's own traffic passes the mesh, and why. */
+  groupTraffic: 'cdk8s-h2ogpt.io/group-traffic',
 } as const;
 
 /**

@@ -17,6 +17,8 @@ export class H2oGptMetadata {
   public static readonly NETWORK_INIT_CONTAINERS_ANNOTATION: string = ANNOTATIONS.networkInitContainers;
   /** Pod annotation: digest of the waiter script, so a changed script rolls the pods. */
   public static readonly WAITER_SHA256_ANNOTATION: string = ANNOTATIONS.waiterSha256;
+  /** Pod annotation on a multi-node group's pods: how the group's own traffic passes the mesh, and why. */
+  public static readonly GROUP_TRAFFIC_ANNOTATION: string = ANNOTATIONS.groupTraffic;
 
   private constructor() {}
 }

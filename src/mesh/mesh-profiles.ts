@@ -165,10 +165,32 @@ export interface MeshProfile {
    * upstream may be named so, or two objects would share a name.
    */
   readonly policyNameSuffixes: readonly string[];
+  /**
+   * Per dataplane: how a multi-node vLLM group's own traffic keeps out of the proxy, or why it
+   * cannot (docs/group-facts.md §4). A dataplane without an entry refuses multi-node servers.
+   */
+  readonly groupTraffic: Partial<Record<Dataplane, GroupTraffic>>;
   /** The mesh's policy objects for one upstream and its client (mesh-policy.ts). */
   policies(scope: Construct, input: MeshPolicyInput): ApiObject[];
   /** Warnings about those objects, e.g. an identity that cannot name its namespace. */
   policyWarnings(input: MeshPolicyInput): string[];
+}
+
+/**
+ * What a mesh does with the traffic inside a multi-node vLLM group: Ray's control and object
+ * transfer, torch.distributed and NCCL, over TCP on ports the OS picks, none of it HTTP. Either
+ * the pods' metadata keeps it out of capture (the leader's serving port alone stays meshed), or
+ * the mesh carries it as plain L4 and the group's identity must be admitted. Internal.
+ */
+export interface GroupTraffic {
+  /** Whether the mesh carries the group's traffic (then its policy must admit the group's own identity on every port). */
+  readonly meshed: boolean;
+  /** Metadata of the leader pod, which serves `servingPort` to mesh clients. */
+  leader(servingPort: number): MetadataEntry[];
+  /** Metadata of each worker pod, which serves no mesh client. */
+  readonly worker: ReadonlyArray<MetadataEntry>;
+  /** Why, for the pod annotation and the docs. */
+  readonly reason: string;
 }
 
 /** A workload as its mesh policy sees it. Internal. */
@@ -190,6 +212,11 @@ export interface MeshPolicyInput {
     readonly portName: string;
     /** The path the waiter and the kubelet probe. */
     readonly healthPath: string;
+    /**
+     * A multi-node server whose group traffic the mesh carries: its pods' ServiceAccount, which the
+     * policy admits on every port of the group's pods.
+     */
+    readonly groupServiceAccount?: string;
   };
   /** h2oGPT: the only client admitted. Its ServiceAccount is its identity. */
   readonly client: PolicyWorkload;

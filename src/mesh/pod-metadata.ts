@@ -51,3 +51,32 @@ function toMetadata(entries: MetadataEntry[]): PodMetadata {
   }
   return { labels, annotations };
 }
+
+/** What a multi-node group's pods carry in a mode, beyond `meshPodMetadata`; or why the mode cannot carry a group. */
+export type GroupPodMetadata =
+  | {
+    /** Added to the leader's metadata. */
+    readonly leader: PodMetadata;
+    /** Added to each worker's, after the mesh's own metadata has been taken off. */
+    readonly worker: PodMetadata;
+    /** Whether the mesh carries the group's traffic, so its policy must admit the group's identity. */
+    readonly meshed: boolean;
+    readonly reason: string;
+  }
+  | { readonly refused: string };
+
+/**
+ * How a multi-node vLLM group's own traffic (Ray, torch.distributed, NCCL: not HTTP, on ports the
+ * OS picks) passes in this mode, from the mesh's profile (docs/group-facts.md §4).
+ */
+export function groupPodMetadata(mode: MeshMode, servingPort: number): GroupPodMetadata {
+  const profile = profileOf(mode);
+  if (!profile) {
+    return { leader: toMetadata([]), worker: toMetadata([]), meshed: false, reason: 'no mesh: the group\'s pods reach each other directly, fenced by their NetworkPolicy' };
+  }
+  const traffic = profile.groupTraffic[mode.dataplane];
+  if (!traffic) {
+    return { refused: `${mode.describe()} has no way known to this library to keep a group's Ray and NCCL traffic out of its proxy` };
+  }
+  return { leader: toMetadata(traffic.leader(servingPort)), worker: toMetadata([...traffic.worker]), meshed: traffic.meshed, reason: traffic.reason };
+}

@@ -6,14 +6,25 @@ import type { MonitoredStack, MonitoredVllm, ResolvedMonitoring } from './monito
 
 /**
  * The PromQL selector of these vLLM servers' series, by pod name: a Deployment's pods are
- * `<name>-<hash>-<hash>`, and the match is anchored, so `chat-vllm` never matches `chat-vllm-coder`'s.
+ * `<name>-<hash>-<hash>`, a group's leaders `<set>-<group index>` (LWS's leader StatefulSet, docs/group-facts.md §1),
+ * and the match is anchored, so `chat-vllm` never matches `chat-vllm-coder`'s.
  */
 export function vllmSeriesSelector(namespace: string | undefined, servers: MonitoredVllm[]): string {
+  const ns = namespace ? `namespace="${namespace}", ` : '';
+  if (servers.some((s) => s.group !== undefined)) {
+    const patterns = servers.map((s) => (s.group !== undefined ? `${s.group}-[0-9]+` : `${s.name}-[a-z0-9]+-[a-z0-9]+`));
+    return `{${ns}pod=~"${patterns.length === 1 ? patterns[0] : `(${patterns.join('|')})`}"}`;
+  }
   const names = servers.length === 1 ? servers[0].name : `(${servers.map((s) => s.name).join('|')})`;
-  return `{${namespace ? `namespace="${namespace}", ` : ''}pod=~"${names}-[a-z0-9]+-[a-z0-9]+"}`;
+  return `{${ns}pod=~"${names}-[a-z0-9]+-[a-z0-9]+"}`;
 }
 
 const deploymentSelector = (stack: MonitoredStack, name: string) => `{${stack.namespace ? `namespace="${stack.namespace}", ` : ''}deployment="${name}"}`;
+
+/** Ready serving replicas: a Deployment's available pods, or a group's ready leaders (kube-state-metrics knows no LeaderWorkerSet). */
+const readyReplicas = (stack: MonitoredStack, server: MonitoredVllm) => (server.group !== undefined
+  ? `kube_statefulset_status_replicas_ready{${stack.namespace ? `namespace="${stack.namespace}", ` : ''}statefulset="${server.group}"}`
+  : `kube_deployment_status_replicas_available${deploymentSelector(stack, server.name)}`);
 
 /**
  * The stack's PrometheusRule groups: one per vLLM server, the first also watching h2oGPT. Each
@@ -50,7 +61,7 @@ function serverAlertRules(stack: MonitoredStack, server: MonitoredVllm, first: b
       },
       {
         alert: 'VllmNotReady',
-        expr: `kube_deployment_status_replicas_available${deploymentSelector(stack, server.name)} < 1`,
+        expr: `${readyReplicas(stack, server)} < 1`,
         for: `${loadMinutes}m`,
         labels: labels('critical'),
         annotations: { summary: `${vllmOf} has no ready replica`, description: `${server.name} has had no available replica for ${loadMinutes} minutes, longer than its model may take to load.` },

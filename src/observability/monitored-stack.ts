@@ -22,6 +22,8 @@ export interface MonitoredVllm {
   readonly port: number;
   /** How long its model may take to load. */
   readonly startupBudgetSeconds: number;
+  /** A multi-node server's LeaderWorkerSet: its leaders are the StatefulSet of that name, pods `<set>-<group>`. */
+  readonly group?: string;
 }
 
 /** The workloads monitoring watches. Internal. */

@@ -22,7 +22,14 @@ export interface FencedWorkload {
   readonly selector: { [key: string]: string };
   /** Container ports it serves. */
   readonly ports: number[];
+  /** A multi-node server's groups: each group's pods admit each other on every port. */
+  readonly group?: { readonly name: string; readonly maxGroups: number };
+  /** Labels of every pod of the server, leaders and workers, where `selector` picks the leaders only. */
+  readonly groupSelector?: { [key: string]: string };
 }
+
+/** The label LWS puts on each pod with its group's index (docs/group-facts.md §1). */
+const GROUP_INDEX_LABEL = 'leaderworkerset.sigs.k8s.io/group-index';
 
 /** What the stack's NetworkPolicies need. Internal. */
 export interface NetworkPolicyInput {
@@ -118,9 +125,24 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
         egress: input.restrictEgress ? egressRules : undefined,
       },
     });
+  // A group's pods reach each other on every port (Ray, torch.distributed and NCCL pick theirs),
+  // and only within their group: a policy per group index, up to the most groups there may be.
+  const groupPolicies = (upstream: FencedWorkload, groupLabels: { [key: string]: string }): k8s.KubeNetworkPolicy[] => {
+    const group = upstream.group;
+    if (!group) return [];
+    return Array.from({ length: group.maxGroups }, (_, index) => {
+      const members: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: { ...groupLabels, [GROUP_INDEX_LABEL]: String(index) } } };
+      const name = `${group.name}-${index}`;
+      return policy(`group-network-policy-${name}`, { ...upstream, name, selector: members.podSelector!.matchLabels! },
+        [{ from: [members] }], egress([{ to: [members] }]));
+    });
+  };
   return [
     // The first keeps the id it had when the stack had one vLLM server.
-    ...upstreams.map((upstream, i) => policy(i === 0 ? 'upstream-network-policy' : `upstream-network-policy-${upstream.name}`, upstream, upstreamIngress(upstream), egress([]))),
+    ...upstreams.flatMap((upstream, i) => [
+      policy(i === 0 ? 'upstream-network-policy' : `upstream-network-policy-${upstream.name}`, upstream, upstreamIngress(upstream), egress([])),
+      ...groupPolicies(upstream, upstream.groupSelector ?? upstream.selector),
+    ]),
     policy('frontend-network-policy', frontend, frontendIngress, egress(toUpstreams)),
   ];
 }

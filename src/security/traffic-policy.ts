@@ -143,7 +143,10 @@ export class TrafficPolicy extends Construct {
     this.networkPolicies = withNetworkPolicies
       ? stackNetworkPolicies(this, {
         mode: mesh,
-        upstreams: upstreams.map(({ server, ...upstream }) => ({ ...upstream, ports: [server.port] })),
+        // A group's leaders alone serve the API; its pods, workers too, are fenced group by group.
+        upstreams: upstreams.map(({ server, ...upstream }) => ({
+          ...upstream, selector: server.servingSelectorLabels ?? upstream.selector, ports: [server.port], group: server.group, groupSelector: upstream.selector,
+        })),
         frontend: { ...frontend, ports: [h2ogpt.uiContainerPort, ...(h2ogpt.openAiApiPort !== undefined ? [h2ogpt.openAiApiPort] : [])] },
         restrictEgress,
         huggingFaceEgress: !vllm.offline,
@@ -157,7 +160,10 @@ export class TrafficPolicy extends Construct {
     // server's go in a scope of its own, and the client's objects are written once.
     const policyInputs: MeshPolicyInput[] = upstreams.map(({ server, ...upstream }, i) => ({
       mode: mesh,
-      upstream: { ...upstream, port: server.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH },
+      upstream: {
+        ...upstream, port: server.port, portName: VLLM_PORT_NAME, healthPath: VLLM_HEALTH_PATH,
+        groupServiceAccount: server.group?.meshCarried ? server.serviceAccountName : undefined,
+      },
       client,
       withClientObjects: i === 0,
       plaintext,

@@ -22,8 +22,7 @@ import { StartupStrategy } from '../common/startup-strategy';
 import { DEFAULT_WAITER_IMAGE } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
-import { ModelCache } from '../workloads/model-cache';
-import { cacheHoldsOneNode, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
+import { cacheHoldsOneNode, defaultModelCache, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
 import { IVllmEndpoint } from '../workloads/vllm-endpoint';
 import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 import { NAME_SUFFIXES, roomFor, stackVllmName } from '../common/names';
@@ -194,6 +193,7 @@ export class H2oGptStack extends Construct {
       name: serverName,
       instance,
       namespace: props.namespace,
+      mesh: this.mesh,
       podLabels: { ...options?.podLabels, ...meshMetadata.labels },
       podAnnotations: { ...options?.podAnnotations, ...meshMetadata.annotations, ...scrapeAnnotations(options?.port) },
     });
@@ -277,7 +277,8 @@ export class H2oGptStack extends Construct {
       // Built only with monitoring, which needs the stack's own vLLM (checkUpstream).
       name, namespace: this.vllm?.namespace, labels: this.vllm?.labels ?? this.h2ogpt.labels,
       vllm: this.vllmServers.map((server) => ({
-        name: server.name, selector: server.selectorLabels, portName: VLLM_PORT_NAME, port: server.port, startupBudgetSeconds: server.startupBudgetSeconds,
+        name: server.name, selector: server.servingSelectorLabels ?? server.selectorLabels, portName: VLLM_PORT_NAME, port: server.port, startupBudgetSeconds: server.startupBudgetSeconds,
+        group: server.leaderWorkerSet?.name,
       })),
       h2ogpt: { name: this.h2ogpt.name },
     };
@@ -371,7 +372,7 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
     { field: 'vllm', options: props.vllm },
     ...(props.additionalModels ?? []).map((options, i) => ({ field: `additionalModels[${i}]`, options })),
   ];
-  const scaling = resolveAutoscaling(props.autoscaling, servers.map((s) => s.options?.gpus ?? 1));
+  const scaling = resolveAutoscaling(props.autoscaling, servers.map((s) => (s.options?.gpus ?? 1) * (s.options?.nodes ?? 1)));
   if (scaling.vllm) {
     if (!monitored) {
       throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max, 'vLLM\'s autoscaler reads vllm:num_requests_waiting from Prometheus: set monitoring (e.g. monitoring: {}) too, or leave autoscaling.vllmMaxReplicas unset.');
@@ -380,7 +381,7 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
       if (options?.replicas !== undefined) {
         throw new ConfigurationError(`${field}.replicas`, options.replicas, 'The autoscaler owns vLLM\'s replica count: remove replicas, or autoscaling.vllmMaxReplicas.');
       }
-      const cache = options?.modelCache ?? ModelCache.newClaim();
+      const cache = options?.modelCache ?? defaultModelCache(options?.nodes ?? 1);
       if (scaling.vllm.max > 1 && cacheHoldsOneNode(cache)) {
         throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max,
           `New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim (${field}.modelCache). Use ${SHARED_CACHE_CHOICES}, or ModelCache.ephemeral().`);
@@ -416,6 +417,20 @@ function uiClientsOf(exposure: Exposure): UiClients | undefined {
 
 /** h2oGPT tells its models apart by served name: refused here so the error names the stack's field. */
 function checkDistinctModels(servers: VllmServer[], models: AdditionalModelOptions[]): void {
+  // A LoRA adapter is listed under its name too, beside every server's model.
+  const serverField = (i: number) => (i === 0 ? 'vllm' : `additionalModels[${i - 1}]`);
+  const names = servers.flatMap((server, i) => [
+    { name: server.servedModelName, field: serverField(i) },
+    ...server.loraAdapterNames.map((name, k) => ({ name, field: `${serverField(i)}.loraAdapters[${k}]`, adapter: true })),
+  ]);
+  names.forEach((entry, i) => {
+    const earlier = names.findIndex((other) => other.name === entry.name);
+    if (earlier < i && ('adapter' in entry || 'adapter' in names[earlier])) {
+      const [first, second] = 'adapter' in entry ? [names[earlier], entry] : [entry, names[earlier]];
+      throw new ConfigurationError(`${second.field}.name`, second.name,
+        `${first.field} already serves that name, and h2oGPT tells models apart by it: give the adapter a name of its own.`);
+    }
+  });
   const repeated = repeatedServedModel(servers);
   if (!repeated) return;
   const [i, earlier] = repeated;

@@ -1,4 +1,4 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkDnsSubdomain } from '../common/checks';
@@ -23,6 +23,13 @@ export interface WorkloadIdentity {
   readonly component: string;
 }
 
+/** How an autoscaler names the object it scales. */
+export interface ScaleTargetReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
 /** What one workload's pod holds beyond what every workload's pod shares. @internal */
 export interface WorkloadPodSpec {
   /** The pod's labels from the user; the workload's own labels are added after them. */
@@ -40,6 +47,24 @@ export interface WorkloadPodSpec {
   readonly containers: k8s.Container[];
   readonly volumes: k8s.Volume[];
 }
+
+/**
+ * A LeaderWorkerSet's pods: the leader's as a `WorkloadPodSpec`, and what the workers' differ in.
+ * @internal
+ */
+export interface GroupPodSpec {
+  /** The LeaderWorkerSet's name (the Service keeps the workload's own). */
+  readonly name: string;
+  /** Pods per group: a leader and `size - 1` workers. */
+  readonly size: number;
+  readonly leader: WorkloadPodSpec;
+  readonly workerLabels: { [key: string]: string };
+  readonly workerAnnotations?: { [key: string]: string };
+  readonly workerContainers: k8s.Container[];
+}
+
+/** The API group and version of kubernetes-sigs/lws's LeaderWorkerSet (docs/group-facts.md §1). */
+export const LEADER_WORKER_SET_API_VERSION = 'leaderworkerset.x-k8s.io/v1';
 
 /**
  * What `VllmServer` and `H2oGpt` share: their names and labels, their mesh identity (a
@@ -69,6 +94,8 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
   private ownServiceAccount?: k8s.KubeServiceAccount;
   private budget?: k8s.KubePodDisruptionBudget;
   private kubeDeployment?: k8s.KubeDeployment;
+  private groupObject?: ApiObject;
+  private readonly workerContainers: k8s.Container[] = [];
   private autoscaled = false;
   private readonly containers: k8s.Container[] = [];
   private initContainerNames: string[] = [];
@@ -84,10 +111,23 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
     this.serviceAccountName = serviceAccountName ?? this.name;
   }
 
-  /** The Deployment. */
+  /** The Deployment. A workload served by a group of pods has none: see `leaderWorkerSet`. */
   public get deployment(): k8s.KubeDeployment {
+    if (this.groupObject) throw new Error(`${this.node.path} runs as a LeaderWorkerSet (nodes > 1), not a Deployment: read leaderWorkerSet`);
     if (!this.kubeDeployment) throw new Error(`${this.node.path}: its Deployment is read before it is made`);
     return this.kubeDeployment;
+  }
+
+  /** The LeaderWorkerSet, when the workload is served by a group of pods on several nodes. */
+  public get leaderWorkerSet(): ApiObject | undefined {
+    return this.groupObject;
+  }
+
+  /** The object an autoscaler scales: the Deployment, or the LeaderWorkerSet (whose scale subresource counts groups). */
+  public get scaleTarget(): ScaleTargetReference {
+    return this.groupObject
+      ? { apiVersion: LEADER_WORKER_SET_API_VERSION, kind: 'LeaderWorkerSet', name: this.groupObject.name }
+      : { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
   }
 
   /** The pod's own ServiceAccount (its mesh identity), unless an existing one was named. */
@@ -123,7 +163,10 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
    */
   public addContainer(container: k8s.Container): void {
     this.checkNewContainer('addContainer', container);
-    this.containers.push(container.securityContext === undefined ? { ...container, securityContext: this.containers[0]?.securityContext } : container);
+    const added = container.securityContext === undefined ? { ...container, securityContext: this.containers[0]?.securityContext } : container;
+    this.containers.push(added);
+    // A group's every pod, workers too: a log shipper or an agent belongs beside each.
+    if (this.groupObject) this.workerContainers.push(added);
   }
 
   /** Adds a volume to the pod, for a container's mount. Its name must be new in the pod. */
@@ -172,32 +215,80 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
         strategy: spec.strategy,
         template: {
           metadata: { labels: { ...spec.podLabels, ...this.labels }, annotations: spec.podAnnotations },
-          spec: {
-            serviceAccountName: this.serviceAccountName,
-            imagePullSecrets: spec.platform.imagePullSecrets,
-            affinity: spec.platform.affinity,
-            priorityClassName: spec.platform.priorityClassName,
-            // Neither workload calls the Kubernetes API.
-            automountServiceAccountToken: false,
-            securityContext: spec.securityContext,
-            terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
-            nodeSelector: spec.nodeSelector,
-            tolerations: spec.tolerations,
-            topologySpreadConstraints: spreadAcrossNodes(this.selectorLabels, spec.replicas),
-            initContainers: spec.initContainers,
-            containers: Lazy.any({ produce: () => this.containers }),
-            volumes: Lazy.any({ produce: () => this.volumes }),
-          },
+          spec: this.podSpec(spec, this.containers, spreadAcrossNodes(this.selectorLabels, spec.replicas)),
         },
       },
     });
+  }
+
+  /**
+   * Makes a LeaderWorkerSet (kubernetes-sigs/lws): `replicas` groups of `size` pods, a leader and
+   * its workers, each group created and restarted as one (docs/group-facts.md). Containers and
+   * volumes added later join every pod of it at synthesis.
+   * @internal
+   */
+  protected _addLeaderWorkerSet(spec: GroupPodSpec): void {
+    const leader = spec.leader;
+    this.containers.push(...leader.containers);
+    this.workerContainers.push(...spec.workerContainers);
+    this.volumes.push(...leader.volumes);
+    this.groupObject = new ApiObject(this, 'leader-worker-set', {
+      apiVersion: LEADER_WORKER_SET_API_VERSION,
+      kind: 'LeaderWorkerSet',
+      metadata: { ...this._objectMetadata, name: spec.name },
+      spec: {
+        // Groups; the scale subresource an autoscaler sets is this count.
+        replicas: Lazy.any({ produce: () => (this.autoscaled ? undefined : leader.replicas) }),
+        // Workers are made with their leader, not once it is Ready: the leader turns Ready only
+        // when its workers have joined, so LeaderReady would wait forever (docs/group-facts.md §2).
+        startupPolicy: 'LeaderCreated',
+        leaderWorkerTemplate: {
+          size: spec.size,
+          // A pod that restarts has lost its rank: the group is recreated whole (docs/group-facts.md §2).
+          restartPolicy: 'RecreateGroupOnPodRestart',
+          // A custom resource's object: its pod templates are rendered here as KubeDeployment
+          // renders its own (quantities and int-or-strings to JSON), once containers are complete.
+          leaderTemplate: Lazy.any({
+            produce: () => k8s.toJson_PodTemplateSpec({
+              metadata: { labels: { ...leader.podLabels, ...this.labels }, annotations: leader.podAnnotations },
+              spec: { ...this.podSpec(leader, this.containers, undefined), containers: this.containers, volumes: this.volumes },
+            }),
+          }),
+          workerTemplate: Lazy.any({
+            produce: () => k8s.toJson_PodTemplateSpec({
+              metadata: { labels: { ...spec.workerLabels, ...this.labels }, annotations: spec.workerAnnotations },
+              spec: { ...this.podSpec({ ...leader, initContainers: undefined }, this.workerContainers, undefined), containers: this.workerContainers, volumes: this.volumes },
+            }),
+          }),
+        },
+      },
+    });
+  }
+
+  private podSpec(spec: WorkloadPodSpec, containers: k8s.Container[], spread: k8s.TopologySpreadConstraint[] | undefined): k8s.PodSpec {
+    return {
+      serviceAccountName: this.serviceAccountName,
+      imagePullSecrets: spec.platform.imagePullSecrets,
+      affinity: spec.platform.affinity,
+      priorityClassName: spec.platform.priorityClassName,
+      // Neither workload calls the Kubernetes API.
+      automountServiceAccountToken: false,
+      securityContext: spec.securityContext,
+      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+      nodeSelector: spec.nodeSelector,
+      tolerations: spec.tolerations,
+      topologySpreadConstraints: spread,
+      initContainers: spec.initContainers,
+      containers: Lazy.any({ produce: () => containers }),
+      volumes: Lazy.any({ produce: () => this.volumes }),
+    };
   }
 
   private checkNewContainer(method: string, container: k8s.Container): void {
     if (container === null || typeof container !== 'object' || typeof container.name !== 'string' || container.name === '') {
       throw new ConfigurationError(method, container === null || typeof container !== 'object' ? container : '(no name)', 'Give a container with a name and an image, e.g. { name: "log-shipper", image: "..." }.');
     }
-    if ([...this.initContainerNames, ...this.containers.map((c) => c.name)].includes(container.name)) {
+    if ([...this.initContainerNames, ...this.containers.map((c) => c.name), ...this.workerContainers.map((c) => c.name)].includes(container.name)) {
       throw new ConfigurationError(method, container.name, `The pod of ${this.name} already has a container of that name: pick another.`);
     }
   }

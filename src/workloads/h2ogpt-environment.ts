@@ -142,13 +142,26 @@ export function inferenceServerValues(endpoints: IVllmEndpoint[], chatApi: boole
 }
 
 /**
- * The `model_lock` list, with more than one server. gen.py refuses model_lock beside
+ * The `model_lock` list, with more than one model (servers, and their LoRA adapters). gen.py refuses model_lock beside
  * inference_server or base_model, so it replaces both. JSON strings are Python string literals
  * too, which gen.py's ast.literal_eval reads.
  */
 export function modelLockValue(endpoints: IVllmEndpoint[], inferenceServers: string[]): string | undefined {
-  if (endpoints.length <= 1) return undefined;
-  return `[${endpoints.map((e, i) => `{"inference_server": ${JSON.stringify(inferenceServers[i])}, "base_model": ${JSON.stringify(literalForKubernetes(e.servedModelName))}}`).join(', ')}]`;
+  // Each LoRA adapter is a model of its server's, under its own name, over vLLM's completions
+  // API: h2oGPT 0.2.1's chat client sends /v1/models' first id, the base model, whatever the
+  // entry names. Its tokenizer and context length come from the base model (docs/app-facts.md §7).
+  const completions = inferenceServerValues(endpoints, false);
+  // The server strings keep their $(VAR) for Kubernetes to expand; user names are literals.
+  const entry = (server: string, fields: Array<[string, string | number]>) => `{"inference_server": ${JSON.stringify(server)}, `
+    + `${fields.map(([key, value]) => `"${key}": ${JSON.stringify(typeof value === 'string' ? literalForKubernetes(value) : value)}`).join(', ')}}`;
+  const models = endpoints.flatMap((e, i) => [
+    entry(inferenceServers[i], [['base_model', e.servedModelName]]),
+    ...(e.loraAdapters?.names ?? []).map((name) => entry(completions[i], [
+      ['base_model', name], ['tokenizer_base_model', e.loraAdapters!.tokenizerModel], ['max_seq_len', e.loraAdapters!.maxModelLen],
+    ])),
+  ]);
+  if (models.length <= 1) return undefined;
+  return `[${models.join(', ')}]`;
 }
 
 /** h2oGPT's environment before the user's `env`: its servers, its writable paths, its login and the user's settings. */

@@ -8,6 +8,14 @@ export function cacheHoldsOneNode(cache: ModelCache): boolean {
   return cache.createsClaim && cache.accessMode === ModelCacheAccessMode.READ_WRITE_ONCE;
 }
 
+/**
+ * The cache a server gets when none is given: a claim of its own, ReadWriteMany for a group of
+ * pods on several nodes, so the weights are downloaded once. Internal.
+ */
+export function defaultModelCache(nodes: number): ModelCache {
+  return nodes > 1 ? ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }) : ModelCache.newClaim();
+}
+
 /** The caches pods on several nodes can share, for messages. Internal. */
 export const SHARED_CACHE_CHOICES = 'ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }), an existing RWX claim';
 

@@ -18,9 +18,16 @@ export interface VllmArgsInput {
   readonly tensorParallelSize: number;
   readonly gpuMemoryUtilization: number;
   readonly maxModelLen?: number;
+  /** Pipeline-parallel ranks: one per node of a multi-node group. */
+  readonly pipelineParallelSize?: number;
+  /** LoRA adapters served beside the model, each under its own name. */
+  readonly loraAdapters?: ReadonlyArray<{ readonly name: string; readonly source: string }>;
   /** Appended last, as given. */
   readonly extraArgs: string[];
 }
+
+/** The vLLM arguments the library sets for LoRA adapters: `extraArgs` may not repeat them. */
+export const LORA_ARGS = ['--enable-lora', '--lora-modules', '--max-loras'];
 
 /** `vllm serve`'s arguments. User strings are literals: Kubernetes would expand a $(VAR) in them (literalForKubernetes). */
 export function vllmArgs(input: VllmArgsInput): string[] {
@@ -32,6 +39,14 @@ export function vllmArgs(input: VllmArgsInput): string[] {
     '--gpu-memory-utilization', String(input.gpuMemoryUtilization),
     '--download-dir', MODEL_CACHE_PATH,
     ...(input.maxModelLen !== undefined ? ['--max-model-len', String(input.maxModelLen)] : []),
+    // Across nodes, by Ray: tensor parallel within a node, pipeline parallel across (docs/group-facts.md §3).
+    ...(input.pipelineParallelSize !== undefined && input.pipelineParallelSize > 1
+      ? ['--pipeline-parallel-size', String(input.pipelineParallelSize), '--distributed-executor-backend', 'ray'] : []),
+    // Every adapter fits in one batch: --max-loras is how many a batch may mix (docs/group-facts.md §5).
+    ...(input.loraAdapters !== undefined && input.loraAdapters.length > 0
+      ? ['--enable-lora', '--max-loras', String(input.loraAdapters.length),
+        '--lora-modules', ...input.loraAdapters.map((a) => literalForKubernetes(`${a.name}=${a.source}`))]
+      : []),
     ...input.extraArgs.map(literalForKubernetes),
   ];
 }

@@ -22,6 +22,21 @@ export interface IVllmEndpoint {
   readonly apiKey?: SecretKeyReference;
   /** How long the server may take to become ready, in seconds: the waiter's deadline is this plus 300. */
   readonly startupBudgetSeconds: number;
+  /**
+   * LoRA adapters the server serves beside its model: h2oGPT lists each as a model of that server.
+   * @default none
+   */
+  readonly loraAdapters?: ServedLoraAdapters;
+}
+
+/** A server's LoRA adapters, as h2oGPT lists them (docs/app-facts.md §7). */
+export interface ServedLoraAdapters {
+  /** The adapters' names, as clients send them. */
+  readonly names: string[];
+  /** The base model's Hugging Face id: h2oGPT reads its tokenizer for the adapters, whose names have none. */
+  readonly tokenizerModel: string;
+  /** The context length h2oGPT assumes for each adapter: the server's maxModelLen. */
+  readonly maxModelLen: number;
 }
 
 /** Options of `VllmEndpoint.fromUrl`. */

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkByteQuantity, checkInteger, checkNonEmpty, checkPort,
+  checkBoolean, checkDns1035Label, checkDnsLabel, checkImage, checkByteQuantity, checkInteger, checkNonEmpty, checkPort, quantityValue,
 } from '../common/checks';
 import { ConfigurationError, HIDDEN_VALUE } from '../common/errors';
 import { SecretKeyReference } from '../common/secret-key-reference';
@@ -9,16 +9,24 @@ import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, rootPodSecurityContext, scratchVolume,
 } from './pod-security';
 import { ModelCache } from './model-cache';
-import { cacheHoldsOneNode, SHARED_CACHE_CHOICES } from './server-checks';
-import { IVllmWorkload } from './pod-workload';
-import { IVllmEndpoint } from './vllm-endpoint';
-import { DeployedWorkload } from './deployed-workload';
+import { cacheHoldsOneNode, defaultModelCache, SHARED_CACHE_CHOICES } from './server-checks';
+import { IVllmWorkload, ServingGroup } from './pod-workload';
+import { IVllmEndpoint, ServedLoraAdapters } from './vllm-endpoint';
+import { DeployedWorkload, WorkloadPodSpec } from './deployed-workload';
 import { platformPodSpec, userEnv, WorkloadOptions } from './workload-options';
 import { checkPodMetadata, checkTolerations, credentialShape, nonEmpty, podResources } from './pod-helpers';
 import { modelCacheClaimName, NAME_SUFFIXES, roomFor } from '../common/names';
 import { MODEL_CACHE_PATH, VLLM_HOME, vllmArgs, vllmEnv } from './vllm-command';
 import { cacheTooSmall, defaultCacheSize, gibibytes, modelSizeOf, vllmSizing, weightBytes } from './model-sizing';
 import { Warnings } from '../common/warnings';
+import { ANNOTATIONS } from '../common/labels';
+import { MeshMode, profileOf } from '../mesh/mesh-mode';
+import { groupPodMetadata, meshPodMetadata } from '../mesh/pod-metadata';
+import { checkLoraAdapters, isModelSource, LoraAdapter } from './lora-adapter';
+import { LORA_ARGS } from './vllm-command';
+import {
+  GROUP_NAME_ROOM, GROUP_NAME_SUFFIX, groupLeaderCommand, groupWorkerCommand, LWS_POD_LABELS, MAX_GPUS_PER_NODE,
+} from './vllm-group';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
@@ -42,10 +50,30 @@ export interface VllmServerOptions extends WorkloadOptions {
    */
   readonly servedModelName?: string;
   /**
-   * GPUs per pod (`nvidia.com/gpu` limit).
+   * GPUs per pod (`nvidia.com/gpu` limit), at most one node's: 8. A model larger than one node
+   * takes `nodes` too.
    * @default 1
    */
   readonly gpus?: number;
+  /**
+   * Nodes that serve the model together. Above 1 the server is a LeaderWorkerSet group of this
+   * many pods, each with `gpus` GPUs on a node of its own: tensor parallel within each node,
+   * pipeline parallel across them, over Ray (README, "Larger than one node").
+   * @default 1: one Deployment pod
+   */
+  readonly nodes?: number;
+  /**
+   * Memory of one GPU, with a unit, to warn when the model's weights plainly cannot fit the
+   * GPUs of a pod (or of a group).
+   * @default "80Gi" (an 80 GB A100 or H100)
+   */
+  readonly gpuMemory?: string;
+  /**
+   * LoRA adapters served beside the model, each under its own name; h2oGPT lists each as a model
+   * of this server. Each is downloaded with the model's token into the model cache.
+   * @default none
+   */
+  readonly loraAdapters?: LoraAdapter[];
   /**
    * `--tensor-parallel-size`; at most `gpus`.
    * @default gpus
@@ -136,7 +164,20 @@ export interface VllmServerProps extends VllmServerOptions {
    * @default the chart's namespace
    */
   readonly namespace?: string;
+  /**
+   * The service mesh the pods run in, for a multi-node group: it decides how the group's own
+   * traffic keeps out of the proxy (docs/group-facts.md §4). `H2oGptStack` passes its own. The
+   * pods' mesh labels and annotations still come from `podLabels` and `podAnnotations`.
+   * @default MeshMode.none()
+   */
+  readonly mesh?: MeshMode;
 }
+
+/** One GPU's memory when not given: an 80 GB A100 or H100. */
+const DEFAULT_GPU_MEMORY = '80Gi';
+
+/** A multi-node server's default startup budget: Ray's group forms before the model loads (docs/group-facts.md §3). */
+const GROUP_STARTUP_BUDGET_SECONDS = 3600;
 
 /** The model the default stack and the CLI serve: Qwen2.5-1.5B-Instruct, Apache-2.0 and not gated, so no token. */
 export const DEFAULT_MODEL = 'Qwen/Qwen2.5-1.5B-Instruct';
@@ -178,6 +219,24 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
   public readonly offline: boolean;
   /** Whether the pod runs as root (the `runAsRoot` opt-out). */
   public readonly runsAsRoot: boolean;
+  /** Nodes serving the model together: 1, or the size of each LeaderWorkerSet group. */
+  public readonly nodes: number;
+  /**
+   * Labels of the pods that serve the API: a group's leaders; undefined where every pod serves
+   * (selectorLabels). The Service, NetworkPolicy and PodMonitor select these.
+   */
+  public readonly servingSelectorLabels?: { [key: string]: string };
+  /** Names of the LoRA adapters served beside the model. */
+  public readonly loraAdapterNames: string[];
+  /** The adapters as h2oGPT lists them, when there are any. */
+  public readonly loraAdapters?: ServedLoraAdapters;
+  /**
+   * A multi-node group's own traffic is carried by the mesh (Istio ambient), so its mesh policy
+   * must admit the group's identity on every port; false when it keeps out of the proxy, or with one node.
+   */
+  public readonly meshCarriesGroup: boolean;
+  /** Its groups, with more than one node. */
+  public readonly group?: ServingGroup;
 
   public constructor(scope: Construct, id: string, props: VllmServerProps) {
     super(scope, id, {
@@ -190,10 +249,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     }, props.serviceAccountName);
     this.model = checkNonEmpty('model', props.model, 'Set it to a Hugging Face model id such as "Qwen/Qwen2.5-1.5B-Instruct".');
     // A Hub id ([org/]name) or an absolute folder in the image; never a path that climbs out of one.
-    const hubId = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(this.model);
-    const folder = this.model.startsWith('/') && !this.model.split('/').includes('..');
-    if (!hubId && !folder) {
-      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..".');
+    if (!isModelSource(this.model)) {
+      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..", spaces or "=".');
     }
     const gated = GATED_MODEL_FAMILIES.find((prefix) => this.model.toLowerCase().startsWith(prefix.toLowerCase()));
     if (gated && props.huggingFaceToken === undefined) {
@@ -203,11 +260,24 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     this.servedModelName = props.servedModelName === undefined ? this.model
       : checkNonEmpty('servedModelName', props.servedModelName, 'Leave it unset to serve the model under its id, or give a non-empty name.');
     const image = checkImage('image', props.image ?? DEFAULT_VLLM_IMAGE);
+    const nodes = checkInteger('nodes', props.nodes ?? 1, 1, 64, 'nodes');
+    this.nodes = nodes;
     const gpus = checkInteger('gpus', props.gpus ?? 1, 1, 64, 'GPUs per pod');
+    if (gpus > MAX_GPUS_PER_NODE) {
+      throw new ConfigurationError('gpus', gpus, `A pod runs on one node, and a node has at most ${MAX_GPUS_PER_NODE} GPUs: `
+        + `serve the model across nodes with gpus: ${MAX_GPUS_PER_NODE} and nodes: ${Math.ceil(gpus / MAX_GPUS_PER_NODE)} (${MAX_GPUS_PER_NODE * Math.ceil(gpus / MAX_GPUS_PER_NODE)} GPUs in all).`);
+    }
     const tensorParallelSize = checkInteger('tensorParallelSize', props.tensorParallelSize ?? gpus, 1, 64);
     if (tensorParallelSize > gpus) {
       throw new ConfigurationError('tensorParallelSize', tensorParallelSize,
         `It cannot exceed gpus (${gpus}): each tensor-parallel rank needs its own GPU. Lower tensorParallelSize or raise gpus.`);
+    }
+    if (nodes > 1 && tensorParallelSize !== gpus) {
+      throw new ConfigurationError('tensorParallelSize', tensorParallelSize,
+        `Across nodes, tensor parallelism spans one node's GPUs and pipeline parallelism the ${nodes} nodes (vLLM's advice), so it must be gpus (${gpus}): leave it unset.`);
+    }
+    if (nodes > 1 && this.name.length > GROUP_NAME_ROOM) {
+      throw new ConfigurationError('name', this.name, `A multi-node server's LeaderWorkerSet is "<name>${GROUP_NAME_SUFFIX}", and its worker pods' names and labels add an index and a hash: use at most ${GROUP_NAME_ROOM} characters.`);
     }
     const utilization = props.gpuMemoryUtilization ?? 0.9;
     if (typeof utilization !== 'number' || !(utilization > 0 && utilization <= 1)) {
@@ -215,7 +285,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     }
     if (props.maxModelLen !== undefined) checkInteger('maxModelLen', props.maxModelLen, 1, 100_000_000, 'tokens');
     this.port = checkPort('port', props.port ?? DEFAULT_VLLM_PORT);
-    this.startupBudgetSeconds = checkInteger('startupProbeBudgetSeconds', props.startupProbeBudgetSeconds ?? 1800, 1, 86_400, 'seconds');
+    this.startupBudgetSeconds = checkInteger('startupProbeBudgetSeconds', props.startupProbeBudgetSeconds ?? (nodes > 1 ? GROUP_STARTUP_BUDGET_SECONDS : 1800), 1, 86_400, 'seconds');
     const readinessFailureThreshold = checkInteger('readinessFailureThreshold', props.readinessFailureThreshold ?? 3, 1, 100);
     const livenessFailureThreshold = checkInteger('livenessFailureThreshold', props.livenessFailureThreshold ?? 4, 1, 100);
     const replicas = checkInteger('replicas', props.replicas ?? 1, 0, 1000);
@@ -226,7 +296,26 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     props.apiKey?.validate('apiKey');
     this.apiKey = props.apiKey;
     const extraArgs = props.extraArgs ?? [];
+    const loraAdapters = checkLoraAdapters('loraAdapters', props.loraAdapters, this.servedModelName);
+    this.loraAdapterNames = loraAdapters.map((a) => a.name);
+    if (loraAdapters.length > 0) {
+      // h2oGPT lists an adapter with the base model's tokenizer and a given context length (docs/app-facts.md §7).
+      if (props.maxModelLen === undefined) {
+        throw new ConfigurationError('maxModelLen', undefined, 'h2oGPT lists each LoRA adapter with a context length, which it cannot read from an adapter\'s name: set maxModelLen, e.g. 8192.');
+      }
+      if (this.model.startsWith('/')) {
+        throw new ConfigurationError('loraAdapters', this.model, 'h2oGPT reads the tokenizer of an adapter\'s base model from Hugging Face, and this model is a folder in the vLLM image: serve adapters on a model given by its Hugging Face id.');
+      }
+      this.loraAdapters = { names: this.loraAdapterNames, tokenizerModel: this.model, maxModelLen: props.maxModelLen };
+    }
     extraArgs.forEach((arg, i) => {
+      const loraArg = LORA_ARGS.find((flag) => new RegExp(`^${flag.replace(/-/g, '[-_]')}(=|$)`).test(arg));
+      if (loraArg && loraAdapters.length > 0) {
+        throw new ConfigurationError(`extraArgs[${i}]`, arg, `loraAdapters sets ${LORA_ARGS.join(', ')}, and vLLM would take whichever comes last: give adapters in loraAdapters only.`);
+      }
+      if (nodes > 1 && /^--(pipeline[-_]parallel[-_]size|distributed[-_]executor[-_]backend|tensor[-_]parallel[-_]size)(=|$)/.test(arg)) {
+        throw new ConfigurationError(`extraArgs[${i}]`, arg, 'A multi-node server sets its parallelism and Ray backend from gpus and nodes: remove the argument.');
+      }
       if (typeof arg !== 'string') throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Each argument must be a string.');
       if (props.maxModelLen !== undefined && /^--max-model-len(=|$)/.test(arg)) {
         throw new ConfigurationError(`extraArgs[${i}]`, arg, 'maxModelLen is set too, and vLLM would take whichever comes last: keep one of them.');
@@ -252,7 +341,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
       ?? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     checkPodMetadata('podLabels', props.podLabels);
     checkPodMetadata('podAnnotations', props.podAnnotations);
-    const cache = props.modelCache ?? ModelCache.newClaim();
+    // A group's pods are on several nodes: by default one claim they all mount, downloaded once.
+    const cache = props.modelCache ?? defaultModelCache(nodes);
     const modelSize = modelSizeOf(this.model, props.modelSize, 'modelSize');
     const cacheSize = cache.createsClaim ? cache.size ?? defaultCacheSize(modelSize) : cache.sizeLimit;
     if (modelSize && cacheSize !== undefined && cacheTooSmall(cacheSize, modelSize)) {
@@ -261,9 +351,30 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
         + 'Give the cache more room (vllm.modelCache, --cache-size), or correct the size hint (vllm.modelSize, --model-size)');
     }
     const sharedRwoClaim = cacheHoldsOneNode(cache);
+    if (sharedRwoClaim && nodes > 1) {
+      throw new ConfigurationError('modelCache', cache.accessMode ?? 'ReadWriteOnce',
+        `The ${nodes} pods of a group run on ${nodes} nodes, which cannot all mount a ReadWriteOnce claim. Use ${SHARED_CACHE_CHOICES}, or ModelCache.ephemeral().`);
+    }
     if (sharedRwoClaim && replicas > 1) {
       throw new ConfigurationError('replicas', replicas,
         `A ReadWriteOnce model-cache claim cannot be mounted by pods on several nodes. Use ${SHARED_CACHE_CHOICES}, ModelCache.ephemeral(), or one replica.`);
+    }
+
+    const mesh = props.mesh ?? MeshMode.none();
+    this.servingSelectorLabels = nodes > 1 ? { ...this.selectorLabels, [LWS_POD_LABELS.workerIndex]: '0' } : undefined;
+    const group = nodes > 1 ? groupPodMetadata(mesh, this.port) : undefined;
+    if (group && 'refused' in group) {
+      throw new ConfigurationError('nodes', nodes, `${group.refused}: serve the model on one node (nodes: 1), or run the stack in another mesh mode.`);
+    }
+    this.meshCarriesGroup = group?.meshed ?? false;
+    this.group = nodes > 1 ? { name: `${this.name}${GROUP_NAME_SUFFIX}`, size: nodes, maxGroups: replicas, meshCarried: this.meshCarriesGroup } : undefined;
+    const gpuMemory = checkByteQuantity('gpuMemory', props.gpuMemory ?? DEFAULT_GPU_MEMORY, '1Gi', DEFAULT_GPU_MEMORY)!;
+    if (modelSize && weightBytes(modelSize) > quantityValue(gpuMemory) * gpus * nodes * utilization) {
+      const where = nodes > 1 ? `the ${gpus * nodes} GPUs of a group of ${nodes} pods` : `the ${gpus} GPU${gpus > 1 ? 's' : ''} of its pod`;
+      Warnings.add(this, `${this.model} cannot fit ${where}: by ${modelSize.source}, its weights take about ${gibibytes(weightBytes(modelSize))} `
+        + `at ${modelSize.bytesPerParameter} byte(s) per parameter, and ${gpus * nodes} x ${gpuMemory} at ${utilization} utilization hold less, before any KV cache. `
+        + `Serve it on more GPUs (vllm.gpus, --gpus up to ${MAX_GPUS_PER_NODE}; vllm.nodes, --nodes), give the GPUs' real memory (vllm.gpuMemory, --gpu-memory), `
+        + 'or choose a quantized model');
     }
 
     this.host = this.namespace ? `${this.name}.${this.namespace}.svc` : this.name;
@@ -286,13 +397,14 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     const args = vllmArgs({
       model: this.model, servedModelName: this.servedModelName, port: this.port, tensorParallelSize,
       gpuMemoryUtilization: utilization, maxModelLen: props.maxModelLen, extraArgs,
+      pipelineParallelSize: nodes, loraAdapters,
     });
     const env = vllmEnv({ usageStats, offline: this.offline, huggingFaceToken: props.huggingFaceToken, apiKey: props.apiKey });
     this._addIdentity(props.serviceAccountName, replicas);
     const platform = platformPodSpec(props);
     const httpGetHealth = { path: VLLM_HEALTH_PATH, port: k8s.IntOrString.fromString(VLLM_PORT_NAME) };
 
-    this._addDeployment({
+    const podSpec = {
       podLabels: props.podLabels,
       podAnnotations: nonEmpty(props.podAnnotations),
       replicas,
@@ -310,7 +422,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
         name: 'vllm',
         image,
         imagePullPolicy: 'IfNotPresent',
-        args,
+        ...(nodes > 1 ? { command: groupLeaderCommand(args) } : { args }),
         env: [...env, ...userEnv(props.env, env.map((e) => e.name))],
         ports: [{ name: VLLM_PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
         resources: podResources('', {
@@ -342,15 +454,63 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
         scratchVolume('home', '20Gi'),
         scratchVolume('tmp', '10Gi'),
       ],
-    });
+    };
+    if (nodes === 1) {
+      this._addDeployment(podSpec);
+    } else {
+      this.addGroup(podSpec, mesh, nodes, vllmEnv({ usageStats, offline: this.offline, huggingFaceToken: props.huggingFaceToken }));
+    }
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata,
       spec: {
         type: 'ClusterIP',
-        selector: this.selectorLabels,
+        // A group's leader alone serves the API.
+        selector: this.servingSelectorLabels ?? this.selectorLabels,
         ports: [{ name: VLLM_PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(VLLM_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }],
       },
+    });
+  }
+
+  /**
+   * The group: the leader's pod as built, starting Ray's head before vLLM; workers that join it,
+   * with no port and no probe (the leader's health covers the group, and a worker that dies
+   * takes its group with it). The mesh's metadata keeps the group's traffic out of the proxy.
+   */
+  private addGroup(leader: WorkloadPodSpec, mesh: MeshMode, nodes: number, workerEnv: k8s.EnvVar[]): void {
+    const group = groupPodMetadata(mesh, this.port);
+    if ('refused' in group) throw new Error(`internal: ${group.refused}`);
+    const [serving] = leader.containers;
+    // Off the workers, unless the mesh carries the group: the mesh's own metadata, and the
+    // scrape annotations of a merged scrape (a worker serves no metrics).
+    const meshOwn = meshPodMetadata(mesh);
+    const scrape = profileOf(mesh)?.metricsScrape[mesh.dataplane];
+    const leaderOnly = new Set([
+      ...(group.meshed ? [] : [...Object.keys(meshOwn.labels), ...Object.keys(meshOwn.annotations)]),
+      ...(scrape?.method === 'merged' ? Object.values(scrape.annotations) : []),
+    ]);
+    const without = (metadata: { [key: string]: string } | undefined) => Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => !leaderOnly.has(key)));
+    const reason = { [ANNOTATIONS.groupTraffic]: group.reason };
+    this._addLeaderWorkerSet({
+      name: this.group!.name,
+      size: nodes,
+      leader: {
+        ...leader,
+        podLabels: { ...leader.podLabels, ...group.leader.labels },
+        podAnnotations: { ...leader.podAnnotations, ...group.leader.annotations, ...reason },
+      },
+      workerLabels: { ...without(leader.podLabels), ...group.worker.labels },
+      workerAnnotations: { ...without(leader.podAnnotations), ...group.worker.annotations, ...reason },
+      workerContainers: [{
+        name: serving.name,
+        image: serving.image,
+        imagePullPolicy: serving.imagePullPolicy,
+        command: groupWorkerCommand(),
+        env: [...workerEnv, ...(serving.env ?? []).filter((e) => !workerEnv.some((w) => w.name === e.name) && e.name !== 'VLLM_API_KEY')],
+        resources: serving.resources,
+        securityContext: serving.securityContext,
+        volumeMounts: serving.volumeMounts,
+      }],
     });
   }
 }

@@ -1,12 +1,40 @@
 // Checks synthesized objects with real schemas (kubernetes-models, @kubernetes-models/istio, and
 // Linkerd's written out in linkerd-schemas.ts) and the cross-object facts schemas cannot see.
 // Used by test/conformance.test.ts.
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import Ajv from 'ajv';
+import { load as loadYaml } from 'js-yaml';
 import { podTemplates } from '../../src/analyzer/analyze';
 import { LINKERD_SCHEMAS } from './linkerd-schemas';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const linkerdValidators = new Map(Object.entries(LINKERD_SCHEMAS).map(([key, schema]) => [key, ajv.compile(schema)]));
+
+/**
+ * A CRD's schema as the API server applies it, closed: where the schema lists properties and
+ * does not keep unknown fields, any other field is an error (the API server would drop it
+ * silently, which hides a misspelt field).
+ */
+export function closedCrdSchema(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(closedCrdSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const closed: any = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'properties'
+    ? Object.fromEntries(Object.entries(value as object).map(([name, property]) => [name, closedCrdSchema(property)]))
+    : closedCrdSchema(value)]));
+  if (schema.properties && schema.additionalProperties === undefined && !schema['x-kubernetes-preserve-unknown-fields']) closed.additionalProperties = false;
+  return closed;
+}
+
+/** Validators from CRDs kept in test/fixtures/schemas, each with its upstream source in its header. */
+const crdValidators = new Map<string, ReturnType<typeof ajv.compile>>(['leaderworkerset.x-k8s.io_leaderworkersets.yaml'].map((file) => {
+  const crd = loadYaml(readFileSync(join(__dirname, '..', 'fixtures', 'schemas', file), 'utf8')) as any;
+  const version = crd.spec.versions.find((v: any) => v.storage);
+  const schema = closedCrdSchema(version.schema.openAPIV3Schema);
+  // The API server checks metadata itself; the CRD's schema says only "object".
+  schema.properties.metadata = { type: 'object' };
+  return [`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, ajv.compile(schema)] as const;
+}));
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
@@ -14,13 +42,13 @@ const describeObject = (o: Obj) => `${o.kind}/${o.metadata.namespace ? `${o.meta
 
 /** The kubernetes-models class for an apiVersion and kind, or undefined when no package has one. */
 export function schemaModel(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
-  const linkerd = linkerdValidators.get(`${apiVersion} ${kind}`);
-  if (linkerd) {
+  const written = (linkerdValidators as Map<string, ReturnType<typeof ajv.compile>>).get(`${apiVersion} ${kind}`) ?? crdValidators.get(`${apiVersion} ${kind}`);
+  if (written) {
     return class {
       private readonly data: unknown;
       public constructor(data: unknown) { this.data = data; }
       public validate(): void {
-        if (!linkerd(this.data)) throw Object.assign(new Error('schema violation'), { errors: linkerd.errors });
+        if (!written(this.data)) throw Object.assign(new Error('schema violation'), { errors: written.errors });
       }
     };
   }
@@ -98,8 +126,25 @@ interface PodTemplate { owner: Obj; path: string; labels: Record<string, string>
 
 // The analyzer's own walk over pod-bearing kinds, so both agree on where pods live.
 function podTemplatesOf(objects: Obj[]): PodTemplate[] {
-  return objects.flatMap((owner) => podTemplates(owner).map((t) => ({ owner, path: t.specPath, labels: t.metadata.labels ?? {}, spec: t.spec })));
+  return objects.flatMap((owner) => podTemplates(owner).map((t) => ({ owner, path: t.specPath, labels: { ...t.metadata.labels, ...lwsLabels(owner, t.specPath) }, spec: t.spec })));
 }
+
+/**
+ * The labels LWS adds to the pods of group 0 (kubernetes-sigs/lws v0.10.0
+ * pkg/webhooks/pod_webhook.go; docs/group-facts.md §1): selectors may name them.
+ */
+function lwsLabels(owner: Obj, specPath: string): Record<string, string> {
+  if (owner.kind !== 'LeaderWorkerSet') return {};
+  const leader = specPath.includes('leaderTemplate');
+  return {
+    'leaderworkerset.sigs.k8s.io/name': owner.metadata.name,
+    'leaderworkerset.sigs.k8s.io/group-index': '0',
+    'leaderworkerset.sigs.k8s.io/worker-index': leader ? '0' : '1',
+  };
+}
+
+/** How many workloads the templates belong to: a group's leader and worker templates are one. */
+const workloadsOf = (matches: PodTemplate[]) => new Set(matches.map((m) => m.owner)).size;
 
 const sameNamespace = (a: Obj, b: Obj) => (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 
@@ -150,8 +195,8 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
       const selector = selectorOf(object);
       if (selector === undefined) continue;
       const matches = templates.filter((t) => sameNamespace(t.owner, object) && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
-      if (Object.keys(selector).length === 0 || matches.length !== 1) {
-        problems.push(`${describeObject(object)}: ${path} ${JSON.stringify(selector)} matches ${matches.length} pod templates; it must match exactly one`);
+      if (Object.keys(selector).length === 0 || workloadsOf(matches) !== 1) {
+        problems.push(`${describeObject(object)}: ${path} ${JSON.stringify(selector)} matches ${matches.length} pod templates of ${workloadsOf(matches)} workloads; it must match exactly one workload`);
       }
     }
   }
@@ -166,8 +211,8 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
       const selector: Record<string, string> | undefined = peer.podSelector && !peer.namespaceSelector ? peer.podSelector.matchLabels : undefined;
       if (!selector) continue;
       const matches = templates.filter((t) => sameNamespace(t.owner, policy) && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
-      if (matches.length !== 1) {
-        problems.push(`${describeObject(policy)}: ${path}.podSelector ${JSON.stringify(selector)} matches ${matches.length} pod templates; it must match exactly one`);
+      if (workloadsOf(matches) !== 1) {
+        problems.push(`${describeObject(policy)}: ${path}.podSelector ${JSON.stringify(selector)} matches ${matches.length} pod templates of ${workloadsOf(matches)} workloads; it must match exactly one workload`);
       }
     }
   }

@@ -71,6 +71,17 @@ export const ISTIO: MeshProfile = {
     [Dataplane.AMBIENT]: { method: 'over-mesh' },
   },
   sessionAffinity: { mechanism: 'consistent-hash', sessions: istioStickySessions },
+  groupTraffic: {
+    [Dataplane.SIDECAR]: sidecarGroupTraffic(),
+    [Dataplane.NATIVE_SIDECAR]: sidecarGroupTraffic(),
+    [Dataplane.AMBIENT]: {
+      meshed: true,
+      leader: () => [],
+      worker: [],
+      reason: 'in ambient every pod of the group is meshed from its first packet and ztunnel carries any TCP as HBONE mTLS without reading it '
+        + '(an L4 proxy), so the group joins and talks through the mesh; its AuthorizationPolicy admits the group\'s own identity on every port',
+    },
+  },
   // istio.io/ingress-use-waypoint (a Service label, from 1.24: pilot/pkg/xds/endpoints/endpoint_builder.go).
   waypoint: { gatewayClassName: 'istio-waypoint', useWaypointLabel: 'istio.io/use-waypoint', waypointForLabel: 'istio.io/waypoint-for', ingressUseWaypointLabel: 'istio.io/ingress-use-waypoint' },
 
@@ -89,6 +100,25 @@ export const ISTIO: MeshProfile = {
     + `ServiceAccount "${input.client.name}" of any namespace. The NetworkPolicy still admits only this namespace's h2oGPT pods. Set namespace for an exact principal`,
   ]),
 };
+
+/**
+ * Classic and native sidecars: the leader's sidecar captures its serving port alone, inbound, and
+ * nothing outbound; the workers, which serve no mesh client, get no sidecar. The group's traffic
+ * never meets Envoy (docs/group-facts.md §4).
+ */
+function sidecarGroupTraffic() {
+  return {
+    meshed: false,
+    leader: (servingPort: number) => [
+      { key: 'traffic.sidecar.istio.io/includeInboundPorts', value: String(servingPort), on: 'annotation' as const },
+      { key: 'traffic.sidecar.istio.io/includeOutboundIPRanges', value: '', on: 'annotation' as const },
+    ],
+    worker: [{ key: 'sidecar.istio.io/inject', value: 'false', on: 'label' as const }],
+    reason: 'the group\'s Ray, torch.distributed and NCCL traffic is not HTTP and uses ports the OS picks, so no list of ports can exclude it: '
+      + 'the leader\'s sidecar captures only its serving port, inbound, and nothing outbound, and the workers, which serve no mesh client, '
+      + 'run without a sidecar',
+  };
+}
 
 /**
  * The principal Istio gives the client's ServiceAccount. With the namespace unknown at synthesis
@@ -147,6 +177,10 @@ function istioPolicies(scope: Construct, input: MeshPolicyInput): ApiObject[] {
             ? [{ from: [{ source: { principals: [`${input.trustDomain}/ns/${input.scraper.namespace}/sa/${input.scraper.serviceAccount}`] } }], to: [{ operation: { ports: [port] } }] }]
             : []),
           ...plaintextRule,
+          // A multi-node group the mesh carries: its pods reach each other on any port.
+          ...(upstream.groupServiceAccount !== undefined
+            ? [{ from: [{ source: { principals: [istioPrincipal({ ...upstream, name: upstream.groupServiceAccount }, input.trustDomain)] } }] }]
+            : []),
         ],
       },
     }),

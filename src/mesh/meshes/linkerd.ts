@@ -9,6 +9,29 @@ import { Dataplane, Mesh, MeshPolicyInput, MeshProfile } from '../mesh-profiles'
 
 const LINKERD_POLICY = 'policy.linkerd.io';
 
+/** Every TCP port but `port`, as port ranges linkerd2-proxy-init reads (docs/group-facts.md §4). */
+export function everyPortBut(port: number): string {
+  return [port > 1 ? `1-${port - 1}` : '', port < 65535 ? `${port + 1}-65535` : ''].filter(Boolean).join(',');
+}
+
+/**
+ * The leader's proxy skips every inbound port but the serving one, and every outbound port; the
+ * workers, which serve no mesh client, are not injected. Linkerd has no include list, so the
+ * skip list is the serving port's complement (docs/group-facts.md §4).
+ */
+function linkerdGroupTraffic() {
+  return {
+    meshed: false,
+    leader: (servingPort: number) => [
+      { key: 'config.linkerd.io/skip-inbound-ports', value: everyPortBut(servingPort), on: 'annotation' as const },
+      { key: 'config.linkerd.io/skip-outbound-ports', value: '1-65535', on: 'annotation' as const },
+    ],
+    worker: [{ key: 'linkerd.io/inject', value: 'disabled', on: 'annotation' as const }],
+    reason: 'the group\'s Ray, torch.distributed and NCCL traffic is not HTTP and uses ports the OS picks: the leader\'s proxy skips every inbound '
+      + 'port but its serving port, and every outbound port, and the workers, which serve no mesh client, are not injected',
+  };
+}
+
 /**
  * Suffixes of the names of an upstream's Linkerd policy objects (`<upstream>-<suffix>`): another
  * upstream must not be named `<upstream>-<suffix>`, or the two would share an object name.
@@ -70,6 +93,10 @@ export const LINKERD: MeshProfile = {
   sessionAffinity: {
     mechanism: 'none',
     why: 'its proxies balance every request across replicas by latency, and only an ingress that picks pods itself (which the stack does not set up) keeps a session on one (docs/mesh-facts.md §9), while Gradio keeps each session in one h2oGPT process: sessions would break',
+  },
+  groupTraffic: {
+    [Dataplane.SIDECAR]: linkerdGroupTraffic(),
+    [Dataplane.NATIVE_SIDECAR]: linkerdGroupTraffic(),
   },
 
   // The stack holds only vLLM to an identity (Server, AuthorizationPolicy): h2oGPT takes what reaches it.

@@ -1,0 +1,45 @@
+// A multi-node vLLM server as a LeaderWorkerSet group: its names, labels and commands, as pure
+// functions. Facts and sources: docs/group-facts.md.
+
+/** Labels LWS puts on every pod of a group (kubernetes-sigs/lws v0.10.0; docs/group-facts.md §1). */
+export const LWS_POD_LABELS = {
+  /** The LeaderWorkerSet's name. */
+  setName: 'leaderworkerset.sigs.k8s.io/name',
+  /** The group's index, "0" to replicas - 1. */
+  groupIndex: 'leaderworkerset.sigs.k8s.io/group-index',
+  /** The pod's index in its group: "0" is the leader. */
+  workerIndex: 'leaderworkerset.sigs.k8s.io/worker-index',
+} as const;
+
+/**
+ * The LeaderWorkerSet is `<server>-group`: LWS names its headless Service after it, and the
+ * server's own Service keeps the server's name.
+ */
+export const GROUP_NAME_SUFFIX = '-group';
+
+/**
+ * Room in a server's name for a group: a worker pod is `<set>-<group>-<worker>`, and its
+ * StatefulSet's revision label `<set>-<group>-<10-character hash>` must fit in a 63-character
+ * label value, with up to three digits of group index.
+ */
+export const GROUP_NAME_ROOM = 63 - GROUP_NAME_SUFFIX.length - '-999-'.length - 10;
+
+/** The most GPUs one pod may ask for: one node's, 8 on the usual GPU servers (docs/sizing.md). */
+export const MAX_GPUS_PER_NODE = 8;
+
+/** vLLM's multi-node script in its image (vllm docs/deployment/frameworks/lws.md, v0.11.0; docs/group-facts.md §3). */
+export const MULTI_NODE_SCRIPT = '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
+
+/**
+ * The leader: starts Ray's head, waits in vLLM's script until the group's every node has joined,
+ * then serves. `vllm serve`'s arguments are passed as positional parameters, never through the
+ * shell's parser; LWS_GROUP_SIZE comes from LWS.
+ */
+export function groupLeaderCommand(vllmServeArgs: string[]): string[] {
+  return ['sh', '-c', `bash ${MULTI_NODE_SCRIPT} leader --ray_cluster_size="$LWS_GROUP_SIZE"; exec vllm serve "$@"`, 'vllm-leader', ...vllmServeArgs];
+}
+
+/** A worker: joins the leader's Ray cluster at LWS_LEADER_ADDRESS, retrying until it is up, and stays. */
+export function groupWorkerCommand(): string[] {
+  return ['sh', '-c', `exec bash ${MULTI_NODE_SCRIPT} worker --ray_address="$LWS_LEADER_ADDRESS"`];
+}
