@@ -36,6 +36,13 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
     vllm: { model: 'm', modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }) },
     autoscaling: { vllmMaxReplicas: 3, availableGpus: 3, h2ogptMaxReplicas: 1 },
   }],
+  ['a model across two nodes, monitored and autoscaled, and a model with a LoRA adapter', {
+    namespace: 'ai',
+    monitoring: {},
+    vllm: { model: 'meta-llama/Llama-3.1-405B-Instruct', gpus: 8, nodes: 2, huggingFaceToken: SecretKeyReference.fromSecret('hf-token', 'token') },
+    additionalModels: [{ id: 'coder', model: 'Qwen/Qwen2.5-Coder-7B-Instruct', port: 8001, maxModelLen: 8192, loraAdapters: [{ name: 'sql', source: 'org/sql-lora' }], modelCache: ModelCache.ephemeral() }],
+    autoscaling: { vllmMaxReplicas: 2, availableGpus: 34 },
+  }],
   ['exposed through an Ingress with a cert-manager Certificate, with login', {
     exposure: Exposure.ingress({ className: 'nginx', hostname: 'chat.example.com', tlsSecretName: 'chat-tls', certManagerIssuer: 'letsencrypt' }),
     h2ogpt: { authentication: UiAuthentication.fromSecret('chat-users') },
@@ -49,7 +56,7 @@ describe('conformance of everything synthesis emits', () => {
     expect(outputs.length).toBeGreaterThan(200);
     const kinds = new Set(outputs.flatMap((o) => o.objects.map((x) => `${x.apiVersion} ${x.kind}`)));
     expect([...kinds].sort()).toEqual([
-      'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'keda.sh/v1alpha1 ScaledObject', 'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'networking.istio.io/v1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
+      'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'cert-manager.io/v1 Certificate', 'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute', 'keda.sh/v1alpha1 ScaledObject', 'leaderworkerset.x-k8s.io/v1 LeaderWorkerSet', 'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'networking.istio.io/v1 DestinationRule', 'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 NetworkPolicy',
       'policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1alpha1 NetworkAuthentication',
       'policy.linkerd.io/v1beta3 HTTPRoute', 'policy.linkerd.io/v1beta3 Server', 'policy/v1 PodDisruptionBudget',
       'security.istio.io/v1 AuthorizationPolicy', 'security.istio.io/v1 PeerAuthentication',

@@ -1,7 +1,12 @@
 import {
   analyzeObjects, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, MtlsMode, SecretKeyReference, VllmServer, Warnings,
 } from '../src/internal';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parseAllDocuments } from 'yaml';
 import { allModeVariants } from '../src/startup/decision-table';
+import { cli } from './support/cli-runner';
 import { errorOf, find, Manifest, newChart, synth } from './helpers';
 import { crossObjectProblems, schemaProblems } from './support/conformance';
 
@@ -184,7 +189,7 @@ describe('refusals and warnings, each with the way out', () => {
 
   test('a ReadWriteOnce cache the group cannot share', () => {
     expect(vllmError({ gpus: 8, nodes: 2, modelCache: ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_ONCE }) }))
-      .toMatch(/^Invalid modelCache: "ReadWriteOnce"\. The 2 pods of a group run on 2 nodes, .*ModelCache\.ephemeral\(\)\.$/);
+      .toMatch(/^Invalid nodes: 2\. The 2 pods of a group run on 2 nodes, .*ModelCache\.ephemeral\(\)\.$/);
   });
 
   test('a name with no room for the group\'s pod names', () => {
@@ -207,5 +212,116 @@ describe('refusals and warnings, each with the way out', () => {
     expect(warningsOf({ gpus: 8, nodes: 2 })).toEqual([]);
     // Given the real memory of larger GPUs, 8 of them hold it.
     expect(warningsOf({ gpus: 8, gpuMemory: '141Gi' })).toEqual([]);
+  });
+});
+
+describe('the command line: --nodes, --lora, --gpu-memory', () => {
+  const objectsOf = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS()).filter(Boolean) as Manifest[];
+  const synthCli = async (args: string[], config?: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-multi-node-'));
+    try {
+      if (config !== undefined) writeFileSync(join(dir, 'stack.yaml'), config);
+      const result = await cli(['synth', ...args, ...(config !== undefined ? ['--config', join(dir, 'stack.yaml')] : []), '--out', join(dir, 'out')]);
+      const file = join(dir, 'out', 'h2ogpt.k8s.yaml');
+      return { ...result, objects: result.code === 0 ? objectsOf(readFileSync(file, 'utf8')) : [] };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  // The issue's command, under every mode the CLI takes.
+  const modes = allModeVariants().map((mesh) => [mesh.describe(), [
+    '--mesh', mesh.name, ...(mesh.dataplane === 'sidecar' ? [mesh.cni ? '--cni' : '--no-cni'] : []), ...(mesh.name === 'none' ? [] : ['--mtls', mesh.mtls]),
+  ]] as const);
+  test.each(modes)('synth --model %s: a LeaderWorkerSet of 2 pods with 8 GPUs each, valid, fenced group by group', async (_label, meshArgs) => {
+    const { code, stderr, objects } = await synthCli(['--model', LLAMA_405B, '--gpus', '8', '--nodes', '2', ...meshArgs]);
+    expect(`${code} ${stderr}`).toMatch(/^0 /);
+    const set = find(objects, 'LeaderWorkerSet', 'h2ogpt-vllm-group');
+    expect(set.spec.leaderWorkerTemplate.size).toBe(2);
+    expect(set.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(8);
+    expect(objects.flatMap(schemaProblems)).toEqual([]);
+    expect(find(objects, 'NetworkPolicy', 'h2ogpt-vllm-group-0').spec.ingress).toHaveLength(1);
+  });
+
+  test('two models behind one h2oGPT, from a config file: one across two nodes, one on a node with a LoRA adapter', async () => {
+    const { code, stderr, objects } = await synthCli([], [
+      'vllm: { model: meta-llama/Llama-3.1-405B-Instruct, gpus: 8, nodes: 2, huggingFaceToken: { secretName: hf-token, key: token } }',
+      'additionalModels:',
+      '  - id: qwen',
+      '    model: Qwen/Qwen2.5-7B-Instruct',
+      '    port: 8001',
+      '    maxModelLen: 8192',
+      '    modelCache: { ephemeral: true }',
+      '    loraAdapters: [{ name: qwen-sql, source: org/qwen2.5-7b-sql-lora }]',
+    ].join('\n'));
+    expect(`${code} ${stderr}`).toMatch(/^0 /);
+    expect(objects.flatMap(schemaProblems)).toEqual([]);
+    expect(crossObjectProblems(objects, { secrets: ['hf-token'] })).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'LeaderWorkerSet').map((o) => o.metadata.name)).toEqual(['h2ogpt-vllm-group']);
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual(['h2ogpt', 'h2ogpt-vllm-qwen']);
+    const args: string[] = find(objects, 'Deployment', 'h2ogpt-vllm-qwen').spec.template.spec.containers[0].args;
+    expect(args.slice(args.indexOf('--enable-lora'))).toEqual(['--enable-lora', '--max-loras', '1', '--lora-modules', 'qwen-sql=org/qwen2.5-7b-sql-lora']);
+    const front = find(objects, 'Deployment', 'h2ogpt').spec.template.spec;
+    const lock = front.containers[0].env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value;
+    // The adapter over the completions API, with its base model's tokenizer (docs/app-facts.md §7).
+    expect(lock).toBe('[{"inference_server": "vllm_chat:h2ogpt-vllm:8000", "base_model": "meta-llama/Llama-3.1-405B-Instruct"}, '
+      + '{"inference_server": "vllm_chat:h2ogpt-vllm-qwen:8001", "base_model": "Qwen/Qwen2.5-7B-Instruct"}, '
+      + '{"inference_server": "vllm:h2ogpt-vllm-qwen:8001", "base_model": "qwen-sql", "tokenizer_base_model": "Qwen/Qwen2.5-7B-Instruct", "max_seq_len": 8192}]');
+    // h2oGPT waits for both servers: the group's leader Service first.
+    expect(front.initContainers.filter((c: any) => c.name !== 'prepare-workspace').map((c: any) => c.env.find((e: any) => e.name === 'WAIT_URL').value))
+      .toEqual(['http://h2ogpt-vllm:8000/health', 'http://h2ogpt-vllm-qwen:8001/health']);
+  });
+
+  test.each([
+    [['--gpus', '16'], 'Invalid --gpus: "16". A pod runs on one node, and a node has at most 8 GPUs: serve the model across nodes with gpus: 8 and nodes: 2'],
+    [['--nodes', '2', '--cache-access-mode', 'ReadWriteOnce'], 'Invalid --nodes: "2". The 2 pods of a group run on 2 nodes, which cannot all mount a ReadWriteOnce model-cache claim. Use --cache-access-mode ReadWriteMany'],
+    [['--lora', 'sql'], 'Invalid --lora: "sql". Use NAME=HF_ID, e.g. --lora sql=yard1/llama-2-7b-sql-lora-test'],
+    [['--lora', 'sql=../x', '--max-model-len', '4096'], 'Invalid --lora: "sql=../x". Use a Hugging Face repository id as org/name'],
+    [['--lora', 'sql=org/sql'], 'Invalid --max-model-len: none. h2oGPT lists each LoRA adapter with a context length'],
+    [['--lora', 'sql=org/sql', '--max-model-len', '4096', '--model', 'a/b', '--model', 'c/d'], 'Invalid --lora: "sql=org/sql". An adapter belongs to one base model'],
+    [['--gpu-memory', '80'], 'Invalid --gpu-memory: "80". A number without a unit is bytes'],
+  ])('%j is refused, naming the flag and the way out', async (args, message) => {
+    const { code, stderr } = await synthCli(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`cdk8s-h2ogpt synth: ${message}`);
+  });
+});
+
+describe('LoRA adapters: served beside the model, listed by h2oGPT, refused where they would clash', () => {
+  const QWEN = 'Qwen/Qwen2.5-7B-Instruct';
+  const adapters = [{ name: 'sql', source: 'org/sql-lora' }, { name: 'chat-de', source: '/models/adapters/de' }];
+  const stackError = (props: Partial<H2oGptStackProps>) => errorOf((chart) => new H2oGptStack(chart, 's', { name: 'chat', vllm: { model: QWEN, maxModelLen: 8192 }, ...props })).message;
+
+  test('vLLM enables LoRA for every adapter in one batch; h2oGPT lists each after its base model', () => {
+    const objects = synth((chart) => new H2oGptStack(chart, 's', { name: 'chat', vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: adapters } }));
+    const args: string[] = find(objects, 'Deployment', 'chat-vllm').spec.template.spec.containers[0].args;
+    expect(args.slice(args.indexOf('--enable-lora'))).toEqual(['--enable-lora', '--max-loras', '2', '--lora-modules', 'sql=org/sql-lora', 'chat-de=/models/adapters/de']);
+    const env = find(objects, 'Deployment', 'chat').spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'H2OGPT_INFERENCE_SERVER')).toBeUndefined();
+    const lock = env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value;
+    expect(lock).toBe(`[{"inference_server": "vllm_chat:chat-vllm:8000", "base_model": "${QWEN}"}, `
+      + `{"inference_server": "vllm:chat-vllm:8000", "base_model": "sql", "tokenizer_base_model": "${QWEN}", "max_seq_len": 8192}, `
+      + `{"inference_server": "vllm:chat-vllm:8000", "base_model": "chat-de", "tokenizer_base_model": "${QWEN}", "max_seq_len": 8192}]`);
+  });
+
+  test('a keyed server\'s adapters send its key too, expanded by Kubernetes', () => {
+    const objects = synth((chart) => new H2oGptStack(chart, 's', {
+      name: 'chat', vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0]], apiKey: SecretKeyReference.fromSecret('k', 'key') },
+    }));
+    const lock = find(objects, 'Deployment', 'chat').spec.template.spec.containers[0].env.find((e: any) => e.name === 'H2OGPT_MODEL_LOCK').value;
+    expect(lock).toContain('{"inference_server": "vllm:http://chat-vllm:8000:/v1:$(VLLM_API_KEY)", "base_model": "sql"');
+  });
+
+  test.each([
+    [{ vllm: { model: QWEN, loraAdapters: adapters } }, 'Invalid vllm.maxModelLen: undefined. h2oGPT lists each LoRA adapter with a context length'],
+    [{ vllm: { model: '/models/qwen', maxModelLen: 8192, loraAdapters: adapters } }, 'Invalid vllm.loraAdapters: "/models/qwen". h2oGPT reads the tokenizer of an adapter\'s base model from Hugging Face'],
+    [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [{ name: QWEN, source: 'org/x' }] } }, `Invalid vllm.loraAdapters[0].name: "${QWEN}". Use 1-128 letters`],
+    [{ vllm: { model: QWEN, servedModelName: 'qwen', maxModelLen: 8192, loraAdapters: [{ name: 'qwen', source: 'org/x' }] } }, 'Invalid vllm.loraAdapters[0].name: "qwen". The base model is served under that name already'],
+    [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0], { name: 'sql', source: 'org/y' }] } }, 'Invalid vllm.loraAdapters[1].name: "sql". loraAdapters[0] is served under that name already'],
+    [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: adapters, extraArgs: ['--max-loras=4'] } }, 'Invalid vllm.extraArgs[0]: "--max-loras=4". loraAdapters sets --enable-lora, --lora-modules, --max-loras'],
+    [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0]] }, additionalModels: [{ id: 'b', model: 'org/b', servedModelName: 'sql' }] },
+      'Invalid vllm.loraAdapters[0].name: "sql". additionalModels[0] already serves that name, and h2oGPT tells models apart by it: give the adapter a name of its own.'],
+  ] as Array<[Partial<H2oGptStackProps>, string]>)('%j is refused', (props, message) => {
+    expect(stackError(props)).toContain(message);
   });
 });

@@ -23,6 +23,8 @@ const VARIANTS: Array<[string, Partial<H2oGptStackProps>]> = [
     h2ogpt: { replicas: 2, openAiApi: true, openAiApiKey: SecretKeyReference.fromSecret('h2ogpt-api-key', 'key'), saveDirClaimName: 'chat-save' },
     trafficPolicy: { restrictEgress: true },
   }],
+  // A group's leader and workers, under each mode's group metadata.
+  ['a model across two nodes', { vllm: { model: 'meta-llama/Llama-3.1-405B-Instruct', gpus: 8, nodes: 2 }, trafficPolicy: { restrictEgress: true } }],
 ];
 
 const outputs: Output[] = [defaultAppOutput(), ...allowedMatrix(VARIANTS)];

@@ -16,6 +16,7 @@ import { ModelCache, ModelCacheAccessMode } from '../workloads/model-cache';
 import { DEFAULT_MODEL } from '../workloads/vllm-server';
 import { Exposure } from '../exposure/exposure';
 import { UiAuthentication } from '../workloads/ui-authentication';
+import type { LoraAdapter } from '../workloads/lora-adapter';
 import { CHART_NAME, helmChartFiles } from './helm-chart';
 import { CliUsageError, CommandIo } from './cli-error';
 import { Flag, flagOfField, helpLines, parsedWithSuggestions, parserOptions } from './flag-table';
@@ -44,7 +45,16 @@ const SYNTH_FLAGS = [
       'to every server; give each its own in the config file\'s additionalModels',
     ],
   },
-  { name: 'gpus', type: 'string', value: 'N', help: ['GPUs per vLLM pod (default: 1)'], fields: ['vllm.gpus'] },
+  { name: 'gpus', type: 'string', value: 'N', help: ['GPUs per vLLM pod, at most a node\'s 8 (default: 1)'], fields: ['vllm.gpus'] },
+  {
+    name: 'nodes', type: 'string', value: 'N', help: ['nodes that serve a model together: a LeaderWorkerSet group of N pods of', '--gpus GPUs each, over Ray (default: 1, a Deployment)'],
+    fields: ['vllm.nodes'],
+  },
+  { name: 'gpu-memory', type: 'string', value: 'SIZE', help: ['memory of one GPU, to warn when a model cannot fit (default: 80Gi)'], fields: ['vllm.gpuMemory'] },
+  {
+    name: 'lora', type: 'string', value: 'NAME=HF_ID', multiple: true, fields: ['vllm.loraAdapters'],
+    help: ['a LoRA adapter served beside the model, which h2oGPT lists as NAME;', 'repeat for more (needs --max-model-len; one --model only)'],
+  },
   { name: 'tensor-parallel-size', type: 'string', value: 'N', help: ['(default: the GPU count)'], fields: ['vllm.tensorParallelSize'] },
   { name: 'max-model-len', type: 'string', value: 'N', help: ['vLLM\'s context length (default: the model\'s)'], fields: ['vllm.maxModelLen'] },
   { name: 'hf-token-secret', type: 'string', value: 'NAME/KEY', help: ['Secret key holding a Hugging Face token (gated models)'] },
@@ -220,10 +230,14 @@ export function runSynth(argv: string[], io: CommandIo): number {
       // Name the flag if the value came from one, else the key in the config file; the fix is
       // reworded to match (cli-wording.ts). A further model's field is named like the first's:
       // the same flags set both.
-      const flag = FLAG_OF_FIELD.get(error.field.replace(/^additionalModels\[\d+\]\./, 'vllm.'));
+      // An adapter's name or source is one --lora NAME=SOURCE, shown as typed.
+      const adapter = /^vllm\.loraAdapters\[(\d+)\]\.(name|source)$/.exec(error.field);
+      const field = adapter ? 'vllm.loraAdapters' : error.field.replace(/^additionalModels\[\d+\]\./, 'vllm.');
+      const flag = FLAG_OF_FIELD.get(field);
       const given = flag !== undefined && argv.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag === '--cni' && a === '--no-cni'));
       if (given || values.config === undefined) {
-        const named = flag ? new ConfigurationError(flag, given ? flagValue(values, flag) ?? error.value : error.value, error.expectation) : error;
+        const typed = adapter && values.lora ? values.lora[Number(adapter[1])] : flagValue(values, flag ?? '');
+        const named = flag ? new ConfigurationError(flag, given ? typed ?? error.value : error.value, error.expectation) : error;
         throw new CliUsageError(toFlagWording(named.message, FLAG_OF_FIELD));
       }
       throw new CliUsageError(`${values.config}: ${toConfigWording(error.message)}`);
@@ -337,9 +351,16 @@ function stackPropsOf(values: SynthFlagValues, file: Partial<H2oGptStackProps>, 
     memoryRequest: values.memory,
     memoryLimit: values.memory,
     shmSize: values['shm-size'],
+    nodes: optionalWholeNumber('--nodes', values.nodes),
+    gpuMemory: values['gpu-memory'],
+    loraAdapters: loraFlag(values.lora),
     nodeSelector: labelsFlag('--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', values['node-selector']),
     image: values['vllm-image'],
   });
+  if (values.lora !== undefined && modelFlags.length > 1) {
+    throw new CliUsageError(`Invalid --lora: "${values.lora[0]}". An adapter belongs to one base model, and the vLLM flags apply to every --model: `
+      + 'with several models, give each its adapters in a config file (--config), as additionalModels[].loraAdapters.');
+  }
   // More than one --model replaces the file's additionalModels.
   const additionalModels = modelFlags.length > 1
     ? modelFlags.slice(1).map((m) => ({ ...vllmFlags(), id: m.id ?? idOfModel(m.model), model: m.model }))
@@ -523,6 +544,16 @@ function labelsFlag(flag: string, example: string, values: string[] | undefined)
     }
   }
   return labels;
+}
+
+/** `--lora NAME=SOURCE`, repeated: the adapters in order; the construct checks each name and source. */
+function loraFlag(values: string[] | undefined): LoraAdapter[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  return values.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliUsageError(`Invalid --lora: "${pair}". Use NAME=HF_ID, e.g. --lora sql=yard1/llama-2-7b-sql-lora-test (repeat the flag for more).`);
+    return { name: pair.slice(0, at), source: pair.slice(at + 1) };
+  });
 }
 
 function wholeNumber(flag: string, value: string): number {

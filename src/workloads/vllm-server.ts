@@ -352,8 +352,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     }
     const sharedRwoClaim = cacheHoldsOneNode(cache);
     if (sharedRwoClaim && nodes > 1) {
-      throw new ConfigurationError('modelCache', cache.accessMode ?? 'ReadWriteOnce',
-        `The ${nodes} pods of a group run on ${nodes} nodes, which cannot all mount a ReadWriteOnce claim. Use ${SHARED_CACHE_CHOICES}, or ModelCache.ephemeral().`);
+      throw new ConfigurationError('nodes', nodes,
+        `The ${nodes} pods of a group run on ${nodes} nodes, which cannot all mount a ReadWriteOnce model-cache claim. Use ${SHARED_CACHE_CHOICES}, or ModelCache.ephemeral().`);
     }
     if (sharedRwoClaim && replicas > 1) {
       throw new ConfigurationError('replicas', replicas,

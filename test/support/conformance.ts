@@ -126,21 +126,25 @@ interface PodTemplate { owner: Obj; path: string; labels: Record<string, string>
 
 // The analyzer's own walk over pod-bearing kinds, so both agree on where pods live.
 function podTemplatesOf(objects: Obj[]): PodTemplate[] {
-  return objects.flatMap((owner) => podTemplates(owner).map((t) => ({ owner, path: t.specPath, labels: { ...t.metadata.labels, ...lwsLabels(owner, t.specPath) }, spec: t.spec })));
+  return objects.flatMap((owner) => podTemplates(owner).flatMap((t) => lwsLabels(owner, t.specPath, objects)
+    .map((added) => ({ owner, path: t.specPath, labels: { ...t.metadata.labels, ...added }, spec: t.spec }))));
 }
 
 /**
- * The labels LWS adds to the pods of group 0 (kubernetes-sigs/lws v0.10.0
- * pkg/webhooks/pod_webhook.go; docs/group-facts.md §1): selectors may name them.
+ * The labels LWS adds to a template's pods, one set per group (kubernetes-sigs/lws v0.10.0
+ * pkg/webhooks/pod_webhook.go; docs/group-facts.md §1), so selectors may name them: as many
+ * groups as the set's replicas, or as its autoscaler's most. One empty set for other kinds.
  */
-function lwsLabels(owner: Obj, specPath: string): Record<string, string> {
-  if (owner.kind !== 'LeaderWorkerSet') return {};
+function lwsLabels(owner: Obj, specPath: string, objects: Obj[]): Array<Record<string, string>> {
+  if (owner.kind !== 'LeaderWorkerSet') return [{}];
+  const scaler = objects.find((o) => o.kind === 'ScaledObject' && o.spec?.scaleTargetRef?.kind === 'LeaderWorkerSet' && o.spec.scaleTargetRef.name === owner.metadata.name);
+  const groups: number = owner.spec?.replicas ?? scaler?.spec?.maxReplicaCount ?? 1;
   const leader = specPath.includes('leaderTemplate');
-  return {
+  return Array.from({ length: groups }, (_, index) => ({
     'leaderworkerset.sigs.k8s.io/name': owner.metadata.name,
-    'leaderworkerset.sigs.k8s.io/group-index': '0',
+    'leaderworkerset.sigs.k8s.io/group-index': String(index),
     'leaderworkerset.sigs.k8s.io/worker-index': leader ? '0' : '1',
-  };
+  }));
 }
 
 /** How many workloads the templates belong to: a group's leader and worker templates are one. */
@@ -167,8 +171,10 @@ export function crossObjectProblems(objects: Obj[], userProvided: UserProvided =
   for (const service of objects.filter((o) => o.kind === 'Service')) {
     const selector: Record<string, string> = service.spec?.selector ?? {};
     if (Object.keys(selector).length === 0) continue; // a selector-less Service is managed by hand
+    // One per template: a group's template stands for one pod per group.
     const matches = templates.filter((t) => sameNamespace(t.owner, service)
-      && Object.entries(selector).every(([k, v]) => t.labels[k] === v));
+      && Object.entries(selector).every(([k, v]) => t.labels[k] === v))
+      .filter((t, i, all) => all.findIndex((o) => o.owner === t.owner && o.path === t.path) === i);
     if (matches.length !== 1) {
       problems.push(`${describeObject(service)}: spec.selector ${JSON.stringify(selector)} matches ${matches.length} pod templates (${matches.map((m) => describeObject(m.owner)).join(', ') || 'none'}); it must match exactly one`);
       continue;
