@@ -25,10 +25,10 @@ import { policyDrops, PolicyEndpoint, routerFilterRules } from './network-policy
 // different. CEILING_MS only stops a real hang, and is reported as a harness failure.
 
 // The stand-ins are Perl (perl-base, on every Debian system): it starts in a few milliseconds.
-const PERL = '/usr/bin/perl';
+export const PERL = '/usr/bin/perl';
 
 /** Failed attempts a failure verdict waits for: the same evidence, twice. */
-const REPEATED = 2;
+export const REPEATED = 2;
 /** Per waiter: a start takes about 3 s idle; only a hang reaches this. */
 const CEILING_MS = 60_000;
 
@@ -68,7 +68,7 @@ function kernelUnavailable(): string | undefined {
 }
 
 /** Every namespace this process makes is named `${PREFIX}-...`; the pid says whose it is. */
-const PREFIX = `k8h${process.pid}`;
+export const PREFIX = `k8h${process.pid}`;
 
 let tools: { dir: string; busyboxPath: string; reaper: ChildProcess } | undefined;
 /**
@@ -77,7 +77,7 @@ let tools: { dir: string; busyboxPath: string; reaper: ChildProcess } | undefine
  * file per distinct content. The first call also clears what crashed runs left, and starts the
  * reaper that clears this process's own leftovers if it dies without sweepNamespaces().
  */
-function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
+export function sharedDir(script: string): { dir: string; busyboxPath: string; script: string } {
   if (!tools || !existsSync(tools.dir)) {
     sweepStale();
     const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-kernel-'));
@@ -109,7 +109,7 @@ export function reaperOf(): { pid: number; dir: string } | undefined {
  * Runs one setup command. Asynchronous on purpose: a replay runs about twenty of these, and a
  * blocking spawn would hold every other replay for the duration.
  */
-function run(args: string[], input?: string): Promise<string> {
+export function run(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(args[0], args.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (input !== undefined) child.stdin!.end(input);
@@ -148,7 +148,7 @@ export function pidsWithNetns(inodes: number[]): number[] {
 }
 
 /** Kills what is in namespace `ns`, until nothing is: a shell may fork as it dies. */
-function killAllIn(ns: string): void {
+export function killAllIn(ns: string): void {
   for (let round = 0; round < 50; round++) {
     const pids = pidsIn(ns);
     if (pids.length === 0) break;
@@ -200,7 +200,7 @@ function wireOf(mode: ReplayMode): Wire {
 }
 
 /** nat rules as one iptables-restore transaction, as istio-iptables and linkerd2-proxy-init apply theirs. */
-function natRestore(rules: NatRule[]): string {
+export function natRestore(rules: NatRule[]): string {
   const lines = rules.map(([verb, ...rest]) => {
     if (!['-N', '-A'].includes(verb) || rest.some((word) => /\s/.test(word))) throw new Error(`natRestore handles -N and -A rules only: ${verb} ${rest.join(' ')}`);
     return verb === '-N' ? `:${rest[0]} - [0:0]` : [verb, ...rest].join(' ');
@@ -224,7 +224,7 @@ function schedule(mode: ReplayMode): { rules: 'before-inits' | 'after-inits' | '
 }
 
 /** A process of the replay, with its output so far and a way to wait on it. */
-class Started {
+export class Started {
   public output = '';
   public readonly exited: Promise<number | null>;
   private readonly listeners = new Set<() => void>();
@@ -284,12 +284,12 @@ class Started {
   }
 }
 
-function start(ns: string, args: string[], env: Record<string, string> = {}): Started {
+export function start(ns: string, args: string[], env: Record<string, string> = {}): Started {
   // Absolute paths: the env's PATH is the container's (busybox applets), not the host's.
   return new Started(spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-async function listening(helper: Started): Promise<void> {
+export async function listening(helper: Started): Promise<void> {
   await helper.until('a stand-in starting', (exited) => {
     if (helper.output.includes('listening')) return true;
     if (exited) throw new HarnessError(`a stand-in exited before listening: ${helper.output}`);
