@@ -62,7 +62,7 @@ describe('a model across nodes: a LeaderWorkerSet group', () => {
     expect(leader.args).toBeUndefined();
     expect(leader.command.slice(0, 4)).toEqual([
       'sh', '-c',
-      'bash /vllm-workspace/examples/online_serving/multi-node-serving.sh leader --ray_cluster_size="$LWS_GROUP_SIZE"; exec vllm serve "$@"',
+      'bash /vllm-workspace/examples/online_serving/multi-node-serving.sh leader --ray_cluster_size="$LWS_GROUP_SIZE"; exec python3 -m vllm.entrypoints.openai.api_server "$@"',
       'vllm-leader',
     ]);
     const args: string[] = leader.command.slice(4);

@@ -30,13 +30,17 @@ export const MAX_GPUS_PER_NODE = 8;
 /** vLLM's multi-node script in its image (vllm docs/deployment/frameworks/lws.md, v0.11.0; docs/group-facts.md §3). */
 export const MULTI_NODE_SCRIPT = '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
 
+/** The vLLM image's entrypoint, which a one-node pod runs with its arguments (vllm docker/Dockerfile, v0.11.0). */
+export const VLLM_ENTRYPOINT = ['python3', '-m', 'vllm.entrypoints.openai.api_server'];
+
 /**
- * The leader: starts Ray's head, waits in vLLM's script until the group's every node has joined,
- * then serves. `vllm serve`'s arguments are passed as positional parameters, never through the
- * shell's parser; LWS_GROUP_SIZE comes from LWS.
+ * The leader: starts Ray's head and waits in vLLM's script until the group's every node has
+ * joined (up to 300 s; then vLLM's own wait for the GPUs takes over, as vLLM's LWS example chains
+ * them with ";"), then runs the image's entrypoint with a one-node pod's arguments. They are
+ * positional parameters, never parsed by the shell; LWS_GROUP_SIZE comes from LWS.
  */
-export function groupLeaderCommand(vllmServeArgs: string[]): string[] {
-  return ['sh', '-c', `bash ${MULTI_NODE_SCRIPT} leader --ray_cluster_size="$LWS_GROUP_SIZE"; exec vllm serve "$@"`, 'vllm-leader', ...vllmServeArgs];
+export function groupLeaderCommand(serverArgs: string[]): string[] {
+  return ['sh', '-c', `bash ${MULTI_NODE_SCRIPT} leader --ray_cluster_size="$LWS_GROUP_SIZE"; exec ${VLLM_ENTRYPOINT.join(' ')} "$@"`, 'vllm-leader', ...serverArgs];
 }
 
 /** A worker: joins the leader's Ray cluster at LWS_LEADER_ADDRESS, retrying until it is up, and stays. */

@@ -250,7 +250,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     this.model = checkNonEmpty('model', props.model, 'Set it to a Hugging Face model id such as "Qwen/Qwen2.5-1.5B-Instruct".');
     // A Hub id ([org/]name) or an absolute folder in the image; never a path that climbs out of one.
     if (!isModelSource(this.model)) {
-      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..", spaces or "=".');
+      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..", spaces, "=" or ",".');
     }
     const gated = GATED_MODEL_FAMILIES.find((prefix) => this.model.toLowerCase().startsWith(prefix.toLowerCase()));
     if (gated && props.huggingFaceToken === undefined) {
