@@ -1,5 +1,5 @@
 import {
-  analyzeObjects, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, MtlsMode, SecretKeyReference, VllmServer, Warnings,
+  analyzeObjects, EnvironmentValue, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, MtlsMode, SecretKeyReference, VllmServer, Warnings,
 } from '../src/internal';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -324,4 +324,17 @@ describe('LoRA adapters: served beside the model, listed by h2oGPT, refused wher
   ] as Array<[Partial<H2oGptStackProps>, string]>)('%j is refused', (props, message) => {
     expect(stackError(props)).toContain(message);
   });
+});
+
+test('a gated base model\'s adapters: h2oGPT needs a token for the tokenizer, and is told so until it has one', () => {
+  const warningsOf = (h2ogpt: object) => {
+    const { app, chart } = newChart();
+    new H2oGptStack(chart, 's', {
+      name: 'chat', h2ogpt,
+      vllm: { model: 'meta-llama/Llama-3.1-8B-Instruct', maxModelLen: 8192, huggingFaceToken: TOKEN, loraAdapters: [{ name: 'sql', source: 'org/sql' }] },
+    });
+    return Warnings.of(app).map((w) => w.message).filter((m) => m.includes('give h2oGPT a token'));
+  };
+  expect(warningsOf({})).toHaveLength(1);
+  expect(warningsOf({ env: { HUGGING_FACE_HUB_TOKEN: EnvironmentValue.fromSecret(TOKEN) } })).toEqual([]);
 });

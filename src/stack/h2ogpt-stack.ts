@@ -225,6 +225,12 @@ export class H2oGptStack extends Construct {
       : `${decision.reason}; it waits for each of its ${upstreams.length} vLLM servers in turn, since h2oGPT drops a model it cannot reach at start`;
     this.warnings = [...new Set(decisions.flatMap((d) => d.warnings))];
     this.warnings.push(...podSecurityWarnings(this.mesh, this.vllmServers));
+    // h2oGPT reads the tokenizer of an adapter's base model from Hugging Face (docs/app-facts.md §7).
+    const tokenInH2oGpt = Object.keys(props.h2ogpt?.env ?? {}).some((name) => ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'].includes(name));
+    this.vllmServers.filter((server) => server.loraAdapters && server.gatedFamily && !tokenInH2oGpt).forEach((server) => {
+      this.warnings.push(`h2oGPT lists the LoRA adapters of ${server.model} with that model's tokenizer, which it downloads from Hugging Face, and ${server.gatedFamily}* models are gated: `
+        + 'give h2oGPT a token too (h2ogpt.env: { HUGGING_FACE_HUB_TOKEN: EnvironmentValue.fromSecret(SecretKeyReference.fromSecret(...)) })');
+    });
 
     const h2ogptAnnotations: { [key: string]: string } = {
       ...props.h2ogpt?.podAnnotations,

@@ -237,6 +237,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
   public readonly meshCarriesGroup: boolean;
   /** Its groups, with more than one node. */
   public readonly group?: ServingGroup;
+  /** The gated Hugging Face family of the model (e.g. "meta-llama/"), when it is in one. */
+  public readonly gatedFamily?: string;
 
   public constructor(scope: Construct, id: string, props: VllmServerProps) {
     super(scope, id, {
@@ -253,6 +255,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
       throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..", spaces, "=" or ",".');
     }
     const gated = GATED_MODEL_FAMILIES.find((prefix) => this.model.toLowerCase().startsWith(prefix.toLowerCase()));
+    this.gatedFamily = gated;
     if (gated && props.huggingFaceToken === undefined) {
       Warnings.add(this, `${gated}* models are gated on Hugging Face: vLLM cannot download ${this.model} without a token. `
         + 'Accept the license on huggingface.co, put a token in a Secret and set huggingFaceToken (--hf-token-secret NAME/KEY)');

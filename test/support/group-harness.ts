@@ -1,11 +1,10 @@
 import { join } from 'path';
-import { Dataplane, Mesh, MtlsMode } from '../../src/internal';
+import { Mesh, MtlsMode } from '../../src/internal';
 import { Manifest } from '../helpers';
 import {
   killAllIn, listening, natRestore, PERL, PREFIX, REPEATED, run, sharedDir, start, Started,
 } from './kernel-harness';
-import { ISTIO_WIRE } from './meshes/istio';
-import { nat, NatRule, ReplayMode } from './meshes';
+import { meshWire, PodCapture, ReplayMode, UNCAPTURED } from './meshes';
 import { policyDrops, PolicyEndpoint, routerFilterRules } from './network-policy-model';
 
 // Issue #27: a multi-node group's own traffic replayed through real Linux networking. Three
@@ -16,21 +15,8 @@ import { policyDrops, PolicyEndpoint, routerFilterRules } from './network-policy
 // a stand-in for the group's programs that logs by which path each connection arrived
 // (kernel/upstream.pl). Then each flow of the group is opened as the container's UID would.
 //
-// The meshes' facts, each from its source at the pinned release (docs/group-facts.md §4):
-// - Istio sidecars (tools/istio-iptables/pkg/capture/run.go at 1.28.10, the same rules from the
-//   CNI plugin, cni/pkg/plugin/sidecar_redirect.go): a pod is injected unless its
-//   `sidecar.istio.io/inject` label says "false"; `includeInboundPorts` absent or "*" redirects
-//   every inbound port but 15008, 15020, 15021 and 15090 to 15006, a list redirects only the
-//   listed ports, "" none (handleInboundPortsInclude); `includeOutboundIPRanges` "" adds no
-//   outbound redirect (handleOutboundIncludeRules), otherwise the usual ISTIO_OUTPUT rules.
-// - Istio ambient (cni/pkg/iptables/testdata/default.golden): a pod labelled
-//   `istio.io/dataplane-mode: ambient` sends TCP to ztunnel's 15001, which dials the peer's
-//   15008 (HBONE); other inbound TCP goes to 15006.
-// - Linkerd (linkerd2-proxy-init v2.4.9 pkg/iptables/iptables.go, the chart's _proxy-init.tpl at
-//   edge-26.8.3): a pod is injected when `linkerd.io/inject` is "enabled"; inbound RETURNs
-//   4190, 4191 and `skip-inbound-ports` (default 4567,4568), ranges a-b as multiport a:b, then
-//   REDIRECTs to 4143; outbound RETURNs UID 2102, `-o lo` and `skip-outbound-ports`, then
-//   REDIRECTs to 4140, whose proxy dials the peer's 4143.
+// Each mesh's reading of a pod's metadata is in its own file of test/support/meshes/, with its
+// sources (docs/group-facts.md §4).
 
 /** A pod of the group as the replay runs it. */
 interface GroupPod {
@@ -41,64 +27,9 @@ interface GroupPod {
   readonly ports: number[];
 }
 
-/** What the mesh does to one pod, from its metadata. */
-interface PodCapture {
-  readonly outbound: NatRule[];
-  readonly inbound: NatRule[];
-  /** The outbound proxy stand-in, when the pod has one. */
-  readonly proxy?: { listen: number; uid?: number; dial: number; mark?: string };
-  /** The inbound proxy ports of the pod's stand-in. */
-  readonly inboundPorts: number[];
-}
-
-const ranges = (list: string) => list.split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.replace('-', ':')).join(',');
-
-/** The capture the pod's mesh gives it, read from its labels and annotations (the facts above). */
-export function podCapture(mode: ReplayMode, metadata: GroupPod['metadata']): PodCapture {
-  const none: PodCapture = { outbound: [], inbound: [], inboundPorts: [] };
-  const { labels, annotations } = metadata;
-  if (mode.mesh === Mesh.ISTIO && mode.dataplane === Dataplane.AMBIENT) {
-    if (labels['istio.io/dataplane-mode'] !== 'ambient') return none;
-    const wire = ISTIO_WIRE.wire(mode);
-    return { outbound: ISTIO_WIRE.outboundCapture(mode, annotations), inbound: wire.inboundCapture, proxy: wire.proxy, inboundPorts: wire.inboundPorts };
-  }
-  if (mode.mesh === Mesh.ISTIO) {
-    if (labels['sidecar.istio.io/inject'] === 'false') return none;
-    const include = annotations['traffic.sidecar.istio.io/includeInboundPorts'] ?? '*';
-    const inbound = include === '' ? [] : [
-      nat('-N', 'ISTIO_INBOUND'), nat('-N', 'ISTIO_IN_REDIRECT'),
-      nat('-A', 'ISTIO_IN_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15006'),
-      nat('-A', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND'),
-      ...(include === '*'
-        ? [...['15008', '15020', '15021', '15090'].map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
-          nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '-j', 'ISTIO_IN_REDIRECT')]
-        : include.split(',').map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port.trim(), '-j', 'ISTIO_IN_REDIRECT'))),
-    ];
-    const outbound = annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] === '' ? [] : ISTIO_WIRE.outboundCapture(mode, annotations);
-    return { outbound, inbound, proxy: { listen: 15001, uid: 1337, dial: 0 }, inboundPorts: include === '' ? [] : [15006] };
-  }
-  if (mode.mesh === Mesh.LINKERD) {
-    if (annotations['linkerd.io/inject'] !== 'enabled') return none;
-    const skippedIn = `4190,4191,${ranges(annotations['config.linkerd.io/skip-inbound-ports'] ?? '4567,4568')}`;
-    const skippedOut = ranges(annotations['config.linkerd.io/skip-outbound-ports'] ?? '4567,4568');
-    return {
-      outbound: [
-        nat('-N', 'PROXY_INIT_OUTPUT'), nat('-A', 'OUTPUT', '-j', 'PROXY_INIT_OUTPUT'),
-        nat('-A', 'PROXY_INIT_OUTPUT', '-m', 'owner', '--uid-owner', '2102', '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_OUTPUT', '-o', 'lo', '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-m', 'multiport', '--dports', skippedOut, '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4140'),
-      ],
-      inbound: [
-        nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', skippedIn, '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
-      ],
-      proxy: { listen: 4140, uid: 2102, dial: 4143 },
-      inboundPorts: [4143],
-    };
-  }
-  return none;
+/** What the pod's mesh does to it, read from its own metadata (test/support/meshes/). */
+function podCapture(mode: ReplayMode, metadata: GroupPod['metadata']): PodCapture {
+  return meshWire(mode.mesh)?.podCapture(mode, metadata) ?? UNCAPTURED;
 }
 
 /** One connection of the group: who opens it, to which of the other pod's ports. */

@@ -4,7 +4,8 @@ import { LINKERD_WIRE } from './linkerd';
 import { MeshWire } from './wire';
 
 export { nat } from './wire';
-export type { NatRule, ReplayMode, Wire } from './wire';
+export type { NatRule, PodCapture, ReplayMode, Wire } from './wire';
+export { UNCAPTURED } from './wire';
 
 // A new mesh's rules and wire are one file beside these, and its entry here.
 const WIRES: Partial<Record<Mesh, MeshWire>> = { [Mesh.ISTIO]: ISTIO_WIRE, [Mesh.LINKERD]: LINKERD_WIRE };

@@ -1,5 +1,5 @@
 import { Dataplane } from '../../../src/internal';
-import { MeshWire, nat, ReplayMode } from './wire';
+import { MeshWire, nat, ReplayMode, UNCAPTURED } from './wire';
 
 /**
  * Istio's rules and wire.
@@ -18,6 +18,13 @@ import { MeshWire, nat, ReplayMode } from './wire';
  * - ambient: ztunnel dials the peer's 15008, HBONE (istio/ztunnel src/proxy/outbound.rs, 1.27.0);
  *   the peer's in-pod rules send other TCP without the mark to ztunnel's plaintext 15006 and
  *   accept the probe address 169.254.7.127 (cni/pkg/iptables/testdata/default.golden).
+ * A pod's own metadata (docs/group-facts.md §4; tools/istio-iptables/pkg/capture/run.go at 1.28.10,
+ * the same from the CNI plugin, cni/pkg/plugin/sidecar_redirect.go):
+ * - a sidecar mode injects a pod unless its label `sidecar.istio.io/inject` is "false";
+ *   `includeInboundPorts` absent or "*" redirects every inbound port but 15008, 15020, 15021 and
+ *   15090 to 15006, a list only the listed ports, "" none (handleInboundPortsInclude);
+ *   `includeOutboundIPRanges` "" adds no outbound redirect (handleOutboundIncludeRules);
+ * - ambient takes a pod labelled `istio.io/dataplane-mode: ambient`.
  */
 export const ISTIO_WIRE: MeshWire = {
   outboundCapture(mode: ReplayMode, annotations: Record<string, string>) {
@@ -65,5 +72,25 @@ export const ISTIO_WIRE: MeshWire = {
         nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '-j', 'ISTIO_IN_REDIRECT'),
       ],
     };
+  },
+  podCapture(mode, { labels, annotations }) {
+    if (mode.dataplane === Dataplane.AMBIENT) {
+      if (labels['istio.io/dataplane-mode'] !== 'ambient') return UNCAPTURED;
+      const wire = ISTIO_WIRE.wire(mode);
+      return { outbound: ISTIO_WIRE.outboundCapture(mode, annotations), inbound: wire.inboundCapture, proxy: wire.proxy, inboundPorts: wire.inboundPorts };
+    }
+    if (labels['sidecar.istio.io/inject'] === 'false') return UNCAPTURED;
+    const include = annotations['traffic.sidecar.istio.io/includeInboundPorts'] ?? '*';
+    const inbound = include === '' ? [] : [
+      nat('-N', 'ISTIO_INBOUND'), nat('-N', 'ISTIO_IN_REDIRECT'),
+      nat('-A', 'ISTIO_IN_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15006'),
+      nat('-A', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND'),
+      ...(include === '*'
+        ? [...['15008', '15020', '15021', '15090'].map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
+          nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '-j', 'ISTIO_IN_REDIRECT')]
+        : include.split(',').map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port.trim(), '-j', 'ISTIO_IN_REDIRECT'))),
+    ];
+    const outbound = annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] === '' ? [] : ISTIO_WIRE.outboundCapture(mode, annotations);
+    return { outbound, inbound, proxy: ISTIO_WIRE.wire(mode).proxy, inboundPorts: include === '' ? [] : [15006] };
   },
 };

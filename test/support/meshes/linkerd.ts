@@ -1,4 +1,4 @@
-import { MeshWire, nat } from './wire';
+import { MeshWire, nat, UNCAPTURED } from './wire';
 
 /**
  * Linkerd's rules and wire.
@@ -9,6 +9,10 @@ import { MeshWire, nat } from './wire';
  *   outboundTransportMode: transport-header in the chart; linkerd2-proxy
  *   linkerd/app/outbound/src/tcp/tagged_transport.rs); the peer's PROXY_INIT_REDIRECT sends every
  *   TCP port but 4190, 4191, 4567 and 4568 to 4143 (linkerd2-proxy-init addIncomingTrafficRules).
+ * - A pod's own metadata (docs/group-facts.md §4; proxy-init v2.4.9 pkg/iptables/iptables.go, the
+ *   chart's _proxy-init.tpl at edge-26.8.3): a pod is injected when `linkerd.io/inject` is
+ *   "enabled"; inbound RETURNs 4190, 4191 and `skip-inbound-ports` (default 4567,4568), ranges a-b
+ *   as multiport a:b; outbound RETURNs `skip-outbound-ports` the same way.
  */
 export const LINKERD_WIRE: MeshWire = {
   outboundCapture(_mode, annotations) {
@@ -30,6 +34,24 @@ export const LINKERD_WIRE: MeshWire = {
         nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', '4190,4191,4567,4568', '-j', 'RETURN'),
         nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
       ],
+    };
+  },
+  podCapture(mode, { annotations }) {
+    if (annotations['linkerd.io/inject'] !== 'enabled') return UNCAPTURED;
+    // iptables' multiport writes a range a:b where Linkerd's annotation says a-b.
+    const ranges = (list: string) => list.split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.replace('-', ':')).join(',');
+    const skippedIn = `4190,4191,${ranges(annotations['config.linkerd.io/skip-inbound-ports'] ?? '4567,4568')}`;
+    const skippedOut = ranges(annotations['config.linkerd.io/skip-outbound-ports'] ?? '4567,4568');
+    const wire = LINKERD_WIRE.wire(mode);
+    return {
+      outbound: LINKERD_WIRE.outboundCapture(mode, { ...annotations, 'config.linkerd.io/skip-outbound-ports': skippedOut }),
+      inbound: [
+        nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
+        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', skippedIn, '-j', 'RETURN'),
+        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
+      ],
+      proxy: wire.proxy,
+      inboundPorts: wire.inboundPorts,
     };
   },
 };

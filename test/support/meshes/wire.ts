@@ -28,9 +28,27 @@ export interface Wire {
   readonly inboundCapture: NatRule[];
 }
 
+/** What a mesh does to one pod, read from the pod's own labels and annotations as the mesh reads them. */
+export interface PodCapture {
+  readonly outbound: NatRule[];
+  readonly inbound: NatRule[];
+  /** The outbound proxy stand-in, when the pod has one. */
+  readonly proxy?: Wire['proxy'];
+  /** The pod's inbound proxy ports. */
+  readonly inboundPorts: number[];
+}
+
+/** A pod that the mesh leaves alone. */
+export const UNCAPTURED: PodCapture = { outbound: [], inbound: [], inboundPorts: [] };
+
 /** One mesh's rules and wire, for a mode of that mesh. */
 export interface MeshWire {
   /** The iptables rules the mesh installs for the pod's outbound traffic, with the pod's exclusions. */
   outboundCapture(mode: ReplayMode, annotations: Record<string, string>): NatRule[];
   wire(mode: ReplayMode): Wire;
+  /**
+   * Everything the mesh does to a pod of this metadata: whether it is meshed at all, and which
+   * ports its capture takes, inbound and outbound (test/support/group-harness.ts).
+   */
+  podCapture(mode: ReplayMode, metadata: { readonly labels: Record<string, string>; readonly annotations: Record<string, string> }): PodCapture;
 }
