@@ -4,7 +4,7 @@ import {
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { allModeVariants } from '../src/startup/decision-table';
 import { cli } from './support/cli-runner';
 import { errorOf, find, Manifest, newChart, synth } from './helpers';
@@ -337,4 +337,28 @@ test('a gated base model\'s adapters: h2oGPT needs a token for the tokenizer, an
   };
   expect(warningsOf({})).toHaveLength(1);
   expect(warningsOf({ env: { HUGGING_FACE_HUB_TOKEN: EnvironmentValue.fromSecret(TOKEN) } })).toEqual([]);
+});
+
+test('check reads both templates of a LeaderWorkerSet, names each, and catches the wait-loop trap in a worker', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-multi-node-check-'));
+  try {
+    const objects = groupStack({ mesh: MeshMode.istioSidecar() });
+    const file = join(dir, 'group.yaml');
+    const write = () => writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+    write();
+    const clean = await cli(['check', '--mesh', 'istio-sidecar', file]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/^LeaderWorkerSet chat-vllm-group \(leaderTemplate\): OK/m);
+    expect(clean.stdout).toMatch(/^LeaderWorkerSet chat-vllm-group \(workerTemplate\): OK/m);
+    // A worker that waits for its leader in an init container, under a mesh that injects it.
+    const worker = workerOf(objects);
+    worker.metadata.labels['sidecar.istio.io/inject'] = 'true';
+    worker.spec.initContainers = [{ name: 'wait-for-leader', image: 'busybox:1.36.1', command: ['sh', '-c', 'until nc -z chat-vllm-group-0.chat-vllm-group 6379; do sleep 2; done'] }];
+    write();
+    const trapped = await cli(['check', '--mesh', 'istio-sidecar', file]);
+    expect(trapped.code).toBe(1);
+    expect(trapped.stdout).toMatch(/^LeaderWorkerSet chat-vllm-group \(workerTemplate\): DEADLOCK/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -127,6 +127,7 @@ function podJson(p: PodFinding): object {
     kind: p.kind,
     name: p.name,
     namespace: p.namespace ?? null,
+    specPath: p.specPath,
     verdict: p.verdict,
     reason: p.reason,
     source: p.source ?? null,
@@ -136,7 +137,7 @@ function podJson(p: PodFinding): object {
 }
 
 /**
- * The report as the CLI's JSON: `{"mesh","pods":[{"kind","name","namespace","verdict","initContainers":[...]}],"notes":[...]}`;
+ * The report as the CLI's JSON: `{"mesh","pods":[{"kind","name","namespace","specPath","verdict","initContainers":[...]}],"notes":[...]}`;
  * each distinct caveat once, in `notes`.
  */
 export function reportJson(report: StartupReport): object {
@@ -197,7 +198,9 @@ function lineBreaks(text: string): number {
 /** The lines of a pod's block (each timeline step is two), each string from the manifest passed through `show`. */
 function podLines(pod: PodFinding, show: (text: unknown) => string): string[] {
   const where = show(pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name);
-  const lines = [`${show(pod.kind)} ${where}: ${LABEL[pod.verdict]}${pod.source ? `  (${show(pod.source)})` : ''}`];
+  // A kind with two pod templates (a LeaderWorkerSet's leader and workers) names the one meant.
+  const template = /\.(leaderTemplate|workerTemplate)\.spec$/.exec(pod.specPath)?.[1];
+  const lines = [`${show(pod.kind)} ${where}${template ? ` (${template})` : ''}: ${LABEL[pod.verdict]}${pod.source ? `  (${show(pod.source)})` : ''}`];
   // A pod-level reason that no step already shows (e.g. a pod that does not wait at all).
   if (pod.verdict !== Verdict.OK && !pod.timeline.some((s) => s.note === pod.reason)) lines.push(`  ${show(pod.reason)}`);
   pod.timeline.forEach((step, i) => {
