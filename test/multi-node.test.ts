@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { Dataplane } from '../src/mesh/mesh-profiles';
+import { LINKERD } from '../src/mesh/meshes/linkerd';
 import { allModeVariants } from '../src/startup/decision-table';
 import { cli } from './support/cli-runner';
 import { errorOf, find, Manifest, newChart, synth } from './helpers';
@@ -361,4 +363,20 @@ test('check reads both templates of a LeaderWorkerSet, names each, and catches t
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a mesh dataplane with no known way for a group\'s traffic refuses nodes, naming the reason and the way out', () => {
+  // The refusal path, with Linkerd's native-sidecar entry taken away for this test only.
+  const traffic = LINKERD.groupTraffic as Partial<Record<Dataplane, unknown>>;
+  const entry = traffic[Dataplane.NATIVE_SIDECAR];
+  delete traffic[Dataplane.NATIVE_SIDECAR];
+  try {
+    expect(errorOf((chart) => new VllmServer(chart, 'v', { name: 'big', model: 'm', nodes: 2, mesh: MeshMode.linkerdNativeSidecar() })).message)
+      .toBe('Invalid nodes: 2. Linkerd native sidecar, mTLS strict has no way known to this library to keep a group\'s Ray and NCCL traffic out of its proxy: '
+        + 'serve the model on one node (nodes: 1), or run the stack in another mesh mode.');
+  } finally {
+    traffic[Dataplane.NATIVE_SIDECAR] = entry;
+  }
+  expect(synth((chart) => new VllmServer(chart, 'v', { name: 'big', model: 'm', nodes: 2, mesh: MeshMode.linkerdNativeSidecar() }))
+    .some((o) => o.kind === 'LeaderWorkerSet')).toBe(true);
 });
