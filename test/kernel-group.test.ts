@@ -20,10 +20,11 @@ const FLOWS: Array<GroupFlow & { what: string }> = [
   { from: 'worker', port: 6379, what: 'the join (Ray\'s GCS)' },
   { from: 'worker', port: 43001, what: 'worker to an OS-picked port of the leader' },
   { from: 'leader', port: 43002, what: 'leader to an OS-picked port of the worker' },
-  { from: 'worker', port: 8000, what: 'the serving port, which stays meshed' },
+  { from: 'worker', port: 8000, what: 'the worker to the serving port, which stays meshed' },
+  { from: 'client', port: 8000, what: 'h2oGPT to the serving port, over the mesh' },
 ];
 
-const groupObjects = (mesh: MeshMode): Manifest[] => synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', mesh, vllm: { model: 'm', nodes: 2 } }));
+const groupObjects = (mesh: MeshMode, replicas?: number): Manifest[] => synth((chart) => new H2oGptStack(chart, 'stack', { name: 'chat', mesh, vllm: { model: 'm', nodes: 2, replicas } }));
 
 /**
  * What each flow must show, from the meshes' wire (docs/group-facts.md §4), written apart from the
@@ -34,8 +35,11 @@ const groupObjects = (mesh: MeshMode): Manifest[] => synth((chart) => new H2oGpt
 function expected(mesh: MeshMode, flow: GroupFlow): string {
   if (mesh.mesh === Mesh.NONE) return 'reached: plaintext direct';
   if (mesh.dataplane === 'ambient') return 'reached: mTLS at 15008';
-  if (flow.port !== 8000) return 'reached: plaintext direct';
   const inbound = mesh.mesh === Mesh.LINKERD ? 4143 : 15006;
+  // h2oGPT's proxy dials the leader's port (Istio), or its 4143 with a transport header
+  // (Linkerd), which the leader's skip list leaves to the proxy listening there.
+  if (flow.from === 'client') return `reached: mTLS at ${inbound}`;
+  if (flow.port !== 8000) return 'reached: plaintext direct';
   return mesh.mtls === MtlsMode.STRICT ? `refused: STRICT at ${inbound}` : `reached: plaintext at ${inbound}`;
 }
 
@@ -60,7 +64,8 @@ function withoutGroupPolicy(): Replay {
 const controls = {
   istio: withoutLeaderExclusion(MeshMode.istioSidecar(), 'traffic.sidecar.istio.io/includeInboundPorts'),
   linkerd: withoutLeaderExclusion(MeshMode.linkerdSidecar(), 'config.linkerd.io/skip-inbound-ports'),
-  otherGroup: { label: 'no mesh, a worker of group 1', mesh: MeshMode.none(), objects: groupObjects(MeshMode.none()), flows: [FLOWS[0]], options: { workerGroup: 1 } } as Replay,
+  // Two groups, each with its policy: a worker of group 1 dials group 0's leader.
+  otherGroup: { label: 'no mesh, a worker of group 1', mesh: MeshMode.none(), objects: groupObjects(MeshMode.none(), 2), flows: [FLOWS[0]], options: { workerGroup: 1 } } as Replay,
   noGroupPolicy: withoutGroupPolicy(),
 };
 
@@ -95,7 +100,7 @@ describeKernel('a multi-node group in a real kernel, every mesh mode', () => {
   beforeAll(replayAll, 600_000);
   afterAll(() => sweepNamespaces());
 
-  test.each(cells.map((c) => [c.label, c] as const))('%s: the worker joins, the group talks on any port, the serving port stays meshed', (_label, cell) => {
+  test.each(cells.map((c) => [c.label, c] as const))('%s: the worker joins, the group talks on any port, the serving port stays meshed for h2oGPT', (_label, cell) => {
     const outcomes = outcomesOf(cell);
     expect(FLOWS.map((f, i) => `${f.what}: ${outcomes[i]}`)).toEqual(FLOWS.map((f) => `${f.what}: ${expected(cell.mesh, f)}`));
   });
@@ -103,7 +108,7 @@ describeKernel('a multi-node group in a real kernel, every mesh mode', () => {
   test('every kind of path occurred, so the replay can tell them apart', () => {
     const seen = new Set(cells.flatMap((c) => c.results?.map((r) => `${r.outcome}: ${r.evidence}`) ?? []));
     expect([...seen].sort()).toEqual([
-      'reached: mTLS at 15008', 'reached: plaintext at 15006', 'reached: plaintext at 4143', 'reached: plaintext direct',
+      'reached: mTLS at 15006', 'reached: mTLS at 15008', 'reached: mTLS at 4143', 'reached: plaintext at 15006', 'reached: plaintext at 4143', 'reached: plaintext direct',
       'refused: STRICT at 15006', 'refused: STRICT at 4143',
     ]);
   });
@@ -122,6 +127,7 @@ describeKernel('negative controls: what the group\'s settings prevent', () => {
   });
 
   test('a worker of another group cannot reach this group\'s leader: each group admits its own pods only', () => {
+    expect(controls.otherGroup.objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).toEqual(['chat-vllm', 'chat-vllm-group-0', 'chat-vllm-group-1', 'chat']);
     expect(outcomesOf(controls.otherGroup)).toEqual(['blocked: chat-vllm-group-leader ingress 6379']);
   });
 

@@ -9,6 +9,7 @@ import { Dataplane } from '../src/mesh/mesh-profiles';
 import { LINKERD } from '../src/mesh/meshes/linkerd';
 import { allModeVariants } from '../src/startup/decision-table';
 import { cli } from './support/cli-runner';
+import { Testing } from 'cdk8s';
 import { errorOf, find, Manifest, newChart, synth } from './helpers';
 import { crossObjectProblems, schemaProblems } from './support/conformance';
 
@@ -181,8 +182,13 @@ describe('the group under every mesh mode: its own traffic never meets a proxy, 
 describe('refusals and warnings, each with the way out', () => {
   const vllmError = (props: object) => errorOf((chart) => new VllmServer(chart, 'v', { name: 'big', model: LLAMA_405B, huggingFaceToken: TOKEN, ...props })).message;
 
-  test('more GPUs than a node has, without nodes', () => {
-    expect(vllmError({ gpus: 16 })).toBe('Invalid gpus: 16. A pod runs on one node, and a node has at most 8 GPUs: serve the model across nodes with gpus: 8 and nodes: 2 (16 GPUs in all).');
+  test('more GPUs than a node has: the same GPUs in pods that fit, or the nodes\' real count', () => {
+    expect(vllmError({ gpus: 16 })).toBe('Invalid gpus: 16. A pod runs on one node, and a node has 8 GPUs (gpusPerNode): '
+      + 'serve the model across nodes with gpus: 8 and nodes: 2 (16 GPUs in all), or give your nodes\' real count in gpusPerNode.');
+    expect(vllmError({ gpus: 16, nodes: 2 })).toMatch(/with gpus: 8 and nodes: 4 \(32 GPUs in all\)/);
+    // Nodes with 16 GPUs (or time-sliced ones) take 16 a pod.
+    const objects = synth((chart) => new VllmServer(chart, 'v', { name: 'big', model: 'm', gpus: 16, gpusPerNode: 16 }));
+    expect(find(objects, 'Deployment', 'big').spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(16);
   });
 
   test('a tensor-parallel size other than a node\'s GPUs across nodes', () => {
@@ -245,6 +251,17 @@ describe('the command line: --nodes, --lora, --gpu-memory', () => {
     expect(find(objects, 'NetworkPolicy', 'h2ogpt-vllm-group-0').spec.ingress).toHaveLength(1);
   });
 
+  test('--lora serves the first --model\'s adapters only; --storage-class with --nodes makes the group\'s claim ReadWriteMany', async () => {
+    const { code, stderr, objects } = await synthCli(['--model', 'Qwen/Qwen2.5-7B-Instruct', '--model', 'coder=Qwen/Qwen2.5-Coder-7B-Instruct', '--max-model-len', '8192',
+      '--lora', 'sql=org/sql-lora', '--nodes', '2', '--storage-class', 'efs']);
+    expect(`${code} ${stderr}`).toMatch(/^0 /);
+    const argsOf = (name: string) => find(objects, 'LeaderWorkerSet', name).spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0].command as string[];
+    expect(argsOf('h2ogpt-vllm-group')).toContain('sql=org/sql-lora');
+    expect(argsOf('h2ogpt-vllm-coder-group')).not.toContain('--enable-lora');
+    for (const claim of objects.filter((o) => o.kind === 'PersistentVolumeClaim')) expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'efs' });
+    expect(stderr).not.toMatch(/default storage class may not offer/);
+  });
+
   test('two models behind one h2oGPT, from a config file: one across two nodes, one on a node with a LoRA adapter', async () => {
     const { code, stderr, objects } = await synthCli([], [
       'vllm: { model: meta-llama/Llama-3.1-405B-Instruct, gpus: 8, nodes: 2, huggingFaceToken: { secretName: hf-token, key: token } }',
@@ -275,12 +292,12 @@ describe('the command line: --nodes, --lora, --gpu-memory', () => {
   });
 
   test.each([
-    [['--gpus', '16'], 'Invalid --gpus: "16". A pod runs on one node, and a node has at most 8 GPUs: serve the model across nodes with gpus: 8 and nodes: 2'],
+    [['--gpus', '16'], 'Invalid --gpus: "16". A pod runs on one node, and a node has 8 GPUs (--gpus-per-node): serve the model across nodes with gpus: 8 and nodes: 2'],
+    [['--nodes', '2', '--name', 'a'.repeat(38)], `Invalid --name: "${'a'.repeat(38)}". vLLM serves across nodes (--nodes), as a LeaderWorkerSet "${'a'.repeat(38)}-vllm-group" whose pods' names and labels add an index and a hash: use at most 37 characters.`],
     [['--nodes', '2', '--cache-access-mode', 'ReadWriteOnce'], 'Invalid --nodes: "2". The 2 pods of a group run on 2 nodes, which cannot all mount a ReadWriteOnce model-cache claim. Use --cache-access-mode ReadWriteMany'],
     [['--lora', 'sql'], 'Invalid --lora: "sql". Use NAME=HF_ID, e.g. --lora sql=yard1/llama-2-7b-sql-lora-test'],
     [['--lora', 'sql=../x', '--max-model-len', '4096'], 'Invalid --lora: "sql=../x". Use a Hugging Face repository id as org/name'],
     [['--lora', 'sql=org/sql'], 'Invalid --max-model-len: none. h2oGPT lists each LoRA adapter with a context length'],
-    [['--lora', 'sql=org/sql', '--max-model-len', '4096', '--model', 'a/b', '--model', 'c/d'], 'Invalid --lora: "sql=org/sql". An adapter belongs to one base model'],
     [['--gpu-memory', '80'], 'Invalid --gpu-memory: "80". A number without a unit is bytes'],
   ])('%j is refused, naming the flag and the way out', async (args, message) => {
     const { code, stderr } = await synthCli(args);
@@ -316,10 +333,10 @@ describe('LoRA adapters: served beside the model, listed by h2oGPT, refused wher
 
   test.each([
     [{ vllm: { model: QWEN, loraAdapters: adapters } }, 'Invalid vllm.maxModelLen: undefined. h2oGPT lists each LoRA adapter with a context length'],
-    [{ vllm: { model: '/models/qwen', maxModelLen: 8192, loraAdapters: adapters } }, 'Invalid vllm.loraAdapters: "/models/qwen". h2oGPT reads the tokenizer of an adapter\'s base model from Hugging Face'],
+    [{ vllm: { model: '/models/qwen', maxModelLen: 8192, loraAdapters: adapters } }, 'Invalid vllm.model: "/models/qwen". h2oGPT reads the tokenizer of a LoRA adapter\'s base model from Hugging Face'],
     [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [{ name: QWEN, source: 'org/x' }] } }, `Invalid vllm.loraAdapters[0].name: "${QWEN}". Use 1-128 letters`],
     [{ vllm: { model: QWEN, servedModelName: 'qwen', maxModelLen: 8192, loraAdapters: [{ name: 'qwen', source: 'org/x' }] } }, 'Invalid vllm.loraAdapters[0].name: "qwen". The base model is served under that name already'],
-    [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0], { name: 'sql', source: 'org/y' }] } }, 'Invalid vllm.loraAdapters[1].name: "sql". loraAdapters[0] is served under that name already'],
+    [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0], { name: 'sql', source: 'org/y' }] } }, 'Invalid vllm.loraAdapters[1].name: "sql". The adapter from "org/sql-lora" is served under that name already'],
     [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: adapters, extraArgs: ['--max-loras=4'] } }, 'Invalid vllm.extraArgs[0]: "--max-loras=4". loraAdapters sets --enable-lora, --lora-modules, --max-loras'],
     [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0]] }, additionalModels: [{ id: 'b', model: 'org/b', servedModelName: 'sql' }] },
       'Invalid vllm.loraAdapters[0].name: "sql". additionalModels[0] already serves that name, and h2oGPT tells models apart by it: give the adapter a name of its own.'],
@@ -379,4 +396,83 @@ test('a mesh dataplane with no known way for a group\'s traffic refuses nodes, n
   }
   expect(synth((chart) => new VllmServer(chart, 'v', { name: 'big', model: 'm', nodes: 2, mesh: MeshMode.linkerdNativeSidecar() }))
     .some((o) => o.kind === 'LeaderWorkerSet')).toBe(true);
+});
+
+describe('a group as its next owner finds it: names, policies, spread, the pod API, warnings', () => {
+  test('an additional model cannot take a name a server\'s group takes', () => {
+    for (const [ids, message] of [
+      [['group'], 'Invalid additionalModels[0].id: "group". "chat-vllm-group" is a name the first vLLM server takes for its multi-node group'],
+      [['group-0'], 'Invalid additionalModels[0].id: "group-0". "chat-vllm-group-0" is a name the first vLLM server takes'],
+      [['coder', 'coder-group-1'], 'Invalid additionalModels[1].id: "coder-group-1". "chat-vllm-coder-group-1" is a name additionalModels[0] takes'],
+    ] as Array<[string[], string]>) {
+      expect(errorOf((chart) => new H2oGptStack(chart, 's', { name: 'chat', vllm: { model: 'm' }, additionalModels: ids.map((id) => ({ id, model: 'c' })) })).message)
+        .toContain(message);
+    }
+  });
+
+  test('a model across nodes in a further model: its id has room for the group, or the error says how much', () => {
+    expect(errorOf((chart) => new H2oGptStack(chart, 's', { name: 'chat', vllm: { model: 'm' }, additionalModels: [{ id: 'a'.repeat(33), model: 'c', nodes: 2 }] })).message)
+      .toMatch(/^Invalid additionalModels\[0\]\.id: "a{33}"\. .* use at most 32 characters, or a shorter stack name\.$/);
+  });
+
+  test('with replicas 0 the first group still has its policy; two groups, a disruption budget of one pod', () => {
+    expect(groupStack({ vllm: { model: LLAMA_405B, replicas: 0 } }).filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name))
+      .toEqual(['chat-vllm', 'chat-vllm-group-0', 'chat']);
+    const budget = find(groupStack({ vllm: { model: LLAMA_405B, replicas: 2 } }), 'PodDisruptionBudget', 'chat-vllm');
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'chat' } } });
+  });
+
+  test('every pod of a group spreads across nodes by its own group, softly', () => {
+    const objects = groupStack();
+    for (const template of [leaderOf(objects), workerOf(objects)]) {
+      expect(template.spec.topologySpreadConstraints).toEqual([{
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'chat-vllm-group' } }, matchLabelKeys: ['leaderworkerset.sigs.k8s.io/group-key'],
+      }]);
+    }
+  });
+
+  test('addContainer reaches every pod of a group; deployment names leaderWorkerSet; the scale target is the set', () => {
+    const { chart } = newChart();
+    const server = new VllmServer(chart, 'v', { name: 'big', model: 'm', nodes: 2 });
+    server.addContainer({ name: 'log-shipper', image: 'fluent/fluent-bit:3.1.9' });
+    expect(() => server.addContainer({ name: 'log-shipper', image: 'x:1' })).toThrow(/already has a container of that name/);
+    const objects = Testing.synth(chart) as Manifest[];
+    const set = find(objects, 'LeaderWorkerSet', 'big-group').spec.leaderWorkerTemplate;
+    for (const template of [set.leaderTemplate, set.workerTemplate]) {
+      const added = template.spec.containers.find((c: any) => c.name === 'log-shipper');
+      expect(added.securityContext).toEqual(template.spec.containers[0].securityContext);
+    }
+    expect(() => server.deployment).toThrow('runs as a LeaderWorkerSet (nodes > 1), not a Deployment: read leaderWorkerSet');
+    expect(server.scaleTarget).toEqual({ apiVersion: LWS, kind: 'LeaderWorkerSet', name: 'big-group' });
+  });
+
+  test('warnings: no NetworkPolicy around a group outside the mesh; an unknown namespace in ambient; a mesh label without mesh; a shared claim without a class', () => {
+    const stackWarnings = (props: Partial<H2oGptStackProps>) => {
+      const { app, chart } = newChart();
+      new H2oGptStack(chart, 's', { name: 'chat', vllm: { model: 'm', nodes: 2 }, ...props });
+      return Warnings.of(app).map((w) => w.message);
+    };
+    expect(stackWarnings({ mesh: MeshMode.linkerdSidecar(), trafficPolicy: { networkPolicies: false } }).join('\n'))
+      .toMatch(/networkPolicies is off, and the pods of chat-vllm-group talk over Ray and NCCL outside the mesh: nothing fences Ray's ports/);
+    expect(stackWarnings({ mesh: MeshMode.istioAmbient(), trafficPolicy: { networkPolicies: false } }).join('\n')).not.toMatch(/networkPolicies is off/);
+    expect(stackWarnings({ mesh: MeshMode.istioAmbient() }).join('\n'))
+      .toMatch(/admits ServiceAccount "chat-vllm" of any namespace to the pods of chat-vllm's group on every port/);
+    expect(stackWarnings({}).join('\n')).toMatch(/the 2 pods of each group mount one ReadWriteMany model-cache claim, which the cluster's default storage class may not offer/);
+
+    const { app, chart } = newChart();
+    new VllmServer(chart, 'v', { name: 'big', model: 'm', nodes: 2, podLabels: { 'sidecar.istio.io/inject': 'true' } });
+    expect(Warnings.of(app).map((w) => w.message).join('\n')).toMatch(/the pod metadata names a service mesh \(sidecar.istio.io\/inject\), but mesh is not set/);
+  });
+
+  test('the Helm chart\'s notes name the group', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk8s-h2ogpt-multi-node-helm-'));
+    try {
+      const result = await cli(['synth', '--nodes', '2', '--format', 'helm', '--out', join(dir, 'chart')]);
+      expect(result.code).toBe(0);
+      expect(readFileSync(join(dir, 'chart', 'templates', 'NOTES.txt'), 'utf8')).toMatch(/^h2oGPT "h2ogpt" with vLLM "h2ogpt-vllm-group", in namespace/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -60,7 +60,8 @@ export function helmChartFiles(objects: any[], facts: ChartFacts, chartVersion: 
 /** NOTES.txt: what was deployed and how to reach it, from the manifests themselves (every vLLM server, every claim). */
 function notes(facts: ChartFacts, objects: any[]): string {
   const namespace = facts.namespace ?? '{{ .Release.Namespace }}';
-  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  // A multi-node server is a LeaderWorkerSet, named after its Service with "-group".
+  const deployments = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'LeaderWorkerSet');
   const servers = deployments.filter((o) => o.metadata?.labels?.['app.kubernetes.io/name'] === 'vllm').map((o) => `"${o.metadata.name}"`);
   const instances = [...new Set(deployments.map((o) => o.metadata?.labels?.['app.kubernetes.io/instance']).filter((i) => i))];
   const selector = instances.length === 1 ? `app.kubernetes.io/instance=${instances[0]}` : `'app.kubernetes.io/instance in (${instances.join(',')})'`;

@@ -50,10 +50,11 @@ const SYNTH_FLAGS = [
     name: 'nodes', type: 'string', value: 'N', help: ['nodes that serve a model together: a LeaderWorkerSet group of N pods of', '--gpus GPUs each, over Ray (default: 1, a Deployment)'],
     fields: ['vllm.nodes'],
   },
+  { name: 'gpus-per-node', type: 'string', value: 'N', help: ['GPUs a node offers, the most a pod may ask for (default: 8)'], fields: ['vllm.gpusPerNode'] },
   { name: 'gpu-memory', type: 'string', value: 'SIZE', help: ['memory of one GPU, to warn when a model cannot fit (default: 80Gi)'], fields: ['vllm.gpuMemory'] },
   {
     name: 'lora', type: 'string', value: 'NAME=HF_ID', multiple: true, fields: ['vllm.loraAdapters'],
-    help: ['a LoRA adapter served beside the model, which h2oGPT lists as NAME;', 'repeat for more (needs --max-model-len; one --model only)'],
+    help: ['a LoRA adapter served beside the first --model, which h2oGPT lists as', 'NAME; repeat for more (needs --max-model-len)'],
   },
   { name: 'tensor-parallel-size', type: 'string', value: 'N', help: ['(default: the GPU count)'], fields: ['vllm.tensorParallelSize'] },
   { name: 'max-model-len', type: 'string', value: 'N', help: ['vLLM\'s context length (default: the model\'s)'], fields: ['vllm.maxModelLen'] },
@@ -72,7 +73,7 @@ const SYNTH_FLAGS = [
     fields: ['modelCache.size', 'modelCache.sizeLimit'],
   },
   {
-    name: 'cache-access-mode', type: 'string', value: 'MODE', help: ['ReadWriteOnce | ReadWriteMany: the claim\'s access mode; ReadWriteMany lets', 'replicas on several nodes share it (default: ReadWriteOnce)'],
+    name: 'cache-access-mode', type: 'string', value: 'MODE', help: ['ReadWriteOnce | ReadWriteMany: the claim\'s access mode; ReadWriteMany lets', 'replicas on several nodes share it (default: ReadWriteOnce; with --nodes,', 'ReadWriteMany)'],
     fields: ['modelCache.accessMode'],
   },
   { name: 'existing-cache-claim', type: 'string', value: 'NAME', help: ['use this existing claim as the model cache instead of a new one'], fields: ['modelCache.claimName'] },
@@ -352,15 +353,11 @@ function stackPropsOf(values: SynthFlagValues, file: Partial<H2oGptStackProps>, 
     memoryLimit: values.memory,
     shmSize: values['shm-size'],
     nodes: optionalWholeNumber('--nodes', values.nodes),
+    gpusPerNode: optionalWholeNumber('--gpus-per-node', values['gpus-per-node']),
     gpuMemory: values['gpu-memory'],
-    loraAdapters: loraFlag(values.lora),
     nodeSelector: labelsFlag('--node-selector', 'nvidia.com/gpu.product=NVIDIA-L4', values['node-selector']),
     image: values['vllm-image'],
   });
-  if (values.lora !== undefined && modelFlags.length > 1) {
-    throw new CliUsageError(`Invalid --lora: "${values.lora[0]}". An adapter belongs to one base model, and the vLLM flags apply to every --model: `
-      + 'with several models, give each its adapters in a config file (--config), as additionalModels[].loraAdapters.');
-  }
   // More than one --model replaces the file's additionalModels.
   const additionalModels = modelFlags.length > 1
     ? modelFlags.slice(1).map((m) => ({ ...vllmFlags(), id: m.id ?? idOfModel(m.model), model: m.model }))
@@ -378,6 +375,8 @@ return {
     vllm: {
       ...file.vllm,
       ...vllmFlags(),
+      // An adapter belongs to one base model: --lora is the first model's only.
+      ...definedOnly({ loraAdapters: loraFlag(values.lora) }),
       model,
     },
     additionalModels,

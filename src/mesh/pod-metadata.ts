@@ -1,4 +1,5 @@
 import { MeshMode, profileOf } from './mesh-mode';
+import { allMeshProfiles } from './meshes';
 import { Dataplane, MetadataEntry } from './mesh-profiles';
 
 /** Labels and annotations for a pod template. */
@@ -79,4 +80,10 @@ export function groupPodMetadata(mode: MeshMode, servingPort: number): GroupPodM
     return { refused: `${mode.describe()} has no way known to this library to keep a group's Ray and NCCL traffic out of its proxy` };
   }
   return { leader: toMetadata(traffic.leader(servingPort)), worker: toMetadata([...traffic.worker]), meshed: traffic.meshed, reason: traffic.reason };
+}
+
+/** The keys in pod labels or annotations that ask some mesh to take the pod (injection, ambient enrolment). */
+export function meshKeysIn(labels: { [key: string]: string } | undefined, annotations: { [key: string]: string } | undefined): string[] {
+  const keys = allMeshProfiles().flatMap((profile) => [profile.injectionEnabled, ...(profile.ambientEnrolment ? [profile.ambientEnrolment] : [])]);
+  return keys.filter((entry) => (entry.on === 'label' ? labels : annotations)?.[entry.key] === entry.value).map((entry) => entry.key);
 }

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
 import { Dataplane } from '../mesh/mesh-profiles';
+import { LWS_POD_LABELS } from '../workloads/vllm-group';
 
 // Kubernetes NetworkPolicy for the stack, in every mode: defence in depth under a mesh, the only
 // fence without one. Kubelet probes need no rule: NetworkPolicy always admits traffic from the
@@ -28,13 +29,10 @@ export interface FencedWorkload {
   readonly groupSelector?: { [key: string]: string };
 }
 
-/** The label LWS puts on each pod with its group's index (docs/group-facts.md §1). */
-const GROUP_INDEX_LABEL = 'leaderworkerset.sigs.k8s.io/group-index';
-
 /** What the stack's NetworkPolicies need. Internal. */
 export interface NetworkPolicyInput {
   readonly mode: MeshMode;
-  /** The vLLM servers: each admits only h2oGPT. */
+  /** The vLLM servers: each admits only h2oGPT on its serving port, and a group's pods their own group. */
   readonly upstreams: FencedWorkload[];
   /** h2oGPT: admits anyone on its UI (and API) ports. */
   readonly frontend: FencedWorkload;
@@ -131,7 +129,7 @@ export function stackNetworkPolicies(scope: Construct, input: NetworkPolicyInput
     const group = upstream.group;
     if (!group) return [];
     return Array.from({ length: group.maxGroups }, (_, index) => {
-      const members: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: { ...groupLabels, [GROUP_INDEX_LABEL]: String(index) } } };
+      const members: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: { ...groupLabels, [LWS_POD_LABELS.groupIndex]: String(index) } } };
       const name = `${group.name}-${index}`;
       return policy(`group-network-policy-${name}`, { ...upstream, name, selector: members.podSelector!.matchLabels! },
         [{ from: [members] }], egress([{ to: [members] }]));

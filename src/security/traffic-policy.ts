@@ -174,6 +174,14 @@ export class TrafficPolicy extends Construct {
       ? policyInputs.flatMap((input, i) => meshPolicies(i === 0 ? this : new Construct(this, upstreams[i].server.name), input))
       : [];
     if (withMeshPolicies) this.warnings.push(...meshPolicyWarnings(policyInputs[0]));
+    // A group's Ray ports run code for whoever reaches them; where the group keeps out of the mesh,
+    // its NetworkPolicy is its only fence (docs/group-facts.md §4).
+    if (!withNetworkPolicies) {
+      servers.filter((server) => server.group && !server.group.meshCarried).forEach((server) => {
+        this.warnings.push(`networkPolicies is off, and the pods of ${server.group!.name} talk over Ray and NCCL outside the mesh: nothing fences Ray's ports, `
+          + 'which run code for any pod that reaches them; keep networkPolicies on (in a cluster whose CNI enforces them), or fence those pods another way');
+      });
+    }
     if (!withNetworkPolicies && (!withMeshPolicies || profileOf(mesh) === undefined)) {
       this.warnings.push('no NetworkPolicy and no mesh policy: any pod in the cluster can call vLLM, whose API key guards only /v1 paths');
     }

@@ -41,6 +41,18 @@ export function checkAdditionalModelIds(stackName: string, models: AdditionalMod
     }
     ids.push(id);
   });
+  // A server's group is `<server>-group` (its LeaderWorkerSet, and LWS's headless Service, which
+  // LWS would take over from a Service of that name) and `<server>-group-<n>` (its leaders and
+  // their NetworkPolicies): no other server may be named so, whatever its nodes, so that a change
+  // of nodes cannot break a stack.
+  ids.forEach((id, i) => {
+    const owner = ['', ...ids].find((other) => new RegExp(`^${other === '' ? '' : `${other}-`}group(-\\d+)?$`).test(id));
+    if (owner !== undefined) {
+      const server = owner === '' ? 'the first vLLM server' : `additionalModels[${ids.indexOf(owner)}]`;
+      throw new ConfigurationError(`additionalModels[${i}].id`, id,
+        `"${stackVllmName(stackName, id)}" is a name ${server} takes for its multi-node group (its LeaderWorkerSet and leaders): choose an id that does not end a server's name with -group or -group-<n>.`);
+    }
+  });
   // Checked once all are known, whichever comes first: the first server, then each by its id.
   ids.forEach((id, i) => {
     const owner = ['', ...ids].find((other) => POLICY_SUFFIXES.some((suffix) => id === (other === '' ? suffix : `${other}-${suffix}`)));

@@ -22,10 +22,11 @@ import { StartupStrategy } from '../common/startup-strategy';
 import { DEFAULT_WAITER_IMAGE } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
-import { cacheHoldsOneNode, defaultModelCache, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
+import { cacheHoldsOneNode, serverModelCache, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
 import { IVllmEndpoint } from '../workloads/vllm-endpoint';
 import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 import { NAME_SUFFIXES, roomFor, stackVllmName } from '../common/names';
+import { GROUP_NAME_ROOM, GROUP_NAME_SUFFIX } from '../workloads/vllm-group';
 
 /** Props of `H2oGptStack`. */
 export interface H2oGptStackProps {
@@ -181,6 +182,7 @@ export class H2oGptStack extends Construct {
     const scrape = monitoring ? metricsScrapeOf(this.mesh) : undefined;
     const modelIds = checkAdditionalModelIds(name, props.additionalModels);
     const models = (props.additionalModels ?? []).map((options, i) => ({ field: `additionalModels[${i}]`, id: modelIds[i], options }));
+    checkGroupNames(name, props.vllm, models);
     const scaling = checkAutoscaling(props, this.mesh, monitoring !== undefined);
     // Istio's merging reads what to scrape from these pod annotations (docs/mesh-facts.md §10).
     const scrapeAnnotations = (port: number | undefined): { [key: string]: string } => (scrape?.method === 'merged'
@@ -346,7 +348,23 @@ export class H2oGptStack extends Construct {
   }
 }
 
-/** The autoscaling options, refused where they cannot work, before anything is built. */
+/**
+ * A multi-node server's pods are named `<server>-group-<n>-<n>` and need room (vllm-group.ts):
+ * refused here, naming the stack's own fields, before a server names its own.
+ */
+function checkGroupNames(name: string, vllm: VllmServerOptions | undefined, models: Array<{ field: string; id: string; options: VllmServerOptions }>): void {
+  if ((vllm?.nodes ?? 1) > 1 && stackVllmName(name).length > GROUP_NAME_ROOM) {
+    throw new ConfigurationError('name', name, `vLLM serves across nodes (vllm.nodes), as a LeaderWorkerSet "${stackVllmName(name)}${GROUP_NAME_SUFFIX}" whose pods' names and labels add an index and a hash: `
+      + `use at most ${GROUP_NAME_ROOM - stackVllmName('').length} characters.`);
+  }
+  for (const { field, id, options } of models) {
+    if ((options.nodes ?? 1) > 1 && stackVllmName(name, id).length > GROUP_NAME_ROOM) {
+      throw new ConfigurationError(`${field}.id`, id, `This model serves across nodes (nodes), as a LeaderWorkerSet "${stackVllmName(name, id)}${GROUP_NAME_SUFFIX}" whose pods' names and labels add an index and a hash: `
+        + `use at most ${GROUP_NAME_ROOM - stackVllmName(name, '').length} characters, or a shorter stack name.`);
+    }
+  }
+}
+
 /**
  * Exactly one upstream: `vllm`, which the stack deploys, or an existing `vllmEndpoint`. What needs
  * the stack's own vLLM pods is refused with an endpoint, naming the key.
@@ -372,6 +390,7 @@ function checkUpstream(props: H2oGptStackProps): void {
   needsOwnServer('trafficPolicy', props.trafficPolicy, 'The traffic policy fences the vLLM pods, so it');
 }
 
+/** The autoscaling options, refused where they cannot work, before anything is built. */
 function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: boolean): ResolvedAutoscaling {
   if (props.autoscaling === undefined) return {};
   const servers = [
@@ -387,7 +406,7 @@ function checkAutoscaling(props: H2oGptStackProps, mesh: MeshMode, monitored: bo
       if (options?.replicas !== undefined) {
         throw new ConfigurationError(`${field}.replicas`, options.replicas, 'The autoscaler owns vLLM\'s replica count: remove replicas, or autoscaling.vllmMaxReplicas.');
       }
-      const cache = options?.modelCache ?? defaultModelCache(options?.nodes ?? 1);
+      const cache = serverModelCache(options?.modelCache, options?.nodes ?? 1);
       if (scaling.vllm.max > 1 && cacheHoldsOneNode(cache)) {
         throw new ConfigurationError('autoscaling.vllmMaxReplicas', scaling.vllm.max,
           `New replicas land on other nodes, which cannot mount a ReadWriteOnce model-cache claim (${field}.modelCache). Use ${SHARED_CACHE_CHOICES}, or ModelCache.ephemeral().`);
@@ -427,7 +446,7 @@ function checkDistinctModels(servers: VllmServer[], models: AdditionalModelOptio
   const serverField = (i: number) => (i === 0 ? 'vllm' : `additionalModels[${i - 1}]`);
   const names = servers.flatMap((server, i) => [
     { name: server.servedModelName, field: serverField(i) },
-    ...server.loraAdapterNames.map((name, k) => ({ name, field: `${serverField(i)}.loraAdapters[${k}]`, adapter: true })),
+    ...(server.loraAdapters?.names ?? []).map((name, k) => ({ name, field: `${serverField(i)}.loraAdapters[${k}]`, adapter: true })),
   ]);
   names.forEach((entry, i) => {
     const earlier = names.findIndex((other) => other.name === entry.name);

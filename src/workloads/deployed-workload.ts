@@ -61,6 +61,8 @@ export interface GroupPodSpec {
   readonly workerLabels: { [key: string]: string };
   readonly workerAnnotations?: { [key: string]: string };
   readonly workerContainers: k8s.Container[];
+  /** How every pod of a group spreads across nodes. */
+  readonly spread?: k8s.TopologySpreadConstraint[];
 }
 
 /** The API group and version of kubernetes-sigs/lws's LeaderWorkerSet (docs/group-facts.md §1). */
@@ -69,8 +71,9 @@ export const LEADER_WORKER_SET_API_VERSION = 'leaderworkerset.x-k8s.io/v1';
 /**
  * What `VllmServer` and `H2oGpt` share: their names and labels, their mesh identity (a
  * ServiceAccount of their own without a mounted token, or an existing one), a disruption budget
- * with more than one replica, and one Deployment whose pod is built the same way (the platform's
- * pull secrets, affinity and priority, a spread across nodes).
+ * with more than one replica, and one Deployment (or, for a vLLM server across nodes, one
+ * LeaderWorkerSet) whose pods are built the same way (the platform's pull secrets, affinity and
+ * priority, a spread across nodes).
  *
  * The pod stays open until synthesis, as cdk8s-plus's workloads are: `addContainer` and
  * `addVolume` add to it, and `markHasAutoscaler` leaves its replica count to an autoscaler, with no
@@ -79,7 +82,7 @@ export const LEADER_WORKER_SET_API_VERSION = 'leaderworkerset.x-k8s.io/v1';
  * afterwards would escape the check; an init container is what deadlocks under a mesh.
  */
 export abstract class DeployedWorkload extends Construct implements IPodWorkload {
-  /** Name of its Deployment and Service. */
+  /** Name of its Deployment (or LeaderWorkerSet, with `-group`) and Service. */
   public readonly name: string;
   /** Namespace, if known at synthesis. */
   public readonly namespace?: string;
@@ -146,8 +149,8 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
   }
 
   /**
-   * Leaves the Deployment's replica count to an autoscaler (a KEDA ScaledObject or an HPA on
-   * this Deployment): from then on its spec carries none, since a `kubectl apply` of a count would
+   * Leaves the replica count of the Deployment (or LeaderWorkerSet) to an autoscaler (a KEDA
+   * ScaledObject or an HPA on it): from then on its spec carries none, since a `kubectl apply` of a count would
    * reset what the autoscaler chose (Kubernetes' HorizontalPodAutoscaler docs, "Migrating
    * Deployments and StatefulSets to horizontal autoscaling"). Size `replicas` for the most the
    * autoscaler may set: it spreads the pods and sets the disruption budget.
@@ -230,6 +233,7 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
   protected _addLeaderWorkerSet(spec: GroupPodSpec): void {
     const leader = spec.leader;
     this.containers.push(...leader.containers);
+    this.initContainerNames = (leader.initContainers ?? []).map((c) => c.name);
     this.workerContainers.push(...spec.workerContainers);
     this.volumes.push(...leader.volumes);
     this.groupObject = new ApiObject(this, 'leader-worker-set', {
@@ -251,13 +255,13 @@ export abstract class DeployedWorkload extends Construct implements IPodWorkload
           leaderTemplate: Lazy.any({
             produce: () => k8s.toJson_PodTemplateSpec({
               metadata: { labels: { ...leader.podLabels, ...this.labels }, annotations: leader.podAnnotations },
-              spec: { ...this.podSpec(leader, this.containers, undefined), containers: this.containers, volumes: this.volumes },
+              spec: { ...this.podSpec(leader, this.containers, spec.spread), containers: this.containers, volumes: this.volumes },
             }),
           }),
           workerTemplate: Lazy.any({
             produce: () => k8s.toJson_PodTemplateSpec({
               metadata: { labels: { ...spec.workerLabels, ...this.labels }, annotations: spec.workerAnnotations },
-              spec: { ...this.podSpec({ ...leader, initContainers: undefined }, this.workerContainers, undefined), containers: this.workerContainers, volumes: this.volumes },
+              spec: { ...this.podSpec({ ...leader, initContainers: undefined }, this.workerContainers, spec.spread), containers: this.workerContainers, volumes: this.volumes },
             }),
           }),
         },

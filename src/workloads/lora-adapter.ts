@@ -18,12 +18,17 @@ const ADAPTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 // The same shapes as a model id (VllmServer): [org/]name on the Hub, or an absolute folder without "..".
 const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
-/**
- * Whether `source` is a Hub id or an absolute folder without "..", whitespace, "=" or ",": vLLM
- * reads `--lora-modules NAME=PATH` as JSON when it holds a comma (docs/group-facts.md §5).
- */
+/** Whether `source` is a Hub id ([org/]name) or an absolute folder that does not climb out with "..". */
 export function isModelSource(source: string): boolean {
-  return HUB_ID.test(source) || (source.startsWith('/') && !source.split('/').includes('..') && !/[\s=,]/.test(source));
+  return HUB_ID.test(source) || (source.startsWith('/') && !source.split('/').includes('..'));
+}
+
+/**
+ * Whether `source` can be an adapter's: a model source without whitespace, "=" or ",", which
+ * vLLM's `--lora-modules NAME=PATH` parser splits on or reads as JSON (docs/group-facts.md §5).
+ */
+function isAdapterSource(source: string): boolean {
+  return isModelSource(source) && !/[\s=,]/.test(source);
 }
 
 /** The adapters, checked: a list of { name, source }, each name new among them and not the base model's. */
@@ -42,9 +47,10 @@ export function checkLoraAdapters(field: string, adapters: LoraAdapter[] | undef
       throw new ConfigurationError(`${field}[${i}].name`, name, 'Use 1-128 letters, digits, \'.\', \'_\' or \'-\', starting with a letter or digit, e.g. "sql-lora": clients send it as the model name.');
     }
     if (name === servedModelName || names.includes(name)) {
-      throw new ConfigurationError(`${field}[${i}].name`, name, `${name === servedModelName ? 'The base model is' : `${field}[${names.indexOf(name)}] is`} served under that name already, and h2oGPT tells models apart by it: give each adapter its own.`);
+      const earlier = name === servedModelName ? 'The base model is' : `The adapter from "${adapters[names.indexOf(name)].source}" is`;
+      throw new ConfigurationError(`${field}[${i}].name`, name, `${earlier} served under that name already, and h2oGPT tells models apart by it: give each adapter its own.`);
     }
-    if (typeof source !== 'string' || !isModelSource(source)) {
+    if (typeof source !== 'string' || !isAdapterSource(source)) {
       throw new ConfigurationError(`${field}[${i}].source`, source, 'Use a Hugging Face repository id as org/name, e.g. "yard1/llama-2-7b-sql-lora-test", or an absolute path to an adapter folder, without "..", spaces, "=" or ",".');
     }
     names.push(name);

@@ -27,7 +27,7 @@ export interface NewModelCacheClaimOptions {
   readonly storageClassName?: string;
   /**
    * Access mode.
-   * @default ModelCacheAccessMode.READ_WRITE_ONCE
+   * @default ModelCacheAccessMode.READ_WRITE_ONCE, or READ_WRITE_MANY for a server of several nodes
    */
   readonly accessMode?: ModelCacheAccessMode;
 }
@@ -52,7 +52,7 @@ export class ModelCache {
       const modes = Object.values(ModelCacheAccessMode);
       throw new ConfigurationError('modelCache.accessMode', accessMode, `Use one of: ${modes.join(', ')}.${typeof accessMode === 'string' ? didYouMean(accessMode, modes) : ''}`);
     }
-    return new ModelCache({ createsClaim: true, size, storageClassName: options.storageClassName, accessMode });
+    return new ModelCache({ createsClaim: true, size, storageClassName: options.storageClassName, accessMode, accessModeGiven: options.accessMode !== undefined });
   }
 
   /** A PersistentVolumeClaim that already exists in the namespace. */
@@ -75,9 +75,11 @@ export class ModelCache {
   public readonly sizeLimit?: string;
 
   private readonly newClaim: boolean;
+  private readonly accessModeGiven: boolean;
 
-  private constructor(spec: { createsClaim: boolean; size?: string; storageClassName?: string; accessMode?: ModelCacheAccessMode; claimName?: string; sizeLimit?: string }) {
+  private constructor(spec: { createsClaim: boolean; size?: string; storageClassName?: string; accessMode?: ModelCacheAccessMode; accessModeGiven?: boolean; claimName?: string; sizeLimit?: string }) {
     this.newClaim = spec.createsClaim;
+    this.accessModeGiven = spec.accessModeGiven ?? false;
     this.size = spec.size;
     this.storageClassName = spec.storageClassName;
     this.accessMode = spec.accessMode;
@@ -88,5 +90,15 @@ export class ModelCache {
   /** Whether this cache makes the construct render a PersistentVolumeClaim. */
   public get createsClaim(): boolean {
     return this.newClaim;
+  }
+
+  /**
+   * This cache for a server of `nodes` nodes: a new claim whose access mode was not given is
+   * ReadWriteMany for several nodes, which must all mount it. Anything else is returned as is.
+   * @internal
+   */
+  public _forNodes(nodes: number): ModelCache {
+    if (nodes <= 1 || !this.newClaim || this.accessModeGiven) return this;
+    return new ModelCache({ createsClaim: true, size: this.size, storageClassName: this.storageClassName, accessMode: ModelCacheAccessMode.READ_WRITE_MANY });
   }
 }

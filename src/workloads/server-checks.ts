@@ -9,11 +9,12 @@ export function cacheHoldsOneNode(cache: ModelCache): boolean {
 }
 
 /**
- * The cache a server gets when none is given: a claim of its own, ReadWriteMany for a group of
- * pods on several nodes, so the weights are downloaded once. Internal.
+ * The cache a server of `nodes` nodes uses: the one given, or a claim of its own; a new claim
+ * without an access mode is ReadWriteMany for a group of pods on several nodes, so they all
+ * mount it and the weights are downloaded once. Internal.
  */
-export function defaultModelCache(nodes: number): ModelCache {
-  return nodes > 1 ? ModelCache.newClaim({ accessMode: ModelCacheAccessMode.READ_WRITE_MANY }) : ModelCache.newClaim();
+export function serverModelCache(given: ModelCache | undefined, nodes: number): ModelCache {
+  return (given ?? ModelCache.newClaim())._forNodes(nodes);
 }
 
 /** The caches pods on several nodes can share, for messages. Internal. */

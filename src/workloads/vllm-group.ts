@@ -9,7 +9,26 @@ export const LWS_POD_LABELS = {
   groupIndex: 'leaderworkerset.sigs.k8s.io/group-index',
   /** The pod's index in its group: "0" is the leader. */
   workerIndex: 'leaderworkerset.sigs.k8s.io/worker-index',
+  /** A hash naming the group, the same on its leader and workers. */
+  groupKey: 'leaderworkerset.sigs.k8s.io/group-key',
 } as const;
+
+/**
+ * Spreads a group's pods across nodes, counting only the pod's own group (its group-key). Soft
+ * (ScheduleAnyway): a pod that asks for a node's every GPU lands alone anyway, and smaller pods
+ * may share a node rather than wait.
+ */
+export function groupSpread(setName: string): Array<{
+  maxSkew: number; topologyKey: string; whenUnsatisfiable: string; labelSelector: { matchLabels: { [key: string]: string } }; matchLabelKeys: string[];
+}> {
+  return [{
+    maxSkew: 1,
+    topologyKey: 'kubernetes.io/hostname',
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { [LWS_POD_LABELS.setName]: setName } },
+    matchLabelKeys: [LWS_POD_LABELS.groupKey],
+  }];
+}
 
 /**
  * The LeaderWorkerSet is `<server>-group`: LWS names its headless Service after it, and the
@@ -24,8 +43,8 @@ export const GROUP_NAME_SUFFIX = '-group';
  */
 export const GROUP_NAME_ROOM = 63 - GROUP_NAME_SUFFIX.length - '-999-'.length - 10;
 
-/** The most GPUs one pod may ask for: one node's, 8 on the usual GPU servers (docs/sizing.md). */
-export const MAX_GPUS_PER_NODE = 8;
+/** GPUs a node offers when not told otherwise: 8, as the usual GPU servers have (docs/sizing.md). */
+export const DEFAULT_GPUS_PER_NODE = 8;
 
 /** vLLM's multi-node script in its image (vllm docs/deployment/frameworks/lws.md, v0.11.0; docs/group-facts.md §3). */
 export const MULTI_NODE_SCRIPT = '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
@@ -43,7 +62,10 @@ export function groupLeaderCommand(serverArgs: string[]): string[] {
   return ['sh', '-c', `bash ${MULTI_NODE_SCRIPT} leader --ray_cluster_size="$LWS_GROUP_SIZE"; exec ${VLLM_ENTRYPOINT.join(' ')} "$@"`, 'vllm-leader', ...serverArgs];
 }
 
-/** A worker: joins the leader's Ray cluster at LWS_LEADER_ADDRESS, retrying until it is up, and stays. */
+/**
+ * A worker: joins the leader's Ray cluster at LWS_LEADER_ADDRESS, retrying every 5 s for up to
+ * 300 s (then it exits and LWS recreates the group), and stays.
+ */
 export function groupWorkerCommand(): string[] {
   return ['sh', '-c', `exec bash ${MULTI_NODE_SCRIPT} worker --ray_address="$LWS_LEADER_ADDRESS"`];
 }

@@ -9,7 +9,7 @@ import {
   checkNonRootId, hardenedContainerSecurityContext, restrictedPodSecurityContext, rootPodSecurityContext, scratchVolume,
 } from './pod-security';
 import { ModelCache } from './model-cache';
-import { cacheHoldsOneNode, defaultModelCache, SHARED_CACHE_CHOICES } from './server-checks';
+import { cacheHoldsOneNode, serverModelCache, SHARED_CACHE_CHOICES } from './server-checks';
 import { IVllmWorkload, ServingGroup } from './pod-workload';
 import { IVllmEndpoint, ServedLoraAdapters } from './vllm-endpoint';
 import { DeployedWorkload, WorkloadPodSpec } from './deployed-workload';
@@ -21,11 +21,11 @@ import { cacheTooSmall, defaultCacheSize, gibibytes, modelSizeOf, vllmSizing, we
 import { Warnings } from '../common/warnings';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
-import { groupPodMetadata, meshPodMetadata } from '../mesh/pod-metadata';
+import { GroupPodMetadata, groupPodMetadata, meshKeysIn, meshPodMetadata } from '../mesh/pod-metadata';
 import { checkLoraAdapters, isModelSource, LoraAdapter } from './lora-adapter';
 import { LORA_ARGS } from './vllm-command';
 import {
-  GROUP_NAME_ROOM, GROUP_NAME_SUFFIX, groupLeaderCommand, groupWorkerCommand, LWS_POD_LABELS, MAX_GPUS_PER_NODE,
+  DEFAULT_GPUS_PER_NODE, GROUP_NAME_ROOM, GROUP_NAME_SUFFIX, groupLeaderCommand, groupSpread, groupWorkerCommand, LWS_POD_LABELS,
 } from './vllm-group';
 
 /** The vLLM OpenAI-compatible server image, pinned. */
@@ -50,14 +50,19 @@ export interface VllmServerOptions extends WorkloadOptions {
    */
   readonly servedModelName?: string;
   /**
-   * GPUs per pod (`nvidia.com/gpu` limit), at most one node's: 8. A model larger than one node
-   * takes `nodes` too.
+   * GPUs per pod (`nvidia.com/gpu` limit), at most one node's (`gpusPerNode`). A model larger
+   * than one node takes `nodes` too.
    * @default 1
    */
   readonly gpus?: number;
   /**
+   * GPUs one node offers (`nvidia.com/gpu` allocatable): a pod asks for at most this many.
+   * @default 8, as the usual GPU servers have
+   */
+  readonly gpusPerNode?: number;
+  /**
    * Nodes that serve the model together. Above 1 the server is a LeaderWorkerSet group of this
-   * many pods, each with `gpus` GPUs on a node of its own: tensor parallel within each node,
+   * many pods, each with `gpus` GPUs, spread across nodes: tensor parallel within each pod,
    * pipeline parallel across them, over Ray (README, "Larger than one node").
    * @default 1: one Deployment pod
    */
@@ -75,7 +80,7 @@ export interface VllmServerOptions extends WorkloadOptions {
    */
   readonly loraAdapters?: LoraAdapter[];
   /**
-   * `--tensor-parallel-size`; at most `gpus`.
+   * `--tensor-parallel-size`; at most `gpus`, and equal to it with `nodes` above 1.
    * @default gpus
    */
   readonly tensorParallelSize?: number;
@@ -127,7 +132,7 @@ export interface VllmServerOptions extends WorkloadOptions {
   readonly port?: number;
   /**
    * How long the startup probe lets the model load before the kubelet restarts the container.
-   * @default 1800 (30 minutes)
+   * @default 1800 (30 minutes); 3600 with `nodes` above 1, as the group forms first (docs/group-facts.md §3)
    */
   readonly startupProbeBudgetSeconds?: number;
   /**
@@ -226,15 +231,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
    * (selectorLabels). The Service, NetworkPolicy and PodMonitor select these.
    */
   public readonly servingSelectorLabels?: { [key: string]: string };
-  /** Names of the LoRA adapters served beside the model. */
-  public readonly loraAdapterNames: string[];
-  /** The adapters as h2oGPT lists them, when there are any. */
+  /** The LoRA adapters served beside the model, as h2oGPT lists them, when there are any. */
   public readonly loraAdapters?: ServedLoraAdapters;
-  /**
-   * A multi-node group's own traffic is carried by the mesh (Istio ambient), so its mesh policy
-   * must admit the group's identity on every port; false when it keeps out of the proxy, or with one node.
-   */
-  public readonly meshCarriesGroup: boolean;
   /** Its groups, with more than one node. */
   public readonly group?: ServingGroup;
   /** The gated Hugging Face family of the model (e.g. "meta-llama/"), when it is in one. */
@@ -252,7 +250,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     this.model = checkNonEmpty('model', props.model, 'Set it to a Hugging Face model id such as "Qwen/Qwen2.5-1.5B-Instruct".');
     // A Hub id ([org/]name) or an absolute folder in the image; never a path that climbs out of one.
     if (!isModelSource(this.model)) {
-      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..", spaces, "=" or ",".');
+      throw new ConfigurationError('model', this.model, 'Use a Hugging Face model id as org/name, e.g. Qwen/Qwen2.5-1.5B-Instruct, or an absolute path to a model folder in the image, without "..".');
     }
     const gated = GATED_MODEL_FAMILIES.find((prefix) => this.model.toLowerCase().startsWith(prefix.toLowerCase()));
     this.gatedFamily = gated;
@@ -265,10 +263,13 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     const image = checkImage('image', props.image ?? DEFAULT_VLLM_IMAGE);
     const nodes = checkInteger('nodes', props.nodes ?? 1, 1, 64, 'nodes');
     this.nodes = nodes;
+    const gpusPerNode = checkInteger('gpusPerNode', props.gpusPerNode ?? DEFAULT_GPUS_PER_NODE, 1, 64, 'GPUs');
     const gpus = checkInteger('gpus', props.gpus ?? 1, 1, 64, 'GPUs per pod');
-    if (gpus > MAX_GPUS_PER_NODE) {
-      throw new ConfigurationError('gpus', gpus, `A pod runs on one node, and a node has at most ${MAX_GPUS_PER_NODE} GPUs: `
-        + `serve the model across nodes with gpus: ${MAX_GPUS_PER_NODE} and nodes: ${Math.ceil(gpus / MAX_GPUS_PER_NODE)} (${MAX_GPUS_PER_NODE * Math.ceil(gpus / MAX_GPUS_PER_NODE)} GPUs in all).`);
+    if (gpus > gpusPerNode) {
+      // The same GPUs in all, in pods that each fit a node.
+      const needed = Math.ceil((gpus * nodes) / gpusPerNode);
+      throw new ConfigurationError('gpus', gpus, `A pod runs on one node, and a node has ${gpusPerNode} GPUs (gpusPerNode): `
+        + `serve the model across nodes with gpus: ${gpusPerNode} and nodes: ${needed} (${gpusPerNode * needed} GPUs in all), or give your nodes' real count in gpusPerNode.`);
     }
     const tensorParallelSize = checkInteger('tensorParallelSize', props.tensorParallelSize ?? gpus, 1, 64);
     if (tensorParallelSize > gpus) {
@@ -300,16 +301,15 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     this.apiKey = props.apiKey;
     const extraArgs = props.extraArgs ?? [];
     const loraAdapters = checkLoraAdapters('loraAdapters', props.loraAdapters, this.servedModelName);
-    this.loraAdapterNames = loraAdapters.map((a) => a.name);
     if (loraAdapters.length > 0) {
       // h2oGPT lists an adapter with the base model's tokenizer and a given context length (docs/app-facts.md §7).
       if (props.maxModelLen === undefined) {
         throw new ConfigurationError('maxModelLen', undefined, 'h2oGPT lists each LoRA adapter with a context length, which it cannot read from an adapter\'s name: set maxModelLen, e.g. 8192.');
       }
       if (this.model.startsWith('/')) {
-        throw new ConfigurationError('loraAdapters', this.model, 'h2oGPT reads the tokenizer of an adapter\'s base model from Hugging Face, and this model is a folder in the vLLM image: serve adapters on a model given by its Hugging Face id.');
+        throw new ConfigurationError('model', this.model, 'h2oGPT reads the tokenizer of a LoRA adapter\'s base model from Hugging Face, and this model is a folder in the vLLM image: serve adapters on a model given by its Hugging Face id.');
       }
-      this.loraAdapters = { names: this.loraAdapterNames, tokenizerModel: this.model, maxModelLen: props.maxModelLen };
+      this.loraAdapters = { names: loraAdapters.map((a) => a.name), tokenizerModel: this.model, maxModelLen: props.maxModelLen };
     }
     extraArgs.forEach((arg, i) => {
       const loraArg = LORA_ARGS.find((flag) => new RegExp(`^${flag.replace(/-/g, '[-_]')}(=|$)`).test(arg));
@@ -345,13 +345,17 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     checkPodMetadata('podLabels', props.podLabels);
     checkPodMetadata('podAnnotations', props.podAnnotations);
     // A group's pods are on several nodes: by default one claim they all mount, downloaded once.
-    const cache = props.modelCache ?? defaultModelCache(nodes);
+    const cache = serverModelCache(props.modelCache, nodes);
     const modelSize = modelSizeOf(this.model, props.modelSize, 'modelSize');
     const cacheSize = cache.createsClaim ? cache.size ?? defaultCacheSize(modelSize) : cache.sizeLimit;
     if (modelSize && cacheSize !== undefined && cacheTooSmall(cacheSize, modelSize)) {
       Warnings.add(this, `the model cache (${cacheSize}) cannot hold ${this.model}: by ${modelSize.source}, its weights take about `
         + `${gibibytes(weightBytes(modelSize))} at ${modelSize.bytesPerParameter} byte(s) per parameter, so vLLM's download would fill the volume and fail. `
         + 'Give the cache more room (vllm.modelCache, --cache-size), or correct the size hint (vllm.modelSize, --model-size)');
+    }
+    if (nodes > 1 && cache.createsClaim && cache.storageClassName === undefined) {
+      Warnings.add(this, `the ${nodes} pods of each group mount one ReadWriteMany model-cache claim, which the cluster's default storage class may not offer: `
+        + 'name a class that does (vllm.modelCache storageClassName, --storage-class), e.g. an NFS, EFS or Filestore class, or give an existing claim');
     }
     const sharedRwoClaim = cacheHoldsOneNode(cache);
     if (sharedRwoClaim && nodes > 1) {
@@ -365,18 +369,24 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
 
     const mesh = props.mesh ?? MeshMode.none();
     this.servingSelectorLabels = nodes > 1 ? { ...this.selectorLabels, [LWS_POD_LABELS.workerIndex]: '0' } : undefined;
-    const group = nodes > 1 ? groupPodMetadata(mesh, this.port) : undefined;
-    if (group && 'refused' in group) {
-      throw new ConfigurationError('nodes', nodes, `${group.refused}: serve the model on one node (nodes: 1), or run the stack in another mesh mode.`);
+    const groupMetadata = nodes > 1 ? groupPodMetadata(mesh, this.port) : undefined;
+    if (groupMetadata && 'refused' in groupMetadata) {
+      throw new ConfigurationError('nodes', nodes, `${groupMetadata.refused}: serve the model on one node (nodes: 1), or run the stack in another mesh mode.`);
     }
-    this.meshCarriesGroup = group?.meshed ?? false;
-    this.group = nodes > 1 ? { name: `${this.name}${GROUP_NAME_SUFFIX}`, size: nodes, maxGroups: replicas, meshCarried: this.meshCarriesGroup } : undefined;
+    if (groupMetadata && props.mesh === undefined && meshKeysIn(props.podLabels, props.podAnnotations).length > 0) {
+      Warnings.add(this, `the pod metadata names a service mesh (${meshKeysIn(props.podLabels, props.podAnnotations).join(', ')}), but mesh is not set: `
+        + 'the group\'s workers would be meshed like the leader, and its Ray and NCCL traffic would meet their proxies. Pass the mesh (mesh: MeshMode....)');
+    }
+    // Policies are written for every group there may be; with none at first, for the first one.
+    this.group = groupMetadata
+      ? { name: `${this.name}${GROUP_NAME_SUFFIX}`, size: nodes, maxGroups: Math.max(replicas, 1), meshCarried: groupMetadata.meshed }
+      : undefined;
     const gpuMemory = checkByteQuantity('gpuMemory', props.gpuMemory ?? DEFAULT_GPU_MEMORY, '1Gi', DEFAULT_GPU_MEMORY)!;
     if (modelSize && weightBytes(modelSize) > quantityValue(gpuMemory) * gpus * nodes * utilization) {
       const where = nodes > 1 ? `the ${gpus * nodes} GPUs of a group of ${nodes} pods` : `the ${gpus} GPU${gpus > 1 ? 's' : ''} of its pod`;
       Warnings.add(this, `${this.model} cannot fit ${where}: by ${modelSize.source}, its weights take about ${gibibytes(weightBytes(modelSize))} `
         + `at ${modelSize.bytesPerParameter} byte(s) per parameter, and ${gpus * nodes} x ${gpuMemory} at ${utilization} utilization hold less, before any KV cache. `
-        + `Serve it on more GPUs (vllm.gpus, --gpus up to ${MAX_GPUS_PER_NODE}; vllm.nodes, --nodes), give the GPUs' real memory (vllm.gpuMemory, --gpu-memory), `
+        + `Serve it on more GPUs (vllm.gpus, --gpus up to ${gpusPerNode}; vllm.nodes, --nodes), give the GPUs' real memory (vllm.gpuMemory, --gpu-memory), `
         + 'or choose a quantized model');
     }
 
@@ -461,7 +471,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     if (nodes === 1) {
       this._addDeployment(podSpec);
     } else {
-      this.addGroup(podSpec, mesh, nodes, vllmEnv({ usageStats, offline: this.offline, huggingFaceToken: props.huggingFaceToken }));
+      this.addGroup(podSpec, mesh, groupMetadata!, vllmEnv({ usageStats, offline: this.offline, huggingFaceToken: props.huggingFaceToken }));
     }
 
     this.service = new k8s.KubeService(this, 'service', {
@@ -480,8 +490,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
    * with no port and no probe (the leader's health covers the group, and a worker that dies
    * takes its group with it). The mesh's metadata keeps the group's traffic out of the proxy.
    */
-  private addGroup(leader: WorkloadPodSpec, mesh: MeshMode, nodes: number, workerEnv: k8s.EnvVar[]): void {
-    const group = groupPodMetadata(mesh, this.port);
+  private addGroup(leader: WorkloadPodSpec, mesh: MeshMode, group: GroupPodMetadata, workerEnv: k8s.EnvVar[]): void {
     if ('refused' in group) throw new Error(`internal: ${group.refused}`);
     const [serving] = leader.containers;
     // Off the workers, unless the mesh carries the group: the mesh's own metadata, and the
@@ -496,7 +505,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     const reason = { [ANNOTATIONS.groupTraffic]: group.reason };
     this._addLeaderWorkerSet({
       name: this.group!.name,
-      size: nodes,
+      size: this.nodes,
+      spread: groupSpread(this.group!.name),
       leader: {
         ...leader,
         podLabels: { ...leader.podLabels, ...group.leader.labels },

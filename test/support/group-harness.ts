@@ -18,9 +18,12 @@ import { policyDrops, PolicyEndpoint, routerFilterRules } from './network-policy
 // Each mesh's reading of a pod's metadata is in its own file of test/support/meshes/, with its
 // sources (docs/group-facts.md §4).
 
-/** A pod of the group as the replay runs it. */
+/** The replay's pods: the group's leader and a worker, and h2oGPT, the mesh client of the serving port. */
+type Role = 'leader' | 'worker' | 'client';
+
+/** A pod as the replay runs it. */
 interface GroupPod {
-  readonly role: 'leader' | 'worker';
+  readonly role: Role;
   readonly metadata: { labels: Record<string, string>; annotations: Record<string, string> };
   readonly uid: number;
   /** Ports its programs listen on. */
@@ -32,9 +35,12 @@ function podCapture(mode: ReplayMode, metadata: GroupPod['metadata']): PodCaptur
   return meshWire(mode.mesh)?.podCapture(mode, metadata) ?? UNCAPTURED;
 }
 
-/** One connection of the group: who opens it, to which of the other pod's ports. */
+/**
+ * One connection: who opens it, to which port of the other pod of the group (h2oGPT's, the
+ * client's, go to the leader).
+ */
 export interface GroupFlow {
-  readonly from: 'leader' | 'worker';
+  readonly from: Role;
   readonly port: number;
 }
 
@@ -53,8 +59,9 @@ export interface GroupReplayOptions {
 }
 
 /**
- * Opens `flows` between the leader and a worker of the LeaderWorkerSet in `objects` under `mode`,
- * in namespaces numbered `index` (1-250, unique among replays running at once), one after another.
+ * Opens `flows` between the leader and a worker of the LeaderWorkerSet in `objects`, and from
+ * h2oGPT's pod to the leader, under `mode`, in namespaces numbered `index` (1-250, unique among
+ * replays running at once), one after another.
  */
 export async function replayGroupFlows(index: number, mode: ReplayMode, objects: Manifest[], flows: GroupFlow[], options: GroupReplayOptions = {}): Promise<FlowResult[]> {
   const set = objects.find((o) => o.kind === 'LeaderWorkerSet')!;
@@ -65,42 +72,56 @@ export async function replayGroupFlows(index: number, mode: ReplayMode, objects:
     'leaderworkerset.sigs.k8s.io/group-index': String(group),
     'leaderworkerset.sigs.k8s.io/worker-index': String(worker),
   });
-  const podOf = (role: 'leader' | 'worker', template: any, group: number, worker: number): GroupPod => ({
+  const front = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'h2ogpt')!.spec.template;
+  const targetOf = (from: Role): Role => (from === 'leader' ? 'worker' : 'leader');
+  const podOf = (role: Role, template: any, added: Record<string, string>): GroupPod => ({
     role,
-    metadata: { labels: { ...template.metadata.labels, ...lwsLabels(group, worker) }, annotations: template.metadata.annotations ?? {} },
+    metadata: { labels: { ...template.metadata.labels, ...added }, annotations: template.metadata.annotations ?? {} },
     uid: template.spec.containers[0].securityContext?.runAsUser ?? template.spec.securityContext?.runAsUser ?? 0,
-    ports: [...new Set(flows.filter((f) => f.from !== role).map((f) => f.port))],
+    ports: [...new Set(flows.filter((f) => targetOf(f.from) === role).map((f) => f.port))],
   });
-  const pods = { leader: podOf('leader', templates.leaderTemplate, 0, 0), worker: podOf('worker', templates.workerTemplate, options.workerGroup ?? 0, 1) };
+  const pods: Record<Role, GroupPod> = {
+    leader: podOf('leader', templates.leaderTemplate, lwsLabels(0, 0)),
+    worker: podOf('worker', templates.workerTemplate, lwsLabels(options.workerGroup ?? 0, 1)),
+    client: podOf('client', front, {}),
+  };
+  const roles = Object.keys(pods) as Role[];
   const shared = sharedDir('');
   const strict = mode.mesh !== Mesh.NONE && mode.mtls === MtlsMode.STRICT;
-  const ns = { leader: `${PREFIX}-${index}-gl`, worker: `${PREFIX}-${index}-gw`, node: `${PREFIX}-${index}-gn` };
-  const ip = { leader: `198.18.${index}.1`, worker: `198.19.${index}.1` };
+  // Each pod on a subnet of its own, with the node as its gateway, inside 198.18.0.0/15, which is
+  // reserved for benchmarking: it cannot collide with a real network.
+  const subnet: Record<Role, { address: string; gateway: string; bits: number }> = {
+    leader: { address: `198.18.${index}.1`, gateway: `198.18.${index}.62`, bits: 26 },
+    client: { address: `198.18.${index}.65`, gateway: `198.18.${index}.126`, bits: 26 },
+    worker: { address: `198.19.${index}.1`, gateway: `198.19.${index}.254`, bits: 24 },
+  };
+  const ns: Record<Role | 'node', string> = { leader: `${PREFIX}-${index}-gl`, worker: `${PREFIX}-${index}-gw`, client: `${PREFIX}-${index}-gc`, node: `${PREFIX}-${index}-gn` };
+  const ip = (role: Role) => subnet[role].address;
+  const dev = (role: Role) => `g${index}${role[0]}`;
   const processes: Started[] = [];
   try {
     await run(['ip', '-batch', '-'], [
-      `netns add ${ns.leader}`, `netns add ${ns.worker}`, `netns add ${ns.node}`,
-      `link add g${index}l netns ${ns.leader} type veth peer name g${index}nl netns ${ns.node}`,
-      `link add g${index}w netns ${ns.worker} type veth peer name g${index}nw netns ${ns.node}`, '',
+      ...Object.values(ns).map((name) => `netns add ${name}`),
+      ...roles.map((role) => `link add ${dev(role)} netns ${ns[role]} type veth peer name ${dev(role)}n netns ${ns.node}`), '',
     ].join('\n'));
-    const side = (dev: string, address: string, gateway: string) => [`addr add ${address}/24 dev ${dev}`, `link set ${dev} up`, 'link set lo up', `route add default via ${gateway}`, ''].join('\n');
+    const side = (role: Role) => [`addr add ${ip(role)}/${subnet[role].bits} dev ${dev(role)}`, `link set ${dev(role)} up`, 'link set lo up',
+      `route add default via ${subnet[role].gateway}`, ''].join('\n');
     await Promise.all([
-      run(['ip', '-n', ns.leader, '-batch', '-'], side(`g${index}l`, ip.leader, `198.18.${index}.254`)),
-      run(['ip', '-n', ns.worker, '-batch', '-'], side(`g${index}w`, ip.worker, `198.19.${index}.254`)),
-      run(['ip', '-n', ns.node, '-batch', '-'], [`addr add 198.18.${index}.254/24 dev g${index}nl`, `addr add 198.19.${index}.254/24 dev g${index}nw`,
-        `link set g${index}nl up`, `link set g${index}nw up`, ''].join('\n')),
+      ...roles.map((role) => run(['ip', '-n', ns[role], '-batch', '-'], side(role))),
+      run(['ip', '-n', ns.node, '-batch', '-'], `${roles.flatMap((role) => [`addr add ${subnet[role].gateway}/${subnet[role].bits} dev ${dev(role)}n`, `link set ${dev(role)}n up`]).join('\n')}\n`),
     ]);
-    const endpoint = (role: 'leader' | 'worker'): PolicyEndpoint => ({
-      name: `${set.metadata.name}-${role}`, ip: ip[role], namespace: set.metadata.namespace ?? 'default', labels: pods[role].metadata.labels,
-      ports: (role === 'leader' ? templates.leaderTemplate : templates.workerTemplate).spec.containers.flatMap((c: any) => c.ports ?? []),
+    const templateOf: Record<Role, any> = { leader: templates.leaderTemplate, worker: templates.workerTemplate, client: front };
+    const endpoint = (role: Role): PolicyEndpoint => ({
+      name: role === 'client' ? 'h2ogpt' : `${set.metadata.name}-${role}`, ip: ip(role), namespace: set.metadata.namespace ?? 'default', labels: pods[role].metadata.labels,
+      ports: templateOf[role].spec.containers.flatMap((c: any) => c.ports ?? []),
     });
     const wirePorts = [...new Set(flows.map((f) => f.port).concat([15008, 4143]))];
-    const policy = routerFilterRules(objects, [endpoint('leader'), endpoint('worker')], wirePorts);
+    const policy = routerFilterRules(objects, roles.map(endpoint), wirePorts);
     await run(['ip', 'netns', 'exec', ns.node, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && exec iptables-restore'], policy.restore);
 
     // Each pod: its capture, its proxy stand-in, and its programs with its mesh's inbound side.
-    const logs: Record<'leader' | 'worker', Started> = {} as any;
-    for (const role of ['leader', 'worker'] as const) {
+    const logs = {} as Record<Role, Started>;
+    for (const role of roles) {
       const capture = podCapture(mode, pods[role].metadata);
       const rules = [...capture.outbound, ...capture.inbound];
       if (rules.length > 0) await run(['ip', 'netns', 'exec', ns[role], 'iptables-restore', '--noflush'], natRestore(rules));
@@ -120,29 +141,37 @@ export async function replayGroupFlows(index: number, mode: ReplayMode, objects:
 
     const results: FlowResult[] = [];
     for (const flow of flows) {
-      const to = flow.from === 'leader' ? 'worker' : 'leader';
-      const url = `http://${ip[to]}:${flow.port}/health`;
-      // The stand-in answers a port's first request 503, then 200: up to four attempts, each
-      // bounded only so a dropped connection ends (the verdict comes from the evidence below).
-      // curl, not busybox's wget, whose -T crashes (busybox 1.36 here).
-      const script = `i=0; while [ $i -lt 4 ]; do if /usr/bin/curl -sf -o /dev/null --max-time 3 ${url}; then echo reached; exit 0; fi; i=$((i+1)); done; exit 1`;
+      const to = targetOf(flow.from);
+      const url = `http://${ip(to)}:${flow.port}/health`;
+      // Only what the target logs from now on is this flow's evidence: earlier flows may have used the port.
+      const logFrom = logs[to].output.length;
+      const logOfFlow = () => logs[to].output.slice(logFrom);
+      const dropsNow = async () => policyDrops(await run(['ip', 'netns', 'exec', ns.node, 'iptables', '-L', '-v', '-x', '-n']), policy.chains);
+      const dropsBefore = policy.chains.length > 0 ? await dropsNow() : [];
+      // The stand-in answers a port's first request 503, then 200: up to four attempts. The
+      // connect bound ends an attempt whose opening a policy dropped, and the overall one only a
+      // hang; the verdict comes from the evidence below. curl, not busybox's wget, whose -T
+      // crashes (busybox 1.36 here).
+      const script = `i=0; while [ $i -lt 4 ]; do if /usr/bin/curl -sf -o /dev/null --connect-timeout 3 --max-time 30 ${url}; then echo reached; exit 0; fi; i=$((i+1)); done; exit 1`;
       const client = start(ns[flow.from], ['/usr/bin/setpriv', `--reuid=${pods[flow.from].uid}`, `--regid=${pods[flow.from].uid}`, '--clear-groups',
         join(shared.busyboxPath, 'sh'), '-c', script], { PATH: shared.busyboxPath });
       processes.push(client);
       const code = await client.exited;
       if (code === 0) {
         // The stand-in logs an answer just after sending it: wait for the line, not for time.
-        const path = await logs[to].until('the programs logging their answer', () => new RegExp(`^served 200 GET /health on ${flow.port} via (.+)$`, 'm').exec(logs[to].output)?.[1]);
+        const path = await logs[to].until('the programs logging their answer', () => new RegExp(`^served 200 GET /health on ${flow.port} via (.+)$`, 'm').exec(logOfFlow())?.[1]);
         results.push({ flow, outcome: 'reached', evidence: path });
         continue;
       }
-      const refusals = logs[to].output.match(new RegExp(`^refused plaintext for ${flow.port} at \\d+$`, 'gm')) ?? [];
+      const refusals = logOfFlow().match(new RegExp(`^refused plaintext for ${flow.port} at \\d+$`, 'gm')) ?? [];
       if (refusals.length >= REPEATED) {
         results.push({ flow, outcome: 'refused', evidence: `STRICT at ${/at (\d+)$/.exec(refusals[0]!)![1]}` });
         continue;
       }
-      const drops = policyDrops(await run(['ip', 'netns', 'exec', ns.node, 'iptables', '-L', '-v', '-x', '-n']), policy.chains)
-        .filter((d) => d.packets >= REPEATED);
+      // This flow's drops: the counters' growth since it began.
+      const drops = (policy.chains.length > 0 ? await dropsNow() : []).map((d) => ({
+        ...d, packets: d.packets - (dropsBefore.find((b) => b.pod === d.pod && b.direction === d.direction && b.port === d.port)?.packets ?? 0),
+      })).filter((d) => d.packets >= REPEATED);
       if (drops.length > 0) {
         results.push({ flow, outcome: 'blocked', evidence: drops.map((d) => `${d.pod} ${d.direction} ${d.port}`).join(', ') });
         continue;
