@@ -49,7 +49,7 @@ export interface WorkloadOptions {
    */
   readonly image?: string;
   /**
-   * Pod replicas.
+   * Replicas: pods, or for a vLLM server across nodes (`nodes`), groups of pods.
    * @default 1
    */
   readonly replicas?: number;

@@ -138,7 +138,8 @@ function podTemplatesOf(objects: Obj[]): PodTemplate[] {
 function lwsLabels(owner: Obj, specPath: string, objects: Obj[]): Array<Record<string, string>> {
   if (owner.kind !== 'LeaderWorkerSet') return [{}];
   const scaler = objects.find((o) => o.kind === 'ScaledObject' && o.spec?.scaleTargetRef?.kind === 'LeaderWorkerSet' && o.spec.scaleTargetRef.name === owner.metadata.name);
-  const groups: number = owner.spec?.replicas ?? scaler?.spec?.maxReplicaCount ?? 1;
+  // At least one: a set scaled to zero still has templates whose selectors must match.
+  const groups: number = Math.max(owner.spec?.replicas ?? scaler?.spec?.maxReplicaCount ?? 1, 1);
   const leader = specPath.includes('leaderTemplate');
   return Array.from({ length: groups }, (_, index) => ({
     'leaderworkerset.sigs.k8s.io/name': owner.metadata.name,
