@@ -2,7 +2,7 @@ import { H2oGptStack, Mesh, MeshMode, MtlsMode } from '../src/internal';
 import { allModeVariants } from '../src/startup/decision-table';
 import { Manifest, synth } from './helpers';
 import { FlowResult, GroupFlow, GroupReplayOptions, replayGroupFlows } from './support/group-harness';
-import { kernelSuiteUnavailable, sweepNamespaces } from './support/kernel-harness';
+import { kernelSuiteUnavailable, replayEach, sweepNamespaces } from './support/kernel-harness';
 
 // Issue #27: a multi-node group's own traffic in a real kernel, under every mesh mode. The
 // stack's LeaderWorkerSet is synthesized, and its leader and a worker are replayed with the
@@ -71,23 +71,9 @@ const controls = {
 
 let replayed: Promise<void> | undefined;
 function replayAll(): Promise<void> {
-  replayed ??= (async () => {
-    process.once('SIGINT', () => { sweepNamespaces(); process.exit(130); });
-    const all = [...cells, ...Object.values(controls)];
-    let next = 0;
-    const worker = async () => {
-      while (next < all.length) {
-        const index = next++;
-        const replay = all[index];
-        try {
-          replay.results = await replayGroupFlows(index + 1, replay.mesh, replay.objects, replay.flows, replay.options);
-        } catch (error) {
-          replay.error = error as Error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: PARALLEL }, worker));
-  })();
+  replayed ??= replayEach([...cells, ...Object.values(controls)], PARALLEL, async (replay, index) => {
+    replay.results = await replayGroupFlows(index, replay.mesh, replay.objects, replay.flows, replay.options);
+  });
   return replayed;
 }
 

@@ -6,7 +6,7 @@ import {
 import { parseKubernetesMinor } from '../src/startup/decide';
 import { allModeVariants } from '../src/startup/decision-table';
 import { Manifest } from './helpers';
-import { KernelOutcome, KernelRun, kernelSuiteUnavailable, replayStartup, sweepNamespaces } from './support/kernel-harness';
+import { KernelOutcome, KernelRun, kernelSuiteUnavailable, replayEach, replayStartup, sweepNamespaces } from './support/kernel-harness';
 import { renderCell, SECOND_MODEL } from './support/render';
 
 // Issues #10 and #22: the decision table proved in a real kernel. Every cell (mode x CNI x mTLS x
@@ -145,22 +145,10 @@ let replayed: Promise<void> | undefined;
  */
 function replayAll(): Promise<void> {
   replayed ??= (async () => {
-    process.once('SIGINT', () => { sweepNamespaces(); process.exit(130); });
     const all: Replay[] = [...Object.values(controls), ...otherClientControls, ...cells, ...twoModelCells];
-    if (all.length > 250) throw new Error(`${all.length} replays: the harness numbers its addresses 1-250`);
-    let next = 0;
-    const worker = async () => {
-      while (next < all.length) {
-        const index = next++;
-        const replay = all[index];
-        try {
-          replay.run = await replayStartup(index + 1, replay.mesh, replay.objects);
-        } catch (error) {
-          replay.error = error as Error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: PARALLEL }, worker));
+    await replayEach(all, PARALLEL, async (replay, index) => {
+      replay.run = await replayStartup(index, replay.mesh, replay.objects);
+    });
     mkdirSync(join(__dirname, '..', '.tmp'), { recursive: true });
     writeFileSync(join(__dirname, '..', '.tmp', 'kernel-table.md'), `${kernelTable(cells)}\n`);
   })();

@@ -297,6 +297,28 @@ export async function listening(helper: Started): Promise<void> {
   });
 }
 
+/**
+ * Runs `replay` on every item, `parallel` at a time, each with an index of its own (1-250, as
+ * the replays number their addresses). An item that reaches no verdict keeps its error for its
+ * own test to report, and the others go on.
+ */
+export async function replayEach<T extends { error?: Error }>(items: T[], parallel: number, replay: (item: T, index: number) => Promise<void>): Promise<void> {
+  if (items.length > 250) throw new Error(`${items.length} replays: the harness numbers its addresses 1-250`);
+  process.once('SIGINT', () => { sweepNamespaces(); process.exit(130); });
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        await replay(items[index], index + 1);
+      } catch (error) {
+        items[index].error = error as Error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
 /** The result of one replayed startup. */
 export interface KernelRun {
   readonly outcome: KernelOutcome;
