@@ -312,6 +312,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
       this.loraAdapters = { names: loraAdapters.map((a) => a.name), tokenizerModel: this.model, maxModelLen: props.maxModelLen };
     }
     extraArgs.forEach((arg, i) => {
+      if (typeof arg !== 'string') throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Each argument must be a string.');
       const loraArg = LORA_ARGS.find((flag) => new RegExp(`^${flag.replace(/-/g, '[-_]')}(=|$)`).test(arg));
       if (loraArg && loraAdapters.length > 0) {
         throw new ConfigurationError(`extraArgs[${i}]`, arg, `loraAdapters sets ${LORA_ARGS.join(', ')}, and vLLM would take whichever comes last: give adapters in loraAdapters only.`);
@@ -319,7 +320,6 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
       if (nodes > 1 && /^--(pipeline[-_]parallel[-_]size|distributed[-_]executor[-_]backend|tensor[-_]parallel[-_]size)(=|$)/.test(arg)) {
         throw new ConfigurationError(`extraArgs[${i}]`, arg, 'A multi-node server sets its parallelism and Ray backend from gpus and nodes: remove the argument.');
       }
-      if (typeof arg !== 'string') throw new ConfigurationError(`extraArgs[${i}]`, arg, 'Each argument must be a string.');
       if (props.maxModelLen !== undefined && /^--max-model-len(=|$)/.test(arg)) {
         throw new ConfigurationError(`extraArgs[${i}]`, arg, 'maxModelLen is set too, and vLLM would take whichever comes last: keep one of them.');
       }
