@@ -258,7 +258,9 @@ describe('the command line: --nodes, --lora, --gpu-memory', () => {
     const argsOf = (name: string) => find(objects, 'LeaderWorkerSet', name).spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0].command as string[];
     expect(argsOf('h2ogpt-vllm-group')).toContain('sql=org/sql-lora');
     expect(argsOf('h2ogpt-vllm-coder-group')).not.toContain('--enable-lora');
-    for (const claim of objects.filter((o) => o.kind === 'PersistentVolumeClaim')) expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'efs' });
+    const claims = objects.filter((o) => o.kind === 'PersistentVolumeClaim');
+    expect(claims).toHaveLength(2);
+    for (const claim of claims) expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'efs' });
     expect(stderr).not.toMatch(/default storage class may not offer/);
   });
 
@@ -292,7 +294,7 @@ describe('the command line: --nodes, --lora, --gpu-memory', () => {
   });
 
   test.each([
-    [['--gpus', '16'], 'Invalid --gpus: "16". A pod runs on one node, and a node has 8 GPUs (--gpus-per-node): serve the model across nodes with gpus: 8 and nodes: 2'],
+    [['--gpus', '16'], 'Invalid --gpus: "16". A pod runs on one node, and a node has 8 GPUs (--gpus-per-node): serve the model across nodes with --gpus 8 --nodes 2 (16 GPUs in all), or give your nodes\' real count in --gpus-per-node.'],
     [['--nodes', '2', '--name', 'a'.repeat(38)], `Invalid --name: "${'a'.repeat(38)}". vLLM serves across nodes (--nodes), as a LeaderWorkerSet "${'a'.repeat(38)}-vllm-group" whose pods' names and labels add an index and a hash: use at most 37 characters.`],
     [['--nodes', '2', '--cache-access-mode', 'ReadWriteOnce'], 'Invalid --nodes: "2". The 2 pods of a group run on 2 nodes, which cannot all mount a ReadWriteOnce model-cache claim. Use --cache-access-mode ReadWriteMany'],
     [['--lora', 'sql'], 'Invalid --lora: "sql". Use NAME=HF_ID, e.g. --lora sql=yard1/llama-2-7b-sql-lora-test'],
@@ -412,12 +414,13 @@ describe('a group as its next owner finds it: names, policies, spread, the pod A
 
   test('a model across nodes in a further model: its id has room for the group, or the error says how much', () => {
     expect(errorOf((chart) => new H2oGptStack(chart, 's', { name: 'chat', vllm: { model: 'm' }, additionalModels: [{ id: 'a'.repeat(33), model: 'c', nodes: 2 }] })).message)
-      .toMatch(/^Invalid additionalModels\[0\]\.id: "a{33}"\. .* use at most 32 characters, or a shorter stack name\.$/);
+      .toMatch(/^Invalid additionalModels\[0\]\.id: "a{33}"\. This model serves across nodes \(additionalModels\[0\]\.nodes\), .* use at most 32 characters, or a shorter stack name\.$/);
   });
 
   test('with replicas 0 the first group still has its policy; two groups, a disruption budget of one pod', () => {
-    expect(groupStack({ vllm: { model: LLAMA_405B, replicas: 0 } }).filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name))
-      .toEqual(['chat-vllm', 'chat-vllm-group-0', 'chat']);
+    const scaledToZero = groupStack({ vllm: { model: LLAMA_405B, replicas: 0 } });
+    expect(scaledToZero.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).toEqual(['chat-vllm', 'chat-vllm-group-0', 'chat']);
+    expect(crossObjectProblems(scaledToZero, { secrets: ['hf-token'] })).toEqual([]);
     const budget = find(groupStack({ vllm: { model: LLAMA_405B, replicas: 2 } }), 'PodDisruptionBudget', 'chat-vllm');
     expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'chat' } } });
   });
@@ -455,10 +458,17 @@ describe('a group as its next owner finds it: names, policies, spread, the pod A
     };
     expect(stackWarnings({ mesh: MeshMode.linkerdSidecar(), trafficPolicy: { networkPolicies: false } }).join('\n'))
       .toMatch(/networkPolicies is off, and the pods of chat-vllm-group talk over Ray and NCCL outside the mesh: nothing fences Ray's ports/);
-    expect(stackWarnings({ mesh: MeshMode.istioAmbient(), trafficPolicy: { networkPolicies: false } }).join('\n')).not.toMatch(/networkPolicies is off/);
+    // Ambient carries the group: with no NetworkPolicy, only the identity check is left, for that ServiceAccount in any namespace.
+    const ambientOpen = stackWarnings({ mesh: MeshMode.istioAmbient(), trafficPolicy: { networkPolicies: false } }).join('\n');
+    expect(ambientOpen).toMatch(/networkPolicies is off, so only the mesh's identity check fences Ray's ports on the pods of chat-vllm-group, .*ServiceAccount "chat-vllm" in any namespace does/);
+    expect(ambientOpen).toMatch(/to the pods of chat-vllm's group on every port; with networkPolicies off, nothing else keeps them out/);
+    expect(ambientOpen).not.toMatch(/NetworkPolicy still admits|only its NetworkPolicy/);
     expect(stackWarnings({ mesh: MeshMode.istioAmbient() }).join('\n'))
-      .toMatch(/admits ServiceAccount "chat-vllm" of any namespace to the pods of chat-vllm's group on every port/);
-    expect(stackWarnings({}).join('\n')).toMatch(/the 2 pods of each group mount one ReadWriteMany model-cache claim, which the cluster's default storage class may not offer/);
+      .toMatch(/admits ServiceAccount "chat-vllm" of any namespace to the pods of chat-vllm's group on every port; only its NetworkPolicy keeps/);
+    // A further model's group is named in the warnings too.
+    const twoGroups = stackWarnings({ mesh: MeshMode.istioAmbient(), additionalModels: [{ id: 'coder', model: 'c', nodes: 2, modelCache: ModelCache.ephemeral() }] }).join('\n');
+    expect(twoGroups).toMatch(/to the pods of chat-vllm-coder's group on every port/);
+    expect(stackWarnings({}).join('\n')).toMatch(/the 2 pods of each group of chat-vllm mount one ReadWriteMany model-cache claim, which the cluster's default storage class may not offer/);
 
     const { app, chart } = newChart();
     new VllmServer(chart, 'v', { name: 'big', model: 'm', nodes: 2, podLabels: { 'sidecar.istio.io/inject': 'true' } });

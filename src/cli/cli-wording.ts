@@ -16,6 +16,7 @@ const CODE_PHRASES: ReadonlyArray<{ readonly code: RegExp; readonly flags: strin
   { code: /set monitoring \(e\.g\. monitoring: \{\}\) too/g, flags: 'add --monitoring too', config: 'add monitoring: {} too' },
   { code: /Give the monitoring options as a mapping, e\.g\. monitoring: \{\} for the defaults/g, flags: 'Add --monitoring', config: 'Give the monitoring options as a mapping, e.g. monitoring: {} for the defaults' },
   { code: /It cannot exceed gpus \(/g, flags: 'It cannot exceed --gpus (', config: 'It cannot exceed vllm.gpus (' },
+  { code: /with gpus: (\d+) and nodes: (\d+)/g, flags: 'with --gpus $1 --nodes $2', config: 'with gpus: $1 and nodes: $2' },
   { code: /Lower tensorParallelSize or raise gpus/g, flags: 'Lower --tensor-parallel-size or raise --gpus', config: 'Lower vllm.tensorParallelSize or raise vllm.gpus' },
   {
     code: /openAiApiKey: SecretKeyReference\.fromSecret\("([^"]*)", "([^"]*)"\), or turn openAiApi off/g,

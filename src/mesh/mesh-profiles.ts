@@ -234,6 +234,8 @@ export interface MeshPolicyInput {
    * admitted on vLLM's port beside h2oGPT. Absent where the mesh merges metrics, or unmonitored.
    */
   readonly scraper?: { readonly namespace: string; readonly serviceAccount: string };
+  /** Whether the stack's NetworkPolicies fence the workloads too, which a warning may lean on. */
+  readonly networkPolicies: boolean;
 }
 
 /** The UI a mesh must keep sessions on. Internal. */

@@ -169,17 +169,23 @@ export class TrafficPolicy extends Construct {
       plaintext,
       trustDomain,
       scraper: props.metricsScraper?.overMesh ? { namespace: props.metricsScraper.namespace, serviceAccount: props.metricsScraper.serviceAccount } : undefined,
+      networkPolicies: withNetworkPolicies,
     }));
     this.meshPolicies = withMeshPolicies
       ? policyInputs.flatMap((input, i) => meshPolicies(i === 0 ? this : new Construct(this, upstreams[i].server.name), input))
       : [];
-    if (withMeshPolicies) this.warnings.push(...meshPolicyWarnings(policyInputs[0]));
+    // Each server's, once each: the client's are the same for every server.
+    if (withMeshPolicies) this.warnings.push(...new Set(policyInputs.flatMap(meshPolicyWarnings)));
     // A group's Ray ports run code for whoever reaches them; where the group keeps out of the mesh,
     // its NetworkPolicy is its only fence (docs/group-facts.md §4).
     if (!withNetworkPolicies) {
       servers.filter((server) => server.group && !server.group.meshCarried).forEach((server) => {
         this.warnings.push(`networkPolicies is off, and the pods of ${server.group!.name} talk over Ray and NCCL outside the mesh: nothing fences Ray's ports, `
           + 'which run code for any pod that reaches them; keep networkPolicies on (in a cluster whose CNI enforces them), or fence those pods another way');
+      });
+      servers.filter((server) => server.group?.meshCarried).forEach((server) => {
+        this.warnings.push(`networkPolicies is off, so only the mesh's identity check fences Ray's ports on the pods of ${server.group!.name}, which run code `
+          + `for any pod that reaches them: every pod that runs as ServiceAccount "${server.serviceAccountName}"${namespace === undefined ? ' in any namespace' : ''} does; keep networkPolicies on`);
       });
     }
     if (!withNetworkPolicies && (!withMeshPolicies || profileOf(mesh) === undefined)) {

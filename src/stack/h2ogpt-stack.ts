@@ -359,7 +359,7 @@ function checkGroupNames(name: string, vllm: VllmServerOptions | undefined, mode
   }
   for (const { field, id, options } of models) {
     if ((options.nodes ?? 1) > 1 && stackVllmName(name, id).length > GROUP_NAME_ROOM) {
-      throw new ConfigurationError(`${field}.id`, id, `This model serves across nodes (nodes), as a LeaderWorkerSet "${stackVllmName(name, id)}${GROUP_NAME_SUFFIX}" whose pods' names and labels add an index and a hash: `
+      throw new ConfigurationError(`${field}.id`, id, `This model serves across nodes (${field}.nodes), as a LeaderWorkerSet "${stackVllmName(name, id)}${GROUP_NAME_SUFFIX}" whose pods' names and labels add an index and a hash: `
         + `use at most ${GROUP_NAME_ROOM - stackVllmName(name, '').length} characters, or a shorter stack name.`);
     }
   }

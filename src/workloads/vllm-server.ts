@@ -354,8 +354,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
         + 'Give the cache more room (vllm.modelCache, --cache-size), or correct the size hint (vllm.modelSize, --model-size)');
     }
     if (nodes > 1 && cache.createsClaim && cache.storageClassName === undefined) {
-      Warnings.add(this, `the ${nodes} pods of each group mount one ReadWriteMany model-cache claim, which the cluster's default storage class may not offer: `
-        + 'name a class that does (vllm.modelCache storageClassName, --storage-class), e.g. an NFS, EFS or Filestore class, or give an existing claim');
+      Warnings.add(this, `the ${nodes} pods of each group of ${this.name} mount one ReadWriteMany model-cache claim, which the cluster's default storage class may not offer: `
+        + 'name a class that does (the model cache\'s storageClassName, --storage-class), e.g. an NFS, EFS or Filestore class, or give an existing claim');
     }
     const sharedRwoClaim = cacheHoldsOneNode(cache);
     if (sharedRwoClaim && nodes > 1) {
@@ -375,7 +375,8 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
     }
     if (groupMetadata && props.mesh === undefined && meshKeysIn(props.podLabels, props.podAnnotations).length > 0) {
       Warnings.add(this, `the pod metadata names a service mesh (${meshKeysIn(props.podLabels, props.podAnnotations).join(', ')}), but mesh is not set: `
-        + 'the group\'s workers would be meshed like the leader, and its Ray and NCCL traffic would meet their proxies. Pass the mesh (mesh: MeshMode....)');
+        + 'the group\'s workers would join the mesh as the leader does, where the library keeps the group\'s Ray and NCCL traffic out of it (docs/group-facts.md §4). '
+        + 'Pass the mesh the pods run in, e.g. mesh: MeshMode.istioSidecar()');
     }
     // Policies are written for every group there may be; with none at first, for the first one.
     this.group = groupMetadata

@@ -97,10 +97,12 @@ export const ISTIO: MeshProfile = {
   policies: istioPolicies,
   policyWarnings: (input) => (input.client.namespace ? [] : [
     `the namespace is unknown at synthesis, so vLLM's AuthorizationPolicy admits the principal "${istioPrincipal(input.client, input.trustDomain)}": `
-    + `ServiceAccount "${input.client.name}" of any namespace. The NetworkPolicy still admits only this namespace's h2oGPT pods. Set namespace for an exact principal`,
+    + `ServiceAccount "${input.client.name}" of any namespace. `
+    + `${input.networkPolicies ? 'The NetworkPolicy still admits only this namespace\'s h2oGPT pods' : 'With networkPolicies off, nothing else keeps them out'}. Set namespace for an exact principal`,
     ...(input.upstream.groupServiceAccount !== undefined ? [
       `the namespace is unknown at synthesis, so the AuthorizationPolicy admits ServiceAccount "${input.upstream.groupServiceAccount}" of any namespace to the pods of `
-      + `${input.upstream.name}'s group on every port; only its NetworkPolicy keeps other groups' and namespaces' pods out. Set namespace for an exact principal`,
+      + `${input.upstream.name}'s group on every port; ${input.networkPolicies ? 'only its NetworkPolicy keeps other groups\' and namespaces\' pods out' : 'with networkPolicies off, nothing else keeps them out'}. `
+      + 'Set namespace for an exact principal',
     ] : []),
   ]),
 };
