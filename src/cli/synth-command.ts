@@ -45,7 +45,7 @@ const SYNTH_FLAGS = [
       'to every server; give each its own in the config file\'s additionalModels',
     ],
   },
-  { name: 'gpus', type: 'string', value: 'N', help: ['GPUs per vLLM pod, at most a node\'s 8 (default: 1)'], fields: ['vllm.gpus'] },
+  { name: 'gpus', type: 'string', value: 'N', help: ['GPUs per vLLM pod, at most --gpus-per-node (default: 1)'], fields: ['vllm.gpus'] },
   {
     name: 'nodes', type: 'string', value: 'N', help: ['nodes that serve a model together: a LeaderWorkerSet group of N pods of', '--gpus GPUs each, over Ray (default: 1, a Deployment)'],
     fields: ['vllm.nodes'],

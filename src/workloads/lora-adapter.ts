@@ -15,7 +15,7 @@ export interface LoraAdapter {
 }
 
 const ADAPTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-// The same shapes as a model id (VllmServer): [org/]name on the Hub, or an absolute folder without "..".
+// A Hugging Face id, [org/]name: the shape of a model's id (VllmServer) and of an adapter's.
 const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 /** Whether `source` is a Hub id ([org/]name) or an absolute folder that does not climb out with "..". */

@@ -1,3 +1,5 @@
+import { k8s } from 'cdk8s-plus-28';
+
 // A multi-node vLLM server as a LeaderWorkerSet group: its names, labels and commands, as pure
 // functions. Facts and sources: docs/group-facts.md.
 
@@ -18,9 +20,7 @@ export const LWS_POD_LABELS = {
  * (ScheduleAnyway): a pod that asks for a node's every GPU lands alone anyway, and smaller pods
  * may share a node rather than wait.
  */
-export function groupSpread(setName: string): Array<{
-  maxSkew: number; topologyKey: string; whenUnsatisfiable: string; labelSelector: { matchLabels: { [key: string]: string } }; matchLabelKeys: string[];
-}> {
+export function groupSpread(setName: string): k8s.TopologySpreadConstraint[] {
   return [{
     maxSkew: 1,
     topologyKey: 'kubernetes.io/hostname',
