@@ -1,5 +1,5 @@
 import {
-  analyzeObjects, EnvironmentValue, H2oGptStack, H2oGptStackProps, MeshMode, ModelCache, ModelCacheAccessMode, MtlsMode, SecretKeyReference, VllmServer, Warnings,
+  analyzeObjects, EnvironmentValue, H2oGpt, H2oGptStack, H2oGptStackProps, MeshMode, VllmEndpoint, ModelCache, ModelCacheAccessMode, MtlsMode, SecretKeyReference, VllmServer, Warnings,
 } from '../src/internal';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -341,7 +341,11 @@ describe('LoRA adapters: served beside the model, listed by h2oGPT, refused wher
     [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0], { name: 'sql', source: 'org/y' }] } }, 'Invalid vllm.loraAdapters[1].name: "sql". The adapter from "org/sql-lora" is served under that name already'],
     [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: adapters, extraArgs: ['--max-loras=4'] } }, 'Invalid vllm.extraArgs[0]: "--max-loras=4". loraAdapters sets --enable-lora, --lora-modules, --max-loras'],
     [{ vllm: { model: QWEN, maxModelLen: 8192, loraAdapters: [adapters[0]] }, additionalModels: [{ id: 'b', model: 'org/b', servedModelName: 'sql' }] },
-      'Invalid vllm.loraAdapters[0].name: "sql". additionalModels[0] already serves that name, and h2oGPT tells models apart by it: give the adapter a name of its own.'],
+      'Invalid additionalModels[0].servedModelName: "sql". vllm.loraAdapters[0] already serves that name, and h2oGPT tells models apart by it: give each model its own (servedModelName).'],
+    [{ vllm: { model: QWEN }, additionalModels: [{ id: 'b', model: 'org/b', maxModelLen: 8192, loraAdapters: [{ name: QWEN.split('/')[1], source: 'org/x' }] }, { id: 'c', model: 'org/c', servedModelName: 'Qwen2.5-7B-Instruct' }] },
+      'Invalid additionalModels[1].servedModelName: "Qwen2.5-7B-Instruct". additionalModels[0].loraAdapters[0] already serves that name'],
+    [{ vllm: { model: QWEN, maxModelLen: 8192 }, additionalModels: [{ id: 'b', model: 'org/b', maxModelLen: 8192, loraAdapters: [{ name: 'x', source: 'org/x' }] }, { id: 'c', model: 'org/c', maxModelLen: 8192, loraAdapters: [{ name: 'x', source: 'org/y' }] }] },
+      'Invalid additionalModels[1].loraAdapters[0].name: "x". additionalModels[0].loraAdapters[0] already serves that name, and h2oGPT tells models apart by it: give the adapter a name of its own.'],
   ] as Array<[Partial<H2oGptStackProps>, string]>)('%j is refused', (props, message) => {
     expect(stackError(props)).toContain(message);
   });
@@ -485,4 +489,13 @@ describe('a group as its next owner finds it: names, policies, spread, the pod A
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('H2oGpt built by hand refuses a further server whose model is named as an adapter it already lists', () => {
+  const message = errorOf((chart) => {
+    const vllm = new VllmServer(chart, 'v', { name: 'v', model: 'Qwen/Qwen2.5-7B-Instruct', maxModelLen: 8192, loraAdapters: [{ name: 'sql', source: 'org/sql' }] });
+    const other = VllmEndpoint.fromUrl('http://other.ai.svc:8000', { servedModelName: 'sql' });
+    return new H2oGpt(chart, 'h', { name: 'h', vllm, additionalVllm: [other] });
+  }).message;
+  expect(message).toBe('Invalid additionalVllm[0].servedModelName: "sql". vllm.loraAdapters.names[0] already serves that name, and h2oGPT tells models apart by it: give each server its own servedModelName.');
 });

@@ -53,18 +53,19 @@ function toMetadata(entries: MetadataEntry[]): PodMetadata {
   return { labels, annotations };
 }
 
-/** What a multi-node group's pods carry in a mode, beyond `meshPodMetadata`; or why the mode cannot carry a group. */
-export type GroupPodMetadata =
-  | {
-    /** Added to the leader's metadata. */
-    readonly leader: PodMetadata;
-    /** Added to each worker's, after the mesh's own metadata has been taken off. */
-    readonly worker: PodMetadata;
-    /** Whether the mesh carries the group's traffic, so its policy must admit the group's identity. */
-    readonly meshed: boolean;
-    readonly reason: string;
-  }
-  | { readonly refused: string };
+/** What a multi-node group's pods carry in a mode, beyond `meshPodMetadata`. */
+export interface GroupTrafficChoice {
+  /** Added to the leader's metadata. */
+  readonly leader: PodMetadata;
+  /** Added to each worker's, after the mesh's own metadata has been taken off. */
+  readonly worker: PodMetadata;
+  /** Whether the mesh carries the group's traffic, so its policy must admit the group's identity. */
+  readonly meshed: boolean;
+  readonly reason: string;
+}
+
+/** The mode's choice for a group, or why the mode cannot carry one. */
+export type GroupPodMetadata = GroupTrafficChoice | { readonly refused: string };
 
 /**
  * How a multi-node vLLM group's own traffic (Ray, torch.distributed, NCCL: not HTTP, on ports the

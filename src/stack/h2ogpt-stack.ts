@@ -22,7 +22,7 @@ import { StartupStrategy } from '../common/startup-strategy';
 import { DEFAULT_WAITER_IMAGE } from '../startup/startup-wait';
 import { resolveWaiterSettings, WaiterSettings } from '../startup/waiter';
 import { H2oGpt, H2oGptOptions } from '../workloads/h2ogpt';
-import { cacheHoldsOneNode, serverModelCache, repeatedServedModel, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
+import { cacheHoldsOneNode, ListedModel, repeatedModelName, serverModelCache, SHARED_CACHE_CHOICES } from '../workloads/server-checks';
 import { IVllmEndpoint } from '../workloads/vllm-endpoint';
 import { DEFAULT_VLLM_PORT, VLLM_PORT_NAME, VllmServer, VllmServerOptions } from '../workloads/vllm-server';
 import { NAME_SUFFIXES, roomFor, stackVllmName } from '../common/names';
@@ -440,28 +440,19 @@ function uiClientsOf(exposure: Exposure): UiClients | undefined {
   }
 }
 
-/** h2oGPT tells its models apart by served name: refused here so the error names the stack's field. */
+/** h2oGPT tells its models apart by name, adapters' too: refused here so the error names the stack's field. */
 function checkDistinctModels(servers: VllmServer[], models: AdditionalModelOptions[]): void {
-  // A LoRA adapter is listed under its name too, beside every server's model.
-  const serverField = (i: number) => (i === 0 ? 'vllm' : `additionalModels[${i - 1}]`);
-  const names = servers.flatMap((server, i) => [
-    { name: server.servedModelName, field: serverField(i) },
-    ...(server.loraAdapters?.names ?? []).map((name, k) => ({ name, field: `${serverField(i)}.loraAdapters[${k}]`, adapter: true })),
-  ]);
-  names.forEach((entry, i) => {
-    const earlier = names.findIndex((other) => other.name === entry.name);
-    if (earlier < i && ('adapter' in entry || 'adapter' in names[earlier])) {
-      const [first, second] = 'adapter' in entry ? [names[earlier], entry] : [entry, names[earlier]];
-      throw new ConfigurationError(`${second.field}.name`, second.name,
-        `${first.field} already serves that name, and h2oGPT tells models apart by it: give the adapter a name of its own.`);
-    }
-  });
-  const repeated = repeatedServedModel(servers);
+  const repeated = repeatedModelName(servers);
   if (!repeated) return;
-  const [i, earlier] = repeated;
-  const field = `additionalModels[${i - 1}].${models[i - 1].servedModelName === undefined ? 'model' : 'servedModelName'}`;
-  throw new ConfigurationError(field, servers[i].servedModelName,
-    `${earlier === 0 ? 'vllm' : `additionalModels[${earlier - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each model its own (servedModelName).`);
+  const [repeat, earlier] = repeated;
+  const serverField = (i: number) => (i === 0 ? 'vllm' : `additionalModels[${i - 1}]`);
+  const adapterField = (m: ListedModel) => `${serverField(m.server)}.loraAdapters[${m.adapter}]`;
+  // The first server's model is listed first, so a repeated model is a further one's.
+  const field = repeat.adapter !== undefined ? `${adapterField(repeat)}.name`
+    : `${serverField(repeat.server)}.${models[repeat.server - 1].servedModelName === undefined ? 'model' : 'servedModelName'}`;
+  throw new ConfigurationError(field, repeat.name,
+    `${earlier.adapter !== undefined ? adapterField(earlier) : serverField(earlier.server)} already serves that name, and h2oGPT tells models apart by it: `
+    + `${repeat.adapter !== undefined ? 'give the adapter a name of its own.' : 'give each model its own (servedModelName).'}`);
 }
 
 /** The exposure, refused without a decision on who may log in. */

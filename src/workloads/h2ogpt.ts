@@ -16,7 +16,7 @@ import {
   WAITER_SCRIPT_PATH, WAITER_SCRIPT_SHA256, WAITER_VARIABLES, waiterEnv, WaiterSettings,
 } from '../startup/waiter';
 import { checkEnvName, checkPodMetadata, checkTolerations, credentialShape, isCredentialName, podResources } from './pod-helpers';
-import { repeatedServedModel } from './server-checks';
+import { ListedModel, repeatedModelName } from './server-checks';
 import { IH2oGptWorkload } from './pod-workload';
 import { IVllmEndpoint } from './vllm-endpoint';
 import { DeployedWorkload } from './deployed-workload';
@@ -440,11 +440,14 @@ function checkEndpoints(first: IVllmEndpoint, additional: IVllmEndpoint[] | unde
   const all = [first, ...additional.map((e, i) => checkEndpoint(`additionalVllm[${i}]`, e))];
   // The first server at fault is named; a server listed twice repeats its name too, which is said first.
   const listedTwice = all.findIndex((endpoint, i) => i > 0 && all.slice(0, i).some((e) => e.url === endpoint.url));
-  const repeated = repeatedServedModel(all);
-  if (repeated && (listedTwice < 0 || repeated[0] <= listedTwice)) {
-    const [i, earlier] = repeated;
-    throw new ConfigurationError(`additionalVllm[${i - 1}].servedModelName`, all[i].servedModelName,
-      `${earlier === 0 ? 'vllm' : `additionalVllm[${earlier - 1}]`} already serves that name, and h2oGPT tells models apart by it: give each server its own servedModelName.`);
+  const repeated = repeatedModelName(all);
+  if (repeated && (listedTwice < 0 || repeated[0].server <= listedTwice)) {
+    const [repeat, earlier] = repeated;
+    const server = (i: number) => (i === 0 ? 'vllm' : `additionalVllm[${i - 1}]`);
+    const adapter = (m: ListedModel) => `${server(m.server)}.loraAdapters.names[${m.adapter}]`;
+    throw new ConfigurationError(repeat.adapter !== undefined ? adapter(repeat) : `${server(repeat.server)}.servedModelName`, repeat.name,
+      `${earlier.adapter !== undefined ? adapter(earlier) : server(earlier.server)} already serves that name, and h2oGPT tells models apart by it: `
+      + `give each ${repeat.adapter !== undefined ? 'adapter' : 'server'} its own ${repeat.adapter !== undefined ? 'name' : 'servedModelName'}.`);
   }
   if (listedTwice > 0) {
     throw new ConfigurationError(`additionalVllm[${listedTwice - 1}].url`, all[listedTwice].url, 'That server is already listed: list each vLLM server once.');

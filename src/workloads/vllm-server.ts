@@ -21,7 +21,7 @@ import { cacheTooSmall, defaultCacheSize, gibibytes, modelSizeOf, vllmSizing, we
 import { Warnings } from '../common/warnings';
 import { ANNOTATIONS } from '../common/labels';
 import { MeshMode, profileOf } from '../mesh/mesh-mode';
-import { GroupPodMetadata, groupPodMetadata, meshKeysIn, meshPodMetadata } from '../mesh/pod-metadata';
+import { GroupTrafficChoice, groupPodMetadata, meshKeysIn, meshPodMetadata } from '../mesh/pod-metadata';
 import { checkLoraAdapters, isModelSource, LoraAdapter } from './lora-adapter';
 import { LORA_ARGS } from './vllm-command';
 import {
@@ -491,8 +491,7 @@ export class VllmServer extends DeployedWorkload implements IVllmEndpoint, IVllm
    * with no port and no probe (the leader's health covers the group, and a worker that dies
    * takes its group with it). The mesh's metadata keeps the group's traffic out of the proxy.
    */
-  private addGroup(leader: WorkloadPodSpec, mesh: MeshMode, group: GroupPodMetadata, workerEnv: k8s.EnvVar[]): void {
-    if ('refused' in group) throw new Error(`internal: ${group.refused}`);
+  private addGroup(leader: WorkloadPodSpec, mesh: MeshMode, group: GroupTrafficChoice, workerEnv: k8s.EnvVar[]): void {
     const [serving] = leader.containers;
     // Off the workers, unless the mesh carries the group: the mesh's own metadata, and the
     // scrape annotations of a merged scrape (a worker serves no metrics).

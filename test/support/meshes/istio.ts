@@ -81,14 +81,12 @@ export const ISTIO_WIRE: MeshWire = {
     }
     if (labels['sidecar.istio.io/inject'] === 'false') return UNCAPTURED;
     const include = annotations['traffic.sidecar.istio.io/includeInboundPorts'] ?? '*';
-    const inbound = include === '' ? [] : [
+    // "*": the wire's usual inbound capture; a list: those ports only; "": none.
+    const inbound = include === '*' ? ISTIO_WIRE.wire(mode).inboundCapture : include === '' ? [] : [
       nat('-N', 'ISTIO_INBOUND'), nat('-N', 'ISTIO_IN_REDIRECT'),
       nat('-A', 'ISTIO_IN_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15006'),
       nat('-A', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND'),
-      ...(include === '*'
-        ? [...['15008', '15020', '15021', '15090'].map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port, '-j', 'RETURN')),
-          nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '-j', 'ISTIO_IN_REDIRECT')]
-        : include.split(',').map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port.trim(), '-j', 'ISTIO_IN_REDIRECT'))),
+      ...include.split(',').map((port) => nat('-A', 'ISTIO_INBOUND', '-p', 'tcp', '--dport', port.trim(), '-j', 'ISTIO_IN_REDIRECT')),
     ];
     const outbound = annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] === '' ? [] : ISTIO_WIRE.outboundCapture(mode, annotations);
     return { outbound, inbound, proxy: ISTIO_WIRE.wire(mode).proxy, inboundPorts: include === '' ? [] : [15006] };

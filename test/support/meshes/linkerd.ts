@@ -1,4 +1,4 @@
-import { MeshWire, nat, UNCAPTURED } from './wire';
+import { MeshWire, nat, NatRule, UNCAPTURED } from './wire';
 
 /**
  * Linkerd's rules and wire.
@@ -14,6 +14,13 @@ import { MeshWire, nat, UNCAPTURED } from './wire';
  *   "enabled"; inbound RETURNs 4190, 4191 and `skip-inbound-ports` (default 4567,4568), ranges a-b
  *   as multiport a:b; outbound RETURNs `skip-outbound-ports` the same way.
  */
+/** The inbound rules: the skipped ports (iptables multiport form) RETURN, every other TCP port goes to 4143. */
+const inboundCapture = (skipped: string): NatRule[] => [
+  nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
+  nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', skipped, '-j', 'RETURN'),
+  nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
+];
+
 export const LINKERD_WIRE: MeshWire = {
   outboundCapture(_mode, annotations) {
     const skipped = annotations['config.linkerd.io/skip-outbound-ports'] ?? '4567,4568';
@@ -29,11 +36,7 @@ export const LINKERD_WIRE: MeshWire = {
     return {
       proxy: { listen: 4140, uid: 2102, dial: 4143 },
       inboundPorts: [4143],
-      inboundCapture: [
-        nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', '4190,4191,4567,4568', '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
-      ],
+      inboundCapture: inboundCapture('4190,4191,4567,4568'),
     };
   },
   podCapture(mode, { annotations }) {
@@ -45,11 +48,7 @@ export const LINKERD_WIRE: MeshWire = {
     const wire = LINKERD_WIRE.wire(mode);
     return {
       outbound: LINKERD_WIRE.outboundCapture(mode, { ...annotations, 'config.linkerd.io/skip-outbound-ports': skippedOut }),
-      inbound: [
-        nat('-N', 'PROXY_INIT_REDIRECT'), nat('-A', 'PREROUTING', '-j', 'PROXY_INIT_REDIRECT'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-m', 'multiport', '--dports', skippedIn, '-j', 'RETURN'),
-        nat('-A', 'PROXY_INIT_REDIRECT', '-p', 'tcp', '-j', 'REDIRECT', '--to-port', '4143'),
-      ],
+      inbound: inboundCapture(skippedIn),
       proxy: wire.proxy,
       inboundPorts: wire.inboundPorts,
     };
